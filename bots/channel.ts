@@ -1,0 +1,37 @@
+import type { ChannelName } from "../lib/channels.ts";
+
+/** A rendered message ready for one channel. */
+export interface OutboundMessage {
+  /** The Delivery row this message belongs to: names outbox files and ties provider callbacks back. */
+  deliveryId: string;
+  /** Email address, chat id, or user id, as the channel understands it. */
+  to: string;
+  text: string;
+  /** Email only. */
+  subject?: string;
+  /** Email only. */
+  html?: string;
+  /** Extra email headers (List-Unsubscribe, …). */
+  headers?: Record<string, string>;
+  /** The platform message this one answers, when the platform threads replies. */
+  replyTo?: string;
+}
+
+/** What the provider said when it accepted a message. */
+export interface SentMessage {
+  /** The provider's id for the message (Resend email id, Telegram "chat:message_id", outbox file path). */
+  providerId: string;
+}
+
+/**
+ * One outbound transport. `send` resolves when the provider has accepted the message and throws
+ * `RateLimitedError` (wait and retry), `TransientSendError` (retry with backoff) or `PermanentSendError`
+ * (never retry). The same `idempotencyKey` sent twice must not produce two messages where the provider
+ * supports it.
+ */
+export interface Channel {
+  readonly name: ChannelName;
+  /** The provider's sustained rate: at most `max` sends per `durationMs`. */
+  readonly limit: { max: number; durationMs: number };
+  send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage>;
+}

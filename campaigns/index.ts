@@ -1,0 +1,9 @@
+/**
+ * Campaigns: marketer YAML compiled into typed, frozen plans, with every error at its file:line:col.
+ */
+export { compileCampaign } from "./compile.ts";
+export { DURATION_UNITS_MS, parseDuration } from "./duration.ts";
+export { campaignJsonSchema } from "./json-schema.ts";
+export { type LoadedCampaigns, loadCampaigns } from "./load.ts";
+export { CAMPAIGN_CHANNELS, type CampaignSource, type CompiledCampaign } from "./schema.ts";
+export { type CampaignTrigger, TRIGGER_KINDS } from "./trigger.ts";

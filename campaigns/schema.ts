@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { Duration } from "./duration.ts";
+import { expected } from "./expected.ts";
+import { freeMap, identifier, kebabName, text, wholeNumber } from "./names.ts";
+import { didYouMean } from "./suggest.ts";
+import { Trigger } from "./trigger.ts";
+
+/** Channel names a campaign may list; `preferred` is the channel the customer last used. */
+export const CAMPAIGN_CHANNELS = ["preferred", ...CHANNEL_NAMES] as const;
+
+function channelMessage(issue: { input?: unknown }): string | undefined {
+  const list = `one of ${CAMPAIGN_CHANNELS.join(", ")}`;
+  if (typeof issue.input !== "string") return expected(`a channel: ${list}`)(issue);
+  return `unknown channel '${issue.input}'${didYouMean(issue.input, CAMPAIGN_CHANNELS, `: expected ${list}`)}`;
+}
+
+const Channel = z.enum(CAMPAIGN_CHANNELS, { error: channelMessage });
+
+const Channels = z
+  .array(Channel, { error: expected("a list of channels like [preferred, email, telegram]") })
+  .min(1, { error: "expected at least one channel, like [email]" })
+  .superRefine((channels, ctx) => {
+    channels.forEach((channel, i) => {
+      if (channels.indexOf(channel) !== i) {
+        ctx.addIssue({ code: "custom", path: [i], message: `channel ${channel} is listed twice` });
+      }
+    });
+  })
+  .meta({ description: "Channels to try in order; the first one the customer has consented to is used." });
+
+const TemplateName = kebabName("a template name like thank-you (a folder of templates/)");
+
+const Message = z.strictObject(
+  {
+    template: TemplateName,
+    data: freeMap("a map of values the template can use").default({}).meta({
+      description: "Values for the template, e.g. { discount: 15, coupon: unique(WINBACK15) }.",
+    }),
+  },
+  { error: expected("a map with template and optional data") },
+);
+
+const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+const QUIET_EXPECTED = expected('quiet hours as "HH:MM-HH:MM" in the customer\'s time, like "21:00-08:00"');
+
+const Limits = z.strictObject(
+  {
+    once_per_customer: z
+      .boolean({ error: expected("true or false") })
+      .default(false)
+      .meta({ description: "Send at most once to each customer, ever. Defaults to false." }),
+    max_per_day: wholeNumber("a number of messages", 1).optional().meta({
+      description: "At most this many messages of this campaign per customer per day.",
+    }),
+    max_per_week: wholeNumber("a number of messages", 1).optional().meta({
+      description: "At most this many messages of this campaign per customer per week.",
+    }),
+    quiet_hours: z
+      .string({ error: QUIET_EXPECTED })
+      .regex(QUIET_HOURS, { error: QUIET_EXPECTED })
+      .refine((range) => range.slice(0, 5) !== range.slice(6), {
+        error: "quiet hours start and end at the same time: remove quiet_hours to send at any hour",
+      })
+      .transform((range) => ({ start: range.slice(0, 5), end: range.slice(6) }))
+      .optional()
+      .meta({
+        description: 'No sends between these customer-local times, e.g. "21:00-08:00"; held until the end.',
+      }),
+  },
+  { error: expected("a map of limits: once_per_customer, max_per_day, max_per_week, quiet_hours") },
+);
+
+const Goal = z.strictObject(
+  {
+    event: identifier("an event name like purchase"),
+    within: Duration.meta({ description: "How long after the send the event still counts, e.g. 14d." }),
+  },
+  { error: expected("a map like { event: purchase, within: 14d }") },
+);
+
+const Variant = z.strictObject(
+  {
+    name: identifier("a variant name like a or short-subject"),
+    weight: wholeNumber("a weight in percent", 0, 100),
+    template: TemplateName.optional(),
+    data: freeMap("a map of values the template can use").optional(),
+  },
+  { error: expected("a map like { name: a, weight: 50 }") },
+);
+
+const Variants = z
+  .array(Variant, {
+    error: expected("a list of variants like [{ name: a, weight: 50 }, { name: b, weight: 50 }]"),
+  })
+  .min(2, { error: "an A/B test needs at least two variants" })
+  .superRefine((variants, ctx) => {
+    const total = variants.reduce((sum, v) => sum + v.weight, 0);
+    if (total !== 100) {
+      ctx.addIssue({ code: "custom", message: `variant weights must add up to 100, but add up to ${total}` });
+    }
+    variants.forEach((v, i) => {
+      if (variants.findIndex((w) => w.name === v.name) !== i) {
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `variant name ${v.name} is used twice` });
+      }
+    });
+  })
+  .meta({ description: "A/B test: each customer gets one variant, by weight (percent, adding up to 100)." });
+
+/** The YAML of one campaign, validated, before it gets its file name and content hash. */
+export const CampaignSchema = z
+  .strictObject(
+    {
+      id: kebabName("a campaign id like win-back-60d").meta({
+        description: "Unique across all campaign files.",
+      }),
+      name: text("a name for people, like Win back quiet customers"),
+      kind: z
+        .enum(["marketing", "transactional"], { error: expected("marketing or transactional") })
+        .default("marketing")
+        .meta({
+          description:
+            "transactional (receipts, thank-yous) is never capped and ignores marketing opt-out. Defaults to marketing.",
+        }),
+      trigger: Trigger,
+      audience: text("a segment expression like segment(vip) or orders >= 2").optional().meta({
+        description: 'Who may receive it, e.g. segment(vip) or (orders >= 2 and country in ["ID"]).',
+      }),
+      channels: Channels,
+      message: Message,
+      limits: Limits.optional(),
+      goal: Goal.optional(),
+      variants: Variants.optional(),
+      holdout: wholeNumber("a holdout in percent", 0, 99).optional().meta({
+        description: "Percent of the audience that gets nothing, to measure the campaign's effect.",
+      }),
+    },
+    { error: expected("a map of campaign keys (id, name, trigger, channels, message, …)") },
+  )
+  .superRefine((campaign, ctx) => {
+    if (campaign.kind !== "transactional") return;
+    for (const key of ["max_per_day", "max_per_week"] as const) {
+      if (campaign.limits?.[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["limits", key],
+          message: `transactional campaigns are never capped: remove ${key} or set kind: marketing`,
+        });
+      }
+    }
+  })
+  .transform((c, ctx) =>
+    ctx.issues.length > 0
+      ? z.NEVER
+      : {
+          id: c.id,
+          name: c.name,
+          kind: c.kind,
+          trigger: c.trigger,
+          ...(c.audience !== undefined && { audience: c.audience }),
+          channels: c.channels as Array<ChannelName | "preferred">,
+          message: c.message,
+          limits: {
+            oncePerCustomer: c.limits?.once_per_customer ?? false,
+            ...(c.limits?.max_per_day !== undefined && { maxPerDay: c.limits.max_per_day }),
+            ...(c.limits?.max_per_week !== undefined && { maxPerWeek: c.limits.max_per_week }),
+            ...(c.limits?.quiet_hours !== undefined && { quietHours: c.limits.quiet_hours }),
+          },
+          ...(c.goal !== undefined && { goal: { event: c.goal.event, withinMs: c.goal.within } }),
+          ...(c.variants !== undefined && { variants: c.variants }),
+          ...(c.holdout !== undefined && { holdoutPercent: c.holdout }),
+        },
+  )
+  .meta({
+    title: "Rapport campaign",
+    description: "One campaign of campaigns/*.yaml. See campaigns/README.md.",
+  });
+
+/** A campaign as a marketer writes it in YAML (snake_case keys, durations as text). */
+export type CampaignSource = z.input<typeof CampaignSchema>;
+
+/** A compiled campaign: the plan the workers run. Durations in ms; frozen. */
+export type CompiledCampaign = z.output<typeof CampaignSchema> & {
+  /** The file it was compiled from, as given to the compiler. */
+  file: string;
+  /** sha256 of the source text, hex: a new CampaignVersion whenever it changes. */
+  contentHash: string;
+};

@@ -1,0 +1,197 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Bot } from "grammy";
+import {
+  type Channel,
+  createOutboxChannel,
+  createResendChannel,
+  createTelegramBot,
+  createTelegramChannel,
+  registerEventsApi,
+  startPolling,
+} from "../bots/index.ts";
+import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
+import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
+import type { Config } from "../lib/config.ts";
+import { createDb, type Db, migrate } from "../lib/db/index.ts";
+import { formatPosition } from "../lib/errors.ts";
+import { createHttpServer } from "../lib/http.ts";
+import type { Logger } from "../lib/logger.ts";
+import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib/redis.ts";
+import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
+import { createTemplateStore } from "../templates/index.ts";
+import {
+  closeQueues,
+  enqueueEvent,
+  type QueueContext,
+  startWorkers,
+  syncCampaigns,
+  type Workers,
+} from "../workers/index.ts";
+
+/** The project folder, whatever the working directory. */
+export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What to run in this process. */
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+  /** Serve HTTP (events API, webhooks, console). Defaults to true. */
+  http?: boolean;
+  /** Run the queue workers in this process. Defaults to true. */
+  workers?: boolean;
+  /** Run the chat bots (Telegram polling, …). Defaults to true. */
+  bots?: boolean;
+  /** Apply pending migrations at start-up. Defaults to true. */
+  migrate?: boolean;
+  /** Send every channel to the outbox, whatever credentials are set (`rapport demo`). */
+  outboxOnly?: boolean;
+}
+
+/** A running Rapport: every part it started, and one way to stop them all. */
+export interface App {
+  readonly config: Config;
+  readonly db: Db;
+  readonly redis: Redis;
+  readonly queues: QueueContext;
+  /** The HTTP base URL actually listened on, when HTTP runs. */
+  readonly url?: string;
+  readonly webhookSecret: string;
+  readonly campaigns: () => readonly CompiledCampaign[];
+  readonly channels: readonly Channel[];
+  close(): Promise<void>;
+}
+
+/**
+ * Wires Rapport together: database (PostgreSQL or embedded PGlite), Redis (or an embedded redis-server),
+ * campaigns, templates, channels, the HTTP server, the bots and the workers. Only `cli/` does this.
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, log } = options;
+  const clock = options.clock ?? systemClock;
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.reverse())
+      await closer().catch((err) => log.warn({ err }, "error while stopping"));
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    const database = await createDb({ url: config.DATABASE_URL, dataDir: config.dataDir, log });
+    closers.push(() => database.close());
+    if (options.migrate !== false) {
+      const applied = await migrate(database, { log });
+      if (applied.length) log.info({ applied }, "database migrations applied");
+    }
+    const embedded: EmbeddedRedis | undefined = await ensureRedis(config.REDIS_URL, config.dataDir, log);
+    if (embedded) closers.push(() => embedded.stop());
+    const redis = createRedis(config.REDIS_URL);
+    closers.push(async () => void redis.disconnect());
+    const queues: QueueContext = { connection: redis, prefix: config.RAPPORT_QUEUE_PREFIX };
+    closers.push(() => closeQueues(queues));
+
+    const campaignsDir = config.RAPPORT_CAMPAIGNS_DIR ?? path.join(PROJECT_DIR, "campaigns");
+    const loaded = await loadCampaigns(campaignsDir);
+    for (const issue of loaded.errors)
+      log.error(`campaign not loaded: ${formatPosition(issue)}: ${issue.message}`);
+    const sources = new Map(loaded.campaigns.map((c) => [c.id, readFileSync(c.file, "utf8")]));
+    const active = await syncCampaigns(database.db, loaded.campaigns, sources);
+    const campaigns = loaded.campaigns.filter((c) => active.has(c.id));
+    log.info({ campaigns: campaigns.map((c) => c.id), dir: campaignsDir }, "campaigns loaded");
+
+    const templates = createTemplateStore(
+      config.RAPPORT_TEMPLATES_DIR ? { dir: config.RAPPORT_TEMPLATES_DIR } : {},
+    );
+    const telegramBot: Bot | undefined =
+      config.TELEGRAM_BOT_TOKEN && !options.outboxOnly
+        ? createTelegramBot({
+            token: config.TELEGRAM_BOT_TOKEN,
+            apiRoot: config.TELEGRAM_API_ROOT,
+            db: database.db,
+            log,
+          })
+        : undefined;
+    const channels = buildChannels(config, log, clock, telegramBot, options.outboxOnly ?? false);
+    const webhookSecret = configuredOrGeneratedSecret(
+      config.RAPPORT_WEBHOOK_SECRET,
+      config.dataDir,
+      "webhook-secret",
+    );
+
+    let url: string | undefined;
+    if (options.http !== false) {
+      const http = createHttpServer({ log });
+      await registerEventsApi(http, {
+        db: database.db,
+        secret: webhookSecret.value,
+        clock,
+        onEvent: (result) => enqueueEvent(queues, result.eventId),
+      });
+      url = await http.listen({ port: config.PORT, host: config.HOST });
+      closers.push(() => http.close());
+      log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");
+    }
+    if (options.workers !== false) {
+      const workers: Workers = startWorkers({
+        db: database.db,
+        connection: redis,
+        prefix: config.RAPPORT_QUEUE_PREFIX,
+        concurrency: config.WORKER_CONCURRENCY,
+        clock,
+        log,
+        brand: { name: config.BRAND_NAME, url: config.BRAND_URL },
+        templates,
+        campaigns: () => campaigns,
+        channels,
+      });
+      closers.push(() => workers.close());
+      log.info({ channels: channels.map((c) => c.name) }, "workers running");
+    }
+    if (telegramBot && options.bots !== false) {
+      await startPolling(telegramBot, log);
+      closers.push(async () => {
+        if (telegramBot.isRunning()) await telegramBot.stop();
+      });
+    }
+    return {
+      config,
+      db: database.db,
+      redis,
+      queues,
+      url,
+      webhookSecret: webhookSecret.value,
+      campaigns: () => campaigns,
+      channels,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** One outbound channel per channel name: the real provider where credentials are set, else the outbox. */
+function buildChannels(
+  config: Config,
+  log: Logger,
+  clock: Clock,
+  telegram: Bot | undefined,
+  outboxOnly: boolean,
+): Channel[] {
+  const outbox = { dir: path.join(config.dataDir, "outbox"), from: config.EMAIL_FROM, clock, log };
+  const real: Partial<Record<ChannelName, Channel>> = outboxOnly
+    ? {}
+    : {
+        email: config.RESEND_API_KEY
+          ? createResendChannel({
+              apiKey: config.RESEND_API_KEY,
+              baseUrl: config.RESEND_BASE_URL,
+              from: config.EMAIL_FROM,
+            })
+          : undefined,
+        telegram: telegram ? createTelegramChannel(telegram.api) : undefined,
+      };
+  return CHANNEL_NAMES.map((name) => real[name] ?? createOutboxChannel(name, outbox));
+}

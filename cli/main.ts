@@ -1,0 +1,104 @@
+import path from "node:path";
+import { Command, Option } from "commander";
+import { ConfigError } from "../lib/errors.ts";
+import { type App, createApp } from "./app.ts";
+import { runDbCommand } from "./db.ts";
+import { runDemo } from "./demo.ts";
+import { exitWith, loadEnvironment } from "./env.ts";
+
+const program = new Command("rapport")
+  .description("Rapport: customer conversations on every channel, one profile, and campaigns that send once.")
+  .showHelpAfterError("(run with --help for usage)")
+  .version("0.1.0");
+
+program
+  .command("start")
+  .description("run Rapport: HTTP server (events API, webhooks), configured bots, and the queue workers")
+  .option("--no-workers", "do not run queue workers here (run `rapport worker` processes instead)")
+  .option("--no-bots", "do not run the chat bots (Telegram polling, …) in this process")
+  .addHelpText(
+    "after",
+    "\nWith no DATABASE_URL, data lives in an embedded PGlite database under RAPPORT_DATA_DIR (.data).\n" +
+      "With no Redis at REDIS_URL and redis-server installed, one is started under .data/redis.\n" +
+      "Channels without credentials write their messages to .data/outbox/<channel>/.",
+  )
+  .action(async (opts: { workers: boolean; bots: boolean }) => {
+    const { config, log } = loadEnvironment();
+    const app = await createApp({ config, log, workers: opts.workers, bots: opts.bots }).catch(fail);
+    process.stdout.write(
+      `\nRapport is running at ${app.url}\n` +
+        `  events API : POST ${config.PUBLIC_URL}/api/events (signed, see README)\n` +
+        `  data       : ${config.dataDir}\n` +
+        `  outbox     : ${path.join(config.dataDir, "outbox")}\n` +
+        "Press Ctrl+C to stop.\n\n",
+    );
+    stopOnSignal(app);
+  });
+
+program
+  .command("worker")
+  .description("run queue workers only (events, plan, deliver-<channel>): start several, on any machines")
+  .addHelpText("after", "\nNeeds PostgreSQL (DATABASE_URL) and the same REDIS_URL as `rapport start`.")
+  .action(async () => {
+    const { config, log } = loadEnvironment();
+    if (!config.DATABASE_URL || config.DATABASE_URL.startsWith("pglite:")) {
+      exitWith(
+        "rapport worker: DATABASE_URL must point to PostgreSQL. The embedded PGlite database belongs to one `rapport start` process; run workers inside it, or move to PostgreSQL to scale out.",
+      );
+    }
+    const app = await createApp({ config, log, http: false, bots: false, migrate: false }).catch(fail);
+    process.stdout.write("Rapport worker running. Press Ctrl+C to stop.\n");
+    stopOnSignal(app);
+  });
+
+const db = program.command("db").description("database schema: migrate, status, new migration, reset");
+db.command("migrate")
+  .description("apply pending migrations (PostgreSQL at DATABASE_URL, or the embedded PGlite database)")
+  .action(() => runDbCommand("migrate"));
+db.command("status")
+  .description("show applied, pending and failed migrations")
+  .action(() => runDbCommand("status"));
+db.command("new")
+  .description("for developers: write a migration from the changes in prisma/schema.prisma")
+  .argument("<name>", "snake_case name, e.g. add_link_codes")
+  .action((name: string) => runDbCommand("new", name));
+db.command("reset")
+  .description("drop everything and re-apply all migrations (asks for --force)")
+  .addOption(new Option("--force", "really erase every row"))
+  .action((opts: { force?: boolean }) => runDbCommand(opts.force ? "reset" : "reset-refused"));
+
+program
+  .command("demo")
+  .description(
+    "send three thank-you emails (English, Indonesian, Polish) through the whole pipeline into the outbox",
+  )
+  .addHelpText(
+    "after",
+    "\nStarts Rapport in this process, creates three customers, posts their purchases to the real HTTP API,\n" +
+      "and waits until the thank-you emails are written to .data/outbox/email/. Nothing is sent for real.",
+  )
+  .action(async () => {
+    const { config, log } = loadEnvironment();
+    await runDemo(config, log).catch(fail);
+  });
+
+function stopOnSignal(app: App): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) exitWith(`rapport: ${error.message}`);
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  exitWith(`rapport: ${message}`);
+}
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,121 @@
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+const optional = () =>
+  z
+    .string()
+    .trim()
+    .transform((v) => (v === "" ? undefined : v))
+    .optional();
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "expected a port number, e.g. 3000" })
+    .int("expected a whole port number")
+    .min(0, "expected a port between 0 and 65535")
+    .max(65535, "expected a port between 0 and 65535")
+    .default(fallback);
+
+const url = (what: string) =>
+  optional().refine((v) => v === undefined || URL.canParse(v), { error: `expected ${what}` });
+
+/**
+ * Every environment variable Rapport reads, with its default. `.env.example` documents the same list;
+ * a test keeps the two in step.
+ */
+export const ConfigSchema = z.object({
+  /** PostgreSQL URL. Unset → embedded PGlite in `$RAPPORT_DATA_DIR/pglite` (one process only). */
+  DATABASE_URL: optional().refine(
+    (v) => v === undefined || /^(postgres(ql)?:\/\/|pglite:)/.test(v),
+    "expected postgresql://user@host:5432/db (or pglite:<dir>, pglite:memory)",
+  ),
+  /** Redis URL. Defaults to redis://127.0.0.1:6379; started as a child when nothing answers there. */
+  REDIS_URL: z
+    .string()
+    .default("redis://127.0.0.1:6379")
+    .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), "expected redis://host:6379"),
+  /** Where embedded data (PGlite, Redis, outbox, generated secrets) lives. Defaults to `.data`. */
+  RAPPORT_DATA_DIR: z.string().default(".data"),
+  /** HTTP port of `rapport start`. Defaults to 3000. */
+  PORT: port(3000),
+  /** Interface to listen on. Defaults to 127.0.0.1; set 0.0.0.0 behind a proxy or in a container. */
+  HOST: z.string().default("127.0.0.1"),
+  /** The public base URL (links in emails, webhooks). Defaults to http://localhost:$PORT. */
+  PUBLIC_URL: url("a URL such as https://crm.example.com"),
+  /** HMAC key for signed inbound events (`X-Rapport-Signature`). Unset → generated once into the data dir. */
+  RAPPORT_WEBHOOK_SECRET: optional().refine((v) => v === undefined || v.length >= 16, {
+    error: "expected at least 16 characters (e.g. `openssl rand -hex 32`)",
+  }),
+  /** Prefix of every BullMQ key. Use a hash tag such as {rapport} on Redis Cluster. Defaults to "rapport". */
+  RAPPORT_QUEUE_PREFIX: z.string().min(1).default("rapport"),
+  /** Folder of campaign YAML files. Defaults to the project's campaigns/. */
+  RAPPORT_CAMPAIGNS_DIR: optional(),
+  /** Folder of message templates. Defaults to the project's templates/. */
+  RAPPORT_TEMPLATES_DIR: optional(),
+  /** Jobs a worker runs at once per queue. Defaults to 20. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Brand name shown in messages. */
+  BRAND_NAME: z.string().default("Rapport Shop"),
+  /** Brand website, linked from emails. */
+  BRAND_URL: url("a URL such as https://shop.example.com"),
+  /** Sender of every email, "Name <address>". */
+  EMAIL_FROM: z.string().default("Rapport Shop <hello@example.com>"),
+  /** Resend API key. Unset → emails are written to `$RAPPORT_DATA_DIR/outbox/email/*.eml`. */
+  RESEND_API_KEY: optional(),
+  /** Resend API base URL (tests, proxies). */
+  RESEND_BASE_URL: url("a URL such as https://api.resend.com"),
+  /** Telegram bot token from @BotFather. Unset → the Telegram bot is off. */
+  TELEGRAM_BOT_TOKEN: optional().refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
+    error: "expected a token from @BotFather, like 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
+  }),
+  /** Telegram Bot API root (tests, local Bot API server). Defaults to https://api.telegram.org. */
+  TELEGRAM_API_ROOT: url("a URL such as https://api.telegram.org"),
+  /** pino log level. Defaults to info. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+type Parsed = z.infer<typeof ConfigSchema>;
+
+/** The validated, frozen configuration. */
+export interface Config extends Readonly<Omit<Parsed, "PUBLIC_URL">> {
+  readonly PUBLIC_URL: string;
+  /** RAPPORT_DATA_DIR, absolute. */
+  readonly dataDir: string;
+}
+
+/** Keys whose values never appear in logs. */
+export const SECRET_KEYS = [
+  "DATABASE_URL",
+  "RAPPORT_WEBHOOK_SECRET",
+  "RESEND_API_KEY",
+  "TELEGRAM_BOT_TOKEN",
+] as const satisfies ReadonlyArray<keyof Parsed>;
+
+/**
+ * Reads the configuration from an environment once. A bad value throws a {@link ConfigError} whose
+ * message is one line naming the variable and what it expects.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    const got = env[variable];
+    const shown = got === undefined || SECRET_KEYS.includes(variable as never) ? "" : ` (got "${got}")`;
+    throw new ConfigError(`${variable}: ${issue.message}${shown}`, variable);
+  }
+  const parsed = result.data;
+  return Object.freeze({
+    ...parsed,
+    PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ""),
+    dataDir: path.resolve(cwd, parsed.RAPPORT_DATA_DIR),
+  });
+}
+
+/** The configuration with secrets replaced, for logs and `rapport config`. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = "[redacted]";
+  return out;
+}

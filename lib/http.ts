@@ -1,0 +1,51 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "./logger.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The body exactly as received, for signature checks. Set for JSON bodies. */
+    rawBody?: Buffer;
+  }
+}
+
+/** Options for {@link createHttpServer}. */
+export interface HttpServerOptions {
+  log: Logger;
+  /** Largest accepted body in bytes. Defaults to 1 MiB. */
+  bodyLimit?: number;
+}
+
+/**
+ * The Fastify instance every HTTP surface registers on (events API, webhooks, console). JSON bodies keep
+ * their raw bytes for signature checks, and a malformed body gets a 400 that says where it broke.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.log.child({ component: "http" }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: true,
+  });
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw.toString("utf8")));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      done(Object.assign(new Error(`malformed JSON body: ${reason}`), { statusCode: 400 }), undefined);
+    }
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
+    else request.log.warn({ url: request.url, reason: error.message }, "request rejected");
+    void reply.status(status).send({
+      error: status >= 500 ? "internal_error" : (error.code ?? "bad_request"),
+      message: status >= 500 ? "internal error" : error.message,
+    });
+  });
+  app.get("/healthz", async () => ({ ok: true }));
+  return app;
+}

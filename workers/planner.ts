@@ -1,0 +1,73 @@
+import type { CompiledCampaign } from "../campaigns/index.ts";
+import type { ChannelName } from "../lib/channels.ts";
+import { toLocale } from "../lib/channels.ts";
+
+/** What the planner knows of a customer: plain data, loaded at the edge. */
+export interface PlanCustomer {
+  id: string;
+  name: string | null;
+  email: string | null;
+  locale: string;
+  timezone: string | null;
+  preferredChannel: ChannelName | null;
+  /** `{ "<channel>": { "status": "granted" | "denied" } }` */
+  consent: unknown;
+  identities: Array<{ channel: ChannelName; externalId: string }>;
+}
+
+/** The planner's decision for one customer and one campaign occurrence. */
+export type PlanDecision =
+  | { kind: "ready"; channel: ChannelName; recipient: string; locale: string; scheduledAt: Date }
+  | { kind: "skipped"; reason: "no_channel" | "opted_out"; channel: ChannelName; locale: string };
+
+/**
+ * Decides where and when a campaign message goes: the first channel of the campaign's list on which the
+ * customer can be reached (and, for marketing, has not opted out), at the trigger time plus the campaign's
+ * delay, never in the past. Pure: the caller loads the data and writes the result.
+ */
+export function planMessage(input: {
+  campaign: CompiledCampaign;
+  customer: PlanCustomer;
+  /** When the triggering event happened. */
+  occurredAt: Date;
+  now: Date;
+}): PlanDecision {
+  const { campaign, customer } = input;
+  const locale = toLocale(customer.locale);
+  const candidates = campaign.channels
+    .map((c) => (c === "preferred" ? customer.preferredChannel : c))
+    .filter((c): c is ChannelName => c !== null);
+  let optedOut: ChannelName | undefined;
+  for (const channel of candidates) {
+    const recipient = recipientOn(customer, channel);
+    if (!recipient) continue;
+    if (campaign.kind === "marketing" && consentOf(customer.consent, channel) === "denied") {
+      optedOut ??= channel;
+      continue;
+    }
+    const delayMs = campaign.trigger.kind === "event" ? campaign.trigger.delayMs : 0;
+    const due = input.occurredAt.getTime() + delayMs;
+    return {
+      kind: "ready",
+      channel,
+      recipient,
+      locale,
+      scheduledAt: new Date(Math.max(due, input.now.getTime())),
+    };
+  }
+  const fallback = candidates[0] ?? "email";
+  return optedOut
+    ? { kind: "skipped", reason: "opted_out", channel: optedOut, locale }
+    : { kind: "skipped", reason: "no_channel", channel: fallback, locale };
+}
+
+/** The address or chat id of a customer on a channel, if they have one. */
+export function recipientOn(customer: PlanCustomer, channel: ChannelName): string | undefined {
+  if (channel === "email" && customer.email) return customer.email;
+  return customer.identities.find((i) => i.channel === channel)?.externalId;
+}
+
+function consentOf(consent: unknown, channel: ChannelName): string | undefined {
+  const entry = (consent as Record<string, { status?: string } | undefined> | null)?.[channel];
+  return entry?.status;
+}

@@ -1,0 +1,52 @@
+import { Queue } from "bullmq";
+import type { ChannelName } from "../lib/channels.ts";
+import type { Redis } from "../lib/redis.ts";
+
+/**
+ * Queue names. DESIGN.md writes `deliver:<channel>`; BullMQ forbids ":" in queue names, so the channel
+ * queues are `deliver-<channel>`.
+ */
+export const QUEUE = {
+  events: "events",
+  plan: "plan",
+  deliver: (channel: ChannelName) => `deliver-${channel}`,
+} as const;
+
+/** Where queues live: one Redis connection and a key prefix (per deployment, or per test file). */
+export interface QueueContext {
+  connection: Redis;
+  /** BullMQ key prefix. Use a hash tag such as "{rapport}" on Redis Cluster. */
+  prefix: string;
+}
+
+/** What finished jobs leave behind: enough to inspect recent work, bounded so Redis never grows forever. */
+export const JOB_RETENTION = {
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+const queues = new WeakMap<Redis, Map<string, Queue>>();
+
+/** The producer side of a queue, one instance per connection and name. */
+export function queueFor<T>(context: QueueContext, name: string): Queue<T> {
+  let byName = queues.get(context.connection);
+  if (!byName) {
+    byName = new Map();
+    queues.set(context.connection, byName);
+  }
+  const key = `${context.prefix}/${name}`;
+  let queue = byName.get(key);
+  if (!queue) {
+    queue = new Queue(name, { connection: context.connection, prefix: context.prefix });
+    byName.set(key, queue);
+  }
+  return queue as Queue<T>;
+}
+
+/** Closes every producer opened on this connection. */
+export async function closeQueues(context: QueueContext): Promise<void> {
+  const byName = queues.get(context.connection);
+  if (!byName) return;
+  queues.delete(context.connection);
+  await Promise.all([...byName.values()].map((q) => q.close()));
+}

@@ -1,0 +1,63 @@
+import type { CompiledCampaign } from "../campaigns/index.ts";
+
+/** The brand as templates see it. */
+export interface Brand {
+  name: string;
+  url?: string;
+}
+
+/** A triggering event as templates see it. */
+export interface TemplateEvent {
+  id: string;
+  type: string;
+  externalId: string | null;
+  value: string | null;
+  currency: string | null;
+  occurredAt: Date;
+  properties: unknown;
+  purchases: Array<{ sku: string; name: string | null; quantity: number; unitPrice: string }>;
+}
+
+/**
+ * The data a campaign message is rendered with, fixed when the message is planned so a retry renders the
+ * same message: `customer`, `brand`, the triggering `event`, `order` for purchases, and the campaign's own
+ * `message.data` on top.
+ */
+export function buildTemplateData(input: {
+  campaign: CompiledCampaign;
+  customer: { name: string | null; email: string | null; locale: string };
+  brand: Brand;
+  event?: TemplateEvent;
+}): Record<string, unknown> {
+  const { event } = input;
+  const order =
+    event?.type === "purchase"
+      ? {
+          id: event.externalId ?? event.id,
+          total: event.value ?? "0",
+          currency: event.currency ?? "USD",
+          items: event.purchases.map((p) => ({
+            sku: p.sku,
+            name: p.name ?? p.sku,
+            quantity: p.quantity,
+            unitPrice: p.unitPrice,
+          })),
+        }
+      : undefined;
+  return {
+    customer: { name: input.customer.name ?? undefined, email: input.customer.email ?? undefined },
+    brand: { name: input.brand.name, url: input.brand.url },
+    ...(event
+      ? {
+          event: {
+            type: event.type,
+            id: event.externalId ?? event.id,
+            occurredAt: event.occurredAt.toISOString(),
+            properties: event.properties,
+          },
+        }
+      : {}),
+    ...(order ? { order } : {}),
+    ...input.campaign.message.data,
+  };
+}
