@@ -5,5 +5,8 @@ export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundE
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
 export { createOutboxChannel, type OutboxOptions } from "./outbox.ts";
 export { registerEventsApi, SIGNATURE_HEADER } from "./shop/route.ts";
+export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";
+export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.ts";
+export { normalizeWooCommerceOrder, verifyWooCommerceSignature } from "./shop/woocommerce.ts";
 export { createTelegramBot, startPolling, type TelegramBotOptions } from "./telegram/bot.ts";
 export { createTelegramChannel } from "./telegram/channel.ts";

@@ -9,6 +9,7 @@ import {
   createTelegramBot,
   createTelegramChannel,
   registerEventsApi,
+  registerShopWebhooks,
   startPolling,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
@@ -123,11 +124,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     let url: string | undefined;
     if (options.http !== false) {
       const http = createHttpServer({ log });
-      await registerEventsApi(http, {
+      const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
+      await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
+      await registerShopWebhooks(http, {
         db: database.db,
-        secret: webhookSecret.value,
         clock,
-        onEvent: (result) => enqueueEvent(queues, result.eventId),
+        onEvent,
+        shopifySecret: config.SHOPIFY_WEBHOOK_SECRET,
+        wooCommerceSecret: config.WOOCOMMERCE_WEBHOOK_SECRET,
       });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());

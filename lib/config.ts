@@ -47,6 +47,10 @@ export const ConfigSchema = z.object({
   RAPPORT_WEBHOOK_SECRET: optional().refine((v) => v === undefined || v.length >= 16, {
     error: "expected at least 16 characters (e.g. `openssl rand -hex 32`)",
   }),
+  /** Shopify app client secret: enables POST /webhooks/shopify (X-Shopify-Hmac-Sha256). */
+  SHOPIFY_WEBHOOK_SECRET: optional(),
+  /** Secret of the WooCommerce webhook: enables POST /webhooks/woocommerce (X-WC-Webhook-Signature). */
+  WOOCOMMERCE_WEBHOOK_SECRET: optional(),
   /** Prefix of every BullMQ key. Use a hash tag such as {rapport} on Redis Cluster. Defaults to "rapport". */
   RAPPORT_QUEUE_PREFIX: z.string().min(1).default("rapport"),
   /** Folder of campaign YAML files. Defaults to the project's campaigns/. */
@@ -88,6 +92,8 @@ export interface Config extends Readonly<Omit<Parsed, "PUBLIC_URL">> {
 export const SECRET_KEYS = [
   "DATABASE_URL",
   "RAPPORT_WEBHOOK_SECRET",
+  "SHOPIFY_WEBHOOK_SECRET",
+  "WOOCOMMERCE_WEBHOOK_SECRET",
   "RESEND_API_KEY",
   "TELEGRAM_BOT_TOKEN",
 ] as const satisfies ReadonlyArray<keyof Parsed>;

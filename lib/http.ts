@@ -37,6 +37,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       done(Object.assign(new Error(`malformed JSON body: ${reason}`), { statusCode: 400 }), undefined);
     }
   });
+  // form bodies (WooCommerce's webhook ping) keep their raw bytes too
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "buffer" },
+    (request, body, done) => {
+      request.rawBody = body as Buffer;
+      done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString("utf8"))));
+    },
+  );
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");

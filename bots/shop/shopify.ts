@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { verifyHmac } from "../../lib/signature.ts";
+import { PurchaseEvent } from "../events.ts";
+import { fullName, ifValid, invalidOrder, type ShopOrderResult } from "./order-result.ts";
+
+/** The header carrying the base64 HMAC-SHA256 of the raw body, keyed with the app's client secret. */
+export const SHOPIFY_HMAC_HEADER = "x-shopify-hmac-sha256";
+
+/**
+ * What a Shopify order webhook amounts to:
+ * - `purchase`: a paid order, as the event `POST /api/events` would accept;
+ * - `skipped`: a well-formed order with nothing to store yet or ever (`not_paid`: pending or only
+ *   authorized, it arrives again with `orders/paid`; `cancelled`: cancelled, voided, refunded or expired;
+ *   `no_email`: no usable email to tie it to a customer). Answer 200 so Shopify does not retry it;
+ * - `invalid`: not an order body we understand, with the fields at fault.
+ */
+export type ShopifyOrderResult = ShopOrderResult<"not_paid" | "cancelled" | "no_email">;
+
+const Text = z.string().nullish();
+// Shopify ids are 64-bit: past 2^53 JSON.parse has already rounded them, so no `.int()` (it refuses those)
+// and `idText` uses only the exact ones.
+const Id = z.union([z.number().nonnegative(), z.string().regex(/^\d+$/)]);
+const Address = z
+  .looseObject({ first_name: Text, last_name: Text, phone: Text, country_code: Text })
+  .nullish();
+
+const ShopifyLineItem = z.looseObject({
+  id: Id,
+  admin_graphql_api_id: Text,
+  sku: Text,
+  variant_id: Id.nullish(),
+  product_id: Id.nullish(),
+  title: Text,
+  name: Text,
+  quantity: z.number().int(),
+  price: z.string(),
+});
+
+const ShopifyOrder = z.looseObject({
+  id: Id,
+  admin_graphql_api_id: Text,
+  name: Text,
+  created_at: z.string(),
+  processed_at: Text,
+  cancelled_at: Text,
+  currency: z.string(),
+  total_price: z.string(),
+  email: Text,
+  contact_email: Text,
+  phone: Text,
+  customer_locale: Text,
+  financial_status: Text,
+  test: z.boolean().nullish(),
+  customer: z
+    .looseObject({ email: Text, first_name: Text, last_name: Text, phone: Text, locale: Text })
+    .nullish(),
+  billing_address: Address,
+  shipping_address: Address,
+  line_items: z.array(ShopifyLineItem),
+});
+
+type ShopifyOrder = z.infer<typeof ShopifyOrder>;
+
+/** Money is in; `partially_refunded` was paid first. */
+const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
+/** Money will not come or went back. Anything else (`pending`, `authorized`, new values) is not paid yet. */
+const GONE = new Set(["voided", "refunded", "expired"]);
+
+const Customer = PurchaseEvent.shape.customer.shape;
+const OccurredAt = PurchaseEvent.shape.occurredAt;
+
+/**
+ * Maps a Shopify `orders/create` or `orders/paid` webhook body (REST Admin API Order) to a purchase.
+ *
+ * Rules:
+ * - counts only when `financial_status` is paid, partially_paid or partially_refunded and the order is not
+ *   cancelled, so subscribe to both topics: an order paid later arrives with `orders/paid`;
+ * - `orderId` is `shopify:<id>`, the stable numeric id (digits taken from `admin_graphql_api_id` when
+ *   present, since larger ids lose precision in JSON.parse); the display `name` ("#1001") goes to properties;
+ * - `occurredAt` is `processed_at` (the date Shopify reports the sale on), else `created_at`;
+ * - email: the order's `email`, else `contact_email`, else `customer.email`; none usable means `no_email`;
+ * - name from `customer` first/last name, else the billing address; locale from `customer_locale`, else
+ *   `customer.locale`, passed through ("pl-PL" stays "pl-PL") and dropped if not a language tag;
+ * - phone: the first of order, customer, billing and shipping phones that is E.164 once spaces, dots,
+ *   dashes and brackets are removed; national numbers ("601 234 567") are dropped, not guessed;
+ * - country from the billing, else shipping `country_code`;
+ * - total `total_price` and item `price` as strings in the shop `currency` (not the presentment currency);
+ * - item sku: `sku`, else `variant_id`, else `product_id`, else the line item's own id (custom items);
+ *   item name: `name` (title with variant), else `title`;
+ * - properties: `{ shop: "shopify", orderName, financialStatus, test }`; test orders are kept, flagged.
+ */
+export function normalizeShopifyOrder(payload: unknown): ShopifyOrderResult {
+  const parsed = ShopifyOrder.safeParse(payload);
+  if (!parsed.success) return invalidOrder("Shopify order", parsed.error.issues);
+  const order = parsed.data;
+  const status = order.financial_status ?? "(none)";
+  if (order.cancelled_at || GONE.has(status)) {
+    const why = order.cancelled_at ? `was cancelled at ${order.cancelled_at}` : `is ${status}`;
+    return { kind: "skipped", reason: "cancelled", message: `order ${order.name ?? order.id} ${why}` };
+  }
+  if (!PAID.has(status)) {
+    const message = `financial_status "${status}" is not paid yet; the order counts when orders/paid arrives`;
+    return { kind: "skipped", reason: "not_paid", message };
+  }
+  const email = [order.email, order.contact_email, order.customer?.email]
+    .map((candidate) => candidate?.trim())
+    .find((candidate) => candidate && Customer.email.safeParse(candidate).success);
+  if (!email) {
+    const message = `order ${order.name ?? order.id} has no customer email: nothing to tie it to`;
+    return { kind: "skipped", reason: "no_email", message };
+  }
+  const orderId = orderIdOf(order);
+  if (!orderId) {
+    const message = "id is too large to read exactly and admin_graphql_api_id is missing";
+    return invalidOrder("Shopify order", [{ path: ["id"], message }]);
+  }
+  const occurredAt = ifValid(OccurredAt, order.processed_at) ?? ifValid(OccurredAt, order.created_at);
+  const candidate = {
+    type: "purchase",
+    orderId: `shopify:${orderId}`,
+    ...(occurredAt && { occurredAt }),
+    customer: customerOf(order, email),
+    total: order.total_price,
+    currency: order.currency,
+    items: order.line_items.map(itemOf),
+    properties: {
+      shop: "shopify",
+      orderName: order.name ?? null,
+      financialStatus: status,
+      test: order.test === true,
+    },
+  };
+  const event = PurchaseEvent.safeParse(candidate);
+  return event.success
+    ? { kind: "purchase", event: event.data }
+    : invalidOrder("mapped event", event.error.issues);
+}
+
+function itemOf(line: z.infer<typeof ShopifyLineItem>) {
+  const sku =
+    line.sku?.trim() ||
+    idText(line.variant_id) ||
+    idText(line.product_id) ||
+    gidTail(line.admin_graphql_api_id) ||
+    idText(line.id);
+  const name = (line.name || line.title)?.slice(0, 500);
+  return { sku, ...(name && { name }), quantity: line.quantity, price: line.price };
+}
+
+function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer"] {
+  const { customer, billing_address: billing, shipping_address: shipping } = order;
+  const name =
+    fullName(customer?.first_name, customer?.last_name) ?? fullName(billing?.first_name, billing?.last_name);
+  const phone = [order.phone, customer?.phone, billing?.phone, shipping?.phone]
+    .map((raw) => ifValid(Customer.phone, raw?.replace(/[\s().-]/g, "")))
+    .find(Boolean);
+  const locale =
+    ifValid(Customer.locale, order.customer_locale) ?? ifValid(Customer.locale, customer?.locale);
+  const country =
+    ifValid(Customer.country, billing?.country_code) ?? ifValid(Customer.country, shipping?.country_code);
+  return {
+    email,
+    ...(name && { name }),
+    ...(locale && { locale }),
+    ...(phone && { phone }),
+    ...(country && { country: country.toUpperCase() }),
+  };
+}
+
+function orderIdOf(order: ShopifyOrder): string | undefined {
+  return gidTail(order.admin_graphql_api_id) ?? idText(order.id);
+}
+
+/** The digits of `gid://shopify/<Type>/<digits>`, exact even where the numeric id is not. */
+function gidTail(gid: string | null | undefined): string | undefined {
+  return gid ? /^gid:\/\/shopify\/\w+\/(\d+)$/.exec(gid)?.[1] : undefined;
+}
+
+function idText(id: number | string | null | undefined): string | undefined {
+  if (typeof id === "string") return id;
+  return typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? String(id) : undefined;
+}
+
+/**
+ * Checks `X-Shopify-Hmac-Sha256`: the base64 HMAC-SHA256 of the raw body (bytes as received, before any
+ * JSON parsing), keyed with the app's client secret, compared in constant time. An empty secret verifies
+ * nothing.
+ */
+export function verifyShopifyHmac(secret: string, rawBody: Buffer, header: string | undefined): boolean {
+  return Boolean(secret) && verifyHmac(secret, rawBody, header, "base64");
+}

@@ -1,0 +1,29 @@
+export { type LocalServer, readText, sendJson, startLocalServer } from "./http.ts";
+export {
+  type FakeResend,
+  type FakeResendOptions,
+  type ResendFailure,
+  type ResendRequest,
+  type StoredEmail,
+  startFakeResend,
+} from "./resend.ts";
+export {
+  type FakeTelegram,
+  type FakeTelegramOptions,
+  startFakeTelegram,
+  type TelegramCall,
+  type TelegramFailure,
+  type WebhookDelivery,
+} from "./telegram.ts";
+export { TELEGRAM_LIMITS } from "./telegram-limits.ts";
+export {
+  buildChat,
+  buildContactMessage,
+  buildTextMessage,
+  buildUser,
+  type CallbackQueryInput,
+  type ContactMessageInput,
+  commandEntities,
+  type IncomingMessageInput,
+  type TextMessageInput,
+} from "./telegram-updates.ts";

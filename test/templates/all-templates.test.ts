@@ -1,0 +1,50 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import { createTemplateStore } from "../../templates/index.ts";
+
+// A guard for every template, present and future: each ships sample data, exists in every locale, and renders.
+const dir = fileURLToPath(new URL("../../templates/", import.meta.url));
+const store = createTemplateStore();
+const names = store.names();
+
+describe.each(names)("template %s", (name) => {
+  const samplePath = `${dir}${name}/sample.yaml`;
+
+  it("ships sample data in sample.yaml", () => {
+    expect(
+      existsSync(samplePath),
+      `add templates/${name}/sample.yaml with data that prints every field`,
+    ).toBe(true);
+  });
+
+  it("exists in every locale", () => {
+    const files = readdirSync(`${dir}${name}`).filter((f) => f.endsWith(".hbs"));
+    const variants = new Set(files.map((f) => f.replace(/\.(en|id|pl)\.(txt\.)?hbs$/, ".*.$2hbs")));
+    for (const variant of variants) {
+      for (const locale of LOCALES) {
+        expect(files, `templates/${name}/${variant} lacks its ${locale} version`).toContain(
+          variant.replace("*", locale),
+        );
+      }
+    }
+  });
+
+  it.each(LOCALES)("renders on every channel it has in %s", (locale) => {
+    const data = parse(readFileSync(samplePath, "utf8")) as Record<string, unknown>;
+    const channels = CHANNEL_NAMES.filter((channel) => store.has(name, channel));
+    expect(channels.length).toBeGreaterThan(0);
+    for (const channel of channels) {
+      const message = store.render(name, channel, locale, data, { timezone: "Asia/Jakarta" });
+      expect(message.locale).toBe(locale);
+      expect(message.text.trim()).not.toBe("");
+      expect(message.text).not.toMatch(/<\/?(p|td|tr|table|div|br)\b/);
+      if (channel === "email") {
+        expect(message.subject).toBeTruthy();
+        expect(message.html).toMatch(/<html lang="/);
+      }
+    }
+  });
+});
