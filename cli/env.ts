@@ -17,7 +17,10 @@ export function loadEnvironment(): { config: Config; log: Logger } {
   }
   try {
     const config = loadConfig(process.env);
-    return { config, log: createLogger({ level: config.LOG_LEVEL, redact: [...SECRET_KEYS] }) };
+    return {
+      config,
+      log: createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, redact: [...SECRET_KEYS] }),
+    };
   } catch (error) {
     if (error instanceof ConfigError) exitWith(`rapport: ${error.message}`);
     throw error;

@@ -77,6 +77,8 @@ export const ConfigSchema = z.object({
   TELEGRAM_API_ROOT: url("a URL such as https://api.telegram.org"),
   /** pino log level. Defaults to info. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json (one object a line) or pretty (for a person). Defaults to pretty on a terminal, json otherwise. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;
