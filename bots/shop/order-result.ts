@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { PurchaseEvent } from "../events.ts";
+import { PurchaseEvent } from "../events.ts";
 
 /**
  * What a shop's order webhook amounts to: a `purchase` ready for capture, an order with nothing to store
@@ -47,4 +47,40 @@ export function fullName(
     .join(" ")
     .slice(0, 200);
   return name || undefined;
+}
+
+const Customer = PurchaseEvent.shape.customer.shape;
+
+/** True when the event schema accepts `value` as the customer's email. */
+export function isEmail(value: string | undefined): value is string {
+  return value !== undefined && Customer.email.safeParse(value).success;
+}
+
+/**
+ * A purchase's customer from what a shop knows: the first phone that is valid E.164 once spaces, dots,
+ * dashes and brackets are removed (national numbers are dropped, not guessed), and only details that pass
+ * the event schema, so one bad detail never loses the order.
+ */
+export function customerDetails(input: {
+  email: string;
+  name?: string;
+  phones: Array<string | null | undefined>;
+  locales: Array<string | null | undefined>;
+  countries: Array<string | null | undefined>;
+}): PurchaseEvent["customer"] {
+  const first = <T>(schema: z.ZodType<T | undefined>, values: Array<string | null | undefined>) =>
+    values.map((v) => ifValid(schema, v)).find((v) => v !== undefined);
+  const phone = first(
+    Customer.phone,
+    input.phones.map((raw) => raw?.replace(/[\s().-]/g, "")),
+  );
+  const locale = first(Customer.locale, input.locales);
+  const country = first(Customer.country, input.countries);
+  return {
+    email: input.email,
+    ...(input.name && { name: input.name }),
+    ...(locale && { locale }),
+    ...(phone && { phone }),
+    ...(country && { country: country.toUpperCase() }),
+  };
 }

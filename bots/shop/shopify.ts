@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { verifyHmac } from "../../lib/signature.ts";
 import { PurchaseEvent } from "../events.ts";
-import { fullName, ifValid, invalidOrder, type ShopOrderResult } from "./order-result.ts";
+import {
+  customerDetails,
+  fullName,
+  ifValid,
+  invalidOrder,
+  isEmail,
+  type ShopOrderResult,
+} from "./order-result.ts";
 
 /** The header carrying the base64 HMAC-SHA256 of the raw body, keyed with the app's client secret. */
 export const SHOPIFY_HMAC_HEADER = "x-shopify-hmac-sha256";
@@ -66,7 +73,6 @@ const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
 /** Money will not come or went back. Anything else (`pending`, `authorized`, new values) is not paid yet. */
 const GONE = new Set(["voided", "refunded", "expired"]);
 
-const Customer = PurchaseEvent.shape.customer.shape;
 const OccurredAt = PurchaseEvent.shape.occurredAt;
 
 /**
@@ -104,7 +110,7 @@ export function normalizeShopifyOrder(payload: unknown): ShopifyOrderResult {
   }
   const email = [order.email, order.contact_email, order.customer?.email]
     .map((candidate) => candidate?.trim())
-    .find((candidate) => candidate && Customer.email.safeParse(candidate).success);
+    .find(isEmail);
   if (!email) {
     const message = `order ${order.name ?? order.id} has no customer email: nothing to tie it to`;
     return { kind: "skipped", reason: "no_email", message };
@@ -149,22 +155,15 @@ function itemOf(line: z.infer<typeof ShopifyLineItem>) {
 
 function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer"] {
   const { customer, billing_address: billing, shipping_address: shipping } = order;
-  const name =
-    fullName(customer?.first_name, customer?.last_name) ?? fullName(billing?.first_name, billing?.last_name);
-  const phone = [order.phone, customer?.phone, billing?.phone, shipping?.phone]
-    .map((raw) => ifValid(Customer.phone, raw?.replace(/[\s().-]/g, "")))
-    .find(Boolean);
-  const locale =
-    ifValid(Customer.locale, order.customer_locale) ?? ifValid(Customer.locale, customer?.locale);
-  const country =
-    ifValid(Customer.country, billing?.country_code) ?? ifValid(Customer.country, shipping?.country_code);
-  return {
+  return customerDetails({
     email,
-    ...(name && { name }),
-    ...(locale && { locale }),
-    ...(phone && { phone }),
-    ...(country && { country: country.toUpperCase() }),
-  };
+    name:
+      fullName(customer?.first_name, customer?.last_name) ??
+      fullName(billing?.first_name, billing?.last_name),
+    phones: [order.phone, customer?.phone, billing?.phone, shipping?.phone],
+    locales: [order.customer_locale, customer?.locale],
+    countries: [billing?.country_code, shipping?.country_code],
+  });
 }
 
 function orderIdOf(order: ShopifyOrder): string | undefined {

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { verifyHmac } from "../../lib/signature.ts";
 import { PurchaseEvent } from "../events.ts";
-import { fullName, ifValid, invalidOrder, type ShopOrderResult } from "./order-result.ts";
+import {
+  customerDetails,
+  fullName,
+  ifValid,
+  invalidOrder,
+  isEmail,
+  type ShopOrderResult,
+} from "./order-result.ts";
 
 /** The header carrying the base64 HMAC-SHA256 of the raw body, keyed with the webhook's secret. */
 export const WOOCOMMERCE_SIGNATURE_HEADER = "x-wc-webhook-signature";
@@ -53,7 +60,6 @@ type WooOrder = z.infer<typeof WooOrder>;
 const PAID = new Set(["processing", "completed"]);
 const GONE = new Set(["cancelled", "refunded", "trash"]);
 
-const Customer = PurchaseEvent.shape.customer.shape;
 const OccurredAt = PurchaseEvent.shape.occurredAt;
 
 /** True for WooCommerce's webhook ping, a form-encoded `webhook_id=<n>` body sent unsigned. */
@@ -101,7 +107,7 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
     return { kind: "skipped", reason: "not_paid", message };
   }
   const email = order.billing?.email?.trim();
-  if (!email || !Customer.email.safeParse(email).success) {
+  if (!isEmail(email)) {
     return {
       kind: "skipped",
       reason: "no_email",
@@ -132,21 +138,16 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
 
 function customerOf(order: WooOrder, email: string): PurchaseEvent["customer"] {
   const { billing, shipping } = order;
-  const name =
-    fullName(billing?.first_name, billing?.last_name) ?? fullName(shipping?.first_name, shipping?.last_name);
-  const phone = [billing?.phone, shipping?.phone]
-    .map((raw) => ifValid(Customer.phone, raw?.replace(/[\s().-]/g, "")))
-    .find(Boolean);
   const language = order.meta_data?.find((meta) => meta.key === "wpml_language")?.value;
-  const locale = typeof language === "string" ? ifValid(Customer.locale, language) : undefined;
-  const country = ifValid(Customer.country, billing?.country) ?? ifValid(Customer.country, shipping?.country);
-  return {
+  return customerDetails({
     email,
-    ...(name && { name }),
-    ...(locale && { locale }),
-    ...(phone && { phone }),
-    ...(country && { country: country.toUpperCase() }),
-  };
+    name:
+      fullName(billing?.first_name, billing?.last_name) ??
+      fullName(shipping?.first_name, shipping?.last_name),
+    phones: [billing?.phone, shipping?.phone],
+    locales: [typeof language === "string" ? language : undefined],
+    countries: [billing?.country, shipping?.country],
+  });
 }
 
 /** WooCommerce's `*_gmt` dates are UTC written without an offset. */
