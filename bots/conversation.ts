@@ -1,28 +1,8 @@
-import type { ChannelName } from "../lib/channels.ts";
-import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
-import { resolveIdentity, type SenderProfile } from "./identity.ts";
+import { type Db, isUniqueViolation } from "../lib/db/index.ts";
+import { resolveIdentity } from "./identity.ts";
+import type { InboundMessage } from "./inbound.ts";
 
-/**
- * A message from a customer, whatever the platform: every adapter turns its payload into this and hands it
- * to {@link captureMessage}.
- */
-export interface InboundMessage {
-  channel: ChannelName;
-  /**
-   * The platform's message id, qualified so it is unique per channel (Telegram message ids are per chat:
-   * "chatId:messageId").
-   */
-  externalId: string;
-  sender: SenderProfile;
-  /** Where replies go on the platform (chat id, channel id, tweet id). */
-  threadRef: string;
-  text: string;
-  /** The platform's own timestamp: the conversation is ordered by it, not by arrival. */
-  sentAt: Date;
-  attachments?: Prisma.InputJsonValue;
-  /** The platform payload, kept for audit and re-processing. */
-  raw?: Prisma.InputJsonValue;
-}
+export type { InboundMessage } from "./inbound.ts";
 
 /** What capture did with a message. Redelivery is an expected outcome, not an error. */
 export type CaptureResult =

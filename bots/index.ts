@@ -1,8 +1,9 @@
 export type { Channel, OutboundMessage, SentMessage } from "./channel.ts";
-export { type CaptureResult, captureMessage, type InboundMessage } from "./conversation.ts";
+export { type CaptureResult, captureMessage } from "./conversation.ts";
 export { createResendChannel, type ResendChannelOptions } from "./email/resend-channel.ts";
 export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundEvent } from "./events.ts";
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
+export type { InboundHandler, InboundMessage } from "./inbound.ts";
 export { createOutboxChannel, type OutboxOptions } from "./outbox.ts";
 export { registerEventsApi, SIGNATURE_HEADER } from "./shop/route.ts";
 export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";

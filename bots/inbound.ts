@@ -1,0 +1,43 @@
+import type { ChannelName } from "../lib/channels.ts";
+import type { Prisma } from "../lib/db/index.ts";
+import type { SenderProfile } from "./identity.ts";
+
+/**
+ * A message from a customer, whatever the platform: every adapter turns its payload into this and hands it
+ * to the conversation core (`onMessage`). Platform casing (`chat_id`) stays inside the adapters.
+ */
+export interface InboundMessage {
+  channel: ChannelName;
+  /**
+   * The platform's message id, qualified so it is unique per channel (Telegram message ids are per chat:
+   * "chatId:messageId"). The same id delivered again is stored once.
+   */
+  externalId: string;
+  sender: SenderProfile;
+  /** Where replies go on the platform: chat id, channel or thread id, tweet id, DM conversation id. */
+  threadRef: string;
+  /**
+   * The text. Commands arrive as text too: "/stop", "/start <payload>", "/link <code>", "/rate 4", "/help"
+   * (a Discord slash command or a Telegram button is turned into the same text by its adapter).
+   */
+  text: string;
+  /** The platform's own timestamp: the conversation is ordered by it, not by arrival. */
+  sentAt: Date;
+  /** "edit": the customer edited `externalId`; the stored interaction is updated, nothing is answered. */
+  kind?: "message" | "edit";
+  /**
+   * False for social listening: a public mention not addressed to the brand is captured on the customer's
+   * profile without opening a conversation or answering. Defaults to true.
+   */
+  conversational?: boolean;
+  /** The platform message to reply to, when the platform threads replies (tweet id, Discord message id). */
+  replyTo?: string;
+  /** A phone number the customer shared (Telegram contact button), E.164 with "+". */
+  sharedPhone?: string;
+  attachments?: Prisma.InputJsonValue;
+  /** The platform payload, kept for audit and re-processing. */
+  raw?: Prisma.InputJsonValue;
+}
+
+/** What an adapter calls for every inbound message. Resolves once the message is stored (and answered). */
+export type InboundHandler = (message: InboundMessage) => Promise<void>;
