@@ -15,6 +15,11 @@ export interface OutboundMessage {
   headers?: Record<string, string>;
   /** The platform message this one answers, when the platform threads replies. */
   replyTo?: string;
+  /**
+   * Quick answers offered under the message (a rating 1–5): Telegram shows them as inline buttons whose
+   * callback data is `value`; channels without buttons show the text alone (it says how to answer).
+   */
+  buttons?: Array<{ label: string; value: string }>;
 }
 
 /** What the provider said when it accepted a message. */

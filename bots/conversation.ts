@@ -9,7 +9,8 @@ export type CaptureResult =
   | {
       kind: "stored";
       interactionId: string;
-      conversationId: string;
+      /** Null for social listening (`conversational: false`). */
+      conversationId: string | null;
       customerId: string;
       /** True when this message created the customer. */
       newCustomer: boolean;
@@ -27,6 +28,7 @@ export async function captureMessage(db: Db, message: InboundMessage): Promise<C
   const seen = await findInteraction(db, message);
   if (seen) return seen;
   const { customerId, created } = await resolveIdentity(db, message.channel, message.sender);
+  if (message.conversational === false) return captureListening(db, message, customerId, created);
   try {
     return await db.$transaction(async (tx) => {
       const open = await tx.conversation.findFirst({
@@ -87,6 +89,57 @@ export async function captureMessage(db: Db, message: InboundMessage): Promise<C
     }
     throw error;
   }
+}
+
+/** A public mention not addressed to the brand: kept on the profile, with no conversation to answer. */
+async function captureListening(
+  db: Db,
+  message: InboundMessage,
+  customerId: string,
+  created: boolean,
+): Promise<CaptureResult> {
+  try {
+    const interaction = await db.interaction.create({
+      data: {
+        customerId,
+        channel: message.channel,
+        direction: "inbound",
+        author: "customer",
+        externalId: message.externalId,
+        text: message.text,
+        sentAt: message.sentAt,
+        attachments: message.attachments,
+        raw: message.raw,
+      },
+      select: { id: true },
+    });
+    return {
+      kind: "stored",
+      interactionId: interaction.id,
+      conversationId: null,
+      customerId,
+      newCustomer: created,
+      newConversation: false,
+    };
+  } catch (error) {
+    const raced = isUniqueViolation(error) ? await findInteraction(db, message) : undefined;
+    if (raced) return raced;
+    throw error;
+  }
+}
+
+/**
+ * Applies a customer's edit of a message they sent: the stored text changes and `editedAt` is set. An edit of
+ * a message never seen is stored as the message. Returns whether anything was stored or changed.
+ */
+export async function captureEdit(db: Db, message: InboundMessage): Promise<CaptureResult> {
+  const updated = await db.interaction.updateMany({
+    where: { channel: message.channel, externalId: message.externalId, direction: "inbound" },
+    data: { text: message.text, editedAt: message.sentAt, attachments: message.attachments },
+  });
+  if (updated.count === 0) return captureMessage(db, { ...message, kind: "message" });
+  const found = await findInteraction(db, message);
+  return found!;
 }
 
 async function findInteraction(db: Db, message: InboundMessage): Promise<CaptureResult | undefined> {

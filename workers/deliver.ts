@@ -38,7 +38,7 @@ export async function deliverOne(
 ): Promise<DeliverOutcome> {
   const delivery = await deps.db.delivery.findUnique({
     where: { id: deliveryId },
-    include: { customer: { select: { timezone: true } } },
+    include: { customer: { select: { timezone: true, consent: true } } },
   });
   if (!delivery) return { kind: "done-before", status: "missing" };
   if (FINAL.has(delivery.status)) return { kind: "done-before", status: delivery.status };
@@ -54,24 +54,15 @@ export async function deliverOne(
     await finish(deps, delivery.id, { status: "suppressed", reason: suppression.reason });
     return { kind: "suppressed", reason: suppression.reason };
   }
+  if (delivery.kind === "marketing" && consentOf(delivery.customer.consent, delivery.channel) === "denied") {
+    await finish(deps, delivery.id, { status: "suppressed", reason: "opted_out" });
+    return { kind: "suppressed", reason: "opted_out" };
+  }
   let message: OutboundMessage;
   try {
-    const rendered = deps.templates.render(
-      delivery.template ?? "",
-      channel.name,
-      delivery.locale ?? "en",
-      delivery.data as Record<string, unknown>,
-      {
-        timezone: delivery.customer.timezone ?? undefined,
-      },
-    );
-    message = {
-      deliveryId: delivery.id,
-      to: recipient,
-      text: rendered.text,
-      subject: rendered.subject,
-      html: rendered.html,
-    };
+    message = delivery.template
+      ? renderMessage(deps.templates, channel, delivery)
+      : directMessage(delivery.id, recipient, delivery.data);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     await finish(deps, delivery.id, { status: "failed", reason: "template_error", error: error.message });
@@ -126,6 +117,56 @@ export async function deliverOne(
     });
     throw error;
   }
+}
+
+function renderMessage(
+  templates: TemplateStore,
+  channel: Channel,
+  delivery: {
+    id: string;
+    template: string | null;
+    locale: string | null;
+    data: unknown;
+    recipient: string | null;
+    customer: { timezone: string | null };
+  },
+): OutboundMessage {
+  const rendered = templates.render(
+    delivery.template ?? "",
+    channel.name,
+    delivery.locale ?? "en",
+    delivery.data as Record<string, unknown>,
+    {
+      timezone: delivery.customer.timezone ?? undefined,
+    },
+  );
+  return {
+    deliveryId: delivery.id,
+    to: delivery.recipient ?? "",
+    text: rendered.text,
+    subject: rendered.subject,
+    html: rendered.html,
+  };
+}
+
+/** A reply written by the bot or staff: its text is in the Delivery's data, no template. */
+function directMessage(deliveryId: string, to: string, data: unknown): OutboundMessage {
+  const reply = (data ?? {}) as {
+    text?: string;
+    replyTo?: string | null;
+    buttons?: OutboundMessage["buttons"] | null;
+  };
+  return {
+    deliveryId,
+    to,
+    text: reply.text ?? "",
+    ...(reply.replyTo ? { replyTo: reply.replyTo } : {}),
+    ...(reply.buttons ? { buttons: reply.buttons } : {}),
+  };
+}
+
+function consentOf(consent: unknown, channel: string): string | undefined {
+  return (consent as Record<string, { status?: string } | undefined> | null)?.[channel]?.status;
 }
 
 async function finish(

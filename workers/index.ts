@@ -18,6 +18,7 @@ export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
 export type { PlanJob } from "./plan.ts";
 export { type PlanCustomer, type PlanDecision, planMessage } from "./planner.ts";
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
+export { queueReply } from "./reply.ts";
 export type { Brand } from "./template-data.ts";
 
 /** Everything the workers need, injected. */

@@ -1,0 +1,83 @@
+import { type Locale, toLocale } from "../lib/channels.ts";
+
+/** Every text the bot itself sends, in each supported locale. `{name}` placeholders are filled by {@link t}. */
+export const BOT_TEXTS = {
+  handover: {
+    en: "Thanks for your message! A person from our team will answer you here soon.",
+    id: "Terima kasih atas pesan Anda! Tim kami akan segera membalas di sini.",
+    pl: "Dziękujemy za wiadomość! Ktoś z naszego zespołu wkrótce odpowie tutaj.",
+  },
+  outOfHours: {
+    en: "Thanks for your message! We're away right now ({hours}); a person will answer as soon as we're back.",
+    id: "Terima kasih atas pesan Anda! Kami sedang di luar jam kerja ({hours}); tim kami akan membalas begitu kembali.",
+    pl: "Dziękujemy za wiadomość! Jesteśmy teraz poza godzinami pracy ({hours}); odpowiemy, gdy tylko wrócimy.",
+  },
+  stopped: {
+    en: "You won't get news or offers from us here any more. Replies to your own questions still come through. Send /start to opt back in.",
+    id: "Anda tidak akan lagi menerima kabar atau promo dari kami di sini. Jawaban atas pertanyaan Anda tetap kami kirim. Kirim /start untuk berlangganan lagi.",
+    pl: "Nie będziesz już dostawać od nas tutaj nowości ani ofert. Odpowiedzi na Twoje pytania nadal będą docierać. Wyślij /start, aby znów je otrzymywać.",
+  },
+  welcome: {
+    en: "Hi! This is {brand}. Ask us anything here: about an order, a product or a delivery. Send /help to see what I can do.",
+    id: "Halo! Ini {brand}. Tanyakan apa saja di sini: soal pesanan, produk, atau pengiriman. Kirim /help untuk melihat apa yang bisa saya bantu.",
+    pl: "Cześć! Tu {brand}. Pytaj tutaj o wszystko: o zamówienie, produkt czy dostawę. Wyślij /help, aby zobaczyć, co potrafię.",
+  },
+  resubscribed: {
+    en: "Welcome back! You'll get our news and offers here again. Send /stop at any time to opt out.",
+    id: "Selamat datang kembali! Anda akan menerima kabar dan promo kami lagi di sini. Kirim /stop kapan saja untuk berhenti.",
+    pl: "Witaj ponownie! Znów będziesz dostawać tutaj nasze nowości i oferty. Wyślij /stop, aby w każdej chwili zrezygnować.",
+  },
+  help: {
+    en: "Write your question and we'll answer here.\n/link: connect this chat with your other accounts (Telegram, Discord, X, web chat)\n/stop: no more news or offers here\n/start: get them again",
+    id: "Tulis pertanyaan Anda dan kami akan menjawab di sini.\n/link: hubungkan obrolan ini dengan akun Anda yang lain (Telegram, Discord, X, web chat)\n/stop: berhenti menerima kabar dan promo di sini\n/start: terima lagi",
+    pl: "Napisz pytanie, a odpowiemy tutaj.\n/link: połącz ten czat z innymi kontami (Telegram, Discord, X, czat na stronie)\n/stop: koniec nowości i ofert tutaj\n/start: wznów je",
+  },
+  linkCode: {
+    en: "Your link code is {code}. Within {minutes} minutes, send /link {code} to us from your other account (Telegram, Discord, X or the web chat) to connect them.",
+    id: "Kode penghubung Anda: {code}. Dalam {minutes} menit, kirim /link {code} kepada kami dari akun Anda yang lain (Telegram, Discord, X, atau web chat) untuk menghubungkannya.",
+    pl: "Twój kod połączenia to {code}. W ciągu {minutes} minut wyślij nam /link {code} z innego konta (Telegram, Discord, X lub czat na stronie), aby je połączyć.",
+  },
+  linked: {
+    en: "Done! Your accounts are connected: we'll know it's you wherever you write.",
+    id: "Selesai! Akun Anda sudah terhubung: kami akan mengenali Anda di mana pun Anda menulis.",
+    pl: "Gotowe! Twoje konta są połączone: rozpoznamy Cię, gdziekolwiek napiszesz.",
+  },
+  linkInvalid: {
+    en: "That code is not valid or has expired. Send /link in your other chat to get a new one.",
+    id: "Kode itu tidak valid atau sudah kedaluwarsa. Kirim /link di obrolan Anda yang lain untuk mendapatkan kode baru.",
+    pl: "Ten kod jest nieprawidłowy lub wygasł. Wyślij /link w drugim czacie, aby dostać nowy.",
+  },
+  ratingQuestion: {
+    en: "How did we do? Please rate this conversation from 1 (poor) to 5 (excellent).",
+    id: "Bagaimana layanan kami? Beri nilai percakapan ini dari 1 (buruk) sampai 5 (sangat baik).",
+    pl: "Jak nam poszło? Oceń tę rozmowę od 1 (słabo) do 5 (świetnie).",
+  },
+  ratingHint: {
+    en: "Reply /rate 1 to /rate 5.",
+    id: "Balas /rate 1 sampai /rate 5.",
+    pl: "Odpowiedz /rate 1 do /rate 5.",
+  },
+  ratingThanks: {
+    en: "Thank you for your rating!",
+    id: "Terima kasih atas penilaian Anda!",
+    pl: "Dziękujemy za ocenę!",
+  },
+  ratingInvalid: {
+    en: "Please rate with a number from 1 to 5, for example /rate 5.",
+    id: "Beri nilai dengan angka 1 sampai 5, misalnya /rate 5.",
+    pl: "Oceń liczbą od 1 do 5, na przykład /rate 5.",
+  },
+} as const satisfies Record<string, Record<Locale, string>>;
+
+/** The name of one bot text. */
+export type BotTextKey = keyof typeof BOT_TEXTS;
+
+/** A bot text in the customer's locale (English for any other), with `{placeholders}` filled. */
+export function t(
+  locale: string | null | undefined,
+  key: BotTextKey,
+  vars: Record<string, string | number> = {},
+): string {
+  const text: string = BOT_TEXTS[key][toLocale(locale)];
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}

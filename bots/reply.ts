@@ -1,0 +1,23 @@
+import type { ChannelName } from "../lib/channels.ts";
+
+/**
+ * A message the bot sends by itself: an auto-reply, a command's answer, a survey question. It becomes a
+ * transactional Delivery (the same outbox and `deliver-<channel>` queue as campaigns), so rate limits,
+ * retries and exactly-once apply to it too.
+ */
+export interface BotReply {
+  /** Idempotency key, derived from what caused the reply (the inbound interaction, the survey). */
+  key: string;
+  customerId: string;
+  conversationId: string | null;
+  channel: ChannelName;
+  /** Where it goes on the platform: the conversation's threadRef. */
+  to: string;
+  text: string;
+  locale: string;
+  replyTo?: string;
+  buttons?: Array<{ label: string; value: string }>;
+}
+
+/** Queues a bot reply for delivery. Injected by the wiring (`cli/`), implemented by `workers/`. */
+export type SendReply = (reply: BotReply) => Promise<void>;

@@ -1,0 +1,192 @@
+import type { Clock } from "../lib/clock.ts";
+import type { Db } from "../lib/db/index.ts";
+import { replyKey } from "../lib/ids.ts";
+import type { Logger } from "../lib/logger.ts";
+import { type Command, emailIn, parseCommand } from "./commands.ts";
+import { setConsent } from "./consent.ts";
+import { type CaptureResult, captureEdit, captureMessage } from "./conversation.ts";
+import { type BotTextKey, t } from "./i18n.ts";
+import type { InboundHandler, InboundMessage } from "./inbound.ts";
+import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
+import { attachContact } from "./merge.ts";
+import { answerIn, describeHours, isOpen, matchRule, type Replies } from "./replies.ts";
+import type { SendReply } from "./reply.ts";
+import { recordRating } from "./survey.ts";
+
+/** What the responder needs, injected. */
+export interface ResponderDeps {
+  db: Db;
+  replies: Replies;
+  sendReply: SendReply;
+  clock: Clock;
+  log: Logger;
+  brandName: string;
+  /** Called after every stored message (live inbox updates). */
+  onStored?: (result: CaptureResult & { kind: "stored" }) => void;
+}
+
+/** What the responder did with a message, for logs and tests. */
+export type Handled =
+  | { kind: "duplicate" | "edited" | "listened" }
+  | { kind: "command"; command: Command["name"] }
+  | { kind: "auto-reply"; rule: string; then: "close" | "handover" | "continue" }
+  | { kind: "handed-over"; outOfHours: boolean }
+  | { kind: "silent"; reason: "staff_handling" };
+
+/**
+ * The conversation core behind every platform adapter: stores each message once, learns contacts the
+ * customer shares (an email or phone seen on two channels makes one customer), runs commands (/stop, /start,
+ * /link, /rate, /help), answers by the rules of `bots/replies.yaml`, and otherwise hands the conversation
+ * to staff with one "a person will answer" message. While staff handle a conversation the bot is silent.
+ */
+export function createResponder(
+  deps: ResponderDeps,
+): InboundHandler & { handle(message: InboundMessage): Promise<Handled> } {
+  const log = deps.log.child({ component: "responder" });
+  const handle = async (message: InboundMessage): Promise<Handled> => {
+    if (message.kind === "edit") {
+      await captureEdit(deps.db, message);
+      return { kind: "edited" };
+    }
+    const captured = await captureMessage(deps.db, message);
+    if (captured.kind === "duplicate") return { kind: "duplicate" };
+    deps.onStored?.(captured);
+    let customerId = captured.customerId;
+    const email = emailIn(message.text);
+    if (email || message.sharedPhone) {
+      customerId = await attachContact(
+        deps.db,
+        customerId,
+        { email, phone: message.sharedPhone },
+        message.channel,
+      );
+    }
+    if (!captured.conversationId) return { kind: "listened" };
+    const now = new Date(deps.clock.now());
+    const customer = await deps.db.customer.findUniqueOrThrow({
+      where: { id: customerId },
+      select: { locale: true, source: true },
+    });
+    const command = parseCommand(message.text);
+    if (!customer.source) {
+      const payload =
+        command?.name === "start" ? command.payload?.replace(/[^\w.-]/g, "").slice(0, 64) : undefined;
+      await deps.db.customer.update({
+        where: { id: customerId },
+        data: { source: payload || message.channel },
+      });
+    }
+    const reply = (kind: string, text: string) =>
+      deps.sendReply({
+        key: replyKey(kind, captured.interactionId),
+        customerId,
+        conversationId: captured.conversationId,
+        channel: message.channel,
+        to: message.threadRef,
+        text,
+        locale: customer.locale,
+        replyTo: message.replyTo,
+      });
+    const say = (key: BotTextKey, vars?: Record<string, string | number>) =>
+      reply("cmd", t(customer.locale, key, vars));
+
+    if (command) {
+      await runCommand(command, { customerId, message, now, say });
+      return { kind: "command", command: command.name };
+    }
+    const conversation = await deps.db.conversation.findUniqueOrThrow({
+      where: { id: captured.conversationId },
+      select: { handedOver: true },
+    });
+    if (conversation.handedOver) return { kind: "silent", reason: "staff_handling" };
+    const rule = matchRule(deps.replies, message.text);
+    if (rule) {
+      await reply("auto", answerIn(rule, customer.locale));
+      if (rule.then !== "continue") {
+        await deps.db.conversation.update({
+          where: { id: captured.conversationId },
+          data:
+            rule.then === "close"
+              ? { status: "closed", closedAt: now }
+              : { handedOver: true, status: "open" },
+        });
+      }
+      return { kind: "auto-reply", rule: rule.name, then: rule.then };
+    }
+    const open = isOpen(deps.replies, now);
+    await deps.db.conversation.update({
+      where: { id: captured.conversationId },
+      data: { handedOver: true, status: "open" },
+    });
+    await reply(
+      "handover",
+      open
+        ? t(customer.locale, "handover")
+        : t(customer.locale, "outOfHours", { hours: describeHours(deps.replies) }),
+    );
+    return { kind: "handed-over", outOfHours: !open };
+  };
+
+  async function runCommand(
+    command: Command,
+    context: {
+      customerId: string;
+      message: InboundMessage;
+      now: Date;
+      say: (key: BotTextKey, vars?: Record<string, string | number>) => Promise<void>;
+    },
+  ): Promise<void> {
+    const { customerId, message, now, say } = context;
+    const consent = (status: "granted" | "denied") =>
+      setConsent(deps.db, {
+        customerId,
+        channel: message.channel,
+        address: message.sender.externalId,
+        status,
+        via: `/${command.name}`,
+        at: now,
+      });
+    switch (command.name) {
+      case "stop":
+        await consent("denied");
+        return say("stopped");
+      case "start": {
+        const suppressed = await deps.db.suppression.findUnique({
+          where: { channel_address: { channel: message.channel, address: message.sender.externalId } },
+        });
+        await consent("granted");
+        return suppressed ? say("resubscribed") : say("welcome", { brand: deps.brandName });
+      }
+      case "help":
+        return say("help");
+      case "link": {
+        if (!command.code) {
+          const code = await issueLinkCode(deps.db, customerId, message.channel, now);
+          return say("linkCode", { code, minutes: LINK_CODE_TTL_MS / 60_000 });
+        }
+        const linked = await redeemLinkCode(deps.db, command.code, customerId, now);
+        log.info({ channel: message.channel, result: linked.kind }, "link code entered");
+        return say(linked.kind === "linked" ? "linked" : "linkInvalid");
+      }
+      case "rate":
+        if (!command.score) return say("ratingInvalid");
+        await recordRating(deps.db, {
+          customerId,
+          channel: message.channel,
+          score: command.score,
+          messageId: message.externalId,
+          at: now,
+        });
+        return say("ratingThanks");
+    }
+  }
+
+  const onMessage = async (message: InboundMessage) => {
+    const handled = await handle(message);
+    log.debug(
+      { channel: message.channel, externalId: message.externalId, handled },
+      "inbound message handled",
+    );
+  };
+  return Object.assign(onMessage, { handle });
+}
