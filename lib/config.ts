@@ -57,6 +57,8 @@ export const ConfigSchema = z.object({
   RAPPORT_CAMPAIGNS_DIR: optional(),
   /** Folder of message templates. Defaults to the project's templates/. */
   RAPPORT_TEMPLATES_DIR: optional(),
+  /** Auto-reply rules (YAML). Defaults to the project's bots/replies.yaml. */
+  RAPPORT_REPLIES_FILE: optional(),
   /** Jobs a worker runs at once per queue. Defaults to 20. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Brand name shown in messages. */
@@ -75,6 +77,35 @@ export const ConfigSchema = z.object({
   }),
   /** Telegram Bot API root (tests, local Bot API server). Defaults to https://api.telegram.org. */
   TELEGRAM_API_ROOT: url("a URL such as https://api.telegram.org"),
+  /**
+   * How Telegram updates arrive: polling, webhook (at PUBLIC_URL/webhooks/telegram), or auto = webhook when
+   * PUBLIC_URL is set to an https URL, else polling. Defaults to auto.
+   */
+  TELEGRAM_MODE: z.enum(["auto", "polling", "webhook"]).default("auto"),
+  /** Secret Telegram sends with each webhook call. Unset: generated once into the data dir. */
+  TELEGRAM_WEBHOOK_SECRET: optional().refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    error: "expected 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule for secret_token)",
+  }),
+  /** Discord bot token (Developer Portal → Bot). Unset: the Discord bot is off. */
+  DISCORD_BOT_TOKEN: optional(),
+  /** Discord REST API base (tests). Defaults to https://discord.com/api. */
+  DISCORD_API_URL: url("a URL such as https://discord.com/api"),
+  /** Discord gateway URL (tests). Defaults to the one Discord announces. */
+  DISCORD_GATEWAY_URL: optional(),
+  /** X (Twitter) app key (OAuth 1.0a consumer key). X is on when all four X_* credentials are set. */
+  X_APP_KEY: optional(),
+  /** X app secret (consumer secret). */
+  X_APP_SECRET: optional(),
+  /** X access token of the brand account. */
+  X_ACCESS_TOKEN: optional(),
+  /** X access token secret of the brand account. */
+  X_ACCESS_SECRET: optional(),
+  /** X API root (tests). Defaults to https://api.x.com. */
+  X_API_ROOT: url("a URL such as https://api.x.com"),
+  /** Comma-separated keywords to listen for on X besides mentions (social listening). */
+  X_KEYWORDS: optional(),
+  /** Seconds between X polls (reads cost money). Defaults to 60. */
+  X_POLL_INTERVAL: z.coerce.number().int().min(5).max(3600).default(60),
   /** pino log level. Defaults to info. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** json (one object a line) or pretty (for a person). Defaults to pretty on a terminal, json otherwise. */
@@ -98,6 +129,11 @@ export const SECRET_KEYS = [
   "WOOCOMMERCE_WEBHOOK_SECRET",
   "RESEND_API_KEY",
   "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
+  "DISCORD_BOT_TOKEN",
+  "X_APP_SECRET",
+  "X_ACCESS_TOKEN",
+  "X_ACCESS_SECRET",
 ] as const satisfies ReadonlyArray<keyof Parsed>;
 
 /**

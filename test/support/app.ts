@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type App, createApp } from "../../cli/app.ts";
+import type { Clock } from "../../lib/clock.ts";
 import { type Config, loadConfig } from "../../lib/config.ts";
 import { createLogger, silentLogger } from "../../lib/logger.ts";
 import { signBody } from "../../lib/signature.ts";
@@ -17,6 +18,8 @@ export interface TestAppOptions {
   /** More environment variables (RESEND_API_KEY, TELEGRAM_BOT_TOKEN, …). */
   env?: Record<string, string>;
   bots?: boolean;
+  /** The app's clock (business hours, delays). Defaults to the system clock. */
+  clock?: Clock;
 }
 
 /** A whole Rapport (HTTP, workers, bots) on a test database, Redis prefix and temporary data dir. */
@@ -41,7 +44,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   });
   // TEST_LOG=debug npx vitest … shows the app's logs while debugging a test
   const log = process.env.TEST_LOG ? createLogger({ level: process.env.TEST_LOG }) : silentLogger;
-  const app = await createApp({ config, log, migrate: false, bots: options.bots ?? false });
+  const app = await createApp({ config, log, migrate: false, bots: options.bots ?? false, clock: options.clock });
   return {
     ...app,
     dataDir,
