@@ -2,6 +2,7 @@ export type { Channel, OutboundMessage, SentMessage } from "./channel.ts";
 export { parseCommand } from "./commands.ts";
 export { setConsent } from "./consent.ts";
 export { type CaptureResult, captureMessage } from "./conversation.ts";
+export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
 export { createResendChannel, type ResendChannelOptions } from "./email/resend-channel.ts";
 export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundEvent } from "./events.ts";
 export { BOT_TEXTS, t } from "./i18n.ts";
@@ -18,5 +19,18 @@ export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";
 export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.ts";
 export { normalizeWooCommerceOrder, verifyWooCommerceSignature } from "./shop/woocommerce.ts";
 export { closeConversation, recordRating } from "./survey.ts";
-export { createTelegramBot, startPolling, type TelegramBotOptions } from "./telegram/bot.ts";
-export { createTelegramChannel } from "./telegram/channel.ts";
+export {
+  createTelegramBot,
+  startPolling,
+  TELEGRAM_ALLOWED_UPDATES,
+  type TelegramBotOptions,
+} from "./telegram/bot.ts";
+export { createTelegramChannel, type TelegramChannelOptions } from "./telegram/channel.ts";
+export {
+  registerTelegramWebhook,
+  setTelegramWebhook,
+  TELEGRAM_WEBHOOK_PATH,
+  type TelegramWebhookOptions,
+} from "./telegram/webhook.ts";
+export { createWebchatChannel, registerWebchat, type WebchatOptions } from "./webchat/index.ts";
+export { createXChannel, createXClient, createXListener, type XListener } from "./x/index.ts";

@@ -18,7 +18,7 @@ const Rule = z
       .string()
       .refine((r) => isRegex(r), "expected a valid regular expression")
       .optional(),
-    then: z.enum(["close", "handover", "continue"]).default("continue"),
+    action: z.enum(["close", "handover", "continue"]).default("continue"),
     answer: Texts,
   })
   .strict()
@@ -40,7 +40,7 @@ export interface Replies {
   hours: Map<number, { from: number; to: number }>;
   rules: Array<{
     name: string;
-    then: "close" | "handover" | "continue";
+    action: "close" | "handover" | "continue";
     answer: Record<Locale, string>;
     test: RegExp;
   }>;
@@ -87,11 +87,14 @@ export function compileReplies(source: string, file: string): Replies {
     hours,
     rules: parsed.data.rules.map((rule) => ({
       name: rule.name,
-      then: rule.then,
+      action: rule.action,
       answer: rule.answer,
       test: rule.regex
         ? new RegExp(rule.regex, "iu")
-        : new RegExp(`(^|[^\\p{L}\\p{N}])(${rule.keywords!.map(escape).join("|")})($|[^\\p{L}\\p{N}])`, "iu"),
+        : new RegExp(
+            `(^|[^\\p{L}\\p{N}])(${rule.keywords!.map(escapeRegex).join("|")})($|[^\\p{L}\\p{N}])`,
+            "iu",
+          ),
     })),
   };
 }
@@ -142,7 +145,7 @@ function clock(total: number): string {
   return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

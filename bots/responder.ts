@@ -29,7 +29,7 @@ export interface ResponderDeps {
 export type Handled =
   | { kind: "duplicate" | "edited" | "listened" }
   | { kind: "command"; command: Command["name"] }
-  | { kind: "auto-reply"; rule: string; then: "close" | "handover" | "continue" }
+  | { kind: "auto-reply"; rule: string; action: "close" | "handover" | "continue" }
   | { kind: "handed-over"; outOfHours: boolean }
   | { kind: "silent"; reason: "staff_handling" };
 
@@ -102,16 +102,16 @@ export function createResponder(
     const rule = matchRule(deps.replies, message.text);
     if (rule) {
       await reply("auto", answerIn(rule, customer.locale));
-      if (rule.then !== "continue") {
+      if (rule.action !== "continue") {
         await deps.db.conversation.update({
           where: { id: captured.conversationId },
           data:
-            rule.then === "close"
+            rule.action === "close"
               ? { status: "closed", closedAt: now }
               : { handedOver: true, status: "open" },
         });
       }
-      return { kind: "auto-reply", rule: rule.name, then: rule.then };
+      return { kind: "auto-reply", rule: rule.name, action: rule.action };
     }
     const open = isOpen(deps.replies, now);
     await deps.db.conversation.update({

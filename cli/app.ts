@@ -1,19 +1,15 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Bot } from "grammy";
 import {
   type Channel,
-  createOutboxChannel,
-  createResendChannel,
-  createTelegramBot,
-  createTelegramChannel,
+  createResponder,
+  loadReplies,
+  type Replies,
   registerEventsApi,
   registerShopWebhooks,
-  startPolling,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import { createDb, type Db, migrate } from "../lib/db/index.ts";
@@ -27,10 +23,12 @@ import {
   closeQueues,
   enqueueEvent,
   type QueueContext,
+  queueReply,
   startWorkers,
   syncCampaigns,
   type Workers,
 } from "../workers/index.ts";
+import { createPlatforms } from "./platforms.ts";
 
 /** The project folder, whatever the working directory. */
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -102,19 +100,31 @@ export async function createApp(options: AppOptions): Promise<App> {
     const campaigns = loaded.campaigns.filter((c) => active.has(c.id));
     log.info({ campaigns: campaigns.map((c) => c.id), dir: campaignsDir }, "campaigns loaded");
 
+    const replies = loadRepliesOrNone(
+      config.RAPPORT_REPLIES_FILE ?? path.join(PROJECT_DIR, "bots", "replies.yaml"),
+      log,
+    );
+    const responder = createResponder({
+      db: database.db,
+      replies,
+      sendReply: (reply) => queueReply({ db: database.db, queues, clock }, reply),
+      clock,
+      log,
+      brandName: config.BRAND_NAME,
+    });
+
     const templates = createTemplateStore(
       config.RAPPORT_TEMPLATES_DIR ? { dir: config.RAPPORT_TEMPLATES_DIR } : {},
     );
-    const telegramBot: Bot | undefined =
-      config.TELEGRAM_BOT_TOKEN && !options.outboxOnly
-        ? createTelegramBot({
-            token: config.TELEGRAM_BOT_TOKEN,
-            apiRoot: config.TELEGRAM_API_ROOT,
-            db: database.db,
-            log,
-          })
-        : undefined;
-    const channels = buildChannels(config, log, clock, telegramBot, options.outboxOnly ?? false);
+    const platforms = createPlatforms({
+      config,
+      log,
+      clock,
+      db: database.db,
+      onMessage: responder,
+      outboxOnly: options.outboxOnly ?? false,
+    });
+    const channels = platforms.channels;
     const webhookSecret = configuredOrGeneratedSecret(
       config.RAPPORT_WEBHOOK_SECRET,
       config.dataDir,
@@ -126,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const http = createHttpServer({ log });
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
+      await platforms.registerRoutes(http);
       await registerShopWebhooks(http, {
         db: database.db,
         clock,
@@ -153,11 +164,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       closers.push(() => workers.close());
       log.info({ channels: channels.map((c) => c.name) }, "workers running");
     }
-    if (telegramBot && options.bots !== false) {
-      await startPolling(telegramBot, log);
-      closers.push(async () => {
-        if (telegramBot.isRunning()) await telegramBot.stop();
-      });
+    if (options.bots !== false) {
+      await platforms.start();
+      closers.push(() => platforms.stop());
     }
     return {
       config,
@@ -176,26 +185,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 }
 
-/** One outbound channel per channel name: the real provider where credentials are set, else the outbox. */
-function buildChannels(
-  config: Config,
-  log: Logger,
-  clock: Clock,
-  telegram: Bot | undefined,
-  outboxOnly: boolean,
-): Channel[] {
-  const outbox = { dir: path.join(config.dataDir, "outbox"), from: config.EMAIL_FROM, clock, log };
-  const real: Partial<Record<ChannelName, Channel>> = outboxOnly
-    ? {}
-    : {
-        email: config.RESEND_API_KEY
-          ? createResendChannel({
-              apiKey: config.RESEND_API_KEY,
-              baseUrl: config.RESEND_BASE_URL,
-              from: config.EMAIL_FROM,
-            })
-          : undefined,
-        telegram: telegram ? createTelegramChannel(telegram.api) : undefined,
-      };
-  return CHANNEL_NAMES.map((name) => real[name] ?? createOutboxChannel(name, outbox));
+/**
+ * The auto-reply rules. A broken file is reported with its positions and the bot runs without rules (every
+ * conversation goes to staff) rather than not at all.
+ */
+function loadRepliesOrNone(file: string, log: Logger): Replies {
+  try {
+    return loadReplies(file);
+  } catch (error) {
+    log.error(`auto-replies off: ${error instanceof Error ? error.message : String(error)}`);
+    return { timezone: "UTC", hours: new Map(), rules: [] };
+  }
 }

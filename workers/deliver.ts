@@ -43,8 +43,9 @@ export async function deliverOne(
   if (!delivery) return { kind: "done-before", status: "missing" };
   if (FINAL.has(delivery.status)) return { kind: "done-before", status: delivery.status };
   const recipient = delivery.recipient ?? "";
-  const suppression = await deps.db.suppression.findUnique({
-    where: { channel_address: { channel: delivery.channel, address: recipient } },
+  // opt-outs are kept under the platform's user id; DMs on Discord and X are addressed "user:<id>" / "dm:<id>"
+  const suppression = await deps.db.suppression.findFirst({
+    where: { channel: delivery.channel, address: { in: [recipient, recipient.replace(/^(user|dm):/, "")] } },
   });
   // marketing stops at any suppression; transactional mail only at hard ones (bounce, complaint)
   if (

@@ -61,10 +61,18 @@ export function planMessage(input: {
     : { kind: "skipped", reason: "no_channel", channel: fallback, locale };
 }
 
-/** The address or chat id of a customer on a channel, if they have one. */
+/**
+ * Where a channel reaches a customer, if it can: the email address, the Telegram chat id, the web chat
+ * visitor id; on Discord and X a direct message to the user ("user:<id>", "dm:<id>"), since a campaign
+ * message answers no public post.
+ */
 export function recipientOn(customer: PlanCustomer, channel: ChannelName): string | undefined {
-  if (channel === "email" && customer.email) return customer.email;
-  return customer.identities.find((i) => i.channel === channel)?.externalId;
+  if (channel === "email") return customer.email ?? undefined;
+  const id = customer.identities.find((i) => i.channel === channel)?.externalId;
+  if (!id) return undefined;
+  if (channel === "discord") return `user:${id}`;
+  if (channel === "x") return `dm:${id}`;
+  return id;
 }
 
 function consentOf(consent: unknown, channel: ChannelName): string | undefined {

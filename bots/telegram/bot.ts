@@ -1,30 +1,61 @@
-import { Bot, GrammyError } from "grammy";
-import type { Db } from "../../lib/db/index.ts";
+import { Bot, type Context, GrammyError } from "grammy";
+import { type Clock, systemClock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { type CaptureResult, captureMessage } from "../conversation.ts";
-import { toInboundMessage } from "./inbound.ts";
+import type { InboundHandler } from "../inbound.ts";
+import { callbackToInbound, type Normalised, toInboundMessage } from "./inbound.ts";
+
+/** The update kinds the bot asks Telegram for, in polling and webhook mode alike. */
+export const TELEGRAM_ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
 
 /** Options for {@link createTelegramBot}. */
 export interface TelegramBotOptions {
+  /** The token from @BotFather (TELEGRAM_BOT_TOKEN). */
   token: string;
-  /** Bot API root. Defaults to https://api.telegram.org. */
+  /** Bot API root (tests, a local Bot API server). Defaults to https://api.telegram.org. */
   apiRoot?: string;
-  db: Db;
+  /** The conversation core: called once per normalised message; storing and answering are its job. */
+  onMessage: InboundHandler;
   log: Logger;
-  /** Called after each captured message (stored or duplicate). */
-  onCaptured?: (result: CaptureResult) => Promise<void> | void;
+  /** Stamps button presses, which carry no date of their own. Defaults to the system clock. */
+  clock?: Clock;
 }
 
-/** The Telegram bot: a grammY `Bot` whose handlers capture private messages into customer profiles. */
+/**
+ * The Telegram adapter: a grammY `Bot` that turns every update into an `InboundMessage` and hands it to
+ * `onMessage` — private messages, captions, edits, a shared own phone number, group messages addressed to
+ * the bot, and rating-button presses (answered so the button stops spinning). It decides nothing: commands
+ * travel as text. What it skips is logged at debug level with the update; a handler error is logged with
+ * the update and the bot goes on. Run it with {@link startPolling} or `registerTelegramWebhook`.
+ */
 export function createTelegramBot(options: TelegramBotOptions): Bot {
   const log = options.log.child({ component: "telegram" });
+  const clock = options.clock ?? systemClock;
   const bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : undefined);
-  bot.chatType("private").on(["message:text", "message:caption"], async (ctx) => {
-    const inbound = toInboundMessage(ctx.msg);
-    if (!inbound) return;
-    const result = await captureMessage(options.db, inbound);
-    log.debug({ chatId: ctx.chat.id, result: result.kind }, "message captured");
-    await options.onCaptured?.(result);
+
+  const deliver = async (ctx: Context, normalised: Normalised) => {
+    if (!normalised.ok) {
+      log.debug({ reason: normalised.reason, update: ctx.update }, "telegram update skipped");
+      return;
+    }
+    await options.onMessage(normalised.message);
+  };
+
+  bot.on("message", (ctx) => deliver(ctx, toInboundMessage(ctx.message, ctx.me, "message")));
+  bot.on("edited_message", (ctx) => deliver(ctx, toInboundMessage(ctx.editedMessage, ctx.me, "edit")));
+  bot.on("callback_query", async (ctx) => {
+    const normalised = callbackToInbound(ctx.callbackQuery, new Date(clock.now()));
+    // answered first: the spinner stops even if storing is slow, and a stale query must not block capture
+    await ctx.answerCallbackQuery().catch((err: unknown) => {
+      log.warn({ err, callbackQueryId: ctx.callbackQuery.id }, "could not answer a telegram button press");
+    });
+    if (!normalised.ok) {
+      log.warn({ reason: normalised.reason, update: ctx.update }, "telegram button press skipped");
+      return;
+    }
+    await options.onMessage(normalised.message);
+  });
+  bot.use((ctx) => {
+    log.debug({ update: ctx.update }, "telegram update of an unhandled kind skipped");
   });
   bot.catch((error) => {
     // a bad update or a failed capture is logged with the update and skipped: the bot keeps running
@@ -34,14 +65,15 @@ export function createTelegramBot(options: TelegramBotOptions): Bot {
 }
 
 /**
- * Starts long polling in the background. Resolves once polling runs; a refused token is reported with how
- * to fix it instead of crashing the process.
+ * Starts long polling in the background (the mode when no public webhook URL is configured; it also removes
+ * a webhook left from an earlier run). Resolves once polling runs; a refused token is reported with how to
+ * fix it instead of crashing the process.
  */
 export async function startPolling(bot: Bot, log: Logger): Promise<void> {
   await new Promise<void>((resolve) => {
     bot
       .start({
-        allowed_updates: ["message", "edited_message", "callback_query"],
+        allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
         onStart: (me) => {
           log.info({ username: me.username }, "telegram bot is polling");
           resolve();

@@ -1,29 +1,52 @@
 import type { Api } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Channel, OutboundMessage, SentMessage } from "../channel.ts";
 import { toSendError } from "./errors.ts";
+import { type ChatPacerOptions, createChatPacer } from "./pacing.ts";
+
+const BUTTONS_PER_ROW = 5;
+
+/** Options for {@link createTelegramChannel}: the per-chat pacing. */
+export type TelegramChannelOptions = ChatPacerOptions;
 
 /**
- * Telegram as an outbound channel: one `sendMessage` per message. Telegram has no idempotency key, so
- * exactly-once rests on the Delivery row's status. Its bulk limit is about 30 messages per second (we keep
- * 25) and 1 per second per chat.
+ * Telegram as an outbound channel: one `sendMessage` per message, with `buttons` as an inline keyboard
+ * (rows of at most five; a button's `value` is its callback data, at most 64 bytes). Telegram has no idempotency key, so exactly-once rests on the Delivery row's status. Its
+ * bulk limit is about 30 messages per second (we keep 25, enforced by the deliver queue) and 1 per second
+ * per chat (20 per minute per group), which the channel keeps itself: sends to one chat are queued and
+ * spaced (see `createChatPacer`). A 429 becomes `RateLimitedError` with Telegram's `retry_after`.
  */
-export function createTelegramChannel(api: Api): Channel {
+export function createTelegramChannel(api: Api, options: TelegramChannelOptions = {}): Channel {
+  const pacer = createChatPacer(options);
   return {
     name: "telegram",
     limit: { max: 25, durationMs: 1_000 },
-    async send(message: OutboundMessage): Promise<SentMessage> {
-      try {
-        const replyTo = message.replyTo ? Number(message.replyTo.split(":").pop()) : undefined;
-        const sent = await api.sendMessage(message.to, message.text, {
-          link_preview_options: { is_disabled: true },
-          ...(replyTo
-            ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-            : {}),
-        });
-        return { providerId: `${sent.chat.id}:${sent.message_id}` };
-      } catch (error) {
-        throw toSendError(error, message.deliveryId);
-      }
+    send(message: OutboundMessage): Promise<SentMessage> {
+      return pacer.run(message.to, async () => {
+        try {
+          const replyTo = message.replyTo ? Number(message.replyTo.split(":").pop()) : undefined;
+          const markup = inlineKeyboard(message.buttons);
+          const sent = await api.sendMessage(message.to, message.text, {
+            link_preview_options: { is_disabled: true },
+            ...(replyTo
+              ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
+              : {}),
+            ...(markup ? { reply_markup: markup } : {}),
+          });
+          return { providerId: `${sent.chat.id}:${sent.message_id}` };
+        } catch (error) {
+          throw toSendError(error, message.deliveryId);
+        }
+      });
     },
   };
+}
+
+function inlineKeyboard(buttons: OutboundMessage["buttons"]): InlineKeyboardMarkup | undefined {
+  if (!buttons?.length) return undefined;
+  const rows: InlineKeyboardMarkup["inline_keyboard"] = [];
+  for (let i = 0; i < buttons.length; i += BUTTONS_PER_ROW) {
+    rows.push(buttons.slice(i, i + BUTTONS_PER_ROW).map((b) => ({ text: b.label, callback_data: b.value })));
+  }
+  return { inline_keyboard: rows };
 }

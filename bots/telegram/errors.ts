@@ -3,8 +3,8 @@ import { PermanentSendError, RateLimitedError, TransientSendError } from "../../
 
 /**
  * Maps a grammY failure to Rapport's send errors: 429 waits for Telegram's own `retry_after`; 401 means the
- * token is wrong; 400/403 (chat not found, bot blocked) never succeed on retry; 5xx and network errors are
- * transient.
+ * token is wrong; 400/403 (chat not found, bot blocked, a group that moved to a supergroup — the message
+ * names the new id) never succeed on retry; 5xx and network errors are transient.
  */
 export function toSendError(error: unknown, deliveryId?: string): Error {
   const context = { channel: "telegram", deliveryId };
@@ -18,6 +18,12 @@ export function toSendError(error: unknown, deliveryId?: string): Error {
       return new PermanentSendError(
         `TELEGRAM_BOT_TOKEN was refused by Telegram (${error.error_code} ${error.description}): create a token with @BotFather and set it in .env`,
         { ...context, providerCode },
+      );
+    }
+    if (error.parameters.migrate_to_chat_id !== undefined) {
+      return new PermanentSendError(
+        `Telegram: the group became a supergroup; its chat id is now ${error.parameters.migrate_to_chat_id}`,
+        { ...context, providerCode: "migrate_to_chat_id" },
       );
     }
     if (error.error_code >= 500)

@@ -23,7 +23,15 @@ async function telegramCustomer(name: string) {
 async function shopCustomer(email: string) {
   const event = await captureEvent(
     database.db,
-    { type: "purchase", orderId: `M-${++seq}`, customer: { email }, total: "10", currency: "PLN", items: [{ sku: "A", quantity: 1, price: "10" }], properties: {} },
+    {
+      type: "purchase",
+      orderId: `M-${++seq}`,
+      customer: { email },
+      total: "10",
+      currency: "PLN",
+      items: [{ sku: "A", quantity: 1, price: "10" }],
+      properties: {},
+    },
     new Date("2026-11-05T10:00:00Z"),
   );
   return event.customerId;
@@ -48,11 +56,16 @@ describe("mergeCustomers", () => {
     expect(survivor.lastPurchaseAt?.toISOString()).toBe("2026-11-05T10:00:00.000Z");
     const tombstone = await database.db.customer.findUniqueOrThrow({ where: { id: shop } });
     expect(tombstone).toMatchObject({ mergedIntoId: chat, email: null });
-    const audit = await database.db.auditLog.findMany({ where: { action: "customer.merge", targetId: chat } });
+    const audit = await database.db.auditLog.findMany({
+      where: { action: "customer.merge", targetId: chat },
+    });
     expect(audit).toHaveLength(1);
     expect(audit[0]!.data).toEqual({ mergedId: shop, reason: "test" });
 
-    expect(await mergeCustomers(database.db, shop, chat, { reason: "test" })).toEqual({ kind: "same", survivorId: chat });
+    expect(await mergeCustomers(database.db, shop, chat, { reason: "test" })).toEqual({
+      kind: "same",
+      survivorId: chat,
+    });
     expect(await database.db.auditLog.count({ where: { action: "customer.merge", targetId: chat } })).toBe(1);
     expect(await survivorOf(database.db, shop)).toBe(chat);
   });
@@ -69,7 +82,9 @@ describe("mergeCustomers", () => {
 
   it("gives a customer an email nobody has yet, and keeps the first one", async () => {
     const chat = await telegramCustomer("Emma");
-    expect(await attachContact(database.db, chat, { email: "emma@example.com", phone: "+441234567890" })).toBe(chat);
+    expect(
+      await attachContact(database.db, chat, { email: "emma@example.com", phone: "+441234567890" }),
+    ).toBe(chat);
     await attachContact(database.db, chat, { email: "other@example.com" });
     expect(await database.db.customer.findUniqueOrThrow({ where: { id: chat } })).toMatchObject({
       email: "emma@example.com",
@@ -86,11 +101,15 @@ describe("link codes", () => {
     const other = await telegramCustomer("Ada on another app");
     const code = await issueLinkCode(database.db, telegram, "telegram", now);
     expect(code).toMatch(/^[2-9A-HJ-KM-NP-Z]{6}$/);
-    expect(await redeemLinkCode(database.db, code.toLowerCase(), other, new Date(now.getTime() + 60_000))).toEqual({
+    expect(
+      await redeemLinkCode(database.db, code.toLowerCase(), other, new Date(now.getTime() + 60_000)),
+    ).toEqual({
       kind: "linked",
       customerId: telegram,
     });
-    expect(await redeemLinkCode(database.db, code, other, new Date(now.getTime() + 120_000))).toEqual({ kind: "invalid" });
+    expect(await redeemLinkCode(database.db, code, other, new Date(now.getTime() + 120_000))).toEqual({
+      kind: "invalid",
+    });
     expect(await database.db.identity.count({ where: { customerId: telegram } })).toBe(2);
   });
 
@@ -98,6 +117,8 @@ describe("link codes", () => {
     const a = await telegramCustomer("B");
     const b = await telegramCustomer("C");
     const code = await issueLinkCode(database.db, a, "telegram", now);
-    expect(await redeemLinkCode(database.db, code, b, new Date(now.getTime() + 11 * 60_000))).toEqual({ kind: "invalid" });
+    expect(await redeemLinkCode(database.db, code, b, new Date(now.getTime() + 11 * 60_000))).toEqual({
+      kind: "invalid",
+    });
   });
 });

@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BOT_TEXTS, t } from "../../bots/i18n.ts";
-import { answerIn, compileReplies, describeHours, isOpen, loadReplies, matchRule } from "../../bots/replies.ts";
+import {
+  answerIn,
+  compileReplies,
+  describeHours,
+  isOpen,
+  loadReplies,
+  matchRule,
+} from "../../bots/replies.ts";
 import { LOCALES } from "../../lib/channels.ts";
 
 const shipped = loadReplies(fileURLToPath(new URL("../../bots/replies.yaml", import.meta.url)));
@@ -35,13 +42,13 @@ describe("bots/replies.yaml", () => {
       "rules:",
       "  - name: greeting",
       "    keywords: [hello]",
-      "    then: vanish",
+      "    action: vanish",
       "    answer: { en: Hi, id: Halo }",
     ].join("\n");
     expect(() => compileReplies(source, "bots/replies.yaml")).toThrowError(
       [
         "bots/replies.yaml:1:11: timezone: expected an IANA time zone such as Asia/Jakarta",
-        'bots/replies.yaml:5:11: rules.0.then: Invalid option: expected one of "close"|"handover"|"continue"',
+        'bots/replies.yaml:5:13: rules.0.action: Invalid option: expected one of "close"|"handover"|"continue"',
         "bots/replies.yaml:6:13: rules.0.answer.pl: Invalid input: expected string, received undefined",
       ].join("\n"),
     );

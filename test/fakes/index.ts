@@ -1,3 +1,4 @@
+export * from "./discord.ts";
 export { type LocalServer, readText, sendJson, startLocalServer } from "./http.ts";
 export {
   type FakeResend,
@@ -25,5 +26,7 @@ export {
   type ContactMessageInput,
   commandEntities,
   type IncomingMessageInput,
+  mentionEntities,
   type TextMessageInput,
 } from "./telegram-updates.ts";
+export * from "./x.ts";

@@ -30,6 +30,8 @@ export interface IncomingMessageInput {
 /** What an incoming text message says. */
 export interface TextMessageInput extends IncomingMessageInput {
   text: string;
+  /** A message in the same chat this one replies to (the user's or the bot's); the fake embeds it. */
+  replyToMessageId?: number;
 }
 
 /** The sender as Telegram describes a human user in updates. */
@@ -80,7 +82,20 @@ export function commandEntities(text: string): MessageEntity[] {
   return entities;
 }
 
-/** A text message from a user, with `bot_command` entities when the text contains commands. */
+/**
+ * `mention` entities Telegram attaches to a text: an "@username" (5–32 letters, digits or underscores) at
+ * the start of the text or after a character that cannot be part of a word, a command or an address.
+ */
+export function mentionEntities(text: string): MessageEntity[] {
+  const entities: MessageEntity[] = [];
+  for (const match of text.matchAll(/(^|[^\w@/])(@[A-Za-z0-9_]{5,32})(?!\w)/g)) {
+    const offset = (match.index ?? 0) + (match[1]?.length ?? 0);
+    entities.push({ type: "mention", offset, length: match[2]?.length ?? 0 });
+  }
+  return entities;
+}
+
+/** A text message from a user, with `bot_command` and `mention` entities where the text has them. */
 export function buildTextMessage(
   input: TextMessageInput & { messageId: number; date: number },
 ): UserMessage<Message.TextMessage> {
@@ -91,7 +106,9 @@ export function buildTextMessage(
     date: input.date,
     text: input.text,
   };
-  const entities = commandEntities(input.text);
+  const entities = [...commandEntities(input.text), ...mentionEntities(input.text)].sort(
+    (a, b) => a.offset - b.offset,
+  );
   if (entities.length > 0) message.entities = entities;
   return message;
 }

@@ -79,7 +79,7 @@ export interface FakeTelegram {
   readonly webhookDeliveries: WebhookDelivery[];
   /** Delivers an update: to a waiting or later `getUpdates`, or POSTed to the webhook if one is set. Keeps a given `update_id`, so redeliveries can be simulated. */
   pushUpdate(update: Update | Omit<Update, "update_id">): Promise<Update>;
-  /** Builds (does not push) a text message from a user; a leading "/command" gets a `bot_command` entity. */
+  /** Builds (does not push) a text message from a user; "/command" gets a `bot_command` entity, "@name" a `mention`; `replyToMessageId` embeds the message replied to. */
   textUpdate(input: TextMessageInput): Update;
   /** Builds an `edited_message` update for a message the user sent earlier. */
   editedTextUpdate(input: TextMessageInput & { messageId: number }): Update;
@@ -291,6 +291,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     textUpdate(input) {
       const messageId = state.nextMessageId(input.chatId);
       const message = buildTextMessage({ ...input, messageId, date: input.date ?? state.unixNow() });
+      if (input.replyToMessageId !== undefined) {
+        const original = state.findMessage(input.chatId, input.replyToMessageId);
+        if (original === undefined) {
+          throw new Error(
+            `Fake Telegram: no message ${input.replyToMessageId} in chat ${input.chatId} to reply to`,
+          );
+        }
+        message.reply_to_message = { ...original, reply_to_message: undefined };
+      }
       const update: Update = { update_id: state.nextUpdateId(), message };
       rememberUpdate(update);
       return update;

@@ -44,7 +44,13 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   });
   // TEST_LOG=debug npx vitest … shows the app's logs while debugging a test
   const log = process.env.TEST_LOG ? createLogger({ level: process.env.TEST_LOG }) : silentLogger;
-  const app = await createApp({ config, log, migrate: false, bots: options.bots ?? false, clock: options.clock });
+  const app = await createApp({
+    config,
+    log,
+    migrate: false,
+    bots: options.bots ?? false,
+    clock: options.clock,
+  });
   return {
     ...app,
     dataDir,

@@ -1,0 +1,14 @@
+export { buildWidgetScript } from "./assets.ts";
+export { createWebchatChannel } from "./channel.ts";
+export {
+  createWebchatHub,
+  type PublishResult,
+  type Subscription,
+  type WebchatEvent,
+  type WebchatHub,
+  type WebchatHubOptions,
+} from "./hub.ts";
+export type { WebchatOptions } from "./options.ts";
+export { registerWebchat } from "./register.ts";
+export { verifyVisitorToken, visitorToken } from "./token.ts";
+export type { HistoryMessage } from "./visitors.ts";

@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+
+/** Flags for a quiet, sandbox-free headless Chromium in containers and CI. */
+export const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+
+/**
+ * The Chromium binary: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. A missing browser fails the test
+ * with how to install it — a browser test is never skipped silently.
+ */
+export function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (!existsSync(path)) {
+    throw new Error(
+      `no Chromium at ${path}: install Debian's chromium: apt-get install chromium (or set CHROMIUM_PATH to a Chromium binary)`,
+    );
+  }
+  return path;
+}
+
+/** Launches headless Chromium through playwright-core. Close it in `afterAll`. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+}
