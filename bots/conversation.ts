@@ -48,18 +48,7 @@ export async function captureMessage(db: Db, message: InboundMessage): Promise<C
           select: { id: true, lastMessageAt: true },
         }));
       const interaction = await tx.interaction.create({
-        data: {
-          customerId,
-          conversationId: conversation.id,
-          channel: message.channel,
-          direction: "inbound",
-          author: "customer",
-          externalId: message.externalId,
-          text: message.text,
-          sentAt: message.sentAt,
-          attachments: message.attachments,
-          raw: message.raw,
-        },
+        data: inboundRow(message, customerId, conversation.id),
         select: { id: true },
       });
       await tx.conversation.update({
@@ -100,17 +89,7 @@ async function captureListening(
 ): Promise<CaptureResult> {
   try {
     const interaction = await db.interaction.create({
-      data: {
-        customerId,
-        channel: message.channel,
-        direction: "inbound",
-        author: "customer",
-        externalId: message.externalId,
-        text: message.text,
-        sentAt: message.sentAt,
-        attachments: message.attachments,
-        raw: message.raw,
-      },
+      data: inboundRow(message, customerId, null),
       select: { id: true },
     });
     return {
@@ -140,6 +119,22 @@ export async function captureEdit(db: Db, message: InboundMessage): Promise<Capt
   if (updated.count === 0) return captureMessage(db, { ...message, kind: "message" });
   const found = await findInteraction(db, message);
   return found!;
+}
+
+/** The Interaction row of a customer's message. */
+function inboundRow(message: InboundMessage, customerId: string, conversationId: string | null) {
+  return {
+    customerId,
+    conversationId,
+    channel: message.channel,
+    direction: "inbound" as const,
+    author: "customer" as const,
+    externalId: message.externalId,
+    text: message.text,
+    sentAt: message.sentAt,
+    attachments: message.attachments,
+    raw: message.raw,
+  };
 }
 
 async function findInteraction(db: Db, message: InboundMessage): Promise<CaptureResult | undefined> {
