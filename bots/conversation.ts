@@ -60,7 +60,14 @@ export async function captureMessage(db: Db, message: InboundMessage): Promise<C
           lastMessageAt: message.sentAt > conversation.lastMessageAt ? message.sentAt : undefined,
         },
       });
-      await tx.customer.update({ where: { id: customerId }, data: { lastInteractionAt: message.sentAt } });
+      // nor the customer's last activity (the inactive trigger reads it)
+      await tx.customer.updateMany({
+        where: {
+          id: customerId,
+          OR: [{ lastInteractionAt: null }, { lastInteractionAt: { lt: message.sentAt } }],
+        },
+        data: { lastInteractionAt: message.sentAt },
+      });
       return {
         kind: "stored" as const,
         interactionId: interaction.id,

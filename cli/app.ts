@@ -121,9 +121,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       clock,
       db: database.db,
+      redis,
       onMessage: responder,
       outboxOnly: options.outboxOnly ?? false,
     });
+    closers.push(() => platforms.close());
     const channels = platforms.channels;
     const webhookSecret = configuredOrGeneratedSecret(
       config.RAPPORT_WEBHOOK_SECRET,

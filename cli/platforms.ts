@@ -23,12 +23,13 @@ import {
   TELEGRAM_WEBHOOK_PATH,
   type XListener,
 } from "../bots/index.ts";
-import { createWebchatHub } from "../bots/webchat/index.ts";
+import { createWebchatHub, shareWebchatHub } from "../bots/webchat/index.ts";
 import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { Redis } from "../lib/redis.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 
 /** The chat platforms and email, as configured: one outbound channel each, plus their inbound listeners. */
@@ -40,6 +41,8 @@ export interface Platforms {
   /** Starts listening: Telegram polling or webhook registration, the Discord gateway, the X poller. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Releases what building them took (the web chat relay's Redis connection). After `stop`. */
+  close(): Promise<void>;
 }
 
 /** What {@link createPlatforms} needs. */
@@ -48,6 +51,8 @@ export interface PlatformDeps {
   log: Logger;
   clock: Clock;
   db: Db;
+  /** Shared counters (web chat rate limits). */
+  redis: Redis;
   onMessage: InboundHandler;
   /** Send everything to the outbox, whatever credentials are set (`rapport demo`). */
   outboxOnly: boolean;
@@ -89,7 +94,12 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
         })
       : undefined;
   let xListener: XListener | undefined;
-  const hub = createWebchatHub({ clock });
+  // shared through Redis: a reply sent by a `rapport worker` elsewhere reaches the stream this process holds
+  const hub = shareWebchatHub(createWebchatHub({ clock }), {
+    redis: deps.redis,
+    prefix: config.RAPPORT_QUEUE_PREFIX,
+    log,
+  });
 
   const outbox = { dir: path.join(config.dataDir, "outbox"), from: config.EMAIL_FROM, clock, log };
   const real: Partial<Record<ChannelName, Channel>> = {
@@ -131,6 +141,8 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
         log,
         clock,
         hub,
+        redis: deps.redis,
+        redisPrefix: config.RAPPORT_QUEUE_PREFIX,
       });
       if (telegram && telegramWebhook)
         registerTelegramWebhook(http, telegram, { secretToken: telegramSecret(), log });
@@ -181,5 +193,6 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
       await discord?.stop();
       await xListener?.stop();
     },
+    close: () => hub.close(),
   };
 }

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { InboundMessage } from "../inbound.ts";
-import type { WebchatOptions } from "./options.ts";
+import { DEFAULT_WEBCHAT_LIMITS, type WebchatOptions } from "./options.ts";
 import { IdentifyBody, MessageBody, SessionBody, sendInvalid, VisitorQuery } from "./schemas.ts";
 import { verifyVisitorToken, visitorToken } from "./token.ts";
 import { createVisitor, visitorCustomer, visitorHistory } from "./visitors.ts";
@@ -36,7 +36,19 @@ export async function admitVisitor(
 export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions): void {
   const log = options.log.child({ component: "webchat" });
 
-  app.post("/webchat/api/session", async (request, reply) => {
+  const limits = { ...DEFAULT_WEBCHAT_LIMITS, ...options.limits };
+  const perMinute = (max: number, key?: (request: FastifyRequest) => string) => ({
+    config: {
+      rateLimit: {
+        max,
+        timeWindow: 60_000,
+        // counted once the body is parsed, so a visitor's messages count against the visitor, not their café's IP
+        ...(key && { hook: "preHandler" as const, keyGenerator: key }),
+      },
+    },
+  });
+
+  app.post("/webchat/api/session", perMinute(limits.sessionsPerMinute), async (request, reply) => {
     const parsed = SessionBody.safeParse(request.body ?? {});
     if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
     const { visitorId, token, locale } = parsed.data;
@@ -56,15 +68,23 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
     });
   });
 
-  app.post("/webchat/api/messages", async (request, reply) => {
-    const parsed = MessageBody.safeParse(request.body);
-    if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
-    const body = parsed.data;
-    if (!(await admitVisitor(options, reply, body.visitorId, body.token))) return reply;
-    const message = toInboundMessage(body, new Date(options.clock.now()));
-    await options.onMessage(message);
-    return { id: body.clientMessageId, at: message.sentAt.toISOString() };
-  });
+  const byVisitor = (request: FastifyRequest) => {
+    const visitorId = (request.body as { visitorId?: unknown } | undefined)?.visitorId;
+    return typeof visitorId === "string" ? `visitor:${visitorId}` : `ip:${request.ip}`;
+  };
+  app.post(
+    "/webchat/api/messages",
+    perMinute(limits.messagesPerMinute, byVisitor),
+    async (request, reply) => {
+      const parsed = MessageBody.safeParse(request.body);
+      if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
+      const body = parsed.data;
+      if (!(await admitVisitor(options, reply, body.visitorId, body.token))) return reply;
+      const message = toInboundMessage(body, new Date(options.clock.now()));
+      await options.onMessage(message);
+      return { id: body.clientMessageId, at: message.sentAt.toISOString() };
+    },
+  );
 
   app.get("/webchat/api/history", async (request, reply) => {
     const parsed = VisitorQuery.safeParse(request.query);

@@ -27,9 +27,9 @@ export interface Subscription {
 }
 
 /**
- * The in-memory switchboard between the web chat Channel and the visitors' open SSE streams. It lives in
- * one process: the `deliver:webchat` worker must run in the process that serves `/webchat/api/events`
- * (a Redis-backed hub with the same interface would lift that limit).
+ * The in-memory switchboard between the web chat Channel and the visitors' open SSE streams of one process.
+ * `shareWebchatHub` (redis-hub.ts) joins the hubs of several processes, so a `rapport worker` elsewhere
+ * reaches the streams `rapport start` holds.
  */
 export interface WebchatHub {
   /** Pushes a message to every open stream of the visitor and keeps it for `Last-Event-ID` replay. */

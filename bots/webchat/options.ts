@@ -1,6 +1,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { Redis } from "../../lib/redis.ts";
 import type { InboundHandler } from "../inbound.ts";
 import type { WebchatHub } from "./hub.ts";
 
@@ -21,6 +22,25 @@ export interface WebchatOptions {
   clock: Clock;
   /** The hub outbound messages go through. Defaults to a new in-memory hub (returned by registerWebchat). */
   hub?: WebchatHub;
+  /**
+   * Per-client request limits. Counted in Redis when `redis` is given (shared by every `rapport start`
+   * behind a load balancer), else in this process.
+   */
+  limits?: Partial<WebchatLimits>;
+  redis?: Redis;
+  /** Prefix of the Redis keys of the limits (the queue prefix). */
+  redisPrefix?: string;
   /** Interval of SSE heartbeat comments, in ms. Defaults to 20 000 (under common 30–60 s proxy timeouts). */
   heartbeatMs?: number;
 }
+
+/** How often one client may call the web chat API. */
+export interface WebchatLimits {
+  /** New visitor sessions per IP address per minute: stops a script from minting customers. */
+  sessionsPerMinute: number;
+  /** Messages per visitor per minute: a person types far fewer; a flood is refused with 429. */
+  messagesPerMinute: number;
+}
+
+/** Generous for people, tight for scripts. */
+export const DEFAULT_WEBCHAT_LIMITS: WebchatLimits = { sessionsPerMinute: 20, messagesPerMinute: 30 };

@@ -1,3 +1,4 @@
+import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import { registerWebchatApi } from "./api.ts";
 import { registerWebchatAssets } from "./assets.ts";
@@ -16,6 +17,18 @@ import { registerWebchatStream } from "./stream.ts";
 export async function registerWebchat(app: FastifyInstance, options: WebchatOptions): Promise<WebchatHub> {
   const hub = options.hub ?? createWebchatHub({ clock: options.clock });
   await app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      global: false, // only the routes that name their limit (api.ts)
+      ...(options.redis && {
+        redis: options.redis,
+        nameSpace: `${options.redisPrefix ?? "rapport"}:ratelimit:webchat:`,
+      }),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: "rate_limited",
+        message: `too many requests: try again in ${context.after}`,
+      }),
+    });
     scope.addHook("onRequest", async (request, reply) => {
       if (!request.url.startsWith("/webchat/api/")) return;
       void reply.header("access-control-allow-origin", "*");

@@ -39,6 +39,7 @@ beforeAll(async () => {
     publicUrl: "https://chat.acme.example",
     log: silentLogger,
     clock,
+    limits: { sessionsPerMinute: 1_000, messagesPerMinute: 1_000 }, // limits.test.ts tests them
   });
   channel = createWebchatChannel(hub);
   await app.ready();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createWebchatHub, type WebchatEvent } from "../../../bots/webchat/index.ts";
+import { createWebchatHub, shareWebchatHub, type WebchatEvent } from "../../../bots/webchat/index.ts";
 import { manualClock } from "../../../lib/clock.ts";
+import { silentLogger } from "../../../lib/logger.ts";
+import { useTestRedis } from "../../support/redis.ts";
+import { waitFor } from "../../support/wait.ts";
 
 const collect = () => {
   const events: WebchatEvent[] = [];
@@ -68,5 +71,37 @@ describe("createWebchatHub", () => {
     hub.publish("live", "still here", "k2");
     expect(live.events.map((e) => e.text)).toEqual(["still here"]);
     expect(hub.subscribe("v1", () => undefined, "unknown").missed).toEqual([]);
+  });
+});
+
+describe("shareWebchatHub", () => {
+  const redis = useTestRedis();
+
+  it("reaches a visitor's stream held by another process, once, with the same message id", async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 23, 9));
+    const starter = shareWebchatHub(createWebchatHub({ clock }), {
+      redis: redis.redis,
+      prefix: redis.prefix,
+      log: silentLogger,
+    });
+    const worker = shareWebchatHub(createWebchatHub({ clock }), {
+      redis: redis.redis,
+      prefix: redis.prefix,
+      log: silentLogger,
+    });
+    try {
+      await Promise.all([starter.ready, worker.ready]);
+      const received: WebchatEvent[] = [];
+      starter.subscribe("visitor-1", (event) => received.push(event));
+
+      const sent = worker.publish("visitor-1", "Your parcel left the warehouse", "d/reply/1");
+      worker.publish("visitor-1", "Your parcel left the warehouse", "d/reply/1"); // a retried delivery
+      await waitFor("the relayed message", () => received.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toEqual([sent.event]);
+      expect(worker.streamCount("visitor-1")).toBe(0);
+    } finally {
+      await Promise.all([starter.close(), worker.close()]);
+    }
   });
 });

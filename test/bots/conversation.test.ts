@@ -1,0 +1,118 @@
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type BotReply,
+  captureMessage,
+  createResponder,
+  type InboundMessage,
+  loadReplies,
+} from "../../bots/index.ts";
+import { PROJECT_DIR } from "../../cli/app.ts";
+import { manualClock } from "../../lib/clock.ts";
+import { silentLogger } from "../../lib/logger.ts";
+import { useTestDatabase } from "../support/db.ts";
+
+// The conversation core on a real database with the shipped rules. What the core hands to `sendReply` is
+// recorded: the queue behind it is the workers' (tested in test/e2e), not the subject here.
+const database = useTestDatabase();
+const clock = manualClock(Date.parse("2026-11-23T03:00:00Z")); // Monday 10:00 in Jakarta: open
+const replies: BotReply[] = [];
+let responder: ReturnType<typeof createResponder>;
+beforeAll(() => {
+  responder = createResponder({
+    db: database.db,
+    replies: loadReplies(path.join(PROJECT_DIR, "bots", "replies.yaml")),
+    sendReply: async (reply) => void replies.push(reply),
+    clock,
+    log: silentLogger,
+    brandName: "Acme",
+  });
+});
+
+let chat = 610_000;
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 2, minute));
+function message(chatId: number, messageId: number, text: string, sentAt: Date): InboundMessage {
+  return {
+    channel: "telegram",
+    externalId: `${chatId}:${messageId}`,
+    sender: { externalId: String(chatId), displayName: "Ola", locale: "pl" },
+    threadRef: String(chatId),
+    text,
+    sentAt,
+  };
+}
+
+const interactionsOf = (customerId: string) =>
+  database.db.interaction.findMany({
+    where: { customerId, direction: "inbound" },
+    orderBy: { sentAt: "asc" },
+  });
+
+describe("the conversation core", () => {
+  it("keeps the platform's order when messages arrive out of order, and never moves time back", async () => {
+    const id = ++chat;
+    // the platform sent 1, 2, 3; they arrive 3, 1, 2 (webhook retries, two pollers)
+    const third = await captureMessage(database.db, message(id, 3, "third", at(3)));
+    await captureMessage(database.db, message(id, 1, "first", at(1)));
+    await captureMessage(database.db, message(id, 2, "second", at(2)));
+
+    expect((await interactionsOf(third.customerId)).map((i) => i.text)).toEqual(["first", "second", "third"]);
+    const conversations = await database.db.conversation.findMany({
+      where: { customerId: third.customerId },
+    });
+    expect(conversations).toHaveLength(1);
+    expect(conversations[0]).toMatchObject({ lastMessageAt: at(3), unreadCount: 3 });
+    const customer = await database.db.customer.findUniqueOrThrow({ where: { id: third.customerId } });
+    expect(customer.lastInteractionAt).toEqual(at(3));
+  });
+
+  it("stores a message delivered twice at the same moment once", async () => {
+    const id = ++chat;
+    const results = await Promise.all([
+      captureMessage(database.db, message(id, 1, "twice", at(5))),
+      captureMessage(database.db, message(id, 1, "twice", at(5))),
+    ]);
+    expect(results.map((r) => r.kind).sort()).toEqual(["duplicate", "stored"]);
+    expect(await interactionsOf(results[0]!.customerId)).toHaveLength(1);
+  });
+
+  it("applies an edit to the stored message and answers nothing more", async () => {
+    const id = ++chat;
+    expect(await responder.handle(message(id, 1, "Gdzie jest moja przesyłka #1O23?", at(10)))).toMatchObject({
+      kind: "auto-reply",
+    });
+    const answered = replies.length;
+
+    const edit = { ...message(id, 1, "Gdzie jest moja przesyłka #1023?", at(12)), kind: "edit" as const };
+    expect(await responder.handle(edit)).toEqual({ kind: "edited" });
+
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "telegram", externalId: String(id) } },
+    });
+    const stored = await interactionsOf(identity.customerId);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      text: "Gdzie jest moja przesyłka #1023?",
+      sentAt: at(10),
+      editedAt: at(12),
+    });
+    expect(replies).toHaveLength(answered);
+    const conversation = await database.db.conversation.findFirstOrThrow({
+      where: { customerId: identity.customerId },
+    });
+    expect(conversation.unreadCount).toBe(1);
+  });
+
+  it("stores the edit of a message it never saw as the message, once", async () => {
+    const id = ++chat;
+    const edit = { ...message(id, 7, "edited before we saw it", at(20)), kind: "edit" as const };
+    await responder.handle(edit);
+    await responder.handle(edit);
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "telegram", externalId: String(id) } },
+    });
+    expect((await interactionsOf(identity.customerId)).map((i) => i.text)).toEqual([
+      "edited before we saw it",
+    ]);
+  });
+});
