@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { type CampaignIssue, CampaignSyntaxError } from "../lib/errors.ts";
 import { campaignIssues, KnownKeys } from "./issues.ts";
 import { CampaignSchema, type CompiledCampaign } from "./schema.ts";
+import { campaignSegmentIssues, type Segments } from "./segment/index.ts";
 import { yamlIssues } from "./yaml-issues.ts";
 
 function deepFreeze<T>(value: T): T {
@@ -22,10 +23,12 @@ function byPosition(a: CampaignIssue, b: CampaignIssue): number {
  *
  * @param source The file's text.
  * @param file The file's name as it should appear in messages (`campaigns/win-back.yaml`).
- * @throws CampaignSyntaxError holding every problem of the file, YAML syntax and schema alike, each with
- *   its line and column, sorted by position.
+ * @param segments The named segments `audience` and `segment_entered` may use (segments.yaml). Without them
+ *   the audience's syntax, fields and types are still checked, but segment names are taken on trust.
+ * @throws CampaignSyntaxError holding every problem of the file, YAML syntax, schema and audience alike,
+ *   each with its line and column, sorted by position.
  */
-export function compileCampaign(source: string, file: string): CompiledCampaign {
+export function compileCampaign(source: string, file: string, segments?: Segments): CompiledCampaign {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false });
   const issues = yamlIssues(doc, lines, file);
@@ -48,6 +51,10 @@ export function compileCampaign(source: string, file: string): CompiledCampaign 
     // A line the parser could not read already has its message; what the schema says of it is noise.
     issues.push(...schemaIssues.filter((issue) => !broken.has(issue.line)));
   }
+  // One message per place: a segment name the schema already refused is not also "unknown".
+  const taken = new Set(issues.map((issue) => `${issue.line}:${issue.col}`));
+  const segmentIssues = campaignSegmentIssues(doc, source, lines, file, segments);
+  issues.push(...segmentIssues.filter((issue) => !taken.has(`${issue.line}:${issue.col}`)));
 
   if (issues.length > 0 || !result.success) throw new CampaignSyntaxError(issues.sort(byPosition));
   const contentHash = createHash("sha256").update(source).digest("hex");

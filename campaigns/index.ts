@@ -6,4 +6,15 @@ export { DURATION_UNITS_MS, parseDuration } from "./duration.ts";
 export { campaignJsonSchema } from "./json-schema.ts";
 export { type LoadedCampaigns, loadCampaigns } from "./load.ts";
 export { CAMPAIGN_CHANNELS, type CampaignSource, type CompiledCampaign } from "./schema.ts";
+export {
+  type Audience,
+  type CompiledSegment,
+  compileAudience,
+  compileSegments,
+  loadSegmentFacts,
+  loadSegments,
+  noSegments,
+  type SegmentFacts,
+  type Segments,
+} from "./segment/index.ts";
 export { type CampaignTrigger, TRIGGER_KINDS } from "./trigger.ts";

@@ -5,15 +5,35 @@ import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/
 import { compileCampaign } from "./compile.ts";
 import { locate, positionOf } from "./positions.ts";
 import type { CompiledCampaign } from "./schema.ts";
+import { compileSegments, noSegments, type Segments } from "./segment/index.ts";
 
 /** What {@link loadCampaigns} found: the campaigns that compiled, and every problem of the others. */
 export interface LoadedCampaigns {
   campaigns: CompiledCampaign[];
   errors: CampaignIssue[];
+  /** The named segments of the folder's segments.yaml (none without one); those that do not compile are left out. */
+  segments: Segments;
 }
 
-/** Files in the campaigns folder that are not campaigns. */
-const NOT_CAMPAIGNS = new Set(["segments.yaml", "segments.yml"]);
+/** Files in the campaigns folder that are not campaigns: the named segments. */
+const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
+
+/** The folder's segments.yaml (or .yml), compiled; problems go to `errors`. */
+async function folderSegments(dir: string, names: string[], errors: CampaignIssue[]): Promise<Segments> {
+  const name = SEGMENT_FILES.find((n) => names.includes(n));
+  if (name === undefined) return noSegments(join(dir, SEGMENT_FILES[0]!));
+  const file = join(dir, name);
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch (error) {
+    errors.push({ file, line: 1, col: 1, message: `cannot read the file: ${(error as Error).message}` });
+    return noSegments(file);
+  }
+  const { segments, issues } = compileSegments(source, file);
+  errors.push(...issues);
+  return segments;
+}
 
 function idPosition(source: string, file: string): CampaignIssue {
   const lines = new LineCounter();
@@ -22,14 +42,17 @@ function idPosition(source: string, file: string): CampaignIssue {
 }
 
 /**
- * Compiles every `*.yaml` and `*.yml` campaign of a folder (all but `segments.yaml`), in file-name order.
- * A file that does not compile never stops the others; a campaign whose id an earlier file already uses is
- * left out and reported on its `id` line.
+ * Compiles every `*.yaml` and `*.yml` campaign of a folder (all but `segments.yaml`), in file-name order,
+ * against the named segments of the folder's `segments.yaml` (when there is one). A file that does not
+ * compile never stops the others; a campaign whose id an earlier file already uses is left out and reported
+ * on its `id` line. Problems of segments.yaml are reported too, first; the segments that compile still serve.
  */
 export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
-  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n) && !NOT_CAMPAIGNS.has(n)).sort();
+  const files = await readdir(dir);
+  const names = files.filter((n) => /\.ya?ml$/.test(n) && !SEGMENT_FILES.includes(n)).sort();
   const campaigns: CompiledCampaign[] = [];
   const errors: CampaignIssue[] = [];
+  const segments = await folderSegments(dir, files, errors);
   const firstById = new Map<string, CampaignIssue>();
   for (const name of names) {
     const file = join(dir, name);
@@ -42,7 +65,7 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
     }
     let campaign: CompiledCampaign;
     try {
-      campaign = compileCampaign(source, file);
+      campaign = compileCampaign(source, file, segments);
     } catch (error) {
       // Even a compiler bug stays this file's problem: the other campaigns still load.
       if (error instanceof CampaignSyntaxError) errors.push(...error.issues);
@@ -61,5 +84,5 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
     firstById.set(campaign.id, here);
     campaigns.push(campaign);
   }
-  return { campaigns, errors };
+  return { campaigns, errors, segments };
 }

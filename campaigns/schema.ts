@@ -123,9 +123,17 @@ export const CampaignSchema = z
             "transactional (receipts, thank-yous) is never capped and ignores marketing opt-out. Defaults to marketing.",
         }),
       trigger: Trigger,
-      audience: text("a segment expression like segment(vip) or orders >= 2").optional().meta({
-        description: 'Who may receive it, e.g. segment(vip) or (orders >= 2 and country in ["ID"]).',
-      }),
+      audience: text("a segment expression like segment(vip) or orders >= 2")
+        .optional()
+        .meta({
+          description:
+            'Who may receive it (default everyone), a segment expression: segment(vip) or (orders >= 2 and country in ["ID", "PL"]). ' +
+            'Conditions: field = != < <= > >= value; field in [...] / not in [...]; field contains "text"; field is null / is not null; ' +
+            "segment(name) from segments.yaml; consented(channel); opted_out(channel). Join with and, or, not and ( ). " +
+            "Fields: orders, total_spent, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, " +
+            'locale, timezone, source, preferred_channel, loyalty_points, channels, skus, attributes.<key>. Dates: now - 60d or "2026-01-31". ' +
+            "See campaigns/README.md.",
+        }),
       channels: Channels,
       message: Message,
       limits: Limits.optional(),

@@ -1,0 +1,27 @@
+/** The comparison operators of the segment DSL. */
+export const COMPARE_OPS = ["=", "!=", "<", "<=", ">", ">="] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
+
+/** A field as written (`orders`, `attributes.tier`), not yet checked. `col` is 1-based. */
+export interface FieldRef {
+  name: string;
+  col: number;
+}
+
+/** A value as written. `now` carries its offset: `now - 30d` is `{ kind: "now", offsetMs: -2592000000 }`. */
+export type Literal =
+  | { kind: "number"; value: number; text: string; col: number }
+  | { kind: "string"; value: string; text: string; col: number }
+  | { kind: "boolean"; value: boolean; text: string; col: number }
+  | { kind: "now"; offsetMs: number; text: string; col: number };
+
+/** The parsed expression, before fields, types and segments are checked. Columns are 1-based. */
+export type Expr =
+  | { kind: "or" | "and"; items: Expr[] }
+  | { kind: "not"; item: Expr; col: number }
+  | { kind: "compare"; field: FieldRef; op: CompareOp; opCol: number; value: Literal }
+  | { kind: "in"; field: FieldRef; negated: boolean; opCol: number; values: Literal[] }
+  | { kind: "contains"; field: FieldRef; opCol: number; value: Literal }
+  | { kind: "is_null"; field: FieldRef; negated: boolean; opCol: number }
+  | { kind: "segment"; name: string; col: number; nameCol: number }
+  | { kind: "consent"; status: "granted" | "denied"; channel: string; col: number; channelCol: number };

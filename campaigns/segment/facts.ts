@@ -1,0 +1,39 @@
+/**
+ * Everything the segment DSL can ask about one customer, as plain data: what an audience's in-memory predicate
+ * reads. `loadSegmentFacts` fills it from the database; tests may build it by hand.
+ */
+export interface SegmentFacts {
+  /** The moment the facts are taken at: what `now` means in expressions. */
+  now: Date;
+  /** Purchase events (Event.type "purchase"). */
+  orders: number;
+  /** Sum of the purchase events' values; 0 without any. */
+  totalSpent: number;
+  /** Average of the rating events' values; null without any. */
+  avgRating: number | null;
+  /** Customer.lastPurchaseAt. */
+  lastPurchase: Date | null;
+  /** Customer.lastInteractionAt. */
+  lastInteraction: Date | null;
+  /** Customer.createdAt. */
+  firstSeen: Date;
+  name: string | null;
+  /** Lower-cased, as stored. */
+  email: string | null;
+  phone: string | null;
+  /** ISO 3166-1 alpha-2, e.g. "ID". */
+  country: string | null;
+  locale: string;
+  timezone: string | null;
+  source: string | null;
+  preferredChannel: string | null;
+  loyaltyPoints: number;
+  /** Channels the customer has an identity on. */
+  channels: string[];
+  /** SKUs the customer bought (Purchase.sku). */
+  skus: string[];
+  /** Customer.consent: `{ "<channel>": { status: "granted" | "denied", … } }`. */
+  consent: Record<string, unknown>;
+  /** Customer.attributes. */
+  attributes: Record<string, unknown>;
+}

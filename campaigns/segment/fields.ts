@@ -1,0 +1,187 @@
+import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { Prisma } from "../../lib/db/index.ts";
+import type { SegmentFacts } from "./facts.ts";
+
+/** A field holding one value (or null). */
+export interface ScalarField {
+  name: string;
+  type: "number" | "date" | "text";
+  /** False when the field always has a value (`orders` is 0 without purchases). */
+  nullable: boolean;
+  /** Where the predicate reads it. */
+  fact: keyof SegmentFacts;
+  /** The value over the Customer row `c`: a column, or a correlated subquery. */
+  sql: Prisma.Sql;
+  /** The only values it can take, when there is a short list (channel names). */
+  values?: readonly string[];
+  /** Stored lower-cased: a literal is lower-cased before comparing. */
+  lowerCase?: true;
+  /** One line for people: what it is. */
+  description: string;
+}
+
+/** A field holding a set of strings: only `contains` applies. */
+export interface SetField {
+  name: "channels" | "skus";
+  type: "set";
+  fact: "channels" | "skus";
+  /** True when the customer's set holds `value` (a bound parameter). */
+  has(value: string): Prisma.Sql;
+  values?: readonly string[];
+  description: string;
+}
+
+export type Field = ScalarField | SetField;
+
+const PURCHASES = Prisma.sql`FROM "Event" e WHERE e."customerId" = c.id AND e.type = 'purchase'`;
+const RATINGS = Prisma.sql`FROM "Event" e WHERE e."customerId" = c.id AND e.type = 'rating'`;
+
+function column(name: string): Prisma.Sql {
+  return Prisma.raw(`c."${name}"`);
+}
+
+/** Every field of the DSL but `attributes.<key>`, by name. */
+export const FIELDS: ReadonlyMap<string, Field> = new Map(
+  (
+    [
+      {
+        name: "orders",
+        type: "number",
+        nullable: false,
+        fact: "orders",
+        sql: Prisma.sql`(SELECT count(*) ${PURCHASES})`,
+        description: "number of purchases (events of type purchase)",
+      },
+      {
+        name: "total_spent",
+        type: "number",
+        nullable: false,
+        fact: "totalSpent",
+        sql: Prisma.sql`(SELECT COALESCE(sum(e.value), 0) ${PURCHASES})`,
+        description: "sum of the purchases' values; 0 without purchases",
+      },
+      {
+        name: "avg_rating",
+        type: "number",
+        nullable: true,
+        fact: "avgRating",
+        sql: Prisma.sql`(SELECT avg(e.value) ${RATINGS})`,
+        description: "average value of the rating events; null without ratings",
+      },
+      {
+        name: "last_purchase",
+        type: "date",
+        nullable: true,
+        fact: "lastPurchase",
+        sql: column("lastPurchaseAt"),
+        description: "when the customer last bought",
+      },
+      {
+        name: "last_interaction",
+        type: "date",
+        nullable: true,
+        fact: "lastInteraction",
+        sql: column("lastInteractionAt"),
+        description: "when the customer last wrote to us",
+      },
+      {
+        name: "first_seen",
+        type: "date",
+        nullable: false,
+        fact: "firstSeen",
+        sql: column("createdAt"),
+        description: "when the customer was first seen",
+      },
+      { name: "name", type: "text", nullable: true, fact: "name", sql: column("name"), description: "name" },
+      {
+        name: "email",
+        type: "text",
+        nullable: true,
+        fact: "email",
+        sql: column("email"),
+        lowerCase: true,
+        description: "email address (compared in lower case)",
+      },
+      {
+        name: "phone",
+        type: "text",
+        nullable: true,
+        fact: "phone",
+        sql: column("phone"),
+        description: "phone",
+      },
+      {
+        name: "country",
+        type: "text",
+        nullable: true,
+        fact: "country",
+        sql: column("country"),
+        description: 'two-letter country code, upper case: "ID", "PL"',
+      },
+      {
+        name: "locale",
+        type: "text",
+        nullable: false,
+        fact: "locale",
+        sql: column("locale"),
+        description: 'language: "en", "id", "pl"',
+      },
+      {
+        name: "timezone",
+        type: "text",
+        nullable: true,
+        fact: "timezone",
+        sql: column("timezone"),
+        description: 'IANA time zone, e.g. "Asia/Jakarta"',
+      },
+      {
+        name: "source",
+        type: "text",
+        nullable: true,
+        fact: "source",
+        sql: column("source"),
+        description: "where the customer first came from",
+      },
+      {
+        name: "preferred_channel",
+        type: "text",
+        nullable: true,
+        fact: "preferredChannel",
+        sql: Prisma.sql`c."preferredChannel"::text`,
+        values: CHANNEL_NAMES,
+        description: "the channel the customer last talked to us on",
+      },
+      {
+        name: "loyalty_points",
+        type: "number",
+        nullable: false,
+        fact: "loyaltyPoints",
+        sql: column("loyaltyPoints"),
+        description: "loyalty points",
+      },
+      {
+        name: "channels",
+        type: "set",
+        fact: "channels",
+        has: (value: string) =>
+          Prisma.sql`EXISTS (SELECT 1 FROM "Identity" i WHERE i."customerId" = c.id AND i.channel::text = ${value}::text)`,
+        values: CHANNEL_NAMES,
+        description: "channels the customer can be reached on",
+      },
+      {
+        name: "skus",
+        type: "set",
+        fact: "skus",
+        has: (value: string) =>
+          Prisma.sql`EXISTS (SELECT 1 FROM "Purchase" p WHERE p."customerId" = c.id AND p.sku = ${value}::text)`,
+        description: "SKUs the customer bought",
+      },
+    ] satisfies Field[]
+  ).map((field) => [field.name, field]),
+);
+
+/** Prefix of the Customer.attributes fields: `attributes.tier`. */
+export const ATTRIBUTE_PREFIX = "attributes.";
+
+/** A key of Customer.attributes as the DSL accepts it. */
+export const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]+$/;

@@ -1,0 +1,92 @@
+import { type Db, Prisma } from "../../lib/db/index.ts";
+import type { SegmentFacts } from "./facts.ts";
+import { FIELDS } from "./fields.ts";
+
+interface FactsRow {
+  id: string;
+  orders: number;
+  totalSpent: string;
+  avgRating: string | null;
+  lastPurchase: Date | null;
+  lastInteraction: Date | null;
+  firstSeen: Date;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  country: string | null;
+  locale: string;
+  timezone: string | null;
+  source: string | null;
+  preferredChannel: string | null;
+  loyaltyPoints: number;
+  channels: string[];
+  skus: string[];
+  consent: unknown;
+  attributes: unknown;
+}
+
+function aggregate(name: string): Prisma.Sql {
+  const field = FIELDS.get(name);
+  if (field?.type !== "number") throw new Error(`no numeric field ${name}`);
+  return field.sql;
+}
+
+function asMap(json: unknown): Record<string, unknown> {
+  return typeof json === "object" && json !== null && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * Loads the {@link SegmentFacts} of some customers in one query, for testing them against audiences as events
+ * arrive. The aggregates are the very SQL the audience conditions use, so both read the same numbers.
+ * @param now What `now` means for these facts (the caller's clock, as given to `Audience.sql`).
+ * @returns the facts by customer id; ids that match no customer are absent.
+ */
+export async function loadSegmentFacts(
+  db: Db,
+  ids: readonly string[],
+  now: Date,
+): Promise<Map<string, SegmentFacts>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.$queryRaw<FactsRow[]>`
+    SELECT c.id::text AS id,
+      ${aggregate("orders")}::int AS orders,
+      ${aggregate("total_spent")}::text AS "totalSpent",
+      ${aggregate("avg_rating")}::text AS "avgRating",
+      c."lastPurchaseAt" AS "lastPurchase", c."lastInteractionAt" AS "lastInteraction", c."createdAt" AS "firstSeen",
+      c.name, c.email, c.phone, c.country, c.locale, c.timezone, c.source,
+      c."preferredChannel"::text AS "preferredChannel", c."loyaltyPoints" AS "loyaltyPoints",
+      ARRAY(SELECT DISTINCT i.channel::text FROM "Identity" i WHERE i."customerId" = c.id) AS channels,
+      ARRAY(SELECT DISTINCT p.sku FROM "Purchase" p WHERE p."customerId" = c.id) AS skus,
+      c.consent, c.attributes
+    FROM "Customer" c
+    WHERE c.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})`;
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        now,
+        orders: row.orders,
+        totalSpent: Number(row.totalSpent),
+        avgRating: row.avgRating === null ? null : Number(row.avgRating),
+        lastPurchase: row.lastPurchase,
+        lastInteraction: row.lastInteraction,
+        firstSeen: row.firstSeen,
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        country: row.country,
+        locale: row.locale,
+        timezone: row.timezone,
+        source: row.source,
+        preferredChannel: row.preferredChannel,
+        loyaltyPoints: row.loyaltyPoints,
+        channels: row.channels,
+        skus: row.skus,
+        consent: asMap(row.consent),
+        attributes: asMap(row.attributes),
+      },
+    ]),
+  );
+}
