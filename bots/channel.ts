@@ -40,3 +40,37 @@ export interface Channel {
   readonly limit: { max: number; durationMs: number };
   send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage>;
 }
+
+/** One message of a batch the provider refused on its own (bad address, missing subject); the others went out. */
+export interface RejectedMessage {
+  /** The provider's reason, e.g. "Invalid `to` field. …". */
+  error: string;
+  /** Always true: sending the same message again cannot succeed. */
+  permanent: true;
+}
+
+/** What became of each message of a batch, in the order they were given. */
+export type BatchResult = Array<SentMessage | RejectedMessage>;
+
+/**
+ * A channel that also sends many messages in one provider call (Resend's `POST /emails/batch`). The whole batch
+ * shares one `idempotencyKey`, so a retry must repeat the same messages in the same order. `sendBatch` throws
+ * the same errors as `send` when the provider refuses the call as a whole; a message refused on its own comes
+ * back as a {@link RejectedMessage} in its place.
+ */
+export interface BatchChannel extends Channel {
+  /** Most messages one `sendBatch` call may carry. */
+  readonly maxBatch: number;
+  sendBatch(messages: OutboundMessage[], idempotencyKey: string): Promise<BatchResult>;
+}
+
+/** True when `channel` can send batches. */
+export function isBatchChannel(channel: Channel): channel is BatchChannel {
+  const candidate = channel as Partial<BatchChannel>;
+  return typeof candidate.sendBatch === "function" && typeof candidate.maxBatch === "number";
+}
+
+/** True when a batch result entry is a message the provider refused on its own. */
+export function isRejected(result: SentMessage | RejectedMessage): result is RejectedMessage {
+  return "error" in result;
+}

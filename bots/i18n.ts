@@ -67,6 +67,71 @@ export const BOT_TEXTS = {
     id: "Beri nilai dengan angka 1 sampai 5, misalnya /rate 5.",
     pl: "Oceń liczbą od 1 do 5, na przykład /rate 5.",
   },
+  unsubscribeTitle: {
+    en: "Unsubscribe",
+    id: "Berhenti berlangganan",
+    pl: "Wypisz się",
+  },
+  unsubscribeQuestion: {
+    en: "Stop getting news and offers from {brand} via {channel}?",
+    id: "Berhenti menerima kabar dan promo dari {brand} melalui {channel}?",
+    pl: "Zrezygnować z nowości i ofert od {brand} przez {channel}?",
+  },
+  unsubscribeNote: {
+    en: "Messages about your own orders and questions will still reach you.",
+    id: "Pesan tentang pesanan dan pertanyaan Anda sendiri tetap akan kami kirim.",
+    pl: "Wiadomości o Twoich zamówieniach i pytaniach nadal będą do Ciebie docierać.",
+  },
+  unsubscribeButton: {
+    en: "Unsubscribe",
+    id: "Berhenti berlangganan",
+    pl: "Wypisz mnie",
+  },
+  unsubscribedTitle: {
+    en: "You are unsubscribed",
+    id: "Anda sudah berhenti berlangganan",
+    pl: "Wypisano Cię",
+  },
+  unsubscribedBody: {
+    en: "You won't get news or offers from {brand} via {channel} any more.",
+    id: "Anda tidak akan lagi menerima kabar atau promo dari {brand} melalui {channel}.",
+    pl: "Nie będziesz już dostawać nowości ani ofert od {brand} przez {channel}.",
+  },
+  unsubscribeBrokenTitle: {
+    en: "This link doesn't work",
+    id: "Tautan ini tidak berfungsi",
+    pl: "Ten link nie działa",
+  },
+  unsubscribeBrokenBody: {
+    en: "The unsubscribe link is incomplete or was changed. Open it again from the message you received, or copy the whole link into your browser.",
+    id: "Tautan berhenti berlangganan ini tidak lengkap atau telah diubah. Buka lagi dari pesan yang Anda terima, atau salin seluruh tautan ke peramban Anda.",
+    pl: "Link do wypisania się jest niepełny lub został zmieniony. Otwórz go ponownie z otrzymanej wiadomości albo skopiuj cały link do przeglądarki.",
+  },
+  channelEmail: {
+    en: "email",
+    id: "email",
+    pl: "e-mail",
+  },
+  channelTelegram: {
+    en: "Telegram",
+    id: "Telegram",
+    pl: "Telegram",
+  },
+  channelDiscord: {
+    en: "Discord",
+    id: "Discord",
+    pl: "Discord",
+  },
+  channelX: {
+    en: "X",
+    id: "X",
+    pl: "X",
+  },
+  channelWebchat: {
+    en: "the web chat",
+    id: "obrolan web",
+    pl: "czat na stronie",
+  },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 /** The name of one bot text. */

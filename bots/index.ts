@@ -1,16 +1,39 @@
-export type { Channel, OutboundMessage, SentMessage } from "./channel.ts";
+export {
+  type BatchChannel,
+  type BatchResult,
+  type Channel,
+  isBatchChannel,
+  isRejected,
+  type OutboundMessage,
+  type RejectedMessage,
+  type SentMessage,
+} from "./channel.ts";
 export { parseCommand } from "./commands.ts";
 export { setConsent } from "./consent.ts";
 export { type CaptureResult, captureMessage } from "./conversation.ts";
 export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
-export { createResendChannel, type ResendChannelOptions } from "./email/resend-channel.ts";
+export {
+  createResendChannel,
+  RESEND_WEBHOOK_PATH,
+  type ResendChannelOptions,
+  type ResendWebhookOptions,
+  registerResendWebhook,
+  registerUnsubscribe,
+  UNSUBSCRIBE_PATH,
+  type UnsubscribeRoutesOptions,
+  type UnsubscribeTarget,
+  unsubscribeHeaders,
+  unsubscribeToken,
+  unsubscribeUrl,
+  verifyUnsubscribeToken,
+} from "./email/index.ts";
 export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundEvent } from "./events.ts";
 export { BOT_TEXTS, t } from "./i18n.ts";
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
 export type { InboundHandler, InboundMessage } from "./inbound.ts";
 export { issueLinkCode, redeemLinkCode } from "./linking.ts";
 export { attachContact, mergeCustomers, survivorOf } from "./merge.ts";
-export { createOutboxChannel, type OutboxOptions } from "./outbox.ts";
+export { createOutboxChannel, OUTBOX_MAX_BATCH, type OutboxOptions } from "./outbox.ts";
 export { compileReplies, loadReplies, type Replies } from "./replies.ts";
 export type { BotReply, SendReply } from "./reply.ts";
 export { createResponder, type Handled, type ResponderDeps } from "./responder.ts";

@@ -47,6 +47,13 @@ export const ConfigSchema = z.object({
   RAPPORT_WEBHOOK_SECRET: optional().refine((v) => v === undefined || v.length >= 16, {
     error: "expected at least 16 characters (e.g. `openssl rand -hex 32`)",
   }),
+  /**
+   * HMAC key of the links in messages (unsubscribe). Every process must share it: set it when workers run on
+   * other machines. Unset → generated once into the data dir.
+   */
+  RAPPORT_LINK_SECRET: optional().refine((v) => v === undefined || v.length >= 16, {
+    error: "expected at least 16 characters (e.g. `openssl rand -hex 32`)",
+  }),
   /** Shopify app client secret: enables POST /webhooks/shopify (X-Shopify-Hmac-Sha256). */
   SHOPIFY_WEBHOOK_SECRET: optional(),
   /** Secret of the WooCommerce webhook: enables POST /webhooks/woocommerce (X-WC-Webhook-Signature). */
@@ -59,6 +66,18 @@ export const ConfigSchema = z.object({
   RAPPORT_TEMPLATES_DIR: optional(),
   /** Auto-reply rules (YAML). Defaults to the project's bots/replies.yaml. */
   RAPPORT_REPLIES_FILE: optional(),
+  /** Seconds between the campaign clock's ticks (schedules, inactivity, segment entry). Defaults to 60. */
+  RAPPORT_CAMPAIGN_CLOCK: z.coerce.number().int().min(1).max(3600).default(60),
+  /**
+   * Marketing send window in each customer's local time, "HH:MM-HH:MM" (e.g. 08:00-21:00): a campaign
+   * message due outside it waits for it to open. Campaigns' own quiet_hours take precedence. Unset: none.
+   */
+  RAPPORT_SEND_WINDOW: optional().refine(
+    (v) => v === undefined || /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(v),
+    {
+      error: 'expected a local time window like "08:00-21:00"',
+    },
+  ),
   /** Jobs a worker runs at once per queue. Defaults to 20. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Brand name shown in messages. */
@@ -71,6 +90,10 @@ export const ConfigSchema = z.object({
   RESEND_API_KEY: optional(),
   /** Resend API base URL (tests, proxies). */
   RESEND_BASE_URL: url("a URL such as https://api.resend.com"),
+  /** Signing secret (whsec_…) of the Resend webhook posting to PUBLIC_URL/webhooks/resend. Unset: that route answers 503. */
+  RESEND_WEBHOOK_SECRET: optional().refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/]+=*$/.test(v), {
+    error: "expected the signing secret Resend shows on the webhook, starting with whsec_",
+  }),
   /** Telegram bot token from @BotFather. Unset → the Telegram bot is off. */
   TELEGRAM_BOT_TOKEN: optional().refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
     error: "expected a token from @BotFather, like 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
@@ -125,9 +148,11 @@ export interface Config extends Readonly<Omit<Parsed, "PUBLIC_URL">> {
 export const SECRET_KEYS = [
   "DATABASE_URL",
   "RAPPORT_WEBHOOK_SECRET",
+  "RAPPORT_LINK_SECRET",
   "SHOPIFY_WEBHOOK_SECRET",
   "WOOCOMMERCE_WEBHOOK_SECRET",
   "RESEND_API_KEY",
+  "RESEND_WEBHOOK_SECRET",
   "TELEGRAM_BOT_TOKEN",
   "TELEGRAM_WEBHOOK_SECRET",
   "DISCORD_BOT_TOKEN",

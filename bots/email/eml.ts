@@ -49,7 +49,10 @@ export function toEml(message: EmlMessage): string {
     `Date: ${message.date.toUTCString().replace("GMT", "+0000")}`,
     `Message-ID: <${message.messageId ?? randomUUID()}@${domain}>`,
     "MIME-Version: 1.0",
-    ...Object.entries(message.headers ?? {}).map(([k, v]) => `${k}: ${encodeHeader(v)}`),
+    // a line break in a caller's header would start a header (or the body) of its own choosing
+    ...Object.entries(message.headers ?? {})
+      .filter(([k]) => /^[\x21-\x39\x3b-\x7e]+$/.test(k))
+      .map(([k, v]) => `${k}: ${encodeHeader(v.replace(/[\r\n]+/g, " "))}`),
   ];
   const part = (type: string, body: string) =>
     [

@@ -9,6 +9,13 @@ export {
   startFakeResend,
 } from "./resend.ts";
 export {
+  newWebhookSecret,
+  type ResendWebhookEventInput,
+  svixSignature,
+  type WebhookCall,
+  type WebhookSendOptions,
+} from "./resend-webhooks.ts";
+export {
   type FakeTelegram,
   type FakeTelegramOptions,
   startFakeTelegram,

@@ -1,6 +1,8 @@
 import { Resend } from "resend";
 import { afterEach, describe, expect, it } from "vitest";
+import { readText, startLocalServer } from "./http.ts";
 import { type FakeResend, type FakeResendOptions, startFakeResend } from "./resend.ts";
+import { newWebhookSecret } from "./resend-webhooks.ts";
 
 let fake: FakeResend;
 
@@ -215,6 +217,77 @@ describe("fake Resend: idempotency", () => {
     expect(refused.error?.statusCode).toBe(422);
     const retried = await resend.emails.send(welcome(), { idempotencyKey: "welcome/42" });
     expect(retried.error).toBeNull();
+  });
+});
+
+describe("fake Resend: batch idempotency", () => {
+  it("refuses a batch key reused with different emails with 409 and stores nothing more", async () => {
+    const resend = await start();
+    await resend.batch.send([welcome("a@example.com")], { idempotencyKey: "batch/1" });
+    const changed = await resend.batch.send([welcome("b@example.com")], { idempotencyKey: "batch/1" });
+    expect(changed.error).toMatchObject({ statusCode: 409, name: "invalid_idempotent_request" });
+    expect(fake.emails.map((e) => e.to)).toEqual([["a@example.com"]]);
+  });
+
+  it("counts a batch as one request against the rate limit and reports it in the headers", async () => {
+    const resend = await start({ rateLimit: 2, now: () => 1_700_000_000_000 });
+    const many = Array.from({ length: 100 }, (_, i) => welcome(`u${i}@example.com`));
+    const first = await resend.batch.send(many);
+    expect(first.headers).toMatchObject({ "ratelimit-limit": "2", "ratelimit-remaining": "1" });
+    await resend.batch.send(many);
+    const third = await resend.batch.send(many);
+    expect(third.error).toMatchObject({ statusCode: 429, name: "rate_limit_exceeded" });
+    expect(third.headers).toMatchObject({ "retry-after": "1", "ratelimit-reset": "1" });
+    expect(fake.emails).toHaveLength(200);
+  });
+});
+
+describe("fake Resend: webhooks", () => {
+  it("posts an event signed the way Svix signs it, which Resend's own SDK verifies", async () => {
+    const resend = await start();
+    const received: { headers: Record<string, string>; body: string }[] = [];
+    const receiver = await startLocalServer(async (req, res) => {
+      received.push({ headers: req.headers as Record<string, string>, body: await readText(req) });
+      res.writeHead(200).end("ok");
+    });
+    try {
+      const sent = await resend.emails.send(welcome(), { idempotencyKey: "w/1" });
+      const secret = newWebhookSecret();
+      const call = await fake.sendWebhook(`${receiver.url}/hook`, secret, {
+        type: "email.bounced",
+        data: {
+          email_id: sent.data?.id ?? "",
+          bounce: { type: "Permanent", subType: "General", message: "550 no such user" },
+        },
+      });
+      expect(call.status).toBe(200);
+      const [request] = received;
+      expect(request?.headers["svix-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+      const verified = resend.webhooks.verify({
+        payload: request?.body ?? "",
+        headers: {
+          id: request?.headers["svix-id"] ?? "",
+          timestamp: request?.headers["svix-timestamp"] ?? "",
+          signature: request?.headers["svix-signature"] ?? "",
+        },
+        webhookSecret: secret,
+      });
+      expect(verified).toMatchObject({
+        type: "email.bounced",
+        created_at: expect.any(String),
+        data: {
+          email_id: sent.data?.id,
+          from: "Rapport <news@shop.test>",
+          to: ["ada@example.com"],
+          subject: "Welcome",
+          created_at: fake.emails[0]?.created_at,
+          bounce: { type: "Permanent", subType: "General" },
+        },
+      });
+      expect(fake.webhooks).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

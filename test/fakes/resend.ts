@@ -4,6 +4,13 @@ import { dropConnection, parseJson, readText, sendJson, startLocalServer } from 
 import { fingerprint, IdempotencyStore, type SavedResponse } from "./resend-idempotency.ts";
 import { RequestRateLimit } from "./resend-limits.ts";
 import { type EmailPayload, ResendApiError, validateBatch, validateEmail } from "./resend-validate.ts";
+import {
+  postSignedWebhook,
+  type ResendWebhookEventInput,
+  resendWebhookPayload,
+  type WebhookCall,
+  type WebhookSendOptions,
+} from "./resend-webhooks.ts";
 
 /** Options for {@link startFakeResend}. */
 export interface FakeResendOptions {
@@ -68,6 +75,18 @@ export interface FakeResend {
   failNext(failure: ResendFailure): void;
   /** Changes how long each send stays in flight, in ms. */
   setLatency(ms: number): void;
+  /**
+   * POSTs a Resend webhook event to `url`, signed with `secret` (`whsec_…`) the way Svix signs it. Fields of
+   * `event.data` left out (from, to, subject, created_at) are taken from the stored email with that `email_id`.
+   */
+  sendWebhook(
+    url: string,
+    secret: string,
+    event: ResendWebhookEventInput,
+    options?: WebhookSendOptions,
+  ): Promise<WebhookCall>;
+  /** Every webhook call made with {@link sendWebhook}, in order. */
+  readonly webhooks: WebhookCall[];
   close(): Promise<void>;
 }
 
@@ -97,6 +116,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const emails: StoredEmail[] = [];
   const requests: ResendRequest[] = [];
   const failures: ResendFailure[] = [];
+  const webhooks: WebhookCall[] = [];
   let latencyMs = options.latencyMs ?? 0;
 
   function store(payload: EmailPayload, key: string | undefined, batchIndex?: number): StoredEmail {
@@ -227,6 +247,15 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    webhooks,
+    async sendWebhook(url, secret, event, sendOptions = {}) {
+      const email = emails.find((e) => e.id === event.data.email_id);
+      const payload = resendWebhookPayload(event, email, new Date(now()).toISOString());
+      const body = sendOptions.rawBody ?? JSON.stringify(payload);
+      const call = await postSignedWebhook(url, secret, body, { ...sendOptions, nowMs: now() });
+      webhooks.push(call);
+      return call;
     },
     close: () => local.close(),
   };

@@ -1,0 +1,92 @@
+import { type ChannelName, LOCALES, type Locale, toLocale } from "../../lib/channels.ts";
+import { type BotTextKey, t } from "../i18n.ts";
+
+/** Which unsubscribe page to show. */
+export type UnsubscribePageKind = "confirm" | "done" | "broken";
+
+const CHANNEL_TEXT: Record<ChannelName, BotTextKey> = {
+  email: "channelEmail",
+  telegram: "channelTelegram",
+  discord: "channelDiscord",
+  x: "channelX",
+  webchat: "channelWebchat",
+};
+
+const STYLE = `
+body{margin:0;padding:2rem 1rem;background:#f6f7f9;color:#1a1a1a;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:32rem;margin:0 auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 3px rgb(0 0 0/.12)}
+.brand{margin:0 0 1rem;color:#4a4a4a;font-size:.9375rem}
+h1{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}
+.note{color:#4a4a4a}
+button{margin-top:.5rem;padding:.75rem 1.5rem;border:0;border-radius:.5rem;background:#1d4ed8;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+button:hover{background:#1e40af}
+button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+`.trim();
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The first supported language of an `Accept-Language` header, by quality; English when none is. */
+export function preferredLocale(header: string | undefined): Locale {
+  const ranked = (header ?? "")
+    .split(",")
+    .map((part, order) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = Number(/^\s*q=([\d.]+)/.exec(params.join(";"))?.[1] ?? 1);
+      return { base: tag.trim().toLowerCase().split("-")[0] ?? "", q: Number.isFinite(q) ? q : 0, order };
+    })
+    .filter((r) => r.q > 0 && (LOCALES as readonly string[]).includes(r.base))
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  return toLocale(ranked[0]?.base);
+}
+
+/**
+ * The HTML of an unsubscribe page in one language: `confirm` asks, with a button that POSTs back to the same
+ * address; `done` says the customer is unsubscribed; `broken` says the link cannot be read (no customer known).
+ */
+export function renderUnsubscribePage(
+  kind: UnsubscribePageKind,
+  options: { locale: string; brand: string; channel?: ChannelName },
+): string {
+  const locale = toLocale(options.locale);
+  const vars = {
+    brand: options.brand,
+    channel: t(locale, CHANNEL_TEXT[options.channel ?? "email"]),
+  };
+  const [title, body] =
+    kind === "confirm"
+      ? [t(locale, "unsubscribeTitle"), t(locale, "unsubscribeQuestion", vars)]
+      : kind === "done"
+        ? [t(locale, "unsubscribedTitle"), t(locale, "unsubscribedBody", vars)]
+        : [t(locale, "unsubscribeBrokenTitle"), t(locale, "unsubscribeBrokenBody")];
+  const content =
+    kind === "confirm"
+      ? [
+          `<h1>${escapeHtml(body)}</h1>`,
+          `<p class="note">${escapeHtml(t(locale, "unsubscribeNote"))}</p>`,
+          // no action: the form posts to the page's own address, whatever proxy path it was reached by
+          `<form method="post"><button type="submit">${escapeHtml(t(locale, "unsubscribeButton"))}</button></form>`,
+        ]
+      : [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(body)}</p>`];
+  return [
+    "<!doctype html>",
+    `<html lang="${locale}">`,
+    "<head>",
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="robots" content="noindex">',
+    `<title>${escapeHtml(`${title} · ${options.brand}`)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    "<main>",
+    `<p class="brand">${escapeHtml(options.brand)}</p>`,
+    ...content,
+    "</main>",
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
