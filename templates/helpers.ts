@@ -55,6 +55,26 @@ function toNumber(value: unknown, what: string): number {
 }
 
 /**
+ * A text a campaign gives in one language (`"Winter sale"`) or in several (`{ en: "Winter sale", pl: "Zimowa
+ * wyprzedaż" }`): the string itself, else the entry for `locale`, else the English one.
+ */
+function localizedText(value: unknown, locale: string): string {
+  if (typeof value === "string") return value;
+  const usage = 'a text, or one per language like { en: "Winter sale", pl: "Zimowa wyprzedaż" }';
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`expected ${usage}, got ${describe(value)}`);
+  }
+  const texts = value as Record<string, unknown>;
+  const key = texts[locale] !== undefined ? locale : "en";
+  const text = texts[key];
+  if (typeof text === "string") return text;
+  if (text !== undefined) throw new Error(`expected ${usage}: the "${key}" entry is ${describe(text)}`);
+  const wanted = locale === "en" ? '"en"' : `"${locale}" or "en"`;
+  const given = Object.keys(texts).join(", ") || "none";
+  throw new Error(`expected ${usage}: there is no ${wanted} text (languages given: ${given})`);
+}
+
+/**
  * The helpers every template can use, keyed by name. All formatting follows the render's locale (`@locale`) and
  * timezone (`@timezone`); see templates/README.md for examples.
  */
@@ -83,6 +103,10 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
   plural: guarded("plural", (args, options, data) => {
     arity("plural", args, 1, 1, '{{plural count one="# item" other="# items"}}');
     return formatPlural(args[0], options.hash, data.locale);
+  }),
+  localized: guarded("localized", (args, _options, data) => {
+    arity("localized", args, 1, 1, "{{localized text}}");
+    return localizedText(args[0], data.locale);
   }),
   eq: guarded("eq", (args) => {
     arity("eq", args, 2, 2, "(eq a b)");
