@@ -7,7 +7,9 @@ import {
   loadReplies,
   type Replies,
   registerEventsApi,
+  registerResendWebhook,
   registerShopWebhooks,
+  registerUnsubscribe,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
@@ -20,7 +22,11 @@ import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 import { createTemplateStore } from "../templates/index.ts";
 import {
+  type Audiences,
+  type CampaignRegistry,
   closeQueues,
+  createAudiences,
+  createCampaignRegistry,
   enqueueEvent,
   type QueueContext,
   queueReply,
@@ -60,6 +66,9 @@ export interface App {
   readonly url?: string;
   readonly webhookSecret: string;
   readonly campaigns: () => readonly CompiledCampaign[];
+  /** The campaigns as every worker sees them (database, refreshed). */
+  readonly registry: CampaignRegistry;
+  readonly audiences: Audiences;
   readonly channels: readonly Channel[];
   close(): Promise<void>;
 }
@@ -97,8 +106,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       log.error(`campaign not loaded: ${formatPosition(issue)}: ${issue.message}`);
     const sources = new Map(loaded.campaigns.map((c) => [c.id, readFileSync(c.file, "utf8")]));
     const active = await syncCampaigns(database.db, loaded.campaigns, sources);
-    const campaigns = loaded.campaigns.filter((c) => active.has(c.id));
-    log.info({ campaigns: campaigns.map((c) => c.id), dir: campaignsDir }, "campaigns loaded");
+    log.info({ active: [...active], dir: campaignsDir }, "campaigns loaded");
+    const registry = await createCampaignRegistry({
+      db: database.db,
+      log,
+      sendWindow: config.RAPPORT_SEND_WINDOW,
+    });
+    closers.push(async () => registry.close());
+    const audiences = createAudiences(() => loaded.segments);
+    const linkSecret = configuredOrGeneratedSecret(config.RAPPORT_LINK_SECRET, config.dataDir, "link-secret");
 
     const replies = loadRepliesOrNone(
       config.RAPPORT_REPLIES_FILE ?? path.join(PROJECT_DIR, "bots", "replies.yaml"),
@@ -139,6 +155,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
       await platforms.registerRoutes(http);
+      await registerUnsubscribe(http, {
+        db: database.db,
+        secret: linkSecret.value,
+        clock,
+        log,
+        brandName: config.BRAND_NAME,
+      });
+      await registerResendWebhook(http, {
+        db: database.db,
+        secret: config.RESEND_WEBHOOK_SECRET,
+        clock,
+        log,
+      });
       await registerShopWebhooks(http, {
         db: database.db,
         clock,
@@ -151,7 +180,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");
     }
     if (options.workers !== false) {
-      const workers: Workers = startWorkers({
+      const workers: Workers = await startWorkers({
         db: database.db,
         connection: redis,
         prefix: config.RAPPORT_QUEUE_PREFIX,
@@ -160,8 +189,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         log,
         brand: { name: config.BRAND_NAME, url: config.BRAND_URL },
         templates,
-        campaigns: () => campaigns,
+        registry,
+        audiences,
         channels,
+        publicUrl: config.PUBLIC_URL,
+        unsubscribeSecret: linkSecret.value,
+        clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
       });
       closers.push(() => workers.close());
       log.info({ channels: channels.map((c) => c.name) }, "workers running");
@@ -177,7 +210,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       queues,
       url,
       webhookSecret: webhookSecret.value,
-      campaigns: () => campaigns,
+      campaigns: () => registry.active(),
+      registry,
+      audiences,
       channels,
       close,
     };

@@ -1,14 +1,25 @@
 import type { ChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
+import { type Db, Prisma } from "../lib/db/index.ts";
+import { jobId, shortHash } from "../lib/ids.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
-/** A Delivery to send. */
-export interface DeliverJob {
-  deliveryId: string;
-}
+/** A Delivery to send (job name "deliver"), or up to 100 campaign emails sent in one call (job name "batch"). */
+export type DeliverJob = { deliveryId: string } | { batchKey: string; deliveryIds: string[] };
 
 /** Attempts of a deliver job before the Delivery is marked failed. With exponential backoff from 2 s: ~17 min. */
 export const DELIVER_ATTEMPTS = 10;
+
+/** Emails per batch job: Resend's `POST /emails/batch` takes up to 100. */
+export const EMAIL_BATCH_SIZE = 100;
+
+const jobOptions = (id: string, scheduledAt: Date, clock: Clock) => ({
+  jobId: id,
+  delay: Math.max(0, scheduledAt.getTime() - clock.now()),
+  attempts: DELIVER_ATTEMPTS,
+  backoff: { type: "exponential" as const, delay: 2_000 },
+  ...JOB_RETENTION,
+});
 
 /**
  * Queues a Delivery on its channel's queue, delayed until it is due. The job id is the Delivery key, so
@@ -22,12 +33,96 @@ export async function enqueueDelivery(
   await queueFor<DeliverJob>(queues, QUEUE.deliver(delivery.channel)).add(
     "deliver",
     { deliveryId: delivery.id },
-    {
-      jobId: delivery.key,
-      delay: Math.max(0, delivery.scheduledAt.getTime() - clock.now()),
-      attempts: DELIVER_ATTEMPTS,
-      backoff: { type: "exponential", delay: 2_000 },
-      ...JOB_RETENTION,
-    },
+    jobOptions(delivery.key, delivery.scheduledAt, clock),
   );
+}
+
+/** A planned Delivery as the bulk enqueue needs it. */
+export interface PlannedDelivery {
+  id: string;
+  key: string;
+  channel: ChannelName;
+  scheduledAt: Date;
+  campaignId: string | null;
+}
+
+/**
+ * Queues many planned Deliveries with one `addBulk` per channel, then marks them queued. Campaign emails
+ * due at the same moment go in batches of up to 100, ordered by key; a batch's job id (and Resend
+ * idempotency key) is a hash of its members, so the same deliveries queued again make the same batch.
+ */
+export async function enqueueDeliveries(
+  deps: { db: Db; queues: QueueContext; clock: Clock },
+  deliveries: readonly PlannedDelivery[],
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  const byChannel = new Map<ChannelName, PlannedDelivery[]>();
+  for (const d of deliveries) byChannel.set(d.channel, [...(byChannel.get(d.channel) ?? []), d]);
+  for (const [channel, list] of byChannel) {
+    const queue = queueFor<DeliverJob>(deps.queues, QUEUE.deliver(channel));
+    if (channel !== "email") {
+      await queue.addBulk(
+        list.map((d) => ({
+          name: "deliver",
+          data: { deliveryId: d.id },
+          opts: jobOptions(d.key, d.scheduledAt, deps.clock),
+        })),
+      );
+      continue;
+    }
+    const single = list.filter((d) => d.campaignId === null);
+    const groups = new Map<string, PlannedDelivery[]>();
+    for (const d of list.filter((d) => d.campaignId !== null)) {
+      const group = `${d.campaignId}@${d.scheduledAt.getTime()}`;
+      groups.set(group, [...(groups.get(group) ?? []), d]);
+    }
+    const jobs = single.map((d) => ({
+      name: "deliver",
+      data: { deliveryId: d.id } as DeliverJob,
+      opts: jobOptions(d.key, d.scheduledAt, deps.clock),
+    }));
+    for (const group of groups.values()) {
+      group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (let i = 0; i < group.length; i += EMAIL_BATCH_SIZE) {
+        const members = group.slice(i, i + EMAIL_BATCH_SIZE);
+        const batchKey = jobId(
+          "b",
+          members[0]!.campaignId!,
+          shortHash(members.map((m) => m.key).join("\n"), 24),
+        );
+        jobs.push({
+          name: "batch",
+          data: { batchKey, deliveryIds: members.map((m) => m.id) },
+          opts: jobOptions(batchKey, members[0]!.scheduledAt, deps.clock),
+        });
+      }
+    }
+    await queue.addBulk(jobs);
+  }
+  await deps.db.$executeRaw(Prisma.sql`
+    UPDATE "Delivery" SET status = 'queued', "queuedAt" = ${new Date(deps.clock.now())}
+    WHERE id = ANY(${deliveries.map((d) => d.id)}::uuid[]) AND status = 'planned'`);
+}
+
+/**
+ * Queues every Delivery of a campaign still `planned` (a fan-out interrupted between writing its rows and
+ * queueing them), by keyset pages. Returns how many it queued.
+ */
+export async function sweepPlanned(
+  deps: { db: Db; queues: QueueContext; clock: Clock },
+  campaignId: string,
+  pageSize = 5_000,
+): Promise<number> {
+  let after = "00000000-0000-0000-0000-000000000000";
+  let total = 0;
+  for (;;) {
+    const page = await deps.db.$queryRaw<PlannedDelivery[]>(Prisma.sql`
+      SELECT id, key, channel::text AS channel, "scheduledAt", "campaignId" FROM "Delivery"
+      WHERE "campaignId" = ${campaignId} AND status = 'planned' AND id > ${after}::uuid
+      ORDER BY id LIMIT ${pageSize}`);
+    if (page.length === 0) return total;
+    await enqueueDeliveries(deps, page);
+    total += page.length;
+    after = page.at(-1)!.id;
+  }
 }

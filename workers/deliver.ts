@@ -1,34 +1,57 @@
-import { type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Channel, OutboundMessage } from "../bots/index.ts";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Channel } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
-import type { TemplateStore } from "../templates/index.ts";
+import type { LiveCampaign } from "./campaign-registry.ts";
+import { deliverBatch } from "./deliver-batch.ts";
 import { DELIVER_ATTEMPTS, type DeliverJob } from "./deliver-queue.ts";
+import { recordOutcome, recordSent } from "./deliver-record.ts";
 import { JOB_RETENTION, QUEUE } from "./queues.ts";
+import { type RenderDeps, renderDelivery } from "./render.ts";
+import { holdOf, type SendLimits } from "./send-checks.ts";
 
 /** Dependencies of a deliver worker. */
-export interface DeliverDeps {
+export interface DeliverDeps extends RenderDeps {
   db: Db;
-  templates: TemplateStore;
   clock: Clock;
   log: Logger;
+  /** The campaign a Delivery came from, whatever its status (paused campaigns hold their messages). */
+  campaign: (id: string) => LiveCampaign | undefined;
 }
 
 /** What a deliver job did. Skips are outcomes, recorded on the Delivery. */
 export type DeliverOutcome =
   | { kind: "sent"; providerId: string }
-  | { kind: "suppressed"; reason: string }
+  | { kind: "suppressed" | "skipped"; reason: string }
+  | { kind: "paused"; campaignId: string }
   | { kind: "done-before"; status: string };
 
-const FINAL = new Set(["sent", "suppressed", "skipped", "failed"]);
+/** Statuses after which a Delivery is never sent again. */
+export const FINAL = new Set(["sent", "suppressed", "skipped", "failed"]);
+
+/** How long a paused campaign's messages wait before they look again. */
+export const PAUSED_RECHECK_MS = 30_000;
+
+/** The campaign's send-time limits, and whether it holds its messages. */
+export function campaignGate(
+  deps: Pick<DeliverDeps, "campaign">,
+  campaignId: string | null,
+): { paused: boolean; archived: boolean; limits: SendLimits } {
+  const live = campaignId ? deps.campaign(campaignId) : undefined;
+  return {
+    paused: live?.status === "paused" || live?.status === "draft",
+    archived: live?.status === "archived",
+    limits: live?.campaign.limits ?? {},
+  };
+}
 
 /**
- * Sends one Delivery through its channel: checks suppressions at send time, renders the template in the
- * customer's locale, sends with the Delivery key as idempotency key, and records the outcome. A Delivery
- * already final is left alone, so a redelivered job never sends twice.
+ * Sends one Delivery through its channel: checks suppressions, consent and caps at send time, renders the
+ * template in the customer's locale, sends with the Delivery key as idempotency key, and records the
+ * outcome. A Delivery already final is left alone, so a redelivered job never sends twice.
  */
 export async function deliverOne(
   deps: DeliverDeps,
@@ -42,74 +65,45 @@ export async function deliverOne(
   });
   if (!delivery) return { kind: "done-before", status: "missing" };
   if (FINAL.has(delivery.status)) return { kind: "done-before", status: delivery.status };
-  const recipient = delivery.recipient ?? "";
-  // opt-outs are kept under the platform's user id; DMs on Discord and X are addressed "user:<id>" / "dm:<id>"
-  const suppression = await deps.db.suppression.findFirst({
-    where: { channel: delivery.channel, address: { in: [recipient, recipient.replace(/^(user|dm):/, "")] } },
-  });
-  // marketing stops at any suppression; transactional mail only at hard ones (bounce, complaint)
-  if (
-    suppression &&
-    (delivery.kind === "marketing" || ["bounced", "complained"].includes(suppression.reason))
-  ) {
-    await finish(deps, delivery.id, { status: "suppressed", reason: suppression.reason });
-    return { kind: "suppressed", reason: suppression.reason };
+  const now = new Date(deps.clock.now());
+  const gate = campaignGate(deps, delivery.campaignId);
+  if (gate.paused) return { kind: "paused", campaignId: delivery.campaignId! };
+  if (gate.archived) {
+    await recordOutcome(deps.db, [delivery.id], { status: "skipped", reason: "archived" }, now);
+    return { kind: "skipped", reason: "archived" };
   }
-  if (delivery.kind === "marketing" && consentOf(delivery.customer.consent, delivery.channel) === "denied") {
-    await finish(deps, delivery.id, { status: "suppressed", reason: "opted_out" });
-    return { kind: "suppressed", reason: "opted_out" };
+  const hold = await holdOf(deps.db, delivery, gate.limits, now);
+  if (hold) {
+    await recordOutcome(deps.db, [delivery.id], hold, now);
+    return { kind: hold.status, reason: hold.reason };
   }
-  let message: OutboundMessage;
+  let message: ReturnType<typeof renderDelivery>;
   try {
-    message = delivery.template
-      ? renderMessage(deps.templates, channel, delivery)
-      : directMessage(delivery.id, recipient, delivery.data);
+    message = renderDelivery(deps, channel, delivery);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    await finish(deps, delivery.id, { status: "failed", reason: "template_error", error: error.message });
+    await recordOutcome(
+      deps.db,
+      [delivery.id],
+      { status: "failed", reason: "template_error", error: error.message },
+      now,
+    );
     throw new UnrecoverableError(error.message);
   }
   try {
     const sent = await channel.send(message, delivery.key);
-    const now = new Date(deps.clock.now());
-    await deps.db.$transaction([
-      deps.db.delivery.update({
-        where: { id: delivery.id },
-        data: {
-          status: "sent",
-          sentAt: now,
-          providerId: sent.providerId,
-          attempts: { increment: 1 },
-          error: null,
-        },
-      }),
-      deps.db.interaction.createMany({
-        data: [
-          {
-            customerId: delivery.customerId,
-            conversationId: delivery.conversationId,
-            channel: delivery.channel,
-            direction: "outbound",
-            author: "bot",
-            externalId: `${channel.name}:${sent.providerId}`,
-            text: message.subject ? `${message.subject}\n\n${message.text}` : message.text,
-            sentAt: now,
-            deliveryId: delivery.id,
-          },
-        ],
-        skipDuplicates: true,
-      }),
-    ]);
+    await recordSent(
+      deps.db,
+      [{ delivery, message, providerId: sent.providerId }],
+      new Date(deps.clock.now()),
+    );
     return { kind: "sent", providerId: sent.providerId };
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
     const text = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentSendError || lastAttempt) {
-      await finish(deps, delivery.id, {
-        status: "failed",
-        reason: error instanceof PermanentSendError ? "rejected" : "retries_exhausted",
-        error: text,
-      });
+      const reason = error instanceof PermanentSendError ? "rejected" : "retries_exhausted";
+      await recordOutcome(deps.db, [delivery.id], { status: "failed", reason, error: text }, now);
       throw new UnrecoverableError(text);
     }
     await deps.db.delivery.update({
@@ -120,75 +114,10 @@ export async function deliverOne(
   }
 }
 
-function renderMessage(
-  templates: TemplateStore,
-  channel: Channel,
-  delivery: {
-    id: string;
-    template: string | null;
-    locale: string | null;
-    data: unknown;
-    recipient: string | null;
-    customer: { timezone: string | null };
-  },
-): OutboundMessage {
-  const rendered = templates.render(
-    delivery.template ?? "",
-    channel.name,
-    delivery.locale ?? "en",
-    delivery.data as Record<string, unknown>,
-    {
-      timezone: delivery.customer.timezone ?? undefined,
-    },
-  );
-  return {
-    deliveryId: delivery.id,
-    to: delivery.recipient ?? "",
-    text: rendered.text,
-    subject: rendered.subject,
-    html: rendered.html,
-  };
-}
-
-/** A reply written by the bot or staff: its text is in the Delivery's data, no template. */
-function directMessage(deliveryId: string, to: string, data: unknown): OutboundMessage {
-  const reply = (data ?? {}) as {
-    text?: string;
-    replyTo?: string | null;
-    buttons?: OutboundMessage["buttons"] | null;
-  };
-  return {
-    deliveryId,
-    to,
-    text: reply.text ?? "",
-    ...(reply.replyTo ? { replyTo: reply.replyTo } : {}),
-    ...(reply.buttons ? { buttons: reply.buttons } : {}),
-  };
-}
-
-function consentOf(consent: unknown, channel: string): string | undefined {
-  return (consent as Record<string, { status?: string } | undefined> | null)?.[channel]?.status;
-}
-
-async function finish(
-  deps: DeliverDeps,
-  id: string,
-  outcome: { status: "failed" | "suppressed"; reason: string; error?: string },
-): Promise<void> {
-  await deps.db.delivery.update({
-    where: { id },
-    data: {
-      status: outcome.status,
-      reason: outcome.reason,
-      error: outcome.error ?? null,
-      failedAt: outcome.status === "failed" ? new Date(deps.clock.now()) : undefined,
-    },
-  });
-}
-
 /**
- * The worker of one channel's queue, at the provider's rate (`channel.limit`). A provider 429 pauses the
- * whole queue for the provider's own retry time and puts the job back without spending an attempt.
+ * The worker of one channel's queue, at the provider's rate (`channel.limit`): single deliveries and, on a
+ * batch channel, batches of campaign email. A provider 429 pauses the whole queue for the provider's own
+ * retry time and puts the job back without spending an attempt; a paused campaign's job waits and looks again.
  */
 export function startDeliverWorker(
   deps: DeliverDeps & { connection: Redis; prefix: string; concurrency: number },
@@ -197,25 +126,31 @@ export function startDeliverWorker(
   const log = deps.log.child({ component: "deliver", channel: channel.name });
   const worker: Worker<DeliverJob> = new Worker<DeliverJob>(
     QUEUE.deliver(channel.name),
-    async (job: Job<DeliverJob>) => {
+    async (job: Job<DeliverJob>, token?: string) => {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? DELIVER_ATTEMPTS);
+      const data = job.data;
       try {
-        const outcome = await deliverOne({ ...deps, log }, channel, job.data.deliveryId, lastAttempt);
-        log.debug({ deliveryId: job.data.deliveryId, outcome }, "delivery processed");
+        const outcome =
+          "batchKey" in data
+            ? await deliverBatch({ ...deps, log }, channel, data, lastAttempt)
+            : await deliverOne({ ...deps, log }, channel, data.deliveryId, lastAttempt);
+        if (outcome.kind === "paused") {
+          await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+          throw new DelayedError();
+        }
+        log.debug({ jobId: job.id, outcome }, "delivery processed");
         return outcome;
       } catch (error) {
         if (error instanceof RateLimitedError) {
           log.warn(
-            { deliveryId: job.data.deliveryId, retryAfterMs: error.retryAfterMs },
+            { jobId: job.id, retryAfterMs: error.retryAfterMs },
             "provider rate limit: pausing the queue",
           );
           await worker.rateLimit(error.retryAfterMs);
           throw Worker.RateLimitError();
         }
-        log.warn(
-          { deliveryId: job.data.deliveryId, err: error, attempt: job.attemptsMade + 1 },
-          "delivery attempt failed",
-        );
+        if (!(error instanceof DelayedError))
+          log.warn({ jobId: job.id, err: error, attempt: job.attemptsMade + 1 }, "delivery attempt failed");
         throw error;
       }
     },

@@ -2,6 +2,7 @@ import type { Job } from "bullmq";
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { Db } from "../lib/db/index.ts";
 import { jobId } from "../lib/ids.ts";
+import { attributeConversion } from "./goals.ts";
 import { type PlanJob, planJobOptions } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
@@ -33,6 +34,8 @@ export interface EventsDeps {
   queues: QueueContext;
   /** The active campaigns, as compiled now. */
   campaigns: () => readonly CompiledCampaign[];
+  /** Every campaign whose goals still count (active, paused or archived). */
+  goalCampaigns?: () => readonly CompiledCampaign[];
 }
 
 /** True when an event trigger of `campaign` fires for an event of `type` with `properties`. */
@@ -43,14 +46,18 @@ export function triggerMatches(campaign: CompiledCampaign, type: string, propert
   return Object.entries(trigger.where ?? {}).every(([key, expected]) => props[key] === expected);
 }
 
-/** Matches one event against every event-triggered campaign and queues a plan job for each match. */
+/**
+ * Credits the event to the campaigns whose goal it meets, then matches it against every event-triggered
+ * campaign and queues a plan job for each match.
+ */
 export function processEvent(deps: EventsDeps) {
-  return async (job: Job<EventsJob>): Promise<{ matched: string[] }> => {
+  return async (job: Job<EventsJob>): Promise<{ matched: string[]; converted: string[] }> => {
     const event = await deps.db.event.findUnique({
       where: { id: job.data.eventId },
-      select: { id: true, type: true, customerId: true, properties: true },
+      select: { id: true, type: true, customerId: true, properties: true, occurredAt: true, value: true },
     });
-    if (!event) return { matched: [] };
+    if (!event) return { matched: [], converted: [] };
+    const converted = await attributeConversion(deps.db, (deps.goalCampaigns ?? deps.campaigns)(), event);
     const matched = deps.campaigns().filter((c) => triggerMatches(c, event.type, event.properties));
     await queueFor<PlanJob>(deps.queues, QUEUE.plan).addBulk(
       matched.map((campaign) => ({
@@ -64,6 +71,6 @@ export function processEvent(deps: EventsDeps) {
         opts: planJobOptions(campaign.id, event.customerId, event.id),
       })),
     );
-    return { matched: matched.map((c) => c.id) };
+    return { matched: matched.map((c) => c.id), converted };
   };
 }

@@ -1,24 +1,33 @@
 import { Worker } from "bullmq";
 import type { Channel } from "../bots/index.ts";
-import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { TemplateStore } from "../templates/index.ts";
+import type { Audiences } from "./audiences.ts";
+import type { CampaignRegistry } from "./campaign-registry.ts";
 import { startDeliverWorker } from "./deliver.ts";
 import { type EventsJob, processEvent } from "./events.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
 import { JOB_RETENTION, QUEUE } from "./queues.ts";
+import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
 import type { Brand } from "./template-data.ts";
 
-export { syncCampaigns } from "./campaign-sync.ts";
+export { type Audiences, createAudiences } from "./audiences.ts";
+export { bucketOf, variantOf } from "./buckets.ts";
+export { type CampaignRegistry, createCampaignRegistry, type LiveCampaign } from "./campaign-registry.ts";
+export { setCampaignStatus, shipCampaign, syncCampaigns } from "./campaign-sync.ts";
 export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
+export { type DryRunRow, dryRun, type FanOutResult, fanOut } from "./fanout.ts";
 export type { PlanJob } from "./plan.ts";
 export { type PlanCustomer, type PlanDecision, planMessage } from "./planner.ts";
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
+export { quietShift } from "./quiet-hours.ts";
+export { type RenderDeps, renderDelivery } from "./render.ts";
 export { queueReply } from "./reply.ts";
+export { refreshSegment, tick } from "./schedule.ts";
 export type { Brand } from "./template-data.ts";
 
 /** Everything the workers need, injected. */
@@ -31,10 +40,17 @@ export interface WorkerDeps {
   log: Logger;
   brand: Brand;
   templates: TemplateStore;
-  /** The active campaigns. Read on every job, so a reload takes effect at once. */
-  campaigns: () => readonly CompiledCampaign[];
+  /** The campaigns, from the database, refreshed: a pause reaches every worker within seconds. */
+  registry: CampaignRegistry;
+  audiences: Audiences;
   /** One outbound channel per channel name that can send. */
   channels: readonly Channel[];
+  /** Where customers reach this server (unsubscribe links). */
+  publicUrl: string;
+  /** HMAC key of unsubscribe links: the same in every process. */
+  unsubscribeSecret: string;
+  /** The campaign clock's period in ms. Defaults to 60 000. */
+  clockEveryMs?: number;
 }
 
 /** Running workers. */
@@ -43,8 +59,11 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-/** Starts the events, plan and per-channel deliver workers in this process. */
-export function startWorkers(deps: WorkerDeps): Workers {
+/**
+ * Starts the events, plan, campaigns (clock ticks and fan-outs) and per-channel deliver workers in this
+ * process. Any number of processes may run them against one Redis and one PostgreSQL.
+ */
+export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const log = deps.log.child({ component: "workers" });
   const queues = { connection: deps.connection, prefix: deps.prefix };
   const common = {
@@ -53,9 +72,15 @@ export function startWorkers(deps: WorkerDeps): Workers {
     concurrency: deps.concurrency,
     ...JOB_RETENTION,
   };
+  const live = (id: string) => deps.registry.get(id);
   const events = new Worker<EventsJob>(
     QUEUE.events,
-    processEvent({ db: deps.db, queues, campaigns: deps.campaigns }),
+    processEvent({
+      db: deps.db,
+      queues,
+      campaigns: () => deps.registry.active(),
+      goalCampaigns: () => deps.registry.all(),
+    }),
     common,
   );
   const plan = new Worker<PlanJob>(
@@ -65,12 +90,27 @@ export function startWorkers(deps: WorkerDeps): Workers {
       queues,
       clock: deps.clock,
       brand: deps.brand,
-      campaign: (id) => deps.campaigns().find((c) => c.id === id),
+      campaign: live,
+      inAudience: (campaign, customerId, now) =>
+        deps.audiences.includes(deps.db, campaign.campaign, customerId, now),
     }),
     common,
   );
-  const all: Worker[] = [events, plan, ...deps.channels.map((channel) => startDeliverWorker(deps, channel))];
-  for (const worker of [events, plan]) {
+  // one fan-out at a time per process: each is a long run of set-based statements
+  const campaigns = new Worker<ScheduleJob>(
+    QUEUE.campaigns,
+    processSchedule({ ...deps, queues, registry: deps.registry, audiences: deps.audiences }),
+    { ...common, concurrency: 1 },
+  );
+  await startCampaignClock(queues, deps.clockEveryMs);
+  const deliverDeps = { ...deps, campaign: live };
+  const all: Worker[] = [
+    events,
+    plan,
+    campaigns,
+    ...deps.channels.map((channel) => startDeliverWorker(deliverDeps, channel)),
+  ];
+  for (const worker of [events, plan, campaigns]) {
     worker.on("failed", (job, error) =>
       log.warn({ queue: worker.name, jobId: job?.id, err: error }, "job failed"),
     );

@@ -1,12 +1,16 @@
 import type { Job, JobsOptions } from "bullmq";
-import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { deliveryKey, jobId } from "../lib/ids.ts";
+import { variantOf } from "./buckets.ts";
+import type { LiveCampaign } from "./campaign-registry.ts";
+import { couponFor } from "./coupons.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
+import { derivedData, messageOf } from "./message-data.ts";
 import { planMessage } from "./planner.ts";
 import type { QueueContext } from "./queues.ts";
 import { JOB_RETENTION } from "./queues.ts";
+import { quietShift } from "./quiet-hours.ts";
 import { type Brand, buildTemplateData } from "./template-data.ts";
 
 /** One campaign occurrence for one customer, to be planned into a Delivery. */
@@ -35,36 +39,41 @@ export interface PlanDeps {
   queues: QueueContext;
   clock: Clock;
   brand: Brand;
-  /** The active campaign with this id, if any. */
-  campaign: (id: string) => CompiledCampaign | undefined;
+  /** The campaign with this id, if any (only active ones are planned). */
+  campaign: (id: string) => LiveCampaign | undefined;
+  /** Whether the customer is in the campaign's audience now (its segment expression). */
+  inAudience: (campaign: LiveCampaign, customerId: string, now: Date) => Promise<boolean>;
 }
 
 /** What planning did. */
 export type PlanOutcome =
   | { kind: "queued" | "skipped" | "exists"; deliveryId: string; key: string }
-  | { kind: "inactive"; campaignId: string };
+  | { kind: "inactive"; campaignId: string }
+  | { kind: "not-in-audience"; campaignId: string };
 
 /**
- * Plans one message: decides channel, locale and time, writes the Delivery row under its unique key
- * (the outbox: written before anything is queued), then queues it for its channel. Running twice is
- * harmless: the row exists, and a row still `planned` (a crash between write and enqueue) is queued again.
+ * Plans one message: checks the audience, decides variant, channel, locale and time (quiet hours in the
+ * customer's timezone), fills in coupons, writes the Delivery row under its unique key (the outbox: written
+ * before anything is queued), then queues it for its channel. Running twice is harmless: the row exists,
+ * and a row still `planned` (a crash between write and enqueue) is queued again.
  */
 export function processPlan(deps: PlanDeps) {
   return async (job: Job<PlanJob>): Promise<PlanOutcome> => {
     const { campaignId, customerId, eventId, occurrence } = job.data;
-    const campaign = deps.campaign(campaignId);
-    if (!campaign) return { kind: "inactive", campaignId };
+    const live = deps.campaign(campaignId);
+    if (live?.status !== "active") return { kind: "inactive", campaignId };
+    const campaign = live.campaign;
     const key = deliveryKey({
       campaign: campaign.id,
       step: "main",
       customerId,
       occurrence: campaign.limits.oncePerCustomer ? "once" : occurrence,
     });
-    let delivery = await deps.db.delivery.findUnique({
-      where: { key },
-      select: { id: true, status: true, scheduledAt: true, channel: true },
-    });
+    const select = { id: true, status: true, scheduledAt: true, channel: true } as const;
+    let delivery = await deps.db.delivery.findUnique({ where: { key }, select });
     if (!delivery) {
+      const now = new Date(deps.clock.now());
+      if (!(await deps.inAudience(live, customerId, now))) return { kind: "not-in-audience", campaignId };
       const customer = await deps.db.customer.findUniqueOrThrow({
         where: { id: customerId },
         select: {
@@ -84,10 +93,22 @@ export function processPlan(deps: PlanDeps) {
             include: { purchases: { select: { sku: true, name: true, quantity: true, unitPrice: true } } },
           })
         : null;
-      const now = new Date(deps.clock.now());
       const decision = planMessage({ campaign, customer, occurredAt: event?.occurredAt ?? now, now });
+      const variant = variantOf(campaign, customerId);
+      const message = messageOf(campaign, variant);
+      const scheduledAt =
+        decision.kind === "ready" && campaign.kind === "marketing"
+          ? quietShift(decision.scheduledAt, validZone(customer.timezone), campaign.limits.quietHours)
+          : decision.kind === "ready"
+            ? decision.scheduledAt
+            : now;
+      const coupons: Record<string, string> = {};
+      if (decision.kind === "ready" && variant !== "holdout") {
+        for (const slot of message.coupons)
+          coupons[slot.key] = await couponFor(deps.db, { prefix: slot.prefix, customerId, campaignId });
+      }
       const data = buildTemplateData({
-        campaign,
+        data: { ...message.data, ...coupons, ...derivedData(message.data, scheduledAt) },
         customer,
         brand: deps.brand,
         event: event
@@ -98,31 +119,32 @@ export function processPlan(deps: PlanDeps) {
             }
           : undefined,
       });
+      const skipped =
+        variant === "holdout" ? "holdout" : decision.kind === "skipped" ? decision.reason : null;
       await deps.db.delivery.createMany({
         data: [
           {
             key,
             kind: campaign.kind,
             campaignId: campaign.id,
+            campaignVersionId: live.versionId,
             step: "main",
+            variant,
             customerId,
             channel: decision.channel,
-            status: decision.kind === "ready" ? "planned" : "skipped",
-            reason: decision.kind === "skipped" ? decision.reason : null,
-            template: campaign.message.template,
+            status: skipped ? "skipped" : "planned",
+            reason: skipped,
+            template: message.template,
             locale: decision.locale,
             data: data as Prisma.InputJsonValue,
             recipient: decision.kind === "ready" ? decision.recipient : null,
             eventId: event?.id ?? null,
-            scheduledAt: decision.kind === "ready" ? decision.scheduledAt : now,
+            scheduledAt,
           },
         ],
         skipDuplicates: true,
       });
-      delivery = await deps.db.delivery.findUniqueOrThrow({
-        where: { key },
-        select: { id: true, status: true, scheduledAt: true, channel: true },
-      });
+      delivery = await deps.db.delivery.findUniqueOrThrow({ where: { key }, select });
     } else if (delivery.status !== "planned") {
       return { kind: "exists", deliveryId: delivery.id, key };
     }
@@ -138,4 +160,15 @@ export function processPlan(deps: PlanDeps) {
     });
     return { kind: "queued", deliveryId: delivery.id, key };
   };
+}
+
+/** The customer's timezone when the runtime knows it, else UTC (as the fan-out SQL does). */
+export function validZone(zone: string | null): string {
+  if (!zone) return "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
 }

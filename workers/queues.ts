@@ -9,6 +9,8 @@ import type { Redis } from "../lib/redis.ts";
 export const QUEUE = {
   events: "events",
   plan: "plan",
+  /** The campaign clock's ticks and the fan-outs they start. */
+  campaigns: "campaigns",
   deliver: (channel: ChannelName) => `deliver-${channel}`,
 } as const;
 

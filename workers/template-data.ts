@@ -1,5 +1,3 @@
-import type { CompiledCampaign } from "../campaigns/index.ts";
-
 /** The brand as templates see it. */
 export interface Brand {
   name: string;
@@ -20,11 +18,11 @@ export interface TemplateEvent {
 
 /**
  * The data a campaign message is rendered with, fixed when the message is planned so a retry renders the
- * same message: `customer`, `brand`, the triggering `event`, `order` for purchases, and the campaign's own
- * `message.data` on top.
+ * same message: `customer`, `brand`, the triggering `event`, `order` for purchases, and the message's own
+ * data (the campaign's `message.data` with the variant's, coupons filled in) on top.
  */
 export function buildTemplateData(input: {
-  campaign: CompiledCampaign;
+  data: Record<string, unknown>;
   customer: { name: string | null; email: string | null; locale: string };
   brand: Brand;
   event?: TemplateEvent;
@@ -58,6 +56,6 @@ export function buildTemplateData(input: {
         }
       : {}),
     ...(order ? { order } : {}),
-    ...input.campaign.message.data,
+    ...input.data,
   };
 }

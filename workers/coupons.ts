@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
+
+/** A fresh code: the prefix, a dash and 10 hex digits (40 random bits), e.g. WINBACK15-7F3A9C21B0. */
+export function couponCode(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString("hex").toUpperCase()}`;
+}
+
+/**
+ * The customer's code under `prefix`, created on first use: one per customer and prefix, ever (a second
+ * win-back months later shows the same code). Safe under concurrency: the unique keys decide.
+ */
+export async function couponFor(
+  db: Db,
+  input: { prefix: string; customerId: string; campaignId: string },
+): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await db.coupon.findUnique({
+      where: { prefix_customerId: { prefix: input.prefix, customerId: input.customerId } },
+      select: { code: true },
+    });
+    if (existing) return existing.code;
+    try {
+      const created = await db.coupon.create({
+        data: { code: couponCode(input.prefix), ...input },
+        select: { code: true },
+      });
+      return created.code;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error; // a code collision or a concurrent create: look again
+    }
+  }
+  throw new Error(`could not create a unique ${input.prefix} coupon for customer ${input.customerId}`);
+}
+
+/**
+ * Gives every customer of `customerIds` a code under `prefix`, in a few set-based statements: codes that
+ * collide with existing ones are simply drawn again for those customers.
+ */
+export async function ensureCoupons(
+  db: Db,
+  input: { prefix: string; customerIds: readonly string[]; campaignId: string },
+): Promise<void> {
+  if (input.customerIds.length === 0) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await db.$executeRaw(Prisma.sql`
+      INSERT INTO "Coupon" (code, prefix, "customerId", "campaignId")
+      SELECT ${`${input.prefix}-`} || upper(substr(md5(gen_random_uuid()::text), 1, 10)), ${input.prefix}, u.id, ${input.campaignId}
+      FROM unnest(${input.customerIds as string[]}::uuid[]) AS u(id)
+      WHERE NOT EXISTS (SELECT 1 FROM "Coupon" k WHERE k.prefix = ${input.prefix} AND k."customerId" = u.id)
+      ON CONFLICT DO NOTHING`);
+    const [{ missing }] = (await db.$queryRaw<Array<{ missing: number }>>(Prisma.sql`
+      SELECT count(*)::int AS missing FROM unnest(${input.customerIds as string[]}::uuid[]) AS u(id)
+      WHERE NOT EXISTS (SELECT 1 FROM "Coupon" k WHERE k.prefix = ${input.prefix} AND k."customerId" = u.id)`)) as [
+      { missing: number },
+    ];
+    if (missing === 0) return;
+  }
+  throw new Error(`could not create unique ${input.prefix} coupons: codes kept colliding`);
+}

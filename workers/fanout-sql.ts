@@ -1,0 +1,153 @@
+import type { CompiledCampaign } from "../campaigns/index.ts";
+import { LOCALES } from "../lib/channels.ts";
+import { Prisma } from "../lib/db/index.ts";
+import { variantSql } from "./buckets.ts";
+import { variantMessages } from "./message-data.ts";
+import { quietShiftSql } from "./quiet-hours.ts";
+import type { Brand } from "./template-data.ts";
+
+/** One campaign occurrence to plan for many customers at once. */
+export interface FanOutSpec {
+  campaign: CompiledCampaign;
+  /** The CampaignVersion the deliveries come from. */
+  versionId: string | null;
+  /** What makes this occurrence distinct, per customer: a constant or an expression over `c`. Key-safe text. */
+  occurrence: Prisma.Sql;
+  /** When each customer's message is due (timestamptz over `c` and `tz.zone`), before quiet hours. */
+  due: Prisma.Sql;
+  brand: Brand;
+  /** The timezone of customers without a valid one of their own. */
+  defaultZone: string;
+  /** Nothing is due before this instant (the injected clock, never the database's `now()`). */
+  now: Date;
+}
+
+const identityOf = (channel: Prisma.Sql) =>
+  Prisma.sql`(SELECT i."externalId" FROM "Identity" i WHERE i."customerId" = c.id AND i.channel::text = ${channel} ORDER BY i."lastSeenAt" DESC LIMIT 1)`;
+
+/**
+ * The first channel of the campaign's list the customer can be reached on (and, for marketing, has not
+ * opted out of nor been suppressed on): the SQL twin of `planMessage` plus the send-time suppression check.
+ */
+function channelPick(campaign: CompiledCampaign, withConsent: boolean): Prisma.Sql {
+  const listed = campaign.channels.map((name, ord) =>
+    name === "preferred"
+      ? Prisma.sql`(${ord}, c."preferredChannel"::text)`
+      : Prisma.sql`(${ord}, ${name}::text)`,
+  );
+  const address = Prisma.sql`(CASE WHEN ch.name = 'email' THEN c.email ELSE idn.id END)`;
+  const allowed = withConsent
+    ? Prisma.sql`AND (c.consent -> ch.name ->> 'status') IS DISTINCT FROM 'denied'
+        AND NOT EXISTS (SELECT 1 FROM "Suppression" s WHERE s.channel::text = ch.name AND s.address = ${address})`
+    : Prisma.empty;
+  return Prisma.sql`(
+    SELECT ch.name AS channel,
+      CASE ch.name WHEN 'discord' THEN 'user:' || idn.id WHEN 'x' THEN 'dm:' || idn.id ELSE ${address} END AS recipient
+    FROM (VALUES ${Prisma.join(listed)}) AS ch(ord, name)
+    CROSS JOIN LATERAL (SELECT ${identityOf(Prisma.sql`ch.name`)} AS id) idn
+    WHERE ch.name IS NOT NULL AND ${address} IS NOT NULL ${allowed}
+    ORDER BY ch.ord LIMIT 1)`;
+}
+
+/** The customer's locale among the supported ones, as `toLocale` reads it. */
+const LOCALE_SQL = Prisma.sql`(CASE WHEN split_part(replace(lower(c.locale), '_', '-'), '-', 1) IN (${Prisma.join(
+  [...LOCALES],
+)}) THEN split_part(replace(lower(c.locale), '_', '-'), '-', 1) ELSE 'en' END)`;
+
+/** Marketing messages the customer already has within `days` before `due` (queued or sent). */
+const recentMarketing = (days: number) =>
+  Prisma.sql`(SELECT count(*) FROM "Delivery" d WHERE d."customerId" = c.id AND d.kind = 'marketing'
+    AND d.status IN ('queued', 'sent') AND d."scheduledAt" > due.at - ${`${days} days`}::interval AND d."scheduledAt" <= due.at)`;
+
+function capped(campaign: CompiledCampaign): Prisma.Sql {
+  if (campaign.kind !== "marketing") return Prisma.sql`false`;
+  const checks: Prisma.Sql[] = [];
+  if (campaign.limits.maxPerDay)
+    checks.push(Prisma.sql`${recentMarketing(1)} >= ${campaign.limits.maxPerDay}`);
+  if (campaign.limits.maxPerWeek)
+    checks.push(Prisma.sql`${recentMarketing(7)} >= ${campaign.limits.maxPerWeek}`);
+  return checks.length ? Prisma.sql`(${Prisma.join(checks, " OR ")})` : Prisma.sql`false`;
+}
+
+/** The template and data of each variant, as CASE expressions over `v.variant`. */
+function byVariant(campaign: CompiledCampaign) {
+  const messages = variantMessages(campaign);
+  const caseOf = (pick: (m: (typeof messages)[number]) => Prisma.Sql) =>
+    messages.length === 1
+      ? pick(messages[0]!)
+      : Prisma.sql`(CASE v.variant ${Prisma.join(
+          messages.map((m) => Prisma.sql`WHEN ${m.variant} THEN ${pick(m)}`),
+          " ",
+        )} ELSE ${pick(messages[0]!)} END)`;
+  const coupons = (m: (typeof messages)[number]) =>
+    m.coupons.length === 0
+      ? Prisma.sql`'{}'::jsonb`
+      : Prisma.sql`jsonb_strip_nulls(jsonb_build_object(${Prisma.join(
+          m.coupons.map(
+            (slot) =>
+              Prisma.sql`${slot.key}::text, (SELECT k.code FROM "Coupon" k WHERE k.prefix = ${slot.prefix} AND k."customerId" = c.id)`,
+          ),
+        )}))`;
+  const validDays = (m: (typeof messages)[number]) => {
+    const days = Number(m.data.valid_days);
+    return Number.isFinite(days) && days > 0
+      ? Prisma.sql`jsonb_build_object('validUntil', to_char((at.at + ${`${days} days`}::interval) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
+      : Prisma.sql`'{}'::jsonb`;
+  };
+  return {
+    template: caseOf((m) => Prisma.sql`${m.template}::text`),
+    data: caseOf((m) => Prisma.sql`(${JSON.stringify(m.data)}::jsonb || ${coupons(m)} || ${validDays(m)})`),
+  };
+}
+
+/**
+ * The planned Delivery of every customer in `ids` as a SELECT with the Delivery table's columns: key,
+ * channel, status (planned, or skipped with a reason: holdout, no_channel, opted_out, frequency_cap), locale,
+ * variant, template, data and when it is due (quiet hours applied). `ids` is a uuid[] expression.
+ */
+export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
+  const { campaign } = spec;
+  const marketing = campaign.kind === "marketing";
+  const pick = channelPick(campaign, marketing);
+  const reachable = channelPick(campaign, false);
+  const message = byVariant(campaign);
+  const fallback = campaign.channels.find((c) => c !== "preferred") ?? "email";
+  const brand = JSON.stringify({ name: spec.brand.name, url: spec.brand.url });
+  return Prisma.sql`
+    WITH zones AS MATERIALIZED (SELECT name FROM pg_timezone_names)
+    SELECT
+      ${`d/${campaign.id}/main/`} || c.id::text || '/' || occ.value AS key,
+      ${campaign.kind}::"DeliveryKind" AS kind,
+      ${campaign.id}::text AS "campaignId",
+      ${spec.versionId}::uuid AS "campaignVersionId",
+      'main'::text AS step,
+      v.variant,
+      c.id AS "customerId",
+      COALESCE(pick.channel, reach.channel, c."preferredChannel"::text, ${fallback})::"Channel" AS channel,
+      (CASE WHEN v.variant = 'holdout' OR pick.channel IS NULL OR ${capped(campaign)} THEN 'skipped' ELSE 'planned' END)::"DeliveryStatus" AS status,
+      CASE WHEN v.variant = 'holdout' THEN 'holdout'
+           WHEN pick.channel IS NULL AND reach.channel IS NOT NULL THEN 'opted_out'
+           WHEN pick.channel IS NULL THEN 'no_channel'
+           WHEN ${capped(campaign)} THEN 'frequency_cap' END AS reason,
+      ${message.template} AS template,
+      ${LOCALE_SQL} AS locale,
+      jsonb_build_object('customer', jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email)), 'brand', ${brand}::jsonb)
+        || ${message.data} AS data,
+      pick.recipient,
+      at.at AS "scheduledAt"
+    FROM unnest(${ids}) AS u(id)
+    JOIN "Customer" c ON c.id = u.id
+    CROSS JOIN LATERAL (SELECT ${variantSql(campaign, Prisma.sql`c.id`)} AS variant) v
+    CROSS JOIN LATERAL (SELECT ${spec.occurrence} AS value) occ
+    LEFT JOIN zones z ON z.name = c.timezone
+    CROSS JOIN LATERAL (SELECT COALESCE(z.name, ${spec.defaultZone}) AS zone) tz
+    CROSS JOIN LATERAL (SELECT GREATEST(${spec.due}, ${spec.now}::timestamptz) AS at) due
+    CROSS JOIN LATERAL (SELECT ${marketing ? quietShiftSql(Prisma.sql`due.at`, Prisma.sql`tz.zone`, campaign.limits.quietHours) : Prisma.sql`due.at`} AS at) at
+    LEFT JOIN LATERAL ${pick} pick ON true
+    LEFT JOIN LATERAL ${reachable} reach ON true`;
+}
+
+/** The Delivery columns {@link plannedRows} yields, in order, for INSERT. */
+export const DELIVERY_COLUMNS = Prisma.raw(
+  `key, kind, "campaignId", "campaignVersionId", step, variant, "customerId", channel, status, reason, template, locale, data, recipient, "scheduledAt"`,
+);

@@ -1,0 +1,65 @@
+import type { CompiledCampaign } from "../campaigns/index.ts";
+
+const UNIQUE = /^unique\(([A-Za-z0-9_-]{1,32})\)$/;
+
+/** A `unique(PREFIX)` value of a message's data: each customer gets their own code under `key`. */
+export interface CouponSlot {
+  key: string;
+  prefix: string;
+}
+
+/** What one variant of a campaign sends: its template and data (the campaign's, with the variant's on top). */
+export interface VariantMessage {
+  variant: string | null;
+  template: string;
+  data: Record<string, unknown>;
+  coupons: CouponSlot[];
+}
+
+/** The `unique(PREFIX)` values of a message's data. */
+export function couponSlots(data: Record<string, unknown>): CouponSlot[] {
+  return Object.entries(data).flatMap(([key, value]) => {
+    const match = typeof value === "string" ? UNIQUE.exec(value.trim()) : null;
+    return match ? [{ key, prefix: match[1]!.toUpperCase() }] : [];
+  });
+}
+
+/** Every message a campaign can send, by variant (one with `variant: null` when there is no A/B test). */
+export function variantMessages(campaign: CompiledCampaign): VariantMessage[] {
+  const base = campaign.message.data as Record<string, unknown>;
+  const variants = campaign.variants ?? [];
+  const messages = variants.map((v) => {
+    const data = { ...base, ...(v.data as Record<string, unknown> | undefined) };
+    return {
+      variant: v.name,
+      template: v.template ?? campaign.message.template,
+      data,
+      coupons: couponSlots(data),
+    };
+  });
+  return messages.length > 0
+    ? messages
+    : [{ variant: null, template: campaign.message.template, data: base, coupons: couponSlots(base) }];
+}
+
+/** The message of one variant ("holdout" and unknown names get the first, which is never sent to them). */
+export function messageOf(campaign: CompiledCampaign, variant: string | null): VariantMessage {
+  const all = variantMessages(campaign);
+  return all.find((m) => m.variant === variant) ?? all[0]!;
+}
+
+/** Every coupon prefix a campaign hands out. */
+export function couponPrefixes(campaign: CompiledCampaign): string[] {
+  return [...new Set(variantMessages(campaign).flatMap((m) => m.coupons.map((c) => c.prefix)))];
+}
+
+/**
+ * Data derived at plan time: `validUntil` (ISO) from a `valid_days` number, counted from when the message
+ * is due, so "valid for 14 days" means 14 days from the customer's own send.
+ */
+export function derivedData(data: Record<string, unknown>, due: Date): Record<string, unknown> {
+  const days = Number(data.valid_days);
+  return Number.isFinite(days) && days > 0
+    ? { validUntil: new Date(due.getTime() + days * 86_400_000).toISOString() }
+    : {};
+}

@@ -1,0 +1,86 @@
+import {
+  type Channel,
+  type OutboundMessage,
+  unsubscribeHeaders,
+  unsubscribeToken,
+  unsubscribeUrl,
+} from "../bots/index.ts";
+import type { ChannelName } from "../lib/channels.ts";
+import type { TemplateStore } from "../templates/index.ts";
+
+/** What rendering needs beyond the Delivery: the templates, and how to sign unsubscribe links. */
+export interface RenderDeps {
+  templates: TemplateStore;
+  /** Where customers reach this server (unsubscribe links), without a trailing slash. */
+  publicUrl: string;
+  /** HMAC key of unsubscribe links. */
+  unsubscribeSecret: string;
+}
+
+/** A Delivery as rendering needs it. */
+export interface RenderedDelivery {
+  id: string;
+  kind: "marketing" | "transactional";
+  channel: ChannelName;
+  customerId: string;
+  template: string | null;
+  locale: string | null;
+  data: unknown;
+  recipient: string | null;
+  customer: { timezone: string | null };
+}
+
+/**
+ * The message of a Delivery, ready for its channel: a campaign template rendered in the customer's locale
+ * and timezone, or the text of a bot or staff reply. Marketing carries a signed unsubscribe link
+ * (`links.unsubscribe`) and, by email, the RFC 8058 `List-Unsubscribe` headers. Rendering is deterministic
+ * (everything time-dependent is in the Delivery's data), so a retried batch sends the same bytes.
+ * @throws TemplateError when the template does not render.
+ */
+export function renderDelivery(
+  deps: RenderDeps,
+  channel: Channel,
+  delivery: RenderedDelivery,
+): OutboundMessage {
+  const to = delivery.recipient ?? "";
+  if (!delivery.template) return directMessage(delivery.id, to, delivery.data);
+  const data = { ...(delivery.data as Record<string, unknown>) };
+  let headers: Record<string, string> | undefined;
+  if (delivery.kind === "marketing") {
+    const token = unsubscribeToken(deps.unsubscribeSecret, {
+      customerId: delivery.customerId,
+      channel: delivery.channel,
+      deliveryId: delivery.id,
+    });
+    const url = unsubscribeUrl(deps.publicUrl, token);
+    data.links = { ...(data.links as Record<string, unknown> | undefined), unsubscribe: url };
+    if (delivery.channel === "email") headers = unsubscribeHeaders(url);
+  }
+  const rendered = deps.templates.render(delivery.template, channel.name, delivery.locale ?? "en", data, {
+    timezone: delivery.customer.timezone ?? undefined,
+  });
+  return {
+    deliveryId: delivery.id,
+    to,
+    text: rendered.text,
+    subject: rendered.subject,
+    html: rendered.html,
+    ...(headers && { headers }),
+  };
+}
+
+/** A reply written by the bot or staff: its text is in the Delivery's data, no template. */
+function directMessage(deliveryId: string, to: string, data: unknown): OutboundMessage {
+  const reply = (data ?? {}) as {
+    text?: string;
+    replyTo?: string | null;
+    buttons?: OutboundMessage["buttons"] | null;
+  };
+  return {
+    deliveryId,
+    to,
+    text: reply.text ?? "",
+    ...(reply.replyTo ? { replyTo: reply.replyTo } : {}),
+    ...(reply.buttons ? { buttons: reply.buttons } : {}),
+  };
+}
