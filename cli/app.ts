@@ -195,6 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         publicUrl: config.PUBLIC_URL,
         unsubscribeSecret: linkSecret.value,
         clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
+        stalledIntervalMs: config.WORKER_STALLED_INTERVAL * 1000,
       });
       closers.push(() => workers.close());
       log.info({ channels: channels.map((c) => c.name) }, "workers running");

@@ -80,6 +80,11 @@ export const ConfigSchema = z.object({
   ),
   /** Jobs a worker runs at once per queue. Defaults to 20. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Seconds after which a job whose worker died (crash, SIGKILL, lost machine) is handed to another. Every
+   * worker process must use the same value. Defaults to 30 (BullMQ's).
+   */
+  WORKER_STALLED_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
   /** Brand name shown in messages. */
   BRAND_NAME: z.string().default("Rapport Shop"),
   /** Brand website, linked from emails. */

@@ -120,7 +120,7 @@ export async function deliverOne(
  * retry time and puts the job back without spending an attempt; a paused campaign's job waits and looks again.
  */
 export function startDeliverWorker(
-  deps: DeliverDeps & { connection: Redis; prefix: string; concurrency: number },
+  deps: DeliverDeps & { connection: Redis; prefix: string; concurrency: number; stalledIntervalMs?: number },
   channel: Channel,
 ): Worker<DeliverJob> {
   const log = deps.log.child({ component: "deliver", channel: channel.name });
@@ -159,6 +159,7 @@ export function startDeliverWorker(
       prefix: deps.prefix,
       concurrency: Math.min(deps.concurrency, channel.limit.max),
       limiter: { max: channel.limit.max, duration: channel.limit.durationMs },
+      stalledInterval: deps.stalledIntervalMs ?? 30_000,
       ...JOB_RETENTION,
     },
   );

@@ -51,6 +51,8 @@ export interface WorkerDeps {
   unsubscribeSecret: string;
   /** The campaign clock's period in ms. Defaults to 60 000. */
   clockEveryMs?: number;
+  /** After how long a dead worker's job goes to another, in ms. The same in every process. Defaults to 30 000. */
+  stalledIntervalMs?: number;
 }
 
 /** Running workers. */
@@ -70,6 +72,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,
+    stalledInterval: deps.stalledIntervalMs ?? 30_000,
     ...JOB_RETENTION,
   };
   const live = (id: string) => deps.registry.get(id);
