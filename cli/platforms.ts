@@ -109,6 +109,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
             apiKey: config.RESEND_API_KEY,
             baseUrl: config.RESEND_BASE_URL,
             from: config.EMAIL_FROM,
+            requestsPerSecond: config.RESEND_REQUESTS_PER_SECOND,
           })
         : undefined,
     telegram: telegram ? createTelegramChannel(telegram.api, { clock }) : undefined,

@@ -96,6 +96,8 @@ export const ConfigSchema = z.object({
   /** Resend API base URL (tests, proxies). */
   RESEND_BASE_URL: url("a URL such as https://api.resend.com"),
   /** Signing secret (whsec_…) of the Resend webhook posting to PUBLIC_URL/webhooks/resend. Unset: that route answers 503. */
+  /** Requests per second your Resend account allows (its `ratelimit-limit`; each batch carries 100 emails). Defaults to 5. */
+  RESEND_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(5),
   RESEND_WEBHOOK_SECRET: optional().refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/]+=*$/.test(v), {
     error: "expected the signing secret Resend shows on the webhook, starting with whsec_",
   }),
