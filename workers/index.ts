@@ -19,8 +19,10 @@ export { bucketOf, variantOf } from "./buckets.ts";
 export { type CampaignRegistry, createCampaignRegistry, type LiveCampaign } from "./campaign-registry.ts";
 export { setCampaignStatus, shipCampaign, syncCampaigns } from "./campaign-sync.ts";
 export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
+export { dryRunCampaign } from "./dry-run.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
 export { type DryRunRow, dryRun, type FanOutResult, fanOut } from "./fanout.ts";
+export { messageOf, variantMessages } from "./message-data.ts";
 export type { PlanJob } from "./plan.ts";
 export { type PlanCustomer, type PlanDecision, planMessage } from "./planner.ts";
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
@@ -28,7 +30,7 @@ export { quietShift } from "./quiet-hours.ts";
 export { type RenderDeps, renderDelivery } from "./render.ts";
 export { queueReply } from "./reply.ts";
 export { refreshSegment, tick } from "./schedule.ts";
-export type { Brand } from "./template-data.ts";
+export { type Brand, buildTemplateData } from "./template-data.ts";
 
 /** Everything the workers need, injected. */
 export interface WorkerDeps {
