@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureEvent } from "../../bots/index.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../fakes/index.ts";
+import { newWebhookSecret } from "../fakes/resend-webhooks.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { useTestDatabase } from "../support/db.ts";
+import { useTestRedis } from "../support/redis.ts";
+import { waitFor } from "../support/wait.ts";
+
+// The three campaigns Rapport ships (campaigns/*.yaml), run by the whole app against fake Telegram and Resend.
+// The app's clock ticks from 10:30 UTC on 4 December 2026: promo-vip's 10:00 has passed in Jakarta (17:30)
+// and Warsaw (11:30), and both are outside the campaigns' quiet hours.
+const offset = Date.parse("2026-12-04T10:30:00Z") - Date.now();
+const clock: Clock = { now: () => Date.now() + offset };
+const at = (iso: string) => new Date(iso);
+const WEBHOOK_SECRET = newWebhookSecret();
+
+const database = useTestDatabase();
+const redis = useTestRedis();
+let telegram: FakeTelegram;
+let resend: FakeResend;
+let app: TestApp;
+
+/** A customer with purchases, as the shop would have reported them. */
+async function shopper(input: {
+  email: string;
+  name: string;
+  locale: string;
+  timezone: string;
+  orders: Array<{ at: string; total: string }>;
+  telegram?: string;
+}): Promise<string> {
+  let customerId = "";
+  for (const [i, order] of input.orders.entries()) {
+    const captured = await captureEvent(
+      database.db,
+      {
+        type: "purchase",
+        orderId: `${input.email}-${i}`,
+        occurredAt: order.at,
+        customer: { email: input.email, name: input.name, locale: input.locale, timezone: input.timezone },
+        total: order.total,
+        currency: "EUR",
+        items: [{ sku: "BEANS", quantity: 1, price: order.total }],
+        properties: {},
+      },
+      at(order.at),
+    );
+    customerId = captured.customerId;
+  }
+  if (input.telegram) {
+    await database.db.identity.create({
+      data: { channel: "telegram", externalId: input.telegram, customerId },
+    });
+  }
+  return customerId;
+}
+
+const vipOrders = Array.from({ length: 5 }, (_, i) => ({
+  at: `2026-11-${10 + i}T10:00:00Z`,
+  total: "120.00",
+}));
+let ids: Record<string, string>;
+
+beforeAll(async () => {
+  [telegram, resend] = await Promise.all([startFakeTelegram(), startFakeResend({ rateLimit: 50, now: () => clock.now() })]);
+  ids = {
+    // quiet since September: the win-back's audience
+    quietTelegram: await shopper({
+      email: "siti@example.com",
+      name: "Siti",
+      locale: "id",
+      timezone: "Asia/Jakarta",
+      orders: [{ at: "2026-09-20T10:00:00Z", total: "30.00" }],
+      telegram: "7007001",
+    }),
+    quietEmail: await shopper({
+      email: "ola@example.com",
+      name: "Ola",
+      locale: "pl",
+      timezone: "Europe/Warsaw",
+      orders: [{ at: "2026-09-01T10:00:00Z", total: "45.00" }],
+    }),
+    // five orders this autumn: VIPs (segments.yaml), not quiet
+    vipJakarta: await shopper({
+      email: "budi@example.com",
+      name: "Budi",
+      locale: "id",
+      timezone: "Asia/Jakarta",
+      orders: vipOrders,
+    }),
+    vipWarsaw: await shopper({
+      email: "jan@example.com",
+      name: "Jan",
+      locale: "pl",
+      timezone: "Europe/Warsaw",
+      orders: vipOrders,
+    }),
+    // one recent order: in neither audience
+    regular: await shopper({
+      email: "emma@example.com",
+      name: "Emma",
+      locale: "en",
+      timezone: "Europe/London",
+      orders: [{ at: "2026-11-30T10:00:00Z", total: "20.00" }],
+    }),
+  };
+  app = await startTestApp({
+    databaseUrl: database.url,
+    redisUrl: redis.url,
+    prefix: redis.prefix,
+    bots: true,
+    clock,
+    env: {
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      RESEND_API_KEY: resend.apiKey,
+      RESEND_BASE_URL: resend.baseUrl,
+      RESEND_REQUESTS_PER_SECOND: "20",
+      RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      RAPPORT_CAMPAIGN_CLOCK: "1",
+    },
+  });
+}, 30_000);
+afterAll(async () => {
+  await app?.close();
+  await Promise.all([telegram?.close(), resend?.close()]);
+});
+
+const emailsTo = (address: string) => resend.emails.filter((e) => e.to.includes(address));
+
+describe("the shipped campaigns", () => {
+  it("win-back: a unique code to each quiet customer, on their phone's chat if they have one, else by email", async () => {
+    const coupon = async (customerId: string) =>
+      (
+        await database.db.coupon.findUniqueOrThrow({
+          where: { prefix_customerId: { prefix: "WINBACK15", customerId } },
+        })
+      ).code;
+
+    await waitFor("the Telegram win-back", () => telegram.sent.some((m) => m.chat.id === 7007001), 20_000);
+    const chat = telegram.sent.find((m) => m.chat.id === 7007001)!;
+    expect(chat.text).toContain(await coupon(ids.quietTelegram!));
+    expect(chat.text).toMatch(/15%/);
+    expect(chat.text).toMatch(/\/stop/);
+
+    const [email] = await waitFor(
+      "the win-back email",
+      () => {
+        const found = emailsTo("ola@example.com");
+        return found.length ? found : undefined;
+      },
+      20_000,
+    );
+    expect(email!.subject).toMatch(/Tęsknimy/);
+    expect(email!.html).toContain(await coupon(ids.quietEmail!));
+    expect(email!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(email!.headers["List-Unsubscribe"]).toMatch(/^<http:\/\/[^>]+\/u\/[A-Za-z0-9_-]+>/);
+    expect(email!.idempotencyKey).toMatch(/^b\/win-back\//); // a campaign batch, keyed by its members
+
+    // nobody else was quiet
+    const winBacks = await database.db.delivery.findMany({ where: { campaignId: "win-back" } });
+    expect(winBacks.map((d) => d.customerId).sort()).toEqual([ids.quietEmail, ids.quietTelegram].sort());
+  });
+
+  it("promo-vip: the VIP segment at 10:00 in each customer's own timezone, by variant, with a hold-out", async () => {
+    const deliveries = await waitFor(
+      "the promo planned",
+      async () => {
+        const rows = await database.db.delivery.findMany({ where: { campaignId: "promo-vip" } });
+        return rows.length === 2 && rows.every((r) => r.status !== "queued" && r.status !== "planned")
+          ? rows
+          : undefined;
+      },
+      20_000,
+    );
+    expect(deliveries.map((d) => d.customerId).sort()).toEqual([ids.vipJakarta, ids.vipWarsaw].sort());
+    for (const delivery of deliveries) {
+      if (delivery.variant === "holdout") {
+        expect(delivery).toMatchObject({ status: "skipped", reason: "holdout" });
+        continue;
+      }
+      expect(delivery.status).toBe("sent");
+      const address = delivery.customerId === ids.vipJakarta ? "budi@example.com" : "jan@example.com";
+      const [email] = emailsTo(address);
+      const headline =
+        delivery.customerId === ids.vipJakarta
+          ? delivery.variant === "a"
+            ? "Promo akhir tahun"
+            : "Diskon 20% khusus pelanggan VIP"
+          : delivery.variant === "a"
+            ? "Wyprzedaż na koniec roku"
+            : "20% rabatu dla VIP-ów";
+      expect(email!.subject + email!.html).toContain(headline);
+    }
+  });
+
+  it("thank-you: a receipt for a new order, transactional, with no unsubscribe link", async () => {
+    const response = await app.postEvent({
+      type: "purchase",
+      orderId: "NEW-1",
+      customer: { email: "emma@example.com" },
+      total: "20.00",
+      currency: "EUR",
+      items: [{ sku: "MUG", quantity: 1, price: "20.00" }],
+    });
+    expect(response.status).toBe(201);
+    const [receipt] = await waitFor("the thank-you", () => {
+      const found = emailsTo("emma@example.com");
+      return found.length ? found : undefined;
+    });
+    expect(receipt!.subject).toMatch(/Thank you for your order, Emma/);
+    expect(receipt!.headers["List-Unsubscribe"]).toBeUndefined();
+  });
+
+  it("credits a purchase within the goal's window to the win-back, and takes Resend's delivery report", async () => {
+    const delivery = await database.db.delivery.findFirstOrThrow({
+      where: { campaignId: "win-back", customerId: ids.quietEmail },
+    });
+    const report = await resend.sendWebhook(`${app.url}/webhooks/resend`, WEBHOOK_SECRET, {
+      type: "email.delivered",
+      data: { email_id: delivery.providerId! },
+    });
+    expect(report.status).toBe(200);
+
+    const response = await app.postEvent({
+      type: "purchase",
+      orderId: "BACK-1",
+      occurredAt: new Date(clock.now()).toISOString(),
+      customer: { email: "ola@example.com" },
+      total: "64.50",
+      currency: "EUR",
+      items: [{ sku: "BEANS", quantity: 2, price: "32.25" }],
+    });
+    expect(response.status).toBe(201);
+    const converted = await waitFor("the conversion", () =>
+      database.db.delivery.findFirst({ where: { id: delivery.id, convertedAt: { not: null } } }),
+    );
+    expect(converted.revenue?.toString()).toBe("64.5");
+    expect(converted.deliveredAt).not.toBeNull();
+  });
+
+  it("unsubscribes in one click from the email's List-Unsubscribe link", async () => {
+    const [email] = emailsTo("ola@example.com");
+    const link = new URL(/<([^>]+)>/.exec(email!.headers["List-Unsubscribe"]!)![1]!);
+    // PUBLIC_URL names port 0 here: the test server's real port is in app.url
+    const response = await fetch(`${app.url}${link.pathname}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(response.status).toBe(200);
+    expect(
+      await database.db.suppression.count({
+        where: { channel: "email", address: "ola@example.com", reason: "unsubscribed" },
+      }),
+    ).toBe(1);
+  });
+});
