@@ -69,6 +69,11 @@ function capped(campaign: CompiledCampaign): Prisma.Sql {
   return checks.length ? Prisma.sql`(${Prisma.join(checks, " OR ")})` : Prisma.sql`false`;
 }
 
+/** `derivedData`'s validUntil in SQL: the end of the local day `days` after `due`, as ISO text. */
+export function validUntilSql(due: Prisma.Sql, zone: Prisma.Sql, days: number): Prisma.Sql {
+  return Prisma.sql`to_char(((((${due} + ${`${days} days`}::interval) AT TIME ZONE ${zone})::date + time '23:59:59') AT TIME ZONE ${zone}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /** The template and data of each variant, as CASE expressions over `v.variant`. */
 function byVariant(campaign: CompiledCampaign) {
   const messages = variantMessages(campaign);
@@ -91,7 +96,7 @@ function byVariant(campaign: CompiledCampaign) {
   const validDays = (m: (typeof messages)[number]) => {
     const days = Number(m.data.valid_days);
     return Number.isFinite(days) && days > 0
-      ? Prisma.sql`jsonb_build_object('validUntil', to_char((at.at + ${`${days} days`}::interval) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
+      ? Prisma.sql`jsonb_build_object('validUntil', ${validUntilSql(Prisma.sql`at.at`, Prisma.sql`tz.zone`, days)})`
       : Prisma.sql`'{}'::jsonb`;
   };
   return {

@@ -1,4 +1,5 @@
 import type { CompiledCampaign } from "../campaigns/index.ts";
+import { zonedInstant } from "./quiet-hours.ts";
 
 const UNIQUE = /^unique\(([A-Za-z0-9_-]{1,32})\)$/;
 
@@ -54,12 +55,26 @@ export function couponPrefixes(campaign: CompiledCampaign): string[] {
 }
 
 /**
- * Data derived at plan time: `validUntil` (ISO) from a `valid_days` number, counted from when the message
- * is due, so "valid for 14 days" means 14 days from the customer's own send.
+ * Data derived at plan time: `validUntil` (ISO) from a `valid_days` number: the end of the customer's local
+ * day `valid_days` after the message is due, so "valid until 19 March" holds all of 19 March where they are.
  */
-export function derivedData(data: Record<string, unknown>, due: Date): Record<string, unknown> {
+export function derivedData(
+  data: Record<string, unknown>,
+  due: Date,
+  timeZone: string,
+): Record<string, unknown> {
   const days = Number(data.valid_days);
-  return Number.isFinite(days) && days > 0
-    ? { validUntil: new Date(due.getTime() + days * 86_400_000).toISOString() }
-    : {};
+  if (!Number.isFinite(days) || days <= 0) return {};
+  const last = new Date(due.getTime() + days * 86_400_000);
+  const [year, month, day] = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  })
+    .format(last)
+    .split("-")
+    .map(Number) as [number, number, number];
+  const endOfDay = zonedInstant({ year, month, day, minutes: 23 * 60 + 59 }, timeZone).getTime() + 59_000;
+  return { validUntil: new Date(endOfDay).toISOString() };
 }

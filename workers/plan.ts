@@ -108,7 +108,11 @@ export function processPlan(deps: PlanDeps) {
           coupons[slot.key] = await couponFor(deps.db, { prefix: slot.prefix, customerId, campaignId });
       }
       const data = buildTemplateData({
-        data: { ...message.data, ...coupons, ...derivedData(message.data, scheduledAt) },
+        data: {
+          ...message.data,
+          ...coupons,
+          ...derivedData(message.data, scheduledAt, validZone(customer.timezone)),
+        },
         customer,
         brand: deps.brand,
         event: event

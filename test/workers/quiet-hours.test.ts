@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Prisma } from "../../lib/db/index.ts";
+import { validUntilSql } from "../../workers/fanout-sql.ts";
+import { derivedData } from "../../workers/message-data.ts";
 import { quietShift, quietShiftSql } from "../../workers/quiet-hours.ts";
 import { useTestDatabase } from "../support/db.ts";
 
@@ -75,5 +77,29 @@ describe("quietShift", () => {
         at: quietShift(c.due, c.zone, c.quiet).toISOString(),
       });
     }
+  });
+});
+
+describe("derivedData validUntil", () => {
+  it("ends at 23:59:59 local on the last valid day, in TypeScript and in the fan-out's SQL alike", async () => {
+    const cases = ZONES.flatMap((zone) =>
+      ["2026-03-28T22:30:00Z", "2026-10-24T23:30:00Z", "2026-12-04T10:30:00Z"].map((due) => ({
+        zone,
+        due: new Date(due),
+      })),
+    );
+    const rows = await database.db.$queryRaw<Array<{ i: number; until: string }>>(Prisma.sql`
+      SELECT i, ${validUntilSql(Prisma.sql`d`, Prisma.sql`z`, 14)} AS until
+      FROM (VALUES ${Prisma.join(cases.map((c, i) => Prisma.sql`(${i}::int, ${c.due}::timestamptz, ${c.zone}::text)`))}) AS t(i, d, z)`);
+    for (const row of rows) {
+      const c = cases[row.i]!;
+      expect({ ...c, until: derivedData({ valid_days: 14 }, c.due, c.zone).validUntil }).toEqual({
+        ...c,
+        until: row.until,
+      });
+    }
+    expect(derivedData({ valid_days: 14 }, new Date("2026-12-04T10:30:00Z"), "Asia/Jakarta")).toEqual({
+      validUntil: "2026-12-18T16:59:59.000Z",
+    });
   });
 });

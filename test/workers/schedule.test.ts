@@ -1,0 +1,182 @@
+import type { Job } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileCampaign, compileSegments } from "../../campaigns/index.ts";
+import { manualClock } from "../../lib/clock.ts";
+import { silentLogger } from "../../lib/logger.ts";
+import {
+  type CampaignRegistry,
+  closeQueues,
+  createAudiences,
+  createCampaignRegistry,
+  QUEUE,
+  type QueueContext,
+  queueFor,
+  setCampaignStatus,
+  shipCampaign,
+} from "../../workers/index.ts";
+import { processSchedule, type ScheduleJob } from "../../workers/schedule.ts";
+import { useTestDatabase } from "../support/db.ts";
+import { useTestRedis } from "../support/redis.ts";
+
+// The campaign clock on a manual clock: each tick's fan-out jobs are taken from the real queue and run here.
+const database = useTestDatabase();
+const redis = useTestRedis();
+const clock = manualClock(Date.parse("2026-12-01T08:00:00Z"));
+const { segments } = compileSegments("big-spenders:\n  where: total_spent >= 100\n", "segments.yaml");
+let queues: QueueContext;
+let registry: CampaignRegistry;
+let run: ReturnType<typeof processSchedule>;
+
+const campaign = (id: string, trigger: string) =>
+  compileCampaign(
+    `id: ${id}\nname: ${id}\ntrigger: ${trigger}\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2026-12-31T00:00:00Z" } }\n`,
+    `${id}.yaml`,
+    segments,
+  );
+
+async function customer(email: string, spent: number, lastPurchaseAt?: string): Promise<string> {
+  const row = await database.db.customer.create({
+    data: { email, lastPurchaseAt: lastPurchaseAt ? new Date(lastPurchaseAt) : null },
+  });
+  if (spent > 0) {
+    await database.db.event.create({
+      data: {
+        customerId: row.id,
+        type: "purchase",
+        externalId: `${email}-${spent}`,
+        value: spent,
+        currency: "EUR",
+        occurredAt: new Date(lastPurchaseAt ?? "2026-11-01T00:00:00Z"),
+      },
+    });
+  }
+  return row.id;
+}
+
+/** One tick, then every fan-out job it queued, run to the end. */
+async function tickAndRun(): Promise<void> {
+  const queue = queueFor<ScheduleJob>(queues, QUEUE.campaigns);
+  await registry.refresh();
+  await run({ data: { kind: "tick" } } as Job<ScheduleJob>);
+  for (const job of await queue.getJobs(["waiting"])) {
+    await run(job);
+    await job.remove();
+  }
+}
+
+const deliveriesOf = (campaignId: string) =>
+  database.db.delivery.findMany({ where: { campaignId }, include: { customer: true } });
+
+beforeAll(async () => {
+  queues = { connection: redis.redis, prefix: redis.prefix };
+  registry = await createCampaignRegistry({ db: database.db, log: silentLogger, refreshMs: 60_000 });
+  run = processSchedule({
+    db: database.db,
+    queues,
+    clock,
+    log: silentLogger,
+    brand: { name: "Acme" },
+    registry,
+    audiences: createAudiences(() => segments),
+  });
+});
+afterAll(async () => {
+  registry?.close();
+  await closeQueues(queues);
+});
+
+describe("the campaign clock", () => {
+  it("sends a one-off schedule once, at its time in the campaign's timezone, and a paused one not at all", async () => {
+    await customer("a@example.com", 0);
+    await shipCampaign(
+      database.db,
+      campaign("at-warsaw", "{ schedule: { at: 2026-12-01T10:00:00, timezone: Europe/Warsaw } }"),
+      "",
+      { activate: true },
+    );
+    await shipCampaign(
+      database.db,
+      campaign("paused", "{ schedule: { at: 2026-12-01T09:00:00, timezone: UTC } }"),
+      "",
+      { activate: true },
+    );
+    await setCampaignStatus(database.db, "paused", "paused");
+
+    await tickAndRun(); // 08:00 UTC = 09:00 in Warsaw: not yet
+    expect(await deliveriesOf("at-warsaw")).toHaveLength(0);
+
+    clock.set(Date.parse("2026-12-01T09:00:30Z")); // 10:00:30 in Warsaw
+    await tickAndRun();
+    await tickAndRun();
+    const sent = await deliveriesOf("at-warsaw");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.key).toMatch(/\/at-2026-12-01T10-00$/);
+    expect(await deliveriesOf("paused")).toHaveLength(0);
+  });
+
+  it("runs a cron schedule once per occurrence", async () => {
+    await shipCampaign(
+      database.db,
+      campaign("weekly", '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }'),
+      "",
+      { activate: true },
+    );
+    await tickAndRun(); // Tuesday 1 December 09:00:30: the 09:00 run is due
+    await tickAndRun();
+    const first = await deliveriesOf("weekly");
+    expect(new Set(first.map((d) => d.key.split("/").at(-1)))).toEqual(new Set(["cron-2026-12-01T09-00"]));
+    clock.set(Date.parse("2026-12-08T09:01:00Z"));
+    await tickAndRun();
+    const keys = new Set((await deliveriesOf("weekly")).map((d) => d.key.split("/").at(-1)));
+    expect(keys).toEqual(new Set(["cron-2026-12-01T09-00", "cron-2026-12-08T09-00"]));
+  });
+
+  it("wins back each quiet spell once, reading only who crossed the threshold since the last tick", async () => {
+    const quiet = await customer("quiet@example.com", 20, "2026-09-01T00:00:00Z");
+    const recent = await customer("recent@example.com", 20, "2026-12-01T00:00:00Z");
+    await shipCampaign(
+      database.db,
+      campaign("quiet-60d", "{ inactive: { for: 60d, since: last_purchase } }"),
+      "",
+      { activate: true },
+    );
+    await tickAndRun();
+    await tickAndRun();
+    expect((await deliveriesOf("quiet-60d")).map((d) => d.customerId)).toEqual([quiet]);
+
+    // 61 days later the recent buyer has gone quiet too: one more message, and still one for the first
+    clock.set(Date.parse("2027-01-31T12:00:00Z"));
+    await tickAndRun();
+    expect((await deliveriesOf("quiet-60d")).map((d) => d.customerId).sort()).toEqual([quiet, recent].sort());
+  });
+
+  it("greets people who enter a segment after the campaign starts, not those already in it", async () => {
+    const before = await customer("before@example.com", 150);
+    await shipCampaign(
+      database.db,
+      campaign("welcome-big", "{ segment_entered: { segment: big-spenders } }"),
+      "",
+      { activate: true },
+    );
+    await tickAndRun(); // the baseline: who is in already did not enter
+    expect(await deliveriesOf("welcome-big")).toHaveLength(0);
+
+    const later = await customer("later@example.com", 50);
+    await database.db.event.create({
+      data: {
+        customerId: later,
+        type: "purchase",
+        externalId: "later-2",
+        value: 60,
+        currency: "EUR",
+        occurredAt: new Date(clock.now()),
+      },
+    });
+    clock.advance(60_000);
+    await tickAndRun();
+    await tickAndRun();
+    const sent = await deliveriesOf("welcome-big");
+    expect(sent.map((d) => d.customerId)).toEqual([later]);
+    expect(sent.map((d) => d.customerId)).not.toContain(before);
+  });
+});
