@@ -51,10 +51,12 @@ const Limits = z.strictObject(
       .default(false)
       .meta({ description: "Send at most once to each customer, ever. Defaults to false." }),
     max_per_day: wholeNumber("a number of messages", 1).optional().meta({
-      description: "At most this many messages of this campaign per customer per day.",
+      description:
+        "Frequency cap: skip the message when the customer already got this many marketing messages (any campaign) in the last 24 hours. Transactional messages are never counted nor capped.",
     }),
     max_per_week: wholeNumber("a number of messages", 1).optional().meta({
-      description: "At most this many messages of this campaign per customer per week.",
+      description:
+        "Frequency cap: skip the message when the customer already got this many marketing messages (any campaign) in the last 7 days.",
     }),
     quiet_hours: z
       .string({ error: QUIET_EXPECTED })
