@@ -180,3 +180,41 @@ describe("the campaign clock", () => {
     expect(sent.map((d) => d.customerId)).not.toContain(before);
   });
 });
+
+describe("campaign versions", () => {
+  it("never sends again to people who got a campaign when its file is edited and shipped", async () => {
+    const once = (name: string) =>
+      compileCampaign(
+        `id: once-only\nname: ${name}\ntrigger: { inactive: { for: 30d, since: last_purchase } }\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2027-12-31T00:00:00Z" } }\nlimits: { once_per_customer: true }\n`,
+        "once-only.yaml",
+      );
+    const quiet = await customer("once@example.com", 20, "2026-01-01T00:00:00Z");
+    expect(await shipCampaign(database.db, once("First wording"), "v1", { activate: true })).toMatchObject({
+      version: 1,
+    });
+    await tickAndRun();
+    expect((await deliveriesOf("once-only")).map((d) => d.customerId)).toContain(quiet);
+    const before = (await deliveriesOf("once-only")).length;
+
+    expect(await shipCampaign(database.db, once("Second wording"), "v2", { activate: true })).toMatchObject({
+      version: 2,
+      created: true,
+    });
+    clock.advance(3_600_000);
+    await tickAndRun();
+    expect(await deliveriesOf("once-only")).toHaveLength(before);
+  });
+
+  it("applies RAPPORT_SEND_WINDOW as quiet hours to marketing campaigns without their own", async () => {
+    const windowed = await createCampaignRegistry({
+      db: database.db,
+      log: silentLogger,
+      sendWindow: "08:00-21:00",
+    });
+    try {
+      expect(windowed.get("weekly")?.campaign.limits.quietHours).toEqual({ start: "21:00", end: "08:00" });
+    } finally {
+      windowed.close();
+    }
+  });
+});
