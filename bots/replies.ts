@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { LOCALES, type Locale, toLocale } from "../lib/channels.ts";
 import { InputError } from "../lib/errors.ts";
+import { wallTime } from "../lib/zoned-time.ts";
 
 const Texts = z.object({ en: z.string().min(1), id: z.string().min(1), pl: z.string().min(1) }).strict();
 const Hours = z
@@ -107,16 +108,7 @@ export function matchRule(replies: Replies, text: string): Replies["rules"][numb
 /** True when `at` falls in business hours (in the replies' timezone); always true without hours. */
 export function isOpen(replies: Replies, at: Date): boolean {
   if (replies.hours.size === 0) return true;
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: replies.timezone,
-    weekday: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  const day = DAYS.indexOf(get("weekday").toLowerCase().slice(0, 3) as (typeof DAYS)[number]);
-  const now = Number(get("hour")) * 60 + Number(get("minute"));
+  const { weekday: day, minutes: now } = wallTime(at, replies.timezone);
   const open = replies.hours.get(day);
   return Boolean(open && now >= open.from && now < open.to);
 }

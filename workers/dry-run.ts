@@ -1,6 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
+import { wallText } from "../lib/zoned-time.ts";
 import type { Audiences } from "./audiences.ts";
 import { type DryRunRow, dryRun } from "./fanout.ts";
 import { EARLIEST_ZONE, wallInstant } from "./occurrences.ts";
@@ -27,9 +28,7 @@ export async function dryRunCampaign(
     const dueAt = trigger.at
       ? wallInstant(trigger.at, zone)
       : CronExpressionParser.parse(trigger.cron!, { currentDate: now, tz: zone }).next().toDate();
-    const wall = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, dateStyle: "short", timeStyle: "short" })
-      .format(dueAt)
-      .replace(" ", "T");
+    const wall = wallText(dueAt, zone);
     const occurrence = `${trigger.at ? "at" : "cron"}-${wall.replace(":", "-")}`;
     return dryRun(db, {
       ...base,

@@ -1,5 +1,5 @@
 import type { CompiledCampaign } from "../campaigns/index.ts";
-import { zonedInstant } from "./quiet-hours.ts";
+import { wallTime, zonedInstant } from "../lib/zoned-time.ts";
 
 const UNIQUE = /^unique\(([A-Za-z0-9_-]{1,32})\)$/;
 
@@ -66,15 +66,7 @@ export function derivedData(
   const days = Number(data.valid_days);
   if (!Number.isFinite(days) || days <= 0) return {};
   const last = new Date(due.getTime() + days * 86_400_000);
-  const [year, month, day] = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  })
-    .format(last)
-    .split("-")
-    .map(Number) as [number, number, number];
+  const { year, month, day } = wallTime(last, timeZone);
   const endOfDay = zonedInstant({ year, month, day, minutes: 23 * 60 + 59 }, timeZone).getTime() + 59_000;
   return { validUntil: new Date(endOfDay).toISOString() };
 }

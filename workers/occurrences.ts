@@ -1,6 +1,6 @@
 import { CronExpressionParser } from "cron-parser";
 import type { CampaignTrigger } from "../campaigns/index.ts";
-import { zonedInstant } from "./quiet-hours.ts";
+import { wallText, zonedInstant } from "../lib/zoned-time.ts";
 
 /** The zone that reaches a wall time first (UTC+14): a per-customer schedule fans out when it gets there. */
 export const EARLIEST_ZONE = "Pacific/Kiritimati";
@@ -16,21 +16,6 @@ export interface DueOccurrence {
   dueAt: Date;
   /** For per-customer schedules: the local wall time every customer gets it at, "YYYY-MM-DDTHH:MM". */
   wallTime?: string;
-}
-
-/** "YYYY-MM-DDTHH:MM" of an instant in a zone. */
-function wallOf(at: Date, timeZone: string): string {
-  const p = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => p.find((x) => x.type === type)?.value ?? "00";
-  return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
 }
 
 /** The instant a "YYYY-MM-DDTHH:MM[:SS]" wall time happens in a zone. */
@@ -66,7 +51,7 @@ export function dueOccurrence(
   const freshFor = CATCH_UP_MS + (perCustomer ? 26 * 3_600_000 : 0);
   if (dueAt > now || now.getTime() - dueAt.getTime() > freshFor) return undefined;
   if (after && dueAt <= after) return undefined;
-  const wall = wallOf(dueAt, zone);
+  const wall = wallText(dueAt, zone);
   return {
     id: `${trigger.at ? "at" : "cron"}-${wall.replace(":", "-")}`,
     dueAt,

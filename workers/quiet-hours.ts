@@ -1,4 +1,5 @@
 import { Prisma } from "../lib/db/index.ts";
+import { wallTime, zonedInstant } from "../lib/zoned-time.ts";
 
 /** A daily window of customer-local wall time, "HH:MM" each; it may run over midnight (21:00–08:00). */
 export interface QuietHours {
@@ -7,53 +8,6 @@ export interface QuietHours {
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/** The wall-clock parts of an instant in a timezone. */
-function wallTime(at: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return {
-    year: get("year"),
-    month: get("month"),
-    day: get("day"),
-    minutes: get("hour") * 60 + get("minute"),
-    seconds: get("second"),
-  };
-}
-
-/**
- * The instant a wall-clock time happens in a timezone, as PostgreSQL's `timestamp AT TIME ZONE` resolves it:
- * a time skipped by a DST jump moves forward by the jump, a repeated time takes its first (summer) instant.
- */
-export function zonedInstant(
-  local: { year: number; month: number; day: number; minutes: number },
-  timeZone: string,
-): Date {
-  const asUtc = Date.UTC(local.year, local.month - 1, local.day, 0, local.minutes);
-  const offsetAt = (instant: number) => {
-    const w = wallTime(new Date(instant), timeZone);
-    return Date.UTC(w.year, w.month - 1, w.day, 0, w.minutes, w.seconds) - instant;
-  };
-  // the offset just before and after: they differ only around a DST change
-  const early = offsetAt(asUtc - 86_400_000 / 2);
-  const late = offsetAt(asUtc + 86_400_000 / 2);
-  if (early === late) return new Date(asUtc - early);
-  const withLate = asUtc - late;
-  const withEarly = asUtc - early;
-  // PostgreSQL reads a skipped wall time with the offset before the jump, a repeated one with the first
-  const candidates = [withLate, withEarly].filter((t) => offsetAt(t) === asUtc - t);
-  if (candidates.length === 0) return new Date(withEarly);
-  return new Date(Math.min(...candidates));
-}
 
 /**
  * When a marketing message due at `due` may go out for a customer in `timeZone`: `due` itself, or the end
