@@ -12,11 +12,12 @@ import {
   registerUnsubscribe,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
+import { firstStartHint, registerConsole } from "../console/index.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import { createDb, type Db, migrate } from "../lib/db/index.ts";
 import { formatPosition } from "../lib/errors.ts";
-import { createHttpServer } from "../lib/http.ts";
+import { createHttpServer, trustProxyOption } from "../lib/http.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib/redis.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
@@ -151,7 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
     let url: string | undefined;
     if (options.http !== false) {
-      const http = createHttpServer({ log });
+      const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
       await platforms.registerRoutes(http);
@@ -175,9 +176,20 @@ export async function createApp(options: AppOptions): Promise<App> {
         shopifySecret: config.SHOPIFY_WEBHOOK_SECRET,
         wooCommerceSecret: config.WOOCOMMERCE_WEBHOOK_SECRET,
       });
+      await registerConsole(http, {
+        db: database.db,
+        redis,
+        redisPrefix: config.RAPPORT_QUEUE_PREFIX,
+        clock,
+        log,
+        publicUrl: config.PUBLIC_URL,
+        brandName: config.BRAND_NAME,
+      });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());
       log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");
+      const hint = await firstStartHint(database.db, config.PUBLIC_URL);
+      if (hint) log.warn(hint);
     }
     if (options.workers !== false) {
       const workers: Workers = await startWorkers({

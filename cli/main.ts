@@ -1,10 +1,13 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../lib/errors.ts";
-import { type App, createApp } from "./app.ts";
-import { runDbCommand } from "./db.ts";
-import { runDemo } from "./demo.ts";
+import type { App } from "./app.ts";
+import { campaignsCommand } from "./campaigns.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
+import { registerStaffCommand } from "./staff.ts";
+
+// The app (bots, queues, HTTP) loads only for the commands that run it, so `rapport campaigns validate` and
+// `rapport --help` start quickly.
 
 const program = new Command("rapport")
   .description("Rapport: customer conversations on every channel, one profile, and campaigns that send once.")
@@ -24,6 +27,7 @@ program
   )
   .action(async (opts: { workers: boolean; bots: boolean }) => {
     const { config, log } = loadEnvironment();
+    const { createApp } = await import("./app.ts");
     const app = await createApp({ config, log, workers: opts.workers, bots: opts.bots }).catch(fail);
     process.stdout.write(
       `\nRapport is running at ${app.url}\n` +
@@ -46,6 +50,7 @@ program
         "rapport worker: DATABASE_URL must point to PostgreSQL. The embedded PGlite database belongs to one `rapport start` process; run workers inside it, or move to PostgreSQL to scale out.",
       );
     }
+    const { createApp } = await import("./app.ts");
     const app = await createApp({ config, log, http: false, bots: false, migrate: false }).catch(fail);
     process.stdout.write("Rapport worker running. Press Ctrl+C to stop.\n");
     stopOnSignal(app);
@@ -54,18 +59,20 @@ program
 const db = program.command("db").description("database schema: migrate, status, new migration, reset");
 db.command("migrate")
   .description("apply pending migrations (PostgreSQL at DATABASE_URL, or the embedded PGlite database)")
-  .action(() => runDbCommand("migrate"));
+  .action(async () => (await import("./db.ts")).runDbCommand("migrate"));
 db.command("status")
   .description("show applied, pending and failed migrations")
-  .action(() => runDbCommand("status"));
+  .action(async () => (await import("./db.ts")).runDbCommand("status"));
 db.command("new")
   .description("for developers: write a migration from the changes in prisma/schema.prisma")
   .argument("<name>", "snake_case name, e.g. add_link_codes")
-  .action((name: string) => runDbCommand("new", name));
+  .action(async (name: string) => (await import("./db.ts")).runDbCommand("new", name));
 db.command("reset")
   .description("drop everything and re-apply all migrations (asks for --force)")
   .addOption(new Option("--force", "really erase every row"))
-  .action((opts: { force?: boolean }) => runDbCommand(opts.force ? "reset" : "reset-refused"));
+  .action(async (opts: { force?: boolean }) =>
+    (await import("./db.ts")).runDbCommand(opts.force ? "reset" : "reset-refused"),
+  );
 
 program
   .command("demo")
@@ -79,8 +86,13 @@ program
   )
   .action(async () => {
     const { config, log } = loadEnvironment();
+    const { runDemo } = await import("./demo.ts");
     await runDemo(config, log).catch(fail);
   });
+
+program.addCommand(campaignsCommand());
+
+registerStaffCommand(program);
 
 function stopOnSignal(app: App): void {
   let stopping = false;

@@ -41,6 +41,17 @@ export const ConfigSchema = z.object({
   PORT: port(3000),
   /** Interface to listen on. Defaults to 127.0.0.1; set 0.0.0.0 behind a proxy or in a container. */
   HOST: z.string().default("127.0.0.1"),
+  /**
+   * Proxies in front of Rapport whose X-Forwarded-For to believe: unset (none; clients are seen as they
+   * connect), a number of hops (1 behind one load balancer), or comma-separated addresses or CIDRs.
+   */
+  TRUST_PROXY: optional().refine(
+    (v) => v === undefined || /^(\d{1,2}|true|false|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/.test(v),
+    {
+      error:
+        "expected a number of proxy hops (e.g. 1), or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8)",
+    },
+  ),
   /** The public base URL (links in emails, webhooks). Defaults to http://localhost:$PORT. */
   PUBLIC_URL: url("a URL such as https://crm.example.com"),
   /** HMAC key for signed inbound events (`X-Rapport-Signature`). Unset → generated once into the data dir. */

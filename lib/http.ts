@@ -13,6 +13,11 @@ export interface HttpServerOptions {
   log: Logger;
   /** Largest accepted body in bytes. Defaults to 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client's address (rate limits count per address):
+   * false (none: the default, so no client can pick its own address), a number of hops, or addresses/CIDRs.
+   */
+  trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean);
 }
 
 /**
@@ -24,7 +29,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: options.log.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    trustProxy: options.trustProxy ?? false,
   });
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     const raw = body as Buffer;
@@ -57,4 +62,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.get("/healthz", async () => ({ ok: true }));
   return app;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy`: unset → false; "1" → the nearest hop; "true"; or addresses/CIDRs. */
+export function trustProxyOption(
+  value: string | undefined,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(",").map((part) => part.trim());
 }

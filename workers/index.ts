@@ -17,7 +17,13 @@ import type { Brand } from "./template-data.ts";
 export { type Audiences, createAudiences } from "./audiences.ts";
 export { bucketOf, variantOf } from "./buckets.ts";
 export { type CampaignRegistry, createCampaignRegistry, type LiveCampaign } from "./campaign-registry.ts";
-export { setCampaignStatus, shipCampaign, syncCampaigns } from "./campaign-sync.ts";
+export {
+  type CampaignStatus,
+  type Shipped,
+  setCampaignStatus,
+  shipCampaign,
+  syncCampaigns,
+} from "./campaign-sync.ts";
 export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { dryRunCampaign } from "./dry-run.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
@@ -25,10 +31,29 @@ export { type DryRunRow, dryRun, type FanOutResult, fanOut } from "./fanout.ts";
 export { messageOf, variantMessages } from "./message-data.ts";
 export type { PlanJob } from "./plan.ts";
 export { type PlanCustomer, type PlanDecision, planMessage } from "./planner.ts";
+export {
+  findCustomerId,
+  type MessagePreview,
+  PREVIEW_DELIVERY_ID,
+  type PreviewDeps,
+  type PreviewOptions,
+  type PreviewResult,
+  type PreviewSkip,
+  previewMessage,
+} from "./preview.ts";
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 export { quietShift } from "./quiet-hours.ts";
 export { type RenderDeps, renderDelivery } from "./render.ts";
 export { queueReply } from "./reply.ts";
+export {
+  type CampaignListRow,
+  type CampaignReport,
+  campaignList,
+  campaignReport,
+  type OutcomeCounts,
+  type ReportRow,
+  type Revenue,
+} from "./reports.ts";
 export { refreshSegment, tick } from "./schedule.ts";
 export { type Brand, buildTemplateData } from "./template-data.ts";
 

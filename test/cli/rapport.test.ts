@@ -51,7 +51,7 @@ describe("rapport", () => {
   it("describes every command in --help", async () => {
     const { code, stdout } = await rapport(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["start", "worker", "db", "demo"])
+    for (const command of ["start", "worker", "db", "campaigns", "demo"])
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
     for (const sub of [["start"], ["worker"], ["db", "migrate"], ["demo"]]) {
       const help = await rapport([...sub, "--help"]);

@@ -55,6 +55,15 @@ describe("web chat rate limits", () => {
     });
     expect(await database.db.identity.count({ where: { channel: "webchat" } })).toBe(3);
 
+    // a client cannot pick another address with X-Forwarded-For: no proxy is trusted unless TRUST_PROXY says so
+    const spoofed = await app.inject({
+      method: "POST",
+      url: "/webchat/api/session",
+      remoteAddress: "203.0.113.7",
+      headers: { "content-type": "application/json", "x-forwarded-for": "192.0.2.99" },
+      payload: "{}",
+    });
+    expect(spoofed.statusCode).toBe(429);
     expect((await post("/webchat/api/session", { locale: "en" }, "198.51.100.20")).statusCode).toBe(201);
     const keys = await redis.redis.keys(`${redis.prefix}:ratelimit:webchat:*`);
     expect(keys.length).toBeGreaterThan(0);

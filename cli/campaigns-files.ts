@@ -1,0 +1,214 @@
+import { readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type CompiledCampaign,
+  compileCampaign,
+  compileSegments,
+  noSegments,
+  type Segments,
+} from "../campaigns/index.ts";
+import type { Config } from "../lib/config.ts";
+import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
+import { createTemplateStore } from "../templates/index.ts";
+import { yamlCampaignId, yamlPositions } from "./campaigns-positions.ts";
+import { type TemplateFolder, templateIssues } from "./campaigns-templates.ts";
+
+/** The project folder, whatever the working directory. */
+const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Files of a campaigns folder that name segments rather than hold a campaign. */
+const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
+const YAML = /\.ya?ml$/;
+
+/** The campaigns folder: RAPPORT_CAMPAIGNS_DIR, or the project's campaigns/. */
+export function campaignsDir(config: Config): string {
+  return path.resolve(config.RAPPORT_CAMPAIGNS_DIR ?? path.join(PROJECT_DIR, "campaigns"));
+}
+
+/** The templates folder (RAPPORT_TEMPLATES_DIR, or the project's templates/) and a store reading it. */
+export function templateFolder(config: Config): TemplateFolder {
+  const dir = path.resolve(config.RAPPORT_TEMPLATES_DIR ?? path.join(PROJECT_DIR, "templates"));
+  return { store: createTemplateStore({ dir }), display: displayPath(dir) };
+}
+
+/** A path as messages show it: relative to the working directory when inside it, so terminals can open it. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** One file checked: a campaign (compiled when it has no problem) or a folder's segments. */
+export interface CheckedFile {
+  /** The absolute path. */
+  path: string;
+  /** The path as messages show it. */
+  file: string;
+  kind: "campaign" | "segments";
+  source?: string;
+  /** The campaign, when the file compiled and its templates exist. */
+  campaign?: CompiledCampaign;
+  issues: CampaignIssue[];
+}
+
+/** The campaign files and segments files of some paths: folders stand for their YAML files. */
+export function expandPaths(args: readonly string[]): { files: string[]; missing: string[] } {
+  const files = new Set<string>();
+  const missing: string[] = [];
+  for (const arg of args) {
+    const full = path.resolve(arg);
+    let isDir: boolean;
+    try {
+      isDir = statSync(full).isDirectory();
+    } catch {
+      missing.push(arg);
+      continue;
+    }
+    if (!isDir) files.add(full);
+    else for (const name of readdirSync(full).filter((n) => YAML.test(n))) files.add(path.join(full, name));
+  }
+  return { files: [...files].sort(), missing };
+}
+
+/** The campaign files of a folder by campaign id (read from each file's `id:`, even a broken file's). */
+export async function campaignFileIds(dir: string): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => YAML.test(n) && !SEGMENT_FILES.includes(n));
+  } catch {
+    return ids;
+  }
+  for (const name of names.sort()) {
+    const file = path.join(dir, name);
+    const id = yamlCampaignId(await readFile(file, "utf8").catch(() => ""));
+    if (id !== undefined && !ids.has(id)) ids.set(id, file);
+  }
+  return ids;
+}
+
+/** Options of {@link checkCampaignFiles}. */
+export interface CheckOptions {
+  templates: TemplateFolder;
+  /** Called after each campaign file. */
+  onFile?: (done: number, total: number, file: string) => void;
+}
+
+/** What {@link checkCampaignFiles} found. */
+export interface CheckResult {
+  /** Every file looked at, campaigns and the segments files they use, by path. */
+  files: CheckedFile[];
+  /** Every issue of every file, by file, line and column. */
+  issues: CampaignIssue[];
+  /** The named segments of each folder (by absolute folder path): those that compiled. */
+  segments: Map<string, Segments>;
+}
+
+/**
+ * Compiles campaign files as `rapport start` does (each against its folder's segments.yaml, a duplicate id
+ * refused on the later file) and checks that every template they name exists for every channel they list.
+ * Needs no database. A segments file among `files`, or used by one of them, is checked too.
+ */
+export async function checkCampaignFiles(
+  files: readonly string[],
+  options: CheckOptions,
+): Promise<CheckResult> {
+  const checked = new Map<string, CheckedFile>();
+  const segments = new Map<string, Segments>();
+  const campaignFiles = files.filter((f) => !SEGMENT_FILES.includes(path.basename(f)));
+  const folders = new Set(files.map((f) => path.dirname(f)));
+  for (const dir of [...folders].sort()) {
+    const name = SEGMENT_FILES.find((n) => files.includes(path.join(dir, n))) ?? existing(dir);
+    if (name === undefined) {
+      segments.set(dir, noSegments(displayPath(path.join(dir, SEGMENT_FILES[0]!))));
+      continue;
+    }
+    const full = path.join(dir, name);
+    const entry: CheckedFile = { path: full, file: displayPath(full), kind: "segments", issues: [] };
+    const source = await read(entry);
+    const compiled = compileSegments(source ?? "", entry.file);
+    entry.issues.push(...compiled.issues);
+    segments.set(dir, compiled.segments);
+    checked.set(full, entry);
+  }
+  const firstById = new Map<string, CampaignIssue>();
+  for (const [i, full] of campaignFiles.entries()) {
+    const entry: CheckedFile = { path: full, file: displayPath(full), kind: "campaign", issues: [] };
+    checked.set(full, entry);
+    const source = await read(entry);
+    if (source !== undefined) {
+      entry.source = source;
+      const campaign = compile(entry, source, segments.get(path.dirname(full))!);
+      if (campaign) {
+        const here = { file: entry.file, ...yamlPositions(source)(["id"]), message: "" };
+        const first = firstById.get(campaign.id);
+        if (first) {
+          entry.issues.push({
+            ...here,
+            message: `duplicate campaign id '${campaign.id}', already used at ${formatPosition(first)}: give each campaign its own id`,
+          });
+        } else {
+          firstById.set(campaign.id, here);
+          entry.issues.push(...templateIssues(campaign, source, entry.file, options.templates));
+        }
+        if (entry.issues.length === 0) entry.campaign = campaign;
+      }
+    }
+    options.onFile?.(i + 1, campaignFiles.length, entry.file);
+  }
+  const all = [...checked.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const issues = all.flatMap((f) => f.issues).sort(byPosition);
+  return { files: all, issues, segments };
+}
+
+/** The named segments of a folder's segments.yaml (those that compile), or none without one. */
+export async function folderSegments(dir: string): Promise<Segments> {
+  const name = existing(dir);
+  const file = displayPath(path.join(dir, name ?? SEGMENT_FILES[0]!));
+  if (name === undefined) return noSegments(file);
+  const source = await readFile(path.join(dir, name), "utf8").catch(() => "");
+  return compileSegments(source, file).segments;
+}
+
+function existing(dir: string): string | undefined {
+  try {
+    const names = readdirSync(dir);
+    return SEGMENT_FILES.find((n) => names.includes(n));
+  } catch {
+    return undefined;
+  }
+}
+
+async function read(entry: CheckedFile): Promise<string | undefined> {
+  try {
+    return await readFile(entry.path, "utf8");
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    entry.issues.push({ file: entry.file, line: 1, col: 1, message: `cannot read the file: ${reason}` });
+    return undefined;
+  }
+}
+
+function compile(entry: CheckedFile, source: string, segments: Segments): CompiledCampaign | undefined {
+  try {
+    return compileCampaign(source, entry.file, segments);
+  } catch (error) {
+    // Even a compiler bug stays this file's problem: the other files are still checked.
+    if (error instanceof CampaignSyntaxError) entry.issues.push(...error.issues);
+    else
+      entry.issues.push({
+        file: entry.file,
+        line: 1,
+        col: 1,
+        message: `could not compile: ${(error as Error).message}`,
+      });
+    return undefined;
+  }
+}
+
+/** By file, then line, then column. */
+export function byPosition(a: CampaignIssue, b: CampaignIssue): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col;
+}

@@ -1,0 +1,105 @@
+/* Rapport staff console: the little script every page loads (deferred). No framework, no build step.
+ *
+ * 1. CSRF: fetch() and htmx requests that can change something carry the session's token from
+ *    <meta name="csrf-token"> in the x-csrf-token header (forms carry it as the _csrf field).
+ * 2. Time zone: remembers the browser's zone in the rapport_tz cookie, so the server shows dates in it.
+ * 3. Keyboard shortcuts: sequences like "g i" (press g, then i). Any element with
+ *    data-shortcut="g i" is clicked (links followed, buttons pressed); pages add more with
+ *    RapportConsole.shortcut("j", "Next conversation", fn). "?" lists them all. Keys typed into
+ *    form fields are never taken.
+ */
+(() => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = meta ? meta.getAttribute("content") : "";
+  const SAFE = /^(GET|HEAD|OPTIONS)$/i;
+
+  // 1. CSRF header for same-origin requests that change something.
+  const nativeFetch = window.fetch.bind(window);
+  window.fetch = (input, init = {}) => {
+    const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+    if (csrfToken && !SAFE.test(method) && url.origin === location.origin) {
+      const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+      headers.set("x-csrf-token", csrfToken);
+      init = { ...init, headers };
+    }
+    return nativeFetch(input, init);
+  };
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (csrfToken && !SAFE.test(event.detail.verb)) event.detail.headers["x-csrf-token"] = csrfToken;
+  });
+
+  // 2. The browser's time zone, for the server's date formatting.
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const current = document.cookie.match(/(?:^|; )rapport_tz=([^;]*)/);
+    if (zone && (!current || decodeURIComponent(current[1]) !== zone)) {
+      // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser staff use
+      document.cookie = `rapport_tz=${encodeURIComponent(zone)}; path=/console; max-age=31536000; samesite=lax`;
+    }
+  } catch {
+    // no Intl time zone: the server's default is used
+  }
+
+  // 3. Keyboard shortcuts.
+  const shortcuts = new Map(); // "g i" -> { label, run }
+  let pending = "";
+  let pendingTimer = 0;
+
+  /** Registers a shortcut: keys separated by spaces ("g i", "?", "j"), a label for the help, a function. */
+  const shortcut = (keys, label, run) => {
+    shortcuts.set(keys, { label, run });
+  };
+
+  const typing = (target) =>
+    target instanceof HTMLElement &&
+    (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target))
+      return;
+    if (event.key.length !== 1) return;
+    const sequence = pending ? `${pending} ${event.key}` : event.key;
+    const match = shortcuts.get(sequence);
+    clearTimeout(pendingTimer);
+    if (match) {
+      pending = "";
+      event.preventDefault();
+      match.run();
+      return;
+    }
+    const isPrefix = [...shortcuts.keys()].some((keys) => keys.startsWith(`${sequence} `));
+    pending = isPrefix ? sequence : "";
+    if (isPrefix) pendingTimer = setTimeout(() => (pending = ""), 1500);
+  });
+
+  for (const element of document.querySelectorAll("[data-shortcut]")) {
+    shortcut(element.dataset.shortcut, element.textContent.trim(), () => {
+      element.focus();
+      element.click();
+    });
+  }
+
+  const help = document.getElementById("shortcuts");
+  if (help && typeof help.showModal === "function") {
+    shortcut("?", help.dataset.showLabel || "?", () => {
+      const list = help.querySelector("[data-shortcut-list]");
+      list.replaceChildren(
+        ...[...shortcuts].flatMap(([keys, { label }]) => {
+          const term = document.createElement("dt");
+          for (const key of keys.split(" ")) {
+            const kbd = document.createElement("kbd");
+            kbd.textContent = key;
+            term.append(kbd, " ");
+          }
+          const description = document.createElement("dd");
+          description.textContent = label;
+          return [term, description];
+        }),
+      );
+      help.showModal();
+    });
+  }
+
+  window.RapportConsole = { csrfToken, shortcut };
+})();

@@ -1,0 +1,109 @@
+/**
+ * Numbers, money and dates for console pages, through `Intl`, in the staff member's locale and time zone.
+ * Missing values (null, undefined) format as "" so a view can show a row whose field is unset; anything else
+ * that is not a number or a date is a bug in the page and throws.
+ */
+
+type Numeric = number | `${number}`;
+
+/** A number, a decimal string ("199.90") or a Prisma `Decimal`, in a form `Intl.NumberFormat` takes exactly. */
+function toNumeric(value: unknown, what: string): Numeric {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "bigint") return String(value) as `${number}`;
+  const text = typeof value === "object" && value !== null ? String(value) : value;
+  if (typeof text === "string" && /^-?\d+(\.\d+)?$/.test(text.trim())) return text.trim() as `${number}`;
+  throw new TypeError(
+    `${what}: expected a number, got ${typeof value === "string" ? `"${value}"` : typeof value}`,
+  );
+}
+
+function toDate(value: unknown, what: string): Date {
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === "string" || typeof value === "number"
+        ? new Date(value)
+        : null;
+  if (!date || Number.isNaN(date.getTime()))
+    throw new TypeError(`${what}: expected a date, got ${String(value)}`);
+  return date;
+}
+
+const missing = (value: unknown) => value === null || value === undefined;
+
+/** `1234.5` → "1,234.5" (en), "1.234,5" (id), "1 234,5" (pl). At most `decimals` fraction digits. */
+export function formatNumber(value: unknown, locale: string, decimals?: number): string {
+  if (missing(value)) return "";
+  const options = decimals === undefined ? {} : { maximumFractionDigits: decimals };
+  return new Intl.NumberFormat(locale, options).format(toNumeric(value, "number"));
+}
+
+/**
+ * Money in its currency: `("150000", "IDR", "id")` → "Rp 150.000", `(199.9, "PLN", "pl")` → "199,90 zł".
+ * Currencies without minor units show a fraction only when the amount has one, so nothing is rounded away.
+ */
+export function formatMoney(amount: unknown, currency: unknown, locale: string): string {
+  if (missing(amount)) return "";
+  if (typeof currency !== "string" || !/^[A-Za-z]{3}$/.test(currency))
+    throw new TypeError(`money: expected a 3-letter currency code, got ${String(currency)}`);
+  const value = toNumeric(amount, "money");
+  const base = { style: "currency", currency: currency.toUpperCase() } as const;
+  const digits = new Intl.NumberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
+  const fractional = typeof value === "number" ? !Number.isInteger(value) : /\.\d*[1-9]/.test(value);
+  const fraction = digits === 0 && fractional ? 2 : digits;
+  return new Intl.NumberFormat(locale, {
+    ...base,
+    minimumFractionDigits: fraction,
+    maximumFractionDigits: fraction,
+  }).format(value);
+}
+
+/** `dateStyle`/`timeStyle` values. */
+export type DateStyle = "short" | "medium" | "long" | "full";
+
+/** A date (`Date`, ISO string or epoch ms) in a time zone: "6 Mar 2024", or with `time` "6 Mar 2024, 03:00". */
+export function formatDate(
+  value: unknown,
+  locale: string,
+  timeZone: string,
+  style: DateStyle = "medium",
+  time?: DateStyle,
+): string {
+  if (missing(value)) return "";
+  const options = { dateStyle: style, timeZone, ...(time && { timeStyle: time }) };
+  return new Intl.DateTimeFormat(locale, options).format(toDate(value, "date"));
+}
+
+/** The time of day in a time zone: "15:04", "3:04 PM". */
+export function formatTime(
+  value: unknown,
+  locale: string,
+  timeZone: string,
+  style: DateStyle = "short",
+): string {
+  if (missing(value)) return "";
+  return new Intl.DateTimeFormat(locale, { timeStyle: style, timeZone }).format(toDate(value, "time"));
+}
+
+const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
+  ["year", 365 * 86_400_000],
+  ["month", 30 * 86_400_000],
+  ["week", 7 * 86_400_000],
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+  ["second", 1_000],
+];
+
+/** How far a moment is from `now`, in the largest unit that fits: "5 minutes ago", "dalam 2 hari", "wczoraj". */
+export function formatRelative(value: unknown, now: number, locale: string): string {
+  if (missing(value)) return "";
+  const diff = toDate(value, "relative").getTime() - now;
+  const [unit, size] = UNITS.find(([, ms]) => Math.abs(diff) >= ms) ?? ["second", 1_000];
+  return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(diff / size), unit);
+}
+
+/** A list of words joined the locale's way: "Admin and Agent", "Admin dan Agen", "Administrator i Konsultant". */
+export function formatList(items: readonly string[], locale: string): string {
+  return new Intl.ListFormat(locale, { type: "conjunction" }).format(items);
+}

@@ -1,0 +1,122 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateCommand } from "../../cli/campaigns-validate.ts";
+import { commandContext } from "./capture.ts";
+import { rapport } from "./run.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "rapport-validate-"));
+const bad = path.join(dir, "bad");
+const templates = path.join(dir, "templates");
+
+/** Three mistakes in one file, each at its own line and column. */
+const BROKEN = `id: spring-sale
+name: Spring sale
+trigger: { inactive: { for: 2 weeks, since: last_purchase } }
+audience: segment(vipp) and orders >= 1
+channels: [email, sms]
+message:
+  template: promo
+`;
+
+const GOOD = `id: thanks
+name: Thanks
+kind: transactional
+trigger: { event: purchase }
+channels: [email]
+message:
+  template: thank-you
+`;
+
+beforeAll(() => {
+  mkdirSync(bad);
+  copyFileSync(path.resolve("campaigns/segments.yaml"), path.join(bad, "segments.yaml"));
+  writeFileSync(path.join(bad, "broken.yaml"), BROKEN);
+  writeFileSync(path.join(bad, "good.yaml"), GOOD);
+  writeFileSync(
+    path.join(bad, "no-template.yaml"),
+    "id: chat-promo\nname: Chat promo\ntrigger: { event: purchase }\nchannels: [preferred, email]\nmessage:\n  template: emailonly\nvariants:\n  - { name: a, weight: 50 }\n  - { name: b, weight: 50, template: promox }\n",
+  );
+  writeFileSync(path.join(bad, "same-id.yaml"), GOOD.replace("name: Thanks", "name: Thanks again"));
+  // a templates folder where "emailonly" has an email file and no chat one
+  mkdirSync(path.join(templates, "emailonly"), { recursive: true });
+  writeFileSync(path.join(templates, "emailonly", "email.en.hbs"), "---\nsubject: Hi\n---\n<p>Hi</p>\n");
+  mkdirSync(path.join(templates, "thank-you"));
+  writeFileSync(
+    path.join(templates, "thank-you", "email.en.hbs"),
+    "---\nsubject: Thanks\n---\n<p>Thanks</p>\n",
+  );
+  mkdirSync(path.join(templates, "promo"));
+  writeFileSync(path.join(templates, "promo", "email.en.hbs"), "---\nsubject: Promo\n---\n<p>Promo</p>\n");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("rapport campaigns validate (in process)", () => {
+  it("passes the project's campaigns", async () => {
+    const ctx = commandContext();
+    expect(await validateCommand(ctx, [])).toBe(0);
+    expect(ctx.out.stdout.text).toMatch(/^\d+ campaigns ok\n$/);
+  });
+
+  it("prints every error of every file at its file:line:col, sorted, with a summary", async () => {
+    const ctx = commandContext({ RAPPORT_TEMPLATES_DIR: templates });
+    expect(await validateCommand(ctx, [bad])).toBe(1);
+    // outside the working directory, paths show in full
+    const file = (name: string) => path.join(bad, name);
+    const lines = ctx.out.stdout.text.trimEnd().split("\n");
+    expect(lines).toEqual([
+      `${file("broken.yaml")}:3:29: trigger.inactive.for: expected a duration like 30s, 10m, 2h, 60d or 2w (a whole number and one unit), got "2 weeks"`,
+      `${file("broken.yaml")}:4:19: audience: unknown segment 'vipp' — did you mean 'vip'?`,
+      `${file("broken.yaml")}:5:19: channels[1]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat`,
+      `${file("no-template.yaml")}:6:13: message.template: template 'emailonly' has no file for telegram, discord, x, webchat (channels lists preferred, which can be telegram, discord, x, webchat): add ${templates}/emailonly/chat.en.hbs`,
+      `${file("no-template.yaml")}:9:38: variants[1].template: no template 'promox' in ${templates}/ — did you mean 'promo'?`,
+      `${file("same-id.yaml")}:1:5: duplicate campaign id 'thanks', already used at ${file("good.yaml")}:1:5: give each campaign its own id`,
+      "",
+      "1 campaign ok, 3 with 6 errors",
+    ]);
+  });
+
+  it("counts a broken segments.yaml and a path that does not exist", async () => {
+    const segments = path.join(dir, "segments-only");
+    mkdirSync(segments);
+    writeFileSync(path.join(segments, "segments.yaml"), "vip: total_spent >\n");
+    writeFileSync(path.join(segments, "good.yaml"), GOOD);
+    const ctx = commandContext();
+    expect(await validateCommand(ctx, [segments, path.join(dir, "nowhere.yaml")])).toBe(1);
+    expect(ctx.out.stdout.text).toContain(`${path.join(dir, "nowhere.yaml")}: no such file or folder`);
+    expect(ctx.out.stdout.text).toMatch(/segments\.yaml:1:19: vip: expected a value after ">"/);
+    expect(ctx.out.stdout.text).toMatch(/1 campaign ok, .*segments\.yaml with 1 error\n$/);
+  });
+
+  it("shows its progress on stderr when there are many files", async () => {
+    const many = path.join(dir, "many");
+    mkdirSync(many);
+    for (let i = 0; i < 25; i++)
+      writeFileSync(path.join(many, `c${i}.yaml`), GOOD.replace("thanks", `thanks-${i}`));
+    const ctx = commandContext();
+    expect(await validateCommand(ctx, [many])).toBe(0);
+    expect(ctx.out.stdout.text).toBe("25 campaigns ok\n");
+    const lines = ctx.out.stderr.text.trimEnd().split("\n");
+    expect(lines[0]).toBe("validating: 25 to do");
+    expect(lines.at(-1)).toMatch(/^validating: 100% 25\/25/);
+  });
+});
+
+describe("rapport campaigns validate (a real process, no database)", { timeout: 120_000 }, () => {
+  it("exits 0 on the project's campaigns and 1 on a folder with errors, printing each", async () => {
+    // a DATABASE_URL nothing answers at: validate must not need it
+    const env = { DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", RAPPORT_TEMPLATES_DIR: templates };
+    const [good, broken] = await Promise.all([
+      rapport(["campaigns", "validate"], process.cwd(), { DATABASE_URL: env.DATABASE_URL }),
+      rapport(["campaigns", "validate", "bad"], dir, env),
+    ]);
+    expect(good).toMatchObject({ code: 0, stderr: "" });
+    expect(good.stdout).toMatch(/^\d+ campaigns ok\n$/);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("bad/broken.yaml:3:29: trigger.inactive.for: expected a duration");
+    expect(broken.stdout).toContain("bad/broken.yaml:4:19: audience: unknown segment 'vipp'");
+    expect(broken.stdout).toContain("bad/broken.yaml:5:19: channels[1]: unknown channel 'sms'");
+    expect(broken.stdout).toMatch(/\n1 campaign ok, 3 with 6 errors\n$/);
+  });
+});
