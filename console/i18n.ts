@@ -71,10 +71,10 @@ const en = {
   "error.backToInbox": "Back to the inbox",
 } as const;
 
-/** A key of the console's texts. */
-export type ConsoleTextKey = keyof typeof en;
+/** A key of the console's core texts (layout, sign-in, staff, errors). */
+type CoreTextKey = keyof typeof en;
 
-const id: Record<ConsoleTextKey, string> = {
+const id: Record<CoreTextKey, string> = {
   "layout.skip": "Lewati ke konten utama",
   "nav.label": "Navigasi utama",
   "nav.inbox": "Kotak masuk",
@@ -142,7 +142,7 @@ const id: Record<ConsoleTextKey, string> = {
   "error.backToInbox": "Kembali ke kotak masuk",
 };
 
-const pl: Record<ConsoleTextKey, string> = {
+const pl: Record<CoreTextKey, string> = {
   "layout.skip": "Przejdź do treści",
   "nav.label": "Nawigacja główna",
   "nav.inbox": "Skrzynka",
@@ -210,16 +210,33 @@ const pl: Record<ConsoleTextKey, string> = {
   "error.backToInbox": "Wróć do skrzynki odbiorczej",
 };
 
+/**
+ * The texts of each page area, one file each in console/texts/ (`defineTexts`): a page adds its area there
+ * and one line here, so pages are built side by side without touching each other's texts.
+ */
+const AREAS = [] as const;
+
+type AreaKey = (typeof AREAS)[number] extends { en: infer E } ? keyof E : never;
+
+/** A key of the console's texts. */
+export type ConsoleTextKey = CoreTextKey | AreaKey;
+
+const merge = (locale: Locale, core: Record<CoreTextKey, string>) =>
+  Object.assign({}, core, ...AREAS.map((area: { [L in Locale]: object }) => area[locale])) as Record<
+    ConsoleTextKey,
+    string
+  >;
+
 /** The console's texts per locale. */
 export const CONSOLE_TEXTS: Readonly<Record<Locale, Readonly<Record<ConsoleTextKey, string>>>> = {
-  en,
-  id,
-  pl,
+  en: merge("en", en),
+  id: merge("id", id),
+  pl: merge("pl", pl),
 };
 
 /** Whether a string is a key of the console's texts (for keys that come from templates). */
 export function isTextKey(key: string): key is ConsoleTextKey {
-  return Object.hasOwn(en, key);
+  return Object.hasOwn(CONSOLE_TEXTS.en, key);
 }
 
 /**
