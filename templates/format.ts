@@ -36,15 +36,32 @@ export function describe(value: unknown): string {
  * when it is not, so a fractional amount is never silently rounded. Separators are `Intl`'s own (often a
  * no-break space, which keeps "Rp 150.000" on one line).
  */
+// Building an Intl formatter costs far more than using one: a campaign renders thousands of messages with
+// the same few locales and options, so each formatter is made once per process.
+const formatters = new Map<string, unknown>();
+
+function memo<T>(key: string, make: () => T): T {
+  let made = formatters.get(key) as T | undefined;
+  if (made === undefined) {
+    made = make();
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return memo(`n\n${locale}\n${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
+}
+
 export function formatMoney(amount: unknown, currency: unknown, locale: string): string {
   const value = toAmount(amount, "money: the amount");
   if (typeof currency !== "string" || !/^[A-Za-z]{3}$/.test(currency)) {
     throw new Error(`money: the currency must be a 3-letter ISO code like "USD", got ${describe(currency)}`);
   }
   const base = { style: "currency", currency: currency.toUpperCase() } as const;
-  const digits = new Intl.NumberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = numberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
   const fractionDigits = digits === 0 && !isWhole(value) ? 2 : digits;
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     ...base,
     minimumFractionDigits: fractionDigits,
     maximumFractionDigits: fractionDigits,
@@ -54,10 +71,9 @@ export function formatMoney(amount: unknown, currency: unknown, locale: string):
 /** Formats a plain number with the locale's grouping and decimal marks: 1234.5 → "1.234,5" in `pl`. */
 export function formatNumber(value: unknown, locale: string, maximumFractionDigits?: number): string {
   const amount = toAmount(value, "number: the value");
-  return new Intl.NumberFormat(
-    locale,
-    maximumFractionDigits === undefined ? {} : { maximumFractionDigits },
-  ).format(amount);
+  return numberFormat(locale, maximumFractionDigits === undefined ? {} : { maximumFractionDigits }).format(
+    amount,
+  );
 }
 
 /** The `dateStyle` values the `date` helper accepts. */
@@ -97,11 +113,15 @@ export function formatDate(value: unknown, locale: string, options: DateOptions 
       throw new Error(`date: the style must be one of ${DATE_STYLES.join(", ")}, got ${describe(s)}`);
     }
   }
-  return new Intl.DateTimeFormat(locale, {
+  const dateOptions: Intl.DateTimeFormatOptions = {
     dateStyle: style,
     ...(options.time ? { timeStyle: options.time } : {}),
     timeZone: options.timezone ?? "UTC",
-  }).format(date);
+  };
+  return memo(
+    `d\n${locale}\n${JSON.stringify(dateOptions)}`,
+    () => new Intl.DateTimeFormat(locale, dateOptions),
+  ).format(date);
 }
 
 /** Plural forms keyed by `Intl.PluralRules` category (zero, one, two, few, many, other). */
@@ -115,7 +135,7 @@ export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>>;
 export function formatPlural(count: unknown, forms: PluralForms, locale: string): string {
   const amount = toAmount(count, "plural: the count");
   const n = Number(amount);
-  const category = new Intl.PluralRules(locale).select(n);
+  const category = memo(`p\n${locale}`, () => new Intl.PluralRules(locale)).select(n);
   const form = forms[category] ?? forms.other;
   if (form === undefined) {
     throw new Error(

@@ -45,6 +45,7 @@ export async function deliverBatch(
   const gate = campaignGate(deps, fresh[0]?.campaignId ?? rows[0]?.campaignId ?? null);
   if (fresh.length > 0 && gate.paused) return { kind: "paused", campaignId: fresh[0]!.campaignId! };
   const ready: string[] = [];
+  const rendered = new Map<string, OutboundMessage>();
   for (const delivery of fresh) {
     if (gate.archived) {
       await recordOutcome(db, [delivery.id], { status: "skipped", reason: "archived" }, now);
@@ -56,7 +57,7 @@ export async function deliverBatch(
       continue;
     }
     try {
-      renderDelivery(deps, channel, delivery);
+      rendered.set(delivery.id, renderDelivery(deps, channel, delivery));
       ready.push(delivery.id);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
@@ -75,7 +76,10 @@ export async function deliverBatch(
   }
   const owned = (await load()).filter((d) => d.batchKey === job.batchKey && !FINAL.has(d.status));
   if (owned.length === 0) return { kind: "done-before", status: "empty" };
-  const messages: OutboundMessage[] = owned.map((d) => renderDelivery(deps, channel, d));
+  // rows claimed by an earlier attempt of this job render again, to the same bytes (rendering is deterministic)
+  const messages: OutboundMessage[] = owned.map(
+    (d) => rendered.get(d.id) ?? renderDelivery(deps, channel, d),
+  );
   try {
     const results = await channel.sendBatch(messages, job.batchKey);
     const sent: SentRecord[] = [];

@@ -9,7 +9,7 @@ import type { LiveCampaign } from "./campaign-registry.ts";
 import { deliverBatch } from "./deliver-batch.ts";
 import { DELIVER_ATTEMPTS, type DeliverJob } from "./deliver-queue.ts";
 import { recordOutcome, recordSent } from "./deliver-record.ts";
-import { JOB_RETENTION, QUEUE } from "./queues.ts";
+import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
 
@@ -20,6 +20,39 @@ export interface DeliverDeps extends RenderDeps {
   log: Logger;
   /** The campaign a Delivery came from, whatever its status (paused campaigns hold their messages). */
   campaign: (id: string) => LiveCampaign | undefined;
+  /**
+   * Told the outcome of each single Delivery once it is recorded (sent, failed, suppressed, skipped): the
+   * console's live updates listen here. Never awaited; what it throws is logged and ignored.
+   */
+  onDelivered?: (delivered: Delivered) => void;
+}
+
+/** A Delivery whose outcome was just recorded, for {@link DeliverDeps.onDelivered}. */
+export interface Delivered {
+  id: string;
+  customerId: string;
+  conversationId: string | null;
+  channel: string;
+  status: "sent" | "failed" | "suppressed" | "skipped";
+}
+
+function tell(
+  deps: Pick<DeliverDeps, "onDelivered" | "log">,
+  delivery: Omit<Delivered, "status">,
+  status: Delivered["status"],
+): void {
+  if (!deps.onDelivered) return;
+  try {
+    deps.onDelivered({
+      id: delivery.id,
+      customerId: delivery.customerId,
+      conversationId: delivery.conversationId,
+      channel: delivery.channel,
+      status,
+    });
+  } catch (error) {
+    deps.log.warn({ err: error, deliveryId: delivery.id }, "onDelivered failed");
+  }
 }
 
 /** What a deliver job did. Skips are outcomes, recorded on the Delivery. */
@@ -70,11 +103,13 @@ export async function deliverOne(
   if (gate.paused) return { kind: "paused", campaignId: delivery.campaignId! };
   if (gate.archived) {
     await recordOutcome(deps.db, [delivery.id], { status: "skipped", reason: "archived" }, now);
+    tell(deps, delivery, "skipped");
     return { kind: "skipped", reason: "archived" };
   }
   const hold = await holdOf(deps.db, delivery, gate.limits, now);
   if (hold) {
     await recordOutcome(deps.db, [delivery.id], hold, now);
+    tell(deps, delivery, hold.status);
     return { kind: hold.status, reason: hold.reason };
   }
   let message: ReturnType<typeof renderDelivery>;
@@ -88,6 +123,7 @@ export async function deliverOne(
       { status: "failed", reason: "template_error", error: error.message },
       now,
     );
+    tell(deps, delivery, "failed");
     throw new UnrecoverableError(error.message);
   }
   try {
@@ -97,6 +133,7 @@ export async function deliverOne(
       [{ delivery, message, providerId: sent.providerId }],
       new Date(deps.clock.now()),
     );
+    tell(deps, delivery, "sent");
     return { kind: "sent", providerId: sent.providerId };
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
@@ -104,6 +141,7 @@ export async function deliverOne(
     if (error instanceof PermanentSendError || lastAttempt) {
       const reason = error instanceof PermanentSendError ? "rejected" : "retries_exhausted";
       await recordOutcome(deps.db, [delivery.id], { status: "failed", reason, error: text }, now);
+      tell(deps, delivery, "failed");
       throw new UnrecoverableError(text);
     }
     await deps.db.delivery.update({
@@ -159,7 +197,7 @@ export function startDeliverWorker(
       prefix: deps.prefix,
       concurrency: Math.min(deps.concurrency, channel.limit.max),
       limiter: { max: channel.limit.max, duration: channel.limit.durationMs },
-      stalledInterval: deps.stalledIntervalMs ?? 30_000,
+      ...stallOptions(deps.stalledIntervalMs),
       ...JOB_RETENTION,
     },
   );

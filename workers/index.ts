@@ -7,10 +7,10 @@ import type { Redis } from "../lib/redis.ts";
 import type { TemplateStore } from "../templates/index.ts";
 import type { Audiences } from "./audiences.ts";
 import type { CampaignRegistry } from "./campaign-registry.ts";
-import { startDeliverWorker } from "./deliver.ts";
+import { type Delivered, startDeliverWorker } from "./deliver.ts";
 import { type EventsJob, processEvent } from "./events.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
-import { JOB_RETENTION, QUEUE } from "./queues.ts";
+import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
 import type { Brand } from "./template-data.ts";
 
@@ -24,6 +24,7 @@ export {
   shipCampaign,
   syncCampaigns,
 } from "./campaign-sync.ts";
+export type { Delivered } from "./deliver.ts";
 export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { dryRunCampaign } from "./dry-run.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
@@ -44,7 +45,16 @@ export {
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 export { quietShift } from "./quiet-hours.ts";
 export { type RenderDeps, renderDelivery } from "./render.ts";
-export { queueReply } from "./reply.ts";
+export {
+  queueReply,
+  queueStaffReply,
+  type ReplyDeps,
+  type RetryResult,
+  replyInConversation,
+  retryDelivery,
+  type StaffReply,
+  type StaffReplyResult,
+} from "./reply.ts";
 export {
   type CampaignListRow,
   type CampaignReport,
@@ -55,6 +65,7 @@ export {
   type Revenue,
 } from "./reports.ts";
 export { refreshSegment, tick } from "./schedule.ts";
+export { segmentsOf } from "./segments-of.ts";
 export { type Brand, buildTemplateData } from "./template-data.ts";
 
 /** Everything the workers need, injected. */
@@ -80,6 +91,8 @@ export interface WorkerDeps {
   clockEveryMs?: number;
   /** After how long a dead worker's job goes to another, in ms. The same in every process. Defaults to 30 000. */
   stalledIntervalMs?: number;
+  /** Told each single Delivery's recorded outcome (the console's live updates). */
+  onDelivered?: (delivered: Delivered) => void;
 }
 
 /** Running workers. */
@@ -99,7 +112,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,
-    stalledInterval: deps.stalledIntervalMs ?? 30_000,
+    ...stallOptions(deps.stalledIntervalMs),
     ...JOB_RETENTION,
   };
   const live = (id: string) => deps.registry.get(id);

@@ -52,3 +52,18 @@ export async function closeQueues(context: QueueContext): Promise<void> {
   queues.delete(context.connection);
   await Promise.all([...byName.values()].map((q) => q.close()));
 }
+
+/**
+ * How a worker notices that another died: its job's lock lapses after `lockDuration` and a stalled check
+ * (every `stalledInterval`) hands the job on. A job may be handed on many times (`maxStalledCount`): every
+ * processor is idempotent (unique Delivery keys, batch claims, provider idempotency keys), and a job failed
+ * for stalling twice would leave its Deliveries queued forever. Every worker of a queue uses the same values.
+ */
+export function stallOptions(stalledIntervalMs = 30_000) {
+  return {
+    stalledInterval: stalledIntervalMs,
+    // shorter than 10 s and a CPU-starved worker could lose a lock it still holds
+    lockDuration: Math.max(stalledIntervalMs, 10_000),
+    maxStalledCount: 20,
+  };
+}

@@ -43,6 +43,10 @@ export interface ResendRequest {
   body: unknown;
   /** HTTP status answered; 0 while in flight, -1 when the connection was dropped on purpose. */
   status: number;
+  /** When the request arrived, in ms on the fake's clock. */
+  receivedAt: number;
+  /** When it was answered (or its connection dropped), in ms on the fake's clock; unset while in flight. */
+  answeredAt?: number;
 }
 
 /** A failure to inject with {@link FakeResend.failNext}. */
@@ -183,12 +187,20 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     );
     const text = await readText(req);
     const parsed = parseJson(text);
-    const record: ResendRequest = { method, path, headers, body: parsed.ok ? parsed.value : text, status: 0 };
+    const record: ResendRequest = {
+      method,
+      path,
+      headers,
+      body: parsed.ok ? parsed.value : text,
+      status: 0,
+      receivedAt: now(),
+    };
     requests.push(record);
     let limitHeaders: Record<string, string> = {};
     const answer = (status: number, body: unknown) => {
       sendJson(res, status, body, limitHeaders);
       record.status = status;
+      record.answeredAt = now();
     };
     try {
       const auth = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
@@ -205,6 +217,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
         if (f.dropConnection) {
           dropConnection(res);
           record.status = -1;
+          record.answeredAt = now();
           return;
         }
         if ((f.status ?? 500) === 429)
