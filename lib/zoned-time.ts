@@ -69,3 +69,14 @@ export function zonedInstant(
   if (candidates.length === 0) return new Date(asUtc - early);
   return new Date(Math.min(...candidates));
 }
+
+/** The timezone when the runtime knows it, else UTC (as the fan-out's SQL falls back). */
+export function validZone(zone: string | null | undefined): string {
+  if (!zone) return "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
+}

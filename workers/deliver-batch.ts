@@ -80,25 +80,9 @@ export async function deliverBatch(
   const messages: OutboundMessage[] = owned.map(
     (d) => rendered.get(d.id) ?? renderDelivery(deps, channel, d),
   );
+  let results: Awaited<ReturnType<typeof channel.sendBatch>>;
   try {
-    const results = await channel.sendBatch(messages, job.batchKey);
-    const sent: SentRecord[] = [];
-    const sentAt = new Date(deps.clock.now());
-    for (const [i, result] of results.entries()) {
-      const delivery = owned[i]!;
-      if (isRejected(result)) {
-        await recordOutcome(
-          db,
-          [delivery.id],
-          { status: "failed", reason: "rejected", error: result.error },
-          sentAt,
-        );
-      } else {
-        sent.push({ delivery, message: messages[i]!, providerId: result.providerId });
-      }
-    }
-    await recordSent(db, sent, sentAt);
-    return { kind: "sent", providerId: `${sent.length}/${owned.length}` };
+    results = await channel.sendBatch(messages, job.batchKey);
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
     const text = error instanceof Error ? error.message : String(error);
@@ -114,4 +98,22 @@ export async function deliverBatch(
     });
     throw error;
   }
+  // the provider has the batch: failing to record it is never a failed send (a retry replays the same key)
+  const sent: SentRecord[] = [];
+  const sentAt = new Date(deps.clock.now());
+  for (const [i, result] of results.entries()) {
+    const delivery = owned[i]!;
+    if (isRejected(result)) {
+      await recordOutcome(
+        db,
+        [delivery.id],
+        { status: "failed", reason: "rejected", error: result.error },
+        sentAt,
+      );
+    } else {
+      sent.push({ delivery, message: messages[i]!, providerId: result.providerId });
+    }
+  }
+  await recordSent(db, sent, sentAt);
+  return { kind: "sent", providerId: `${sent.length}/${owned.length}` };
 }

@@ -57,7 +57,11 @@ export async function enqueueDeliveries(
 ): Promise<void> {
   if (deliveries.length === 0) return;
   const byChannel = new Map<ChannelName, PlannedDelivery[]>();
-  for (const d of deliveries) byChannel.set(d.channel, [...(byChannel.get(d.channel) ?? []), d]);
+  for (const d of deliveries) {
+    const list = byChannel.get(d.channel);
+    if (list) list.push(d);
+    else byChannel.set(d.channel, [d]);
+  }
   for (const [channel, list] of byChannel) {
     const queue = queueFor<DeliverJob>(deps.queues, QUEUE.deliver(channel));
     if (channel !== "email") {
@@ -74,7 +78,9 @@ export async function enqueueDeliveries(
     const groups = new Map<string, PlannedDelivery[]>();
     for (const d of list.filter((d) => d.campaignId !== null)) {
       const group = `${d.campaignId}@${d.scheduledAt.getTime()}`;
-      groups.set(group, [...(groups.get(group) ?? []), d]);
+      const members = groups.get(group);
+      if (members) members.push(d);
+      else groups.set(group, [d]);
     }
     const jobs = single.map((d) => ({
       name: "deliver",

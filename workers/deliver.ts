@@ -126,15 +126,9 @@ export async function deliverOne(
     tell(deps, delivery, "failed");
     throw new UnrecoverableError(error.message);
   }
+  let sent: Awaited<ReturnType<Channel["send"]>>;
   try {
-    const sent = await channel.send(message, delivery.key);
-    await recordSent(
-      deps.db,
-      [{ delivery, message, providerId: sent.providerId }],
-      new Date(deps.clock.now()),
-    );
-    tell(deps, delivery, "sent");
-    return { kind: "sent", providerId: sent.providerId };
+    sent = await channel.send(message, delivery.key);
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
     const text = error instanceof Error ? error.message : String(error);
@@ -150,6 +144,10 @@ export async function deliverOne(
     });
     throw error;
   }
+  // the provider has it: failing to record that is never a failed send (a retry resends under the same key)
+  await recordSent(deps.db, [{ delivery, message, providerId: sent.providerId }], new Date(deps.clock.now()));
+  tell(deps, delivery, "sent");
+  return { kind: "sent", providerId: sent.providerId };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Job, JobsOptions } from "bullmq";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { deliveryKey, jobId } from "../lib/ids.ts";
+import { validZone } from "../lib/zoned-time.ts";
 import { variantOf } from "./buckets.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { couponFor } from "./coupons.ts";
@@ -164,15 +165,4 @@ export function processPlan(deps: PlanDeps) {
     });
     return { kind: "queued", deliveryId: delivery.id, key };
   };
-}
-
-/** The customer's timezone when the runtime knows it, else UTC (as the fan-out SQL does). */
-export function validZone(zone: string | null): string {
-  if (!zone) return "UTC";
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return zone;
-  } catch {
-    return "UTC";
-  }
 }

@@ -6,6 +6,7 @@ import {
   unsubscribeUrl,
 } from "../bots/index.ts";
 import type { ChannelName } from "../lib/channels.ts";
+import { validZone } from "../lib/zoned-time.ts";
 import type { TemplateStore } from "../templates/index.ts";
 
 /** What rendering needs beyond the Delivery: the templates, and how to sign unsubscribe links. */
@@ -57,7 +58,7 @@ export function renderDelivery(
     if (delivery.channel === "email") headers = unsubscribeHeaders(url);
   }
   const rendered = deps.templates.render(delivery.template, channel.name, delivery.locale ?? "en", data, {
-    timezone: delivery.customer.timezone ?? undefined,
+    timezone: validZone(delivery.customer.timezone),
   });
   return {
     deliveryId: delivery.id,

@@ -57,7 +57,9 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   if (location.kind === "postgres") {
     installCharOidFix(); // so `$queryRaw` over catalog columns of type "char" does not throw
     const adapter = new PrismaPg(
-      { connectionString: location.url },
+      // JIT compiles the fan-out's wide INSERT … SELECT for ~2 s per 2 000-row chunk and saves milliseconds
+      // (bench/README.md): Rapport's statements are never the long analytics JIT pays off for.
+      { connectionString: location.url, options: "-c jit=off" },
       // An idle connection's error (server restart) would otherwise be an unhandled 'error' event: a crash.
       { onPoolError: (err) => log?.error({ err }, "PostgreSQL pool error") },
     );
