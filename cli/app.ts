@@ -3,16 +3,25 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type Channel,
+  closeConversation,
   createResponder,
   loadReplies,
+  mergeCustomers,
   type Replies,
   registerEventsApi,
   registerResendWebhook,
   registerShopWebhooks,
   registerUnsubscribe,
+  type SendReply,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
-import { firstStartHint, registerConsole } from "../console/index.ts";
+import {
+  createLiveHub,
+  deliveredEvent,
+  firstStartHint,
+  onInboundStored,
+  registerConsole,
+} from "../console/index.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import { createDb, type Db, migrate } from "../lib/db/index.ts";
@@ -31,6 +40,7 @@ import {
   enqueueEvent,
   type QueueContext,
   queueReply,
+  segmentsOf,
   startWorkers,
   syncCampaigns,
   type Workers,
@@ -121,13 +131,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       config.RAPPORT_REPLIES_FILE ?? path.join(PROJECT_DIR, "bots", "replies.yaml"),
       log,
     );
+    // the console's live updates: every process publishes, the ones serving the console listen
+    const live = createLiveHub({ redis, prefix: config.RAPPORT_QUEUE_PREFIX, log });
+    closers.push(() => live.close());
+    const sendReply: SendReply = (reply) => queueReply({ db: database.db, queues, clock }, reply);
     const responder = createResponder({
       db: database.db,
       replies,
-      sendReply: (reply) => queueReply({ db: database.db, queues, clock }, reply),
+      sendReply,
       clock,
       log,
       brandName: config.BRAND_NAME,
+      onStored: onInboundStored({ db: database.db, live, log }),
     });
 
     const templates = createTemplateStore(
@@ -184,6 +199,25 @@ export async function createApp(options: AppOptions): Promise<App> {
         log,
         publicUrl: config.PUBLIC_URL,
         brandName: config.BRAND_NAME,
+        queues,
+        live,
+        segmentsOf: (customerId) =>
+          segmentsOf(database.db, loaded.segments, customerId, new Date(clock.now())),
+        closeConversation: (conversationId, { survey }) =>
+          closeConversation({ db: database.db, sendReply }, conversationId, {
+            now: new Date(clock.now()),
+            survey,
+          }),
+        mergeCustomers: (survivorId, mergedId, staffUserId) =>
+          mergeCustomers(database.db, survivorId, mergedId, {
+            reason: "staff",
+            actorType: "staff",
+            staffUserId,
+          }),
+        templates,
+        linkSecret: linkSecret.value,
+        brandUrl: config.BRAND_URL,
+        audiences,
       });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());
@@ -208,6 +242,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         unsubscribeSecret: linkSecret.value,
         clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
         stalledIntervalMs: config.WORKER_STALLED_INTERVAL * 1000,
+        onDelivered: (delivered) => {
+          const event = deliveredEvent(delivered);
+          if (event) live.publish(event);
+        },
       });
       closers.push(() => workers.close());
       log.info({ channels: channels.map((c) => c.name) }, "workers running");

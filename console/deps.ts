@@ -2,6 +2,13 @@ import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
+import type { Audiences, PreviewDeps, QueueContext } from "../workers/index.ts";
+import type { LiveHub } from "./live.ts";
+
+/** What a staff-asked merge did (bots/merge.ts `MergeResult`): merging twice is harmless and says so. */
+export type ConsoleMergeResult =
+  | { kind: "merged"; survivorId: string; mergedId: string }
+  | { kind: "same"; survivorId: string };
 
 /**
  * Everything the console needs from the process that serves it. `cli/app.ts` builds it once; every page gets
@@ -23,9 +30,37 @@ export interface ConsoleDeps {
   publicUrl: string;
   /** Shown in the header and page titles. */
   brandName: string;
+  /** The queues staff replies and retries are enqueued on (`deliver-<channel>`). Unset: replying answers 503. */
+  queues?: QueueContext;
+  /** The live-update hub (console/live.ts) behind `/console/events`. Unset: one for this process alone. */
+  live?: LiveHub;
+  /** Names of the segments a customer is in now (workers/segments-of.ts). Unset: the panel leaves them out. */
+  segmentsOf?: (customerId: string) => Promise<string[]>;
+  /**
+   * Closes a conversation, asking the customer for a rating with `survey` (bots/survey.ts, which console/ may
+   * not import). Unset: the console closes it without a survey.
+   */
+  closeConversation?: (
+    conversationId: string,
+    options: { survey: boolean; staffUserId: string },
+  ) => Promise<void>;
   /**
    * IANA time zone for dates until the browser has told the console its own (console.js sets a cookie).
    * Defaults to UTC.
    */
   timezone?: string;
+  /**
+   * Merges two customers (bots/merge.ts `mergeCustomers`, which console/ may not import): identities,
+   * conversations, orders and deliveries move to the survivor, which is the older of the two whatever the
+   * order of the arguments; audited as `customer.merge` by the staff member. Unset: merging is unavailable.
+   */
+  mergeCustomers?: (survivorId: string, mergedId: string, staffUserId: string) => Promise<ConsoleMergeResult>;
+  /** The message templates, for campaign previews. Unset: previews are unavailable. */
+  templates?: PreviewDeps["templates"];
+  /** HMAC key of unsubscribe links (RAPPORT_LINK_SECRET), so a preview shows the real link. Unset: no previews. */
+  linkSecret?: string;
+  /** BRAND_URL, which templates link to ("Shop now"). Unset: previews render without it. */
+  brandUrl?: string;
+  /** Campaign audiences, so a preview can say the customer is not in the audience now. Unset: not checked. */
+  audiences?: Audiences;
 }

@@ -1,4 +1,10 @@
 import type { Locale } from "../lib/channels.ts";
+import { CAMPAIGNS_TEXTS } from "./texts/campaigns.ts";
+import { CANNED_TEXTS } from "./texts/canned.ts";
+import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
+import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
+import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
+import { INBOX_TEXTS } from "./texts/inbox.ts";
 
 /**
  * Every text of the console, in English. `{name}` placeholders are filled by {@link t}; the Indonesian and
@@ -33,8 +39,6 @@ const en = {
   "login.signedOut": "You have signed out.",
   "login.required": "Sign in to continue.",
   "login.help": "Accounts are created by an admin.",
-  "inbox.title": "Inbox",
-  "inbox.empty": "No conversations yet. When customers write on any channel, their messages appear here.",
   "staff.title": "Staff",
   "staff.intro": "Everyone who can sign in to this console.",
   "staff.email": "Email",
@@ -102,9 +106,6 @@ const id: Record<CoreTextKey, string> = {
   "login.signedOut": "Anda telah keluar.",
   "login.required": "Silakan masuk untuk melanjutkan.",
   "login.help": "Akun dibuat oleh admin.",
-  "inbox.title": "Kotak masuk",
-  "inbox.empty":
-    "Belum ada percakapan. Saat pelanggan menulis di saluran mana pun, pesan mereka akan muncul di sini.",
   "staff.title": "Staf",
   "staff.intro": "Semua orang yang dapat masuk ke konsol ini.",
   "staff.email": "Email",
@@ -170,9 +171,6 @@ const pl: Record<CoreTextKey, string> = {
   "login.signedOut": "Wylogowano.",
   "login.required": "Zaloguj się, aby kontynuować.",
   "login.help": "Konta zakłada administrator.",
-  "inbox.title": "Skrzynka odbiorcza",
-  "inbox.empty":
-    "Nie ma jeszcze rozmów. Gdy klienci napiszą na dowolnym kanale, ich wiadomości pojawią się tutaj.",
   "staff.title": "Zespół",
   "staff.intro": "Wszystkie osoby, które mogą logować się do tej konsoli.",
   "staff.email": "E-mail",
@@ -214,9 +212,18 @@ const pl: Record<CoreTextKey, string> = {
  * The texts of each page area, one file each in console/texts/ (`defineTexts`): a page adds its area there
  * and one line here, so pages are built side by side without touching each other's texts.
  */
-const AREAS = [] as const;
+const AREAS = [
+  INBOX_TEXTS,
+  CONVERSATION_TEXTS,
+  CANNED_TEXTS,
+  CUSTOMERS_TEXTS,
+  CAMPAIGNS_TEXTS,
+  DASHBOARD_TEXTS,
+] as const;
 
-type AreaKey = (typeof AREAS)[number] extends { en: infer E } ? keyof E : never;
+// distributive over the areas: the keys of every area, not only those all areas share
+type KeysOfArea<A> = A extends { en: infer E } ? keyof E : never;
+type AreaKey = KeysOfArea<(typeof AREAS)[number]>;
 
 /** A key of the console's texts. */
 export type ConsoleTextKey = CoreTextKey | AreaKey;

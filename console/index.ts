@@ -10,6 +10,15 @@ export { deleteExpiredSessions, SESSION_COOKIE } from "./auth/sessions.ts";
 export type { ConsoleDeps } from "./deps.ts";
 export { firstStartHint } from "./first-start.ts";
 export { CONSOLE_TEXTS, type ConsoleTextKey, t } from "./i18n.ts";
+export { onInboundStored } from "./inbox/inbound.ts";
+export {
+  createLiveHub,
+  deliveredEvent,
+  LiveEvent,
+  type LiveHub,
+  type LiveHubOptions,
+  storedEvent,
+} from "./live.ts";
 export { registerConsole } from "./register.ts";
 export type { SignedInStaff, ViewSettings } from "./request.ts";
 export {

@@ -9,7 +9,11 @@ import type { ConsoleDeps } from "./deps.ts";
 import { isTimeZone, preferredLocale } from "./locale.ts";
 import { sendProblem } from "./problems.ts";
 import { wantsPage } from "./request.ts";
+import { registerCampaigns } from "./routes/campaigns.ts";
+import { registerCustomers } from "./routes/customers.ts";
+import { registerDashboard } from "./routes/dashboard.ts";
 import { registerHome } from "./routes/home.ts";
+import { registerInboxArea } from "./routes/inbox-area.ts";
 import { registerLogin } from "./routes/login.ts";
 import { registerMe } from "./routes/me.ts";
 import { registerStaffPages } from "./routes/staff.ts";
@@ -81,6 +85,10 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerMe(scope, deps);
       registerHome(scope);
       registerStaffPages(scope, deps);
+      registerCustomers(scope, deps);
+      registerCampaigns(scope, deps);
+      registerDashboard(scope, deps);
+      registerInboxArea(scope, deps);
     },
     { prefix: "/console" },
   );

@@ -4,15 +4,30 @@ import { type Db, Prisma } from "../lib/db/index.ts";
 
 /** A message the provider accepted. */
 export interface SentRecord {
-  delivery: { id: string; customerId: string; conversationId: string | null; channel: ChannelName };
+  delivery: {
+    id: string;
+    customerId: string;
+    conversationId: string | null;
+    channel: ChannelName;
+    /** The Delivery's data: a staff reply's carries `author: "staff"` and `staffUserId`. */
+    data?: unknown;
+  };
   message: OutboundMessage;
   providerId: string;
 }
 
+/** Who wrote a sent message: the staff member named in the Delivery's data, else the bot. */
+export function authorOf(data: unknown): { author: "bot" | "staff"; staffUserId: string | null } {
+  const fields = (data ?? {}) as { author?: unknown; staffUserId?: unknown };
+  if (fields.author === "staff" && typeof fields.staffUserId === "string")
+    return { author: "staff", staffUserId: fields.staffUserId };
+  return { author: "bot", staffUserId: null };
+}
+
 /**
- * Marks Deliveries sent and adds each message to the customer's history as an outbound Interaction, in one
- * transaction: a crash leaves either both or neither (and then the provider's idempotency key makes the
- * retry harmless).
+ * Marks Deliveries sent and adds each message to the customer's history as an outbound Interaction (author
+ * "bot", or the staff member a console reply names), in one transaction: a crash leaves either both or
+ * neither (and then the provider's idempotency key makes the retry harmless).
  */
 export async function recordSent(db: Db, sent: readonly SentRecord[], now: Date): Promise<void> {
   if (sent.length === 0) return;
@@ -28,7 +43,7 @@ export async function recordSent(db: Db, sent: readonly SentRecord[], now: Date)
         conversationId: s.delivery.conversationId,
         channel: s.delivery.channel,
         direction: "outbound" as const,
-        author: "bot" as const,
+        ...authorOf(s.delivery.data),
         externalId: `${s.delivery.channel}:${s.providerId}`,
         text: s.message.subject ? `${s.message.subject}\n\n${s.message.text}` : s.message.text,
         sentAt: now,

@@ -7,6 +7,8 @@
  *    data-shortcut="g i" is clicked (links followed, buttons pressed); pages add more with
  *    RapportConsole.shortcut("j", "Next conversation", fn). "?" lists them all. Keys typed into
  *    form fields are never taken.
+ * 4. Live updates: RapportConsole.live(fn, onOpen) calls fn with each event of /console/events (Server-Sent
+ *    Events), and onOpen whenever the stream (re)connects.
  */
 (() => {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -101,5 +103,35 @@
     });
   }
 
-  window.RapportConsole = { csrfToken, shortcut };
+  // 4. Live updates: one EventSource per page on /console/events, opened by the first page script that
+  //    listens (RapportConsole.live(fn, onOpen)); the browser reconnects by itself after a network drop, and
+  //    onOpen runs at every (re)connection, when events can be heard again.
+  const liveListeners = new Set();
+  const liveOpeners = new Set();
+  let liveSource;
+  const live = (listener, onOpen) => {
+    liveListeners.add(listener);
+    if (onOpen) liveOpeners.add(onOpen);
+    if (!liveSource && typeof EventSource === "function") {
+      liveSource = new EventSource("/console/events");
+      liveSource.addEventListener("open", () => {
+        for (const opened of liveOpeners) opened();
+      });
+      liveSource.addEventListener("live", (message) => {
+        let event;
+        try {
+          event = JSON.parse(message.data);
+        } catch {
+          return;
+        }
+        for (const each of liveListeners) each(event);
+      });
+    } else if (onOpen && liveSource?.readyState === EventSource.OPEN) onOpen();
+    return () => {
+      liveListeners.delete(listener);
+      liveOpeners.delete(onOpen);
+    };
+  };
+
+  window.RapportConsole = { csrfToken, shortcut, live };
 })();

@@ -15,6 +15,8 @@ export interface RenderOptions {
   title?: ConsoleTextKey;
   /** The CSRF token of the page's forms when nobody is signed in (the login page's). */
   csrf?: string;
+  /** The view alone, without the layout: a piece of a page that a script fetches to swap in. */
+  fragment?: boolean;
 }
 
 /** One entry of the header's navigation. */
@@ -65,7 +67,7 @@ export function render(
     brand: brandName,
   };
   const body = consoleViews().render(view, data, helperData);
-  const fragment = isHtmx(request) && request.headers["hx-boosted"] !== "true";
+  const fragment = options.fragment || (isHtmx(request) && request.headers["hx-boosted"] !== "true");
   const html = fragment
     ? body
     : consoleViews().render(

@@ -1,0 +1,352 @@
+/* Rapport staff console: the inbox and conversation pages (loaded after console.js, deferred).
+ *
+ * 1. Live updates: RapportConsole.live() hears /console/events; a changed conversation's list row and a new or
+ *    changed message are fetched as HTML fragments and swapped in, nothing else is re-rendered.
+ * 2. Replies and notes are sent with fetch (the form still works without this script).
+ * 3. Collision warning: who else is viewing or typing here, and whether someone replied since this page opened.
+ * 4. Keyboard shortcuts: j/k, Enter, r, c, e and /.
+ * 5. Canned responses are filled in by the server and inserted at the cursor.
+ */
+(() => {
+  const rapport = window.RapportConsole;
+  if (!rapport) return;
+  const page = document.querySelector("[data-workspace]") || document.querySelector("[data-inbox-page]");
+  const workspace = document.querySelector("[data-workspace]");
+  const list = document.querySelector("[data-inbox-list]");
+  const labels = document.querySelector("[data-shortcut-labels]")?.dataset ?? {};
+  const conversationId = workspace?.dataset.conversation;
+  const me = page?.dataset.me;
+  const canReply = page?.dataset.canReply === "true";
+  const FRAGMENT = { headers: { accept: "*/*" } };
+
+  const element = (html) => {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  };
+  const post = (url, fields) =>
+    fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(fields),
+      headers: { accept: "application/json" },
+    });
+
+  // Forms that ask first (close, delete).
+  document.addEventListener(
+    "submit",
+    (event) => {
+      const message = event.target instanceof HTMLFormElement ? event.target.dataset.confirm : undefined;
+      if (message && !window.confirm(message)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true,
+  );
+
+  // The snooze form's date and time matter only for "until the date and time given".
+  const showSnoozeTime = () => {
+    const choice = document.getElementById("snooze-choice");
+    const at = document.getElementById("snooze-at");
+    if (choice && at) at.hidden = choice.value !== "custom";
+  };
+  document.addEventListener("change", (event) => {
+    if (event.target instanceof HTMLElement && event.target.id === "snooze-choice") showSnoozeTime();
+  });
+  showSnoozeTime();
+
+  // Filters apply as soon as one changes.
+  const filters = document.querySelector("[data-inbox-filters]");
+  filters?.addEventListener("change", () => filters.requestSubmit());
+
+  // 1. Live updates of the list: fetch the row, put it where its last message time belongs.
+  const emptyNote = document.querySelector("[data-inbox-empty]");
+  const rowTimers = new Map();
+  const placeRow = (row) => {
+    const at = row.querySelector("time")?.getAttribute("datetime") ?? "";
+    const after = [...list.children].find((other) => {
+      const otherAt = other.querySelector("time")?.getAttribute("datetime") ?? "";
+      return otherAt < at || (otherAt === at && other.dataset.conversationId < row.dataset.conversationId);
+    });
+    list.insertBefore(row, after ?? null);
+  };
+  const refreshRow = (id) => {
+    if (!list) return;
+    clearTimeout(rowTimers.get(id));
+    rowTimers.set(
+      id,
+      setTimeout(async () => {
+        rowTimers.delete(id);
+        const query = list.dataset.query;
+        const response = await fetch(`/console/inbox/rows/${id}${query ? `?${query}` : ""}`, FRAGMENT);
+        const existing = document.getElementById(`conv-${id}`);
+        if (response.status === 204) existing?.remove();
+        else if (response.ok) {
+          const row = element(await response.text());
+          if (!row) return;
+          if (id === conversationId) row.querySelector("a")?.setAttribute("aria-current", "page");
+          const hadFocus = existing?.contains(document.activeElement);
+          const wasSelected = existing?.querySelector("a")?.classList.contains("is-selected");
+          existing?.remove();
+          if (existing || list.dataset.live === "true") placeRow(row);
+          if (wasSelected) row.querySelector("a")?.classList.add("is-selected");
+          if (hadFocus) row.querySelector("a")?.focus();
+        }
+        if (emptyNote) emptyNote.hidden = list.children.length > 0;
+      }, 100),
+    );
+  };
+
+  // 1. Live updates of the conversation: fetch the message, replace it or add it at the end.
+  const thread = document.querySelector("[data-thread]");
+  const refreshItem = async (ref) => {
+    if (!thread || !ref) return;
+    const response = await fetch(`/console/conversations/${conversationId}/items/${ref}`, FRAGMENT);
+    if (!response.ok) return;
+    const item = element(await response.text());
+    if (!item) return;
+    const existing = document.getElementById(ref);
+    if (existing) existing.replaceWith(item);
+    else {
+      const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+      thread.append(item);
+      if (atBottom) item.scrollIntoView({ block: "nearest" });
+    }
+  };
+  const toolbar = document.querySelector("[data-toolbar]");
+  const refreshToolbar = async () => {
+    if (!toolbar) return;
+    const response = await fetch(`/console/conversations/${conversationId}/toolbar`, FRAGMENT);
+    if (!response.ok) return;
+    toolbar.innerHTML = await response.text();
+    showSnoozeTime();
+  };
+
+  // 3. Collision warning.
+  const warning = document.querySelector("[data-collision]");
+  const others = new Map(); // staffUserId -> { name, viewingUntil, typingUntil }
+  const replied = new Set();
+  const fill = (template, name) => (template ?? "").replace("{name}", name);
+  const showWarning = () => {
+    if (!warning || !workspace) return;
+    const now = Date.now();
+    const lines = [];
+    for (const [id, other] of others) {
+      if (other.typingUntil > now) lines.push(fill(workspace.dataset.collisionTyping, other.name));
+      else if (other.viewingUntil > now) lines.push(fill(workspace.dataset.collisionViewing, other.name));
+      else others.delete(id);
+    }
+    for (const name of replied) lines.push(fill(workspace.dataset.collisionReplied, name));
+    warning.replaceChildren(
+      ...lines.map((line) => {
+        const p = document.createElement("p");
+        p.textContent = line;
+        return p;
+      }),
+    );
+    warning.hidden = lines.length === 0;
+  };
+  setInterval(showWarning, 2000);
+
+  let lastViewingPing = 0;
+  const ping = (state) => {
+    if (!conversationId || !canReply) return;
+    if (state === "viewing") lastViewingPing = Date.now();
+    post(`/console/conversations/${conversationId}/presence`, { state }).catch(() => {});
+  };
+  if (conversationId && canReply) {
+    setInterval(() => document.visibilityState === "visible" && ping("viewing"), 20_000);
+    window.addEventListener("pagehide", () => {
+      const body = new URLSearchParams({ state: "left", _csrf: rapport.csrfToken });
+      navigator.sendBeacon?.(`/console/conversations/${conversationId}/presence`, body);
+    });
+  }
+
+  if (page)
+    rapport.live?.(
+      (event) => {
+        if (event.kind === "message" || event.kind === "status" || event.kind === "delivery")
+          refreshRow(event.conversationId);
+        if (!conversationId || event.conversationId !== conversationId) return;
+        const fromOther = event.staffUserId && event.staffUserId !== me;
+        switch (event.kind) {
+          case "message":
+          case "delivery":
+            refreshItem(
+              event.deliveryId ? `d-${event.deliveryId}` : event.interactionId && `i-${event.interactionId}`,
+            );
+            // a staff reply takes an unassigned conversation and sets the first reply time
+            if (event.kind === "message" && event.deliveryId) refreshToolbar();
+            if (event.kind === "message" && event.deliveryId && fromOther) {
+              replied.add(event.staffName || "?");
+              showWarning();
+            }
+            break;
+          case "status":
+            if (event.status !== "read") refreshToolbar();
+            break;
+          case "typing":
+          case "presence": {
+            if (!fromOther) break;
+            if (event.state === "left") others.delete(event.staffUserId);
+            else {
+              const other = others.get(event.staffUserId) ?? {
+                name: event.staffName || "?",
+                viewingUntil: 0,
+                typingUntil: 0,
+              };
+              const isNew = other.viewingUntil < Date.now();
+              other.viewingUntil = Date.now() + 45_000;
+              if (event.kind === "typing") other.typingUntil = Date.now() + 6_000;
+              others.set(event.staffUserId, other);
+              // answer a newcomer at once, so both see each other
+              if (isNew && Date.now() - lastViewingPing > 1_000) ping("viewing");
+            }
+            showWarning();
+          }
+        }
+      },
+      () => ping("viewing"),
+    ); // say hello once the others can answer: they ping back when they see a newcomer
+
+  // 2. Replies and notes with fetch; a failure shows the server's words and keeps the text.
+  const replyForm = document.querySelector("[data-reply-form]");
+  const replyText = document.querySelector("[data-reply-text]");
+  const formId = document.querySelector("[data-form-id]");
+  const showError = (form, message) => {
+    let alert = form.querySelector("[data-form-error]");
+    if (!alert) {
+      alert = document.createElement("p");
+      alert.className = "alert";
+      alert.setAttribute("role", "alert");
+      alert.dataset.formError = "";
+      form.prepend(alert);
+    }
+    alert.textContent = message;
+  };
+  const failure = async (response) => {
+    try {
+      return (await response.json()).message || String(response.status);
+    } catch {
+      return String(response.status);
+    }
+  };
+  replyForm?.addEventListener("submit", async (event) => {
+    if (event.defaultPrevented) return;
+    event.preventDefault();
+    // a button's formAction is the page's URL when it has no formaction attribute
+    const action = event.submitter?.hasAttribute("formaction")
+      ? event.submitter.formAction
+      : replyForm.action;
+    const buttons = replyForm.querySelectorAll("button");
+    for (const button of buttons) button.disabled = true;
+    try {
+      const response = await post(action, new FormData(replyForm));
+      if (!response.ok) return showError(replyForm, await failure(response));
+      const result = await response.json();
+      replyText.value = "";
+      if (result.formId) formId.value = result.formId;
+      replyForm.querySelector("[data-form-error]")?.remove();
+      await refreshItem(result.ref);
+    } catch {
+      replyForm.submit();
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
+  });
+  let lastTyping = 0;
+  replyText?.addEventListener("input", () => {
+    if (Date.now() - lastTyping < 3_000) return;
+    lastTyping = Date.now();
+    ping("typing");
+  });
+
+  // A failed message sent again without leaving the page.
+  thread?.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !("retryForm" in form.dataset))
+      return;
+    event.preventDefault();
+    const response = await post(form.action, new FormData(form));
+    if (!response.ok) return showError(form, await failure(response));
+    await refreshItem((await response.json()).ref);
+  });
+
+  // 5. Canned responses, filled by the server, inserted where the cursor is.
+  const cannedForm = document.querySelector("[data-canned-form]");
+  const cannedSelect = document.querySelector("[data-canned-select]");
+  const insertCanned = async () => {
+    if (!cannedSelect?.value || !replyText) return;
+    const response = await fetch(`/console/conversations/${conversationId}/canned/${cannedSelect.value}`, {
+      headers: { accept: "application/json" },
+    });
+    if (!response.ok) return;
+    const { text } = await response.json();
+    const start = replyText.selectionStart ?? replyText.value.length;
+    const end = replyText.selectionEnd ?? start;
+    replyText.setRangeText(text, start, end, "end");
+    cannedSelect.value = "";
+    replyText.focus();
+  };
+  cannedSelect?.addEventListener("change", insertCanned);
+  cannedForm?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    insertCanned();
+  });
+
+  // 4. Keyboard shortcuts.
+  const links = () => [...(list?.querySelectorAll(".inbox-row > a") ?? [])];
+  const selectedLink = () => links().find((a) => a.classList.contains("is-selected"));
+  const move = (step) => {
+    const all = links();
+    if (all.length === 0) return;
+    const current = all.indexOf(selectedLink() ?? document.activeElement);
+    const here = current >= 0 ? current : all.findIndex((a) => a.getAttribute("aria-current") === "page");
+    const next = all[Math.min(all.length - 1, Math.max(0, here < 0 ? 0 : here + step))];
+    if (!next) return;
+    if (workspace && !list.offsetParent) {
+      // on a phone the list is hidden: go straight to the next conversation
+      if (next.getAttribute("aria-current") !== "page") window.location.assign(next.href);
+      return;
+    }
+    for (const a of all) a.classList.toggle("is-selected", a === next);
+    next.focus();
+  };
+  const selectedId = () =>
+    conversationId ?? selectedLink()?.closest("[data-conversation-id]")?.dataset.conversationId;
+  const act = async (path, fields, question) => {
+    const id = selectedId();
+    if (!id || !canReply) return;
+    if (question && !window.confirm(question)) return;
+    const response = await post(`/console/conversations/${id}/${path}`, fields);
+    if (response.ok && conversationId) refreshToolbar();
+  };
+
+  rapport.shortcut("j", labels.next || "j", () => move(1));
+  rapport.shortcut("k", labels.previous || "k", () => move(-1));
+  rapport.shortcut("Enter", labels.open || "Enter", () => selectedLink()?.click());
+  if (canReply) {
+    if (replyText) rapport.shortcut("r", labels.reply || "r", () => replyText.focus());
+    rapport.shortcut("c", labels.close || "c", () => act("close", {}, labels.confirmClose));
+    rapport.shortcut("e", labels.assign || "e", () => act("assign", { assignee: "me" }));
+  }
+  const firstFilter = document.querySelector("[data-filter-first]");
+  if (firstFilter) rapport.shortcut("/", labels.filter || "/", () => firstFilter.focus());
+
+  // Enter is not a one-character key, so console.js leaves it alone: open the selected row here, unless
+  // focus is somewhere Enter already means something.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey)
+      return;
+    const target = event.target;
+    if (
+      target instanceof HTMLElement &&
+      target.closest("a, button, input, select, textarea, [contenteditable]")
+    )
+      return;
+    const link = selectedLink();
+    if (!link) return;
+    event.preventDefault();
+    link.click();
+  });
+})();

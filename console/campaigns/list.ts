@@ -1,0 +1,67 @@
+import { type Db, Prisma } from "../../lib/db/index.ts";
+import { type CampaignListRow, campaignList, type Revenue } from "../../workers/index.ts";
+import type { TtlCache } from "../dashboard/cache.ts";
+
+/** One campaign in the console's list: its outcome totals and the revenue its sent messages brought. */
+export interface CampaignSummary extends CampaignListRow {
+  /** Goal events' value of sent messages (the hold-out group left out), per currency. */
+  revenue: Revenue[];
+}
+
+/** The campaigns list's figures: what campaignList (workers/reports.ts) counts, and revenue per currency. */
+async function countAll(
+  db: Db,
+): Promise<{ rows: CampaignListRow[]; revenue: Array<Revenue & { campaignId: string }> }> {
+  const [rows, revenue] = await Promise.all([
+    campaignList(db),
+    db.$queryRaw<Array<Revenue & { campaignId: string }>>(Prisma.sql`
+      SELECT d."campaignId", e.currency, sum(d.revenue)::text AS amount
+      FROM "Delivery" d LEFT JOIN "Event" e ON e.id = d."conversionEventId"
+      WHERE d."campaignId" IS NOT NULL AND d.status = 'sent' AND d.revenue IS NOT NULL
+      GROUP BY d."campaignId", e.currency
+      ORDER BY e.currency NULLS LAST`),
+  ]);
+  return { rows, revenue };
+}
+
+const NONE = { pending: 0, sent: 0, failed: 0, skipped: 0, conversions: 0 };
+
+/**
+ * Every campaign with status, current version, sent / failed / skipped / conversions and revenue per currency.
+ * The counts read every Delivery of every campaign, so with a `cache` they are reused for its lifetime (a
+ * minute); names, statuses and versions are always read fresh, so a pause shows at once.
+ */
+export async function listCampaigns(db: Db, cache?: TtlCache): Promise<CampaignSummary[]> {
+  const [counted, campaigns] = await Promise.all([
+    cache ? cache.get("campaigns:list", () => countAll(db)) : countAll(db),
+    db.campaign.findMany({
+      orderBy: { id: "asc" },
+      select: { id: true, name: true, status: true, currentVersionId: true, updatedAt: true },
+    }),
+  ]);
+  const versionIds = campaigns.flatMap((c) => (c.currentVersionId ? [c.currentVersionId] : []));
+  const versions = versionIds.length
+    ? await db.campaignVersion.findMany({
+        where: { id: { in: versionIds } },
+        select: { id: true, version: true },
+      })
+    : [];
+  return campaigns.map((campaign) => {
+    const counts = counted.rows.find((r) => r.id === campaign.id) ?? NONE;
+    return {
+      id: campaign.id,
+      name: campaign.name,
+      status: campaign.status,
+      version: versions.find((v) => v.id === campaign.currentVersionId)?.version ?? null,
+      updatedAt: campaign.updatedAt,
+      pending: counts.pending,
+      sent: counts.sent,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      conversions: counts.conversions,
+      revenue: counted.revenue
+        .filter((r) => r.campaignId === campaign.id)
+        .map(({ currency, amount }) => ({ currency, amount })),
+    };
+  });
+}

@@ -1,0 +1,119 @@
+import { type Db, Prisma } from "../../lib/db/index.ts";
+import { decodeCursor, encodeCursor, type InboxQuery } from "./filters.ts";
+
+/** One conversation as the inbox lists it. */
+export interface InboxRow {
+  id: string;
+  channel: string;
+  status: string;
+  unreadCount: number;
+  lastMessageAt: Date;
+  snoozedUntil: Date | null;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  customerId: string;
+  /** The customer's name, else their name or handle on a channel. */
+  customerName: string | null;
+  handle: string | null;
+  avatarUrl: string | null;
+  locale: string;
+  /** The latest message, for the preview line. */
+  lastText: string | null;
+  lastAuthor: string | null;
+  lastInternal: boolean | null;
+}
+
+/** A page of the inbox. */
+export interface InboxPage {
+  rows: InboxRow[];
+  /** The `after` of the next page, when there is one. */
+  next?: string;
+}
+
+/** Rows per page. */
+export const INBOX_PAGE_SIZE = 25;
+
+/**
+ * The conversations matching the filters, newest message first (`lastMessageAt` desc, then id), a page at a
+ * time by keyset: the page after a cursor starts where the last one ended, never by OFFSET, so the 40th page
+ * costs what the first does. The status filter walks the (status, lastMessageAt desc) index; open and
+ * pending leave out snoozed conversations until their time comes.
+ */
+export async function listConversations(
+  db: Db,
+  query: InboxQuery,
+  context: { staffUserId: string; now: Date; limit?: number },
+): Promise<InboxPage> {
+  const limit = context.limit ?? INBOX_PAGE_SIZE;
+  const where = [...filters(query, context)];
+  const cursor = decodeCursor(query.after);
+  if (cursor) {
+    // spelled out so the index's lastMessageAt bound is used as such, the id only breaking ties
+    where.push(Prisma.sql`c."lastMessageAt" <= ${cursor.lastMessageAt}
+      AND (c."lastMessageAt" < ${cursor.lastMessageAt} OR c.id < ${cursor.id}::uuid)`);
+  }
+  const rows = await selectRows(db, where, limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return rows.length > limit && last
+    ? { rows: page, next: encodeCursor({ lastMessageAt: last.lastMessageAt, id: last.id }) }
+    : { rows: page };
+}
+
+/** One conversation's row, if it matches the filters (a live update of an open list); else undefined. */
+export async function conversationRow(
+  db: Db,
+  conversationId: string,
+  query: InboxQuery,
+  context: { staffUserId: string; now: Date },
+): Promise<InboxRow | undefined> {
+  const where = [Prisma.sql`c.id = ${conversationId}::uuid`, ...filters(query, context)];
+  return (await selectRows(db, where, 1))[0];
+}
+
+function* filters(query: InboxQuery, context: { staffUserId: string; now: Date }): Generator<Prisma.Sql> {
+  const awake = Prisma.sql`(c."snoozedUntil" IS NULL OR c."snoozedUntil" <= ${context.now})`;
+  switch (query.status) {
+    case "open":
+    case "pending":
+      yield Prisma.sql`c.status = ${query.status}::"ConversationStatus"`;
+      yield awake;
+      break;
+    case "snoozed":
+      yield Prisma.sql`c.status IN ('open', 'pending') AND c."snoozedUntil" > ${context.now}`;
+      break;
+    case "closed":
+      yield Prisma.sql`c.status = 'closed'`;
+      break;
+  }
+  if (query.channel) yield Prisma.sql`c.channel = ${query.channel}::"Channel"`;
+  if (query.assignee === "mine") yield Prisma.sql`c."assigneeId" = ${context.staffUserId}::uuid`;
+  else if (query.assignee === "unassigned") yield Prisma.sql`c."assigneeId" IS NULL`;
+  else if (query.assignee) yield Prisma.sql`c."assigneeId" = ${query.assignee}::uuid`;
+  if (query.locale) yield Prisma.sql`(cu.locale = ${query.locale} OR cu.locale LIKE ${`${query.locale}-%`})`;
+}
+
+async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<InboxRow[]> {
+  return db.$queryRaw<InboxRow[]>(Prisma.sql`
+    SELECT c.id, c.channel::text AS channel, c.status::text AS status, c."unreadCount", c."lastMessageAt",
+      c."snoozedUntil", c."assigneeId", COALESCE(s.name, s.email) AS "assigneeName",
+      cu.id AS "customerId", COALESCE(cu.name, idn."displayName", idn.handle) AS "customerName",
+      idn.handle, idn."avatarUrl", cu.locale,
+      last.text AS "lastText", last.author::text AS "lastAuthor", last.internal AS "lastInternal"
+    FROM "Conversation" c
+    JOIN "Customer" cu ON cu.id = c."customerId"
+    LEFT JOIN "StaffUser" s ON s.id = c."assigneeId"
+    LEFT JOIN LATERAL (
+      SELECT i."displayName", i.handle, i."avatarUrl" FROM "Identity" i
+      WHERE i."customerId" = c."customerId"
+      ORDER BY (i.channel = c.channel) DESC, i."lastSeenAt" DESC LIMIT 1
+    ) idn ON true
+    LEFT JOIN LATERAL (
+      SELECT m.text, m.author, m.internal FROM "Interaction" m
+      WHERE m."conversationId" = c.id
+      ORDER BY m."sentAt" DESC LIMIT 1
+    ) last ON true
+    WHERE ${Prisma.join(where, " AND ")}
+    ORDER BY c."lastMessageAt" DESC, c.id DESC
+    LIMIT ${limit}`);
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Logger } from "../lib/logger.ts";
+import type { Redis } from "../lib/redis.ts";
+
+/** What changed in a conversation, as the inbox and conversation pages hear it. */
+export const LiveEvent = z.object({
+  conversationId: z.uuid(),
+  /**
+   * message: an inbound message, a staff reply or a note; status: assigned, snoozed, closed, read;
+   * delivery: an outbound message was sent or failed; typing, presence: another staff member is there.
+   */
+  kind: z.enum(["message", "status", "delivery", "typing", "presence"]),
+  interactionId: z.uuid().optional(),
+  deliveryId: z.uuid().optional(),
+  /** The Delivery's new status (delivery), or what happened (status: "assigned", "closed", …). */
+  status: z.string().max(32).optional(),
+  /** The staff member who acted, typed or looked. */
+  staffUserId: z.uuid().optional(),
+  staffName: z.string().max(200).optional(),
+  /** presence: "viewing" while the page is open, "left" when it closes. */
+  state: z.enum(["viewing", "left"]).optional(),
+});
+export type LiveEvent = z.infer<typeof LiveEvent>;
+
+/**
+ * The console's live updates: every process publishes here (the bots when a message is stored, the workers
+ * when a Delivery is sent, the console on staff actions) and every process serving the console hears all of
+ * it, through Redis pub/sub on `<prefix>:console:live`. Without Redis it reaches this process only.
+ */
+export interface LiveHub {
+  /** Tells every listener, here and in the other processes. Never throws; a lost event is logged. */
+  publish(event: LiveEvent): void;
+  /** Listens to every event; returns how to stop. The first listener subscribes this process to Redis. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  /** Resolves once this process hears the others (immediately without Redis or before any subscribe). */
+  listening(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createLiveHub}. */
+export interface LiveHubOptions {
+  /** The shared Redis. Unset: events stay in this process. */
+  redis?: Redis;
+  /** Key prefix of the channel, the queue prefix. Defaults to "rapport". */
+  prefix?: string;
+  log: Logger;
+}
+
+interface Relayed {
+  origin: string;
+  event: LiveEvent;
+}
+
+/** Creates a {@link LiveHub}; a process that only publishes (a worker) never opens a subscriber connection. */
+export function createLiveHub(options: LiveHubOptions): LiveHub {
+  const channel = `${options.prefix ?? "rapport"}:console:live`;
+  const origin = randomUUID();
+  const log = options.log.child({ component: "console-live" });
+  const listeners = new Set<(event: LiveEvent) => void>();
+  let subscriber: Redis | undefined;
+  let subscribed: Promise<void> = Promise.resolve();
+
+  const deliver = (event: LiveEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        log.warn({ err: error }, "live listener failed");
+      }
+    }
+  };
+
+  const listen = (redis: Redis) => {
+    subscriber = redis.duplicate();
+    subscriber.on("message", (_channel: string, payload: string) => {
+      try {
+        const relayed = JSON.parse(payload) as Relayed;
+        if (relayed.origin === origin) return;
+        const event = LiveEvent.safeParse(relayed.event);
+        if (event.success) deliver(event.data);
+        else log.warn({ payload }, "unreadable live event skipped");
+      } catch (error) {
+        log.warn({ err: error, payload }, "unreadable live event skipped");
+      }
+    });
+    subscribed = subscriber.subscribe(channel).then(
+      () => undefined,
+      (error: unknown) =>
+        log.error({ err: error }, "console live updates not subscribed: pages update on reload only"),
+    );
+  };
+
+  return {
+    publish(event) {
+      deliver(event);
+      if (!options.redis) return;
+      const relayed: Relayed = { origin, event };
+      options.redis
+        .publish(channel, JSON.stringify(relayed))
+        .catch((error: unknown) => log.warn({ err: error }, "live event not relayed"));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      if (options.redis && !subscriber) listen(options.redis);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    listening: () => subscribed,
+    async close() {
+      listeners.clear();
+      subscriber?.disconnect();
+      subscriber = undefined;
+    },
+  };
+}
+
+/** The live event of a stored inbound message (the responder's `onStored`); none for social listening. */
+export function storedEvent(stored: {
+  interactionId: string;
+  conversationId: string | null;
+}): LiveEvent | undefined {
+  if (!stored.conversationId) return undefined;
+  return { conversationId: stored.conversationId, kind: "message", interactionId: stored.interactionId };
+}
+
+/** The live event of a Delivery's recorded outcome (the deliver worker's `onDelivered`); none outside a conversation. */
+export function deliveredEvent(delivered: {
+  id: string;
+  conversationId: string | null;
+  status: string;
+}): LiveEvent | undefined {
+  if (!delivered.conversationId) return undefined;
+  return {
+    conversationId: delivered.conversationId,
+    kind: "delivery",
+    deliveryId: delivered.id,
+    status: delivered.status,
+  };
+}

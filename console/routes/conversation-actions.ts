@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { requireRole } from "../auth/guard.ts";
+import type { ConsoleDeps } from "../deps.ts";
+import {
+  type Acting,
+  type ActionResult,
+  addNote,
+  assignConversation,
+  setConversationStatus,
+  snoozeConversation,
+} from "../inbox/actions.ts";
+import { createTypingThrottle } from "../inbox/presence.ts";
+import { closeAsStaff, replyAsStaff, retryConversationDelivery } from "../inbox/reply.ts";
+import { SNOOZE_CHOICES, snoozeUntil } from "../inbox/snooze.ts";
+import type { LiveEvent, LiveHub } from "../live.ts";
+import { sendProblem } from "../problems.ts";
+import { wantsPage } from "../request.ts";
+
+/** Who may change conversations: agents and admins (marketers read only). */
+const HANDLERS = { preHandler: requireRole("admin", "agent") };
+
+const Id = z.object({ id: z.uuid() });
+const Message = z.object({ text: z.string().trim().min(1).max(4000), formId: z.uuid() });
+const Assign = z.object({ assignee: z.union([z.enum(["me", ""]), z.uuid()]) });
+const Snooze = z.object({ choice: z.enum([...SNOOZE_CHOICES, "wake"]), at: z.string().max(40).optional() });
+const Status = z.object({ status: z.enum(["open", "pending"]) });
+const Presence = z.object({ state: z.enum(["viewing", "typing", "left"]) });
+
+type Params = { Params: { id: string } };
+
+/**
+ * The staff actions on a conversation, agents and admins only, each audited and told to every open console:
+ * reply, note, assign, snooze, reopen or mark pending, close (with the rating survey), retry a failed
+ * message, and presence pings for the collision warning. A form post comes back to the conversation (303);
+ * a script's request gets JSON.
+ */
+export function registerConversationActions(
+  scope: FastifyInstance,
+  deps: ConsoleDeps & { live: LiveHub },
+): void {
+  const typingMayGo = createTypingThrottle(deps.clock);
+  const acting = (request: FastifyRequest): Acting => ({
+    staffUserId: request.staff!.id,
+    now: new Date(deps.clock.now()),
+  });
+  const publish = (request: FastifyRequest, event: Omit<LiveEvent, "staffUserId" | "staffName">) =>
+    deps.live.publish({ ...event, staffUserId: request.staff!.id, staffName: nameOf(request) });
+
+  scope.post<Params>("/conversations/:id/reply", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Message.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    if (!deps.queues) return unavailable(reply);
+    const conversationId = id.data.id;
+    const result = await replyAsStaff(
+      { db: deps.db, queues: deps.queues, clock: deps.clock },
+      { conversationId, formId: form.data.formId, text: form.data.text },
+      acting(request),
+    );
+    if (result.kind === "skipped") {
+      if (result.reason === "no_conversation") return sendProblem(reply, { kind: "not_found" });
+      if (wantsPage(request))
+        return reply.redirect(`/console/conversations/${conversationId}?problem=${result.reason}`, 303);
+      return reply
+        .status(409)
+        .send({ error: result.reason, message: "this conversation has no thread to reply in" });
+    }
+    if (!result.duplicate)
+      publish(request, { conversationId, kind: "message", deliveryId: result.deliveryId });
+    return done(request, reply, conversationId, { ref: `d-${result.deliveryId}`, status: result.status });
+  });
+
+  scope.post<Params>("/conversations/:id/note", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Message.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const conversationId = id.data.id;
+    const result = await addNote(
+      deps.db,
+      conversationId,
+      { id: form.data.formId, text: form.data.text },
+      acting(request),
+    );
+    if (result.kind === "not_found") return sendProblem(reply, { kind: "not_found" });
+    if (!result.duplicate)
+      publish(request, { conversationId, kind: "message", interactionId: result.interactionId });
+    return done(request, reply, conversationId, { ref: `i-${result.interactionId}` });
+  });
+
+  scope.post<Params>("/conversations/:id/assign", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Assign.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const { assignee } = form.data;
+    const assigneeId = assignee === "me" ? request.staff!.id : assignee || null;
+    const result = await assignConversation(deps.db, id.data.id, assigneeId, acting(request));
+    return statusChanged(request, reply, id.data.id, result, "assigned");
+  });
+
+  scope.post<Params>("/conversations/:id/snooze", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Snooze.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const now = acting(request);
+    const { choice, at } = form.data;
+    const until = choice === "wake" ? null : snoozeUntil(choice, at, now.now, request.consoleView.timezone);
+    if (until === undefined) return sendProblem(reply, { kind: "bad_request" });
+    const result = await snoozeConversation(deps.db, id.data.id, until, now);
+    return statusChanged(request, reply, id.data.id, result, until ? "snoozed" : "woken");
+  });
+
+  scope.post<Params>("/conversations/:id/status", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Status.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const result = await setConversationStatus(deps.db, id.data.id, form.data.status, acting(request));
+    return statusChanged(request, reply, id.data.id, result, form.data.status);
+  });
+
+  scope.post<Params>("/conversations/:id/close", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    if (!id.success) return sendProblem(reply, { kind: "bad_request" });
+    const result = await closeAsStaff(deps.db, id.data.id, deps.closeConversation, acting(request));
+    return statusChanged(request, reply, id.data.id, result, "closed");
+  });
+
+  scope.post<Params>("/deliveries/:id/retry", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    if (!id.success) return sendProblem(reply, { kind: "bad_request" });
+    if (!deps.queues) return unavailable(reply);
+    const result = await retryConversationDelivery(
+      { db: deps.db, queues: deps.queues, clock: deps.clock },
+      id.data.id,
+      acting(request),
+    );
+    if (result.kind === "missing" || !result.conversationId) return sendProblem(reply, { kind: "not_found" });
+    if (result.kind === "not_failed" && !wantsPage(request))
+      return reply
+        .status(409)
+        .send({ error: "not_failed", message: `the message is ${result.status}, not failed` });
+    if (result.kind === "queued")
+      publish(request, {
+        conversationId: result.conversationId,
+        kind: "delivery",
+        deliveryId: id.data.id,
+        status: "queued",
+      });
+    return done(request, reply, result.conversationId, { ref: `d-${id.data.id}` });
+  });
+
+  scope.post<Params>("/conversations/:id/presence", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Presence.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const { state } = form.data;
+    const conversationId = id.data.id;
+    if (state === "typing") {
+      if (typingMayGo(request.staff!.id, conversationId))
+        publish(request, { conversationId, kind: "typing" });
+    } else publish(request, { conversationId, kind: "presence", state });
+    return reply.status(204).send();
+  });
+
+  function statusChanged(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    conversationId: string,
+    result: ActionResult,
+    status: string,
+  ) {
+    if (result.kind === "not_found") return sendProblem(reply, { kind: "not_found" });
+    if (result.kind === "invalid") return sendProblem(reply, { kind: "bad_request" });
+    publish(request, { conversationId, kind: "status", status });
+    return done(request, reply, conversationId, { status });
+  }
+}
+
+function nameOf(request: FastifyRequest): string {
+  const staff = request.staff!;
+  return staff.name || staff.email;
+}
+
+/** A form post goes back to the conversation; a script gets JSON, with a fresh form id for its next message. */
+function done(request: FastifyRequest, reply: FastifyReply, conversationId: string, json: object) {
+  if (wantsPage(request)) return reply.redirect(`/console/conversations/${conversationId}`, 303);
+  return reply.header("cache-control", "no-store").send({ ok: true, ...json, formId: randomUUID() });
+}
+
+function unavailable(reply: FastifyReply) {
+  return reply.status(503).send({
+    error: "unavailable",
+    message: "the console was started without queues: replies cannot be sent",
+  });
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { ConsoleDeps } from "../deps.ts";
+import { t } from "../i18n.ts";
+import { assignableStaff, markRead } from "../inbox/actions.ts";
+import { cannedFor, fillPlaceholders } from "../inbox/canned.ts";
+import { type ConversationSummary, findConversation } from "../inbox/conversation.ts";
+import { InboxQuery } from "../inbox/filters.ts";
+import { customerPanel } from "../inbox/panel.ts";
+import { SNOOZE_CHOICES } from "../inbox/snooze.ts";
+import { loadThread, loadThreadItem, THREAD_LIMIT } from "../inbox/thread.ts";
+import type { LiveHub } from "../live.ts";
+import { sendProblem } from "../problems.ts";
+import { assetUrl } from "../static.ts";
+import { render } from "../views/render.ts";
+import { READERS } from "./inbox.ts";
+import { inboxListModel } from "./inbox-list.ts";
+
+/** Why a reply could not go out, shown on the page it comes back to (`?problem=`). */
+const PROBLEMS = { no_thread: "conversation.problem.noThread" } as const;
+
+/** The toolbar's data: status, assignee, snooze, and the actions a staff member may take. */
+async function toolbarModel(deps: ConsoleDeps, request: FastifyRequest, conversation: ConversationSummary) {
+  const staff = request.staff!;
+  const now = deps.clock.now();
+  const assignable = await assignableStaff(deps.db);
+  return {
+    conversation,
+    canReply: staff.role !== "marketer",
+    assignedToMe: conversation.assigneeId === staff.id,
+    snoozed: conversation.snoozedUntil !== null && conversation.snoozedUntil.getTime() > now,
+    staffOptions: assignable.map((s) => ({ ...s, selected: s.id === conversation.assigneeId })),
+    snoozeOptions: SNOOZE_CHOICES,
+  };
+}
+
+/** The placeholders of a canned response, for this customer and staff member. */
+function placeholderValues(deps: ConsoleDeps, request: FastifyRequest, conversation: ConversationSummary) {
+  const staff = request.staff!;
+  return {
+    customerName: conversation.customerName,
+    brand: deps.brandName,
+    agentName: staff.name || staff.email.split("@")[0] || staff.email,
+  };
+}
+
+/**
+ * `GET /console/conversations/:id`: the messages in platform order with each reply's delivery status, the
+ * reply box (canned responses in the customer's language, internal notes), the actions, and the customer
+ * panel; on a wide screen the inbox list sits at its left. Opening it marks it read (agents and admins).
+ * Fragments for live updates: `/items/:ref` (one message) and `/toolbar`; `/canned/:id` fills a canned
+ * response's placeholders for the reply box.
+ */
+export function registerConversation(scope: FastifyInstance, deps: ConsoleDeps & { live: LiveHub }): void {
+  scope.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    "/conversations/:id",
+    { preHandler: READERS },
+    async (request, reply) => {
+      const conversation = await findConversation(deps.db, request.params.id);
+      if (!conversation) return sendProblem(reply, { kind: "not_found" });
+      const staff = request.staff!;
+      const canReply = staff.role !== "marketer";
+      if (canReply && conversation.unreadCount > 0 && (await markRead(deps.db, conversation.id))) {
+        conversation.unreadCount = 0;
+        deps.live.publish({
+          conversationId: conversation.id,
+          kind: "status",
+          status: "read",
+          staffUserId: staff.id,
+        });
+      }
+      const query = InboxQuery.parse(request.query ?? {});
+      const [thread, panel, canned, toolbar, list] = await Promise.all([
+        loadThread(deps.db, conversation, conversation.customerName),
+        customerPanel(deps.db, conversation.customerId, { segmentsOf: deps.segmentsOf }),
+        canReply ? cannedFor(deps.db, conversation.customerLocale) : Promise.resolve([]),
+        toolbarModel(deps, request, conversation),
+        inboxListModel(deps, staff.id, query, { action: "/console/inbox", currentId: conversation.id }),
+      ]);
+      const picked = canned.find((c) => c.id === request.query.canned);
+      const problem = PROBLEMS[request.query.problem as keyof typeof PROBLEMS];
+      return render(
+        reply,
+        "conversation",
+        {
+          ...toolbar,
+          me: staff.id,
+          openedAt: new Date(deps.clock.now()),
+          list,
+          thread,
+          truncated: thread.length >= THREAD_LIMIT,
+          threadLimit: THREAD_LIMIT,
+          panel: panel && { ...panel, now: new Date(deps.clock.now()) },
+          canned,
+          prefill: picked
+            ? fillPlaceholders(picked.body, placeholderValues(deps, request, conversation))
+            : "",
+          formId: randomUUID(),
+          problem: problem && t(request.consoleView.locale, problem),
+          script: assetUrl("inbox.js"),
+        },
+        { title: "conversation.title" },
+      );
+    },
+  );
+
+  scope.get<{ Params: { id: string; ref: string } }>(
+    "/conversations/:id/items/:ref",
+    { preHandler: READERS },
+    async (request, reply) => {
+      const conversation = await findConversation(deps.db, request.params.id);
+      const item =
+        conversation &&
+        (await loadThreadItem(deps.db, conversation, request.params.ref, conversation.customerName));
+      if (!item) return sendProblem(reply, { kind: "not_found" });
+      const canReply = request.staff!.role !== "marketer";
+      return render(reply, "conversation/item", { item, canReply }, { fragment: true });
+    },
+  );
+
+  scope.get<{ Params: { id: string } }>(
+    "/conversations/:id/toolbar",
+    { preHandler: READERS },
+    async (request, reply) => {
+      const conversation = await findConversation(deps.db, request.params.id);
+      if (!conversation) return sendProblem(reply, { kind: "not_found" });
+      return render(reply, "conversation/toolbar", await toolbarModel(deps, request, conversation), {
+        fragment: true,
+      });
+    },
+  );
+
+  scope.get<{ Params: { id: string; canned: string } }>(
+    "/conversations/:id/canned/:canned",
+    { preHandler: READERS },
+    async (request, reply) => {
+      const conversation = await findConversation(deps.db, request.params.id);
+      const cannedId = z.uuid().safeParse(request.params.canned);
+      if (!conversation || !cannedId.success) return sendProblem(reply, { kind: "not_found" });
+      const canned = await deps.db.cannedResponse.findUnique({ where: { id: cannedId.data } });
+      if (!canned) return sendProblem(reply, { kind: "not_found" });
+      return reply.header("cache-control", "no-store").send({
+        shortcut: canned.shortcut,
+        locale: canned.locale,
+        text: fillPlaceholders(canned.body, placeholderValues(deps, request, conversation)),
+      });
+    },
+  );
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { requireRole } from "../auth/guard.ts";
+import { exportCustomer } from "../customers/export.ts";
+import { customerProfile } from "../customers/profile.ts";
+import { searchCustomers } from "../customers/search.ts";
+import type { ConsoleDeps } from "../deps.ts";
+import { t } from "../i18n.ts";
+import { sendProblem } from "../problems.ts";
+import { render } from "../views/render.ts";
+import { registerCustomerActions } from "./customers-actions.ts";
+
+const ListQuery = z.object({
+  q: z.string().max(200).optional().catch(undefined),
+  after: z.string().max(200).optional().catch(undefined),
+  erased: z.string().optional().catch(undefined),
+});
+
+const ProfileQuery = z.object({ merged: z.string().optional().catch(undefined) });
+
+/** The list URL of a search, optionally from a cursor. */
+export function customersUrl(query: string, after?: string): string {
+  const params = new URLSearchParams();
+  if (query) params.set("q", query);
+  if (after) params.set("after", after);
+  const search = params.toString();
+  return `/console/customers${search ? `?${search}` : ""}`;
+}
+
+/**
+ * The customers pages, for admins and agents: `GET /console/customers` (search by name, email, phone,
+ * handle or channel id; newest first; keyset pages), `GET /console/customers/:id` (the profile) and
+ * `POST /console/customers/:id/export` (everything about the customer as a JSON download, audited as
+ * `customer.export`). Merging and erasing are admin-only, in customers-actions.ts.
+ */
+export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): void {
+  const staffOnly = { preHandler: requireRole("admin", "agent") };
+
+  scope.get("/customers", staffOnly, async (request, reply) => {
+    const query = ListQuery.parse(request.query ?? {});
+    const page = await searchCustomers(deps.db, { query: query.q, after: query.after });
+    const locale = request.consoleView.locale;
+    return render(
+      reply,
+      "customers/index",
+      {
+        page,
+        nextHref: page.next ? customersUrl(page.query, page.next) : undefined,
+        firstHref: query.after ? customersUrl(page.query) : undefined,
+        notice: query.erased === "1" ? t(locale, "customers.erased") : undefined,
+      },
+      { title: "customers.title" },
+    );
+  });
+
+  scope.get<{ Params: { id: string } }>("/customers/:id", staffOnly, async (request, reply) => {
+    const result = await customerProfile(deps.db, request.params.id);
+    if (result.kind === "not_found") return sendProblem(reply, { kind: "not_found" });
+    if (result.kind === "merged") return reply.redirect(`/console/customers/${result.survivorId}`, 302);
+    const { merged } = ProfileQuery.parse(request.query ?? {});
+    const staff = request.staff!;
+    return render(
+      reply,
+      "customers/show",
+      {
+        profile: result.profile,
+        isAdmin: staff.role === "admin",
+        canMerge: staff.role === "admin" && Boolean(deps.mergeCustomers),
+        notice: merged === "1" ? t(staff.locale, "customers.mergedNotice") : undefined,
+      },
+      { title: "customers.profileTitle" },
+    );
+  });
+
+  scope.post<{ Params: { id: string } }>("/customers/:id/export", staffOnly, async (request, reply) => {
+    const at = new Date(deps.clock.now());
+    const data = await exportCustomer(deps.db, request.params.id, { staffUserId: request.staff!.id, at });
+    if (!data) return sendProblem(reply, { kind: "not_found" });
+    const day = at.toISOString().slice(0, 10);
+    return reply
+      .header("content-type", "application/json; charset=utf-8")
+      .header("content-disposition", `attachment; filename="customer-${data.customer.id}-${day}.json"`)
+      .header("cache-control", "no-store")
+      .send(JSON.stringify(data, null, 2));
+  });
+
+  registerCustomerActions(scope, deps);
+}

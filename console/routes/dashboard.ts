@@ -1,0 +1,26 @@
+import type { FastifyInstance } from "fastify";
+import { requireRole } from "../auth/guard.ts";
+import { createTtlCache } from "../dashboard/cache.ts";
+import { dashboardData } from "../dashboard/summary.ts";
+import { dashboardView } from "../dashboard/view.ts";
+import { dashboardWindow } from "../dashboard/window.ts";
+import type { ConsoleDeps } from "../deps.ts";
+import { render } from "../views/render.ts";
+
+/**
+ * `GET /console/dashboard`, for every role: the last 30 days in the staff member's time zone — messages per
+ * channel and day, first-response times, CSAT, the campaign funnel, attributed revenue and new customers by
+ * source — each as an SVG chart with its numbers in a table. Figures are cached in this process for 60 s.
+ */
+export function registerDashboard(scope: FastifyInstance, deps: ConsoleDeps): void {
+  const cache = createTtlCache(deps.clock);
+  scope.get(
+    "/dashboard",
+    { preHandler: requireRole("admin", "agent", "marketer") },
+    async (request, reply) => {
+      const { locale, timezone } = request.consoleView;
+      const data = await dashboardData(deps.db, dashboardWindow(deps.clock.now(), timezone), cache);
+      return render(reply, "dashboard/index", dashboardView(data, locale), { title: "dashboard.title" });
+    },
+  );
+}

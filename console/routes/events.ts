@@ -1,0 +1,50 @@
+import type { ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
+import type { LiveEvent, LiveHub } from "../live.ts";
+
+/** A comment line every this many ms keeps proxies from closing a quiet stream. */
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * `GET /console/events`: a Server-Sent Events stream of what changes in conversations (`event: live`, data a
+ * {@link LiveEvent}), for signed-in staff (the console's gate answers 401 otherwise), with a heartbeat comment.
+ * The inbox and conversation pages fetch what changed as HTML fragments. Nothing is replayed on reconnect:
+ * a page that lost its stream is at most a few seconds stale, and reloading it is always right.
+ */
+export function registerLiveEvents(
+  scope: FastifyInstance,
+  live: LiveHub,
+  options: { heartbeatMs?: number } = {},
+): void {
+  const open = new Set<ServerResponse>();
+  scope.get("/events", async (_request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store, no-transform",
+      connection: "keep-alive",
+      // nginx would otherwise buffer the stream and deliver events late
+      "x-accel-buffering": "no",
+      "x-content-type-options": "nosniff",
+    });
+    res.flushHeaders();
+    open.add(res);
+    res.write("retry: 3000\n\n");
+    const unsubscribe = live.subscribe((event: LiveEvent) => {
+      res.write(`event: live\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    res.on("close", () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(res);
+    });
+  });
+
+  // streams never end on their own: without this, closing the server would wait for every open tab
+  scope.addHook("preClose", async () => {
+    for (const res of open) res.end();
+  });
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import type { ConsoleDeps } from "../deps.ts";
+import { createLiveHub } from "../live.ts";
+import { registerCanned } from "./canned.ts";
+import { registerConversation } from "./conversation.ts";
+import { registerConversationActions } from "./conversation-actions.ts";
+import { registerLiveEvents } from "./events.ts";
+import { registerInbox } from "./inbox.ts";
+
+/**
+ * The support area of the console (issue #6): the inbox, the conversation view with its customer panel and
+ * actions, canned responses, and the live event stream. Without a live hub in `deps`, one serves this process.
+ */
+export function registerInboxArea(scope: FastifyInstance, deps: ConsoleDeps): void {
+  const live = deps.live ?? createLiveHub({ log: deps.log });
+  const withLive = { ...deps, live };
+  registerInbox(scope, withLive);
+  registerConversation(scope, withLive);
+  registerConversationActions(scope, withLive);
+  registerCanned(scope, withLive);
+  registerLiveEvents(scope, live);
+}

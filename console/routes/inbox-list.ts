@@ -1,0 +1,62 @@
+import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import type { ConsoleDeps } from "../deps.ts";
+import { assignableStaff } from "../inbox/actions.ts";
+import { filterQueryString, INBOX_STATUSES, type InboxQuery } from "../inbox/filters.ts";
+import { type InboxRow, listConversations } from "../inbox/list.ts";
+import { LOCALE_NAMES } from "../locale.ts";
+
+/** Characters of the latest message shown under each conversation. */
+const PREVIEW_LENGTH = 120;
+
+/** A row of the list as the `inbox-row` partial shows it. */
+export function rowModel(row: InboxRow, filters: string, now: Date, currentId?: string) {
+  const text = (row.lastText ?? "").replace(/\s+/g, " ").trim();
+  const name = row.customerName ?? row.handle ?? "?";
+  return {
+    ...row,
+    href: `/console/conversations/${row.id}${filters ? `?${filters}` : ""}`,
+    current: row.id === currentId,
+    initial: [...name][0]?.toUpperCase() ?? "?",
+    preview: text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text,
+    outbound: row.lastAuthor === "staff" || row.lastAuthor === "bot",
+    snoozed: row.snoozedUntil !== null && row.snoozedUntil > now,
+  };
+}
+
+/**
+ * The inbox list with its filter form and pager (the `inbox-list` partial): on the inbox page, and at the
+ * left of a conversation on a wide screen.
+ */
+export async function inboxListModel(
+  deps: ConsoleDeps,
+  staffUserId: string,
+  query: InboxQuery,
+  options: { action: string; currentId?: string },
+) {
+  const now = new Date(deps.clock.now());
+  const [page, staff] = await Promise.all([
+    listConversations(deps.db, query, { staffUserId, now }),
+    assignableStaff(deps.db),
+  ]);
+  const filters = filterQueryString(query);
+  const named = query.assignee !== "mine" && query.assignee !== "unassigned" ? query.assignee : undefined;
+  return {
+    action: options.action,
+    query: filters,
+    filtered: filters !== "",
+    after: query.after,
+    next: page.next,
+    pager: Boolean(page.next || query.after),
+    rows: page.rows.map((row) => rowModel(row, filters, now, options.currentId)),
+    statusOptions: INBOX_STATUSES.map((value) => ({ value, selected: value === query.status })),
+    channelOptions: CHANNEL_NAMES.map((value) => ({ value, selected: value === query.channel })),
+    staffOptions: staff.map((s) => ({ ...s, selected: s.id === named })),
+    localeOptions: LOCALES.map((code) => ({
+      code,
+      name: LOCALE_NAMES[code],
+      selected: code === query.locale,
+    })),
+    mine: query.assignee === "mine",
+    unassigned: query.assignee === "unassigned",
+  };
+}

@@ -1,0 +1,173 @@
+import { type IncomingMessage, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLiveHub, type LiveEvent, type LiveHub, onInboundStored } from "../../../console/index.ts";
+import { registerLiveEvents } from "../../../console/routes/events.ts";
+import { silentLogger } from "../../../lib/logger.ts";
+import { createRedis } from "../../../lib/redis.ts";
+import { useTestDatabase } from "../../support/db.ts";
+import { useTestRedis } from "../../support/redis.ts";
+import { addConversation, startInboxConsole } from "../inbox/support.ts";
+import { addStaff, type Browser, signIn, uniqueEmail } from "../support.ts";
+
+const database = useTestDatabase();
+const redis = useTestRedis();
+let http: FastifyInstance;
+let live: LiveHub;
+let base: string;
+let agent: Browser;
+// another process (the bots of `rapport start` elsewhere, a `rapport worker`): its own Redis connection and hub
+const otherRedis = createRedis(redis.url);
+let otherHub: LiveHub;
+
+beforeAll(async () => {
+  ({ http, live } = await startInboxConsole({ db: database.db, redis: redis.redis, prefix: redis.prefix }));
+  await http.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
+  const email = uniqueEmail("agent");
+  await addStaff(database.db, email, "agent");
+  agent = await signIn(http, email);
+  otherHub = createLiveHub({ redis: otherRedis, prefix: redis.prefix, log: silentLogger });
+});
+afterAll(async () => {
+  await otherHub?.close();
+  otherRedis.disconnect();
+  await http?.close();
+  await live?.close();
+});
+
+/** An open event stream: the events read so far, and how to wait for one. */
+interface Stream {
+  response: IncomingMessage;
+  text(): string;
+  next(match: (event: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>;
+  close(): void;
+}
+
+function openStream(url: string, cookie?: string): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { headers: { accept: "text/event-stream", ...(cookie && { cookie }) } },
+      (response) => {
+        let buffer = "";
+        const waiters = new Set<() => void>();
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          buffer += chunk;
+          for (const wake of waiters) wake();
+        });
+        const events = () =>
+          buffer
+            .split("\n\n")
+            .filter((block) => block.startsWith("event: live\n"))
+            .map((block) => JSON.parse(block.split("\ndata: ")[1]!) as LiveEvent);
+        resolve({
+          response,
+          text: () => buffer,
+          next(match, timeoutMs = 1_000) {
+            return new Promise((done, fail) => {
+              const check = () => {
+                const found = events().find(match);
+                if (!found) return;
+                waiters.delete(check);
+                clearTimeout(timer);
+                done(found);
+              };
+              const timer = setTimeout(() => {
+                waiters.delete(check);
+                fail(new Error(`no matching event within ${timeoutMs} ms; got: ${buffer}`));
+              }, timeoutMs);
+              waiters.add(check);
+              check();
+            });
+          },
+          close: () => req.destroy(),
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("GET /console/events", () => {
+  it("streams an inbound message stored by another process within a second", async () => {
+    const stream = await openStream(`${base}/console/events`, agent.cookie);
+    try {
+      expect(stream.response.statusCode).toBe(200);
+      expect(stream.response.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+      await live.listening();
+      const { conversationId } = await addConversation(database.db, {
+        lastMessageAt: new Date(),
+        snoozedUntil: new Date(Date.now() + 3_600_000),
+      });
+      const interaction = await database.db.interaction.findFirst({ where: { conversationId } });
+      const interactionId = interaction?.id ?? crypto.randomUUID();
+      const started = Date.now();
+      // what the responder's onStored does in the other process (cli/app.ts wires it)
+      onInboundStored({ db: database.db, live: otherHub, log: silentLogger })({
+        interactionId,
+        conversationId,
+      });
+      const event = await stream.next((e) => e.conversationId === conversationId, 1_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(event).toEqual({ conversationId, kind: "message", interactionId });
+      // the customer wrote again: the snoozed conversation is back in the open list
+      const woken = await database.db.conversation.findUniqueOrThrow({ where: { id: conversationId } });
+      expect(woken.snoozedUntil).toBeNull();
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("streams what this process publishes too, once", async () => {
+    const stream = await openStream(`${base}/console/events`, agent.cookie);
+    try {
+      const conversationId = crypto.randomUUID();
+      live.publish({ conversationId, kind: "status", status: "assigned" });
+      await stream.next((e) => e.conversationId === conversationId);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(stream.text().split(conversationId).length - 1).toBe(1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("is for signed-in staff only", async () => {
+    const stream = await openStream(`${base}/console/events`);
+    expect(stream.response.statusCode).toBe(401);
+    stream.close();
+  });
+});
+
+describe("the live event stream", () => {
+  it("sends heartbeats, skips what it cannot read from Redis, and ends when the server closes", async () => {
+    const hub = createLiveHub({ redis: redis.redis, prefix: redis.prefix, log: silentLogger });
+    const app = Fastify();
+    registerLiveEvents(app, hub, { heartbeatMs: 50 });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const stream = await openStream(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/events`);
+    await hub.listening();
+    await otherRedis.publish(
+      `${redis.prefix}:console:live`,
+      JSON.stringify({ origin: "x", event: { kind: "bogus" } }),
+    );
+    const conversationId = crypto.randomUUID();
+    otherHub.publish({
+      conversationId,
+      kind: "typing",
+      staffUserId: crypto.randomUUID(),
+      staffName: "Bagus",
+    });
+    await stream.next((e) => e.conversationId === conversationId);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(stream.text()).toContain(": heartbeat\n\n");
+    expect(stream.text()).not.toContain("bogus");
+    const ended = new Promise((resolve) => stream.response.on("end", resolve));
+    await app.close();
+    await ended;
+    await hub.close();
+  });
+});
