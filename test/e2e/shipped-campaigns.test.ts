@@ -64,7 +64,10 @@ const vipOrders = Array.from({ length: 5 }, (_, i) => ({
 let ids: Record<string, string>;
 
 beforeAll(async () => {
-  [telegram, resend] = await Promise.all([startFakeTelegram(), startFakeResend({ rateLimit: 50, now: () => clock.now() })]);
+  [telegram, resend] = await Promise.all([
+    startFakeTelegram(),
+    startFakeResend({ rateLimit: 50, now: () => clock.now() }),
+  ]);
   ids = {
     // quiet since September: the win-back's audience
     quietTelegram: await shopper({
