@@ -104,16 +104,40 @@ interface RevenueRow {
   heldBack: string | null;
 }
 
-/** The hold-out group's Deliveries. */
-const HELD_BACK = Prisma.sql`d.status = 'skipped' AND d.reason = 'holdout'`;
+/** The hold-out group's buckets. */
+const HELD_BACK = Prisma.sql`s.status = 'skipped' AND s.reason = 'holdout'`;
 
 /** Per (step, variant) and for everything (`grouped` = 3), by GROUPING SETS: one pass over the rows. */
-const PER_VARIANT = Prisma.sql`GROUPING(d.step, d.variant)::int AS grouped, d.step, d.variant`;
+const PER_VARIANT = Prisma.sql`GROUPING(s.step, s.variant)::int AS grouped, s.step, s.variant`;
+
+/** Buckets that hold something; the whole campaign's row (`grouped` = 3) is always there. */
+const NOT_EMPTY = Prisma.sql`GROUPING(s.step, s.variant) = 3 OR sum(s.deliveries) <> 0`;
 
 /**
- * A campaign's results from its Delivery rows, in three set-based queries (counts, reasons, revenue), each
- * grouped by step and variant and for the whole campaign at once. Undefined when there is no such campaign.
- * The totals leave the hold-out group out of conversions and revenue: it is the baseline, not a result.
+ * A campaign's running totals (`CampaignStat`, kept by triggers on "Delivery"), with the '' that stands for
+ * null in its key turned back into null.
+ */
+function statsOf(campaignId: string): Prisma.Sql {
+  return Prisma.sql`(
+    SELECT NULLIF(step, '') AS step, NULLIF(variant, '') AS variant, status::text AS status,
+      NULLIF(reason, '') AS reason, NULLIF(currency, '') AS currency,
+      deliveries, delivered, opened, clicked, converted, "withRevenue", revenue
+    FROM "CampaignStat" WHERE "campaignId" = ${campaignId}) s`;
+}
+
+/** `sum(column)` over the bucket's rows that pass `filter`, as an int (0 when none). */
+function summed(column: string, filter?: Prisma.Sql): Prisma.Sql {
+  const sum = Prisma.raw(`sum(s."${column}")`);
+  return filter
+    ? Prisma.sql`COALESCE(${sum} FILTER (WHERE ${filter}), 0)::int`
+    : Prisma.sql`COALESCE(${sum}, 0)::int`;
+}
+
+/**
+ * A campaign's results, in three small grouped queries (counts, reasons, revenue) over its running totals
+ * (`CampaignStat`: a few rows per step, variant and status, however many Deliveries), each grouped by step and
+ * variant and for the whole campaign at once. Undefined when there is no such campaign. The totals leave the
+ * hold-out group out of conversions and revenue: it is the baseline, not a result.
  */
 export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport | undefined> {
   const campaign = await db.campaign.findUnique({
@@ -127,39 +151,44 @@ export async function campaignReport(db: Db, campaignId: string): Promise<Campai
         select: { version: true },
       })
     : null;
+  const stats = statsOf(campaignId);
   const [counts, reasons, revenues] = await Promise.all([
     db.$queryRaw<CountsRow[]>(Prisma.sql`
       SELECT ${PER_VARIANT},
-        count(*)::int AS total,
-        count(*) FILTER (WHERE d.status IN ('planned', 'queued'))::int AS pending,
-        count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
-        count(d."deliveredAt")::int AS delivered,
-        count(d."openedAt")::int AS opened,
-        count(d."clickedAt")::int AS clicked,
-        count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
-        count(*) FILTER (WHERE d.status = 'suppressed')::int AS suppressed,
-        count(*) FILTER (WHERE d.status = 'skipped')::int AS skipped,
-        count(*) FILTER (WHERE ${HELD_BACK})::int AS "heldBack",
-        count(d."convertedAt") FILTER (WHERE d.status = 'sent')::int AS conversions,
-        count(d."convertedAt") FILTER (WHERE ${HELD_BACK})::int AS "heldBackConversions"
-      FROM "Delivery" d WHERE d."campaignId" = ${campaignId}
-      GROUP BY GROUPING SETS ((d.step, d.variant), ())
-      ORDER BY grouped, d.step, d.variant NULLS FIRST`),
+        ${summed("deliveries")} AS total,
+        ${summed("deliveries", Prisma.sql`s.status IN ('planned', 'queued')`)} AS pending,
+        ${summed("deliveries", Prisma.sql`s.status = 'sent'`)} AS sent,
+        ${summed("delivered")} AS delivered,
+        ${summed("opened")} AS opened,
+        ${summed("clicked")} AS clicked,
+        ${summed("deliveries", Prisma.sql`s.status = 'failed'`)} AS failed,
+        ${summed("deliveries", Prisma.sql`s.status = 'suppressed'`)} AS suppressed,
+        ${summed("deliveries", Prisma.sql`s.status = 'skipped'`)} AS skipped,
+        ${summed("deliveries", HELD_BACK)} AS "heldBack",
+        ${summed("converted", Prisma.sql`s.status = 'sent'`)} AS conversions,
+        ${summed("converted", HELD_BACK)} AS "heldBackConversions"
+      FROM ${stats}
+      GROUP BY GROUPING SETS ((s.step, s.variant), ())
+      HAVING ${NOT_EMPTY}
+      ORDER BY grouped, s.step, s.variant NULLS FIRST`),
     db.$queryRaw<ReasonRow[]>(Prisma.sql`
-      SELECT ${PER_VARIANT}, d.status, d.reason, count(*)::int AS count
-      FROM (SELECT step, variant, status::text AS status, COALESCE(reason, 'unknown') AS reason
-            FROM "Delivery" WHERE "campaignId" = ${campaignId} AND status IN ('failed', 'suppressed', 'skipped')) d
-      GROUP BY GROUPING SETS ((d.step, d.variant, d.status, d.reason), (d.status, d.reason))
-      ORDER BY count DESC, d.reason`),
+      SELECT ${PER_VARIANT}, s.status, COALESCE(s.reason, 'unknown') AS reason, sum(s.deliveries)::int AS count
+      FROM ${stats}
+      WHERE s.status IN ('failed', 'suppressed', 'skipped')
+      GROUP BY GROUPING SETS ((s.step, s.variant, s.status, COALESCE(s.reason, 'unknown')),
+        (s.status, COALESCE(s.reason, 'unknown')))
+      HAVING sum(s.deliveries) <> 0
+      ORDER BY count DESC, reason`),
     db.$queryRaw<RevenueRow[]>(Prisma.sql`
-      SELECT ${PER_VARIANT}, d.currency,
-        (sum(d.revenue) FILTER (WHERE d.status = 'sent'))::text AS sent,
-        (sum(d.revenue) FILTER (WHERE ${HELD_BACK}))::text AS "heldBack"
-      FROM (SELECT x.step, x.variant, x.status, x.reason, x.revenue, e.currency
-            FROM "Delivery" x LEFT JOIN "Event" e ON e.id = x."conversionEventId"
-            WHERE x."campaignId" = ${campaignId} AND x.revenue IS NOT NULL) d
-      GROUP BY GROUPING SETS ((d.step, d.variant, d.currency), (d.currency))
-      ORDER BY d.currency NULLS LAST`),
+      SELECT ${PER_VARIANT}, s.currency,
+        CASE WHEN sum(s."withRevenue") FILTER (WHERE s.status = 'sent') > 0
+          THEN (sum(s.revenue) FILTER (WHERE s.status = 'sent'))::text END AS sent,
+        CASE WHEN sum(s."withRevenue") FILTER (WHERE ${HELD_BACK}) > 0
+          THEN (sum(s.revenue) FILTER (WHERE ${HELD_BACK}))::text END AS "heldBack"
+      FROM ${stats}
+      WHERE s."withRevenue" <> 0
+      GROUP BY GROUPING SETS ((s.step, s.variant, s.currency), (s.currency))
+      ORDER BY s.currency NULLS LAST`),
   ]);
   const keyOf = (r: { grouped: number; step: string | null; variant: string | null }) =>
     r.grouped === 3 ? "*" : `${r.step}\u0000${r.variant ?? ""}`;
@@ -196,7 +225,7 @@ export async function campaignReport(db: Db, campaignId: string): Promise<Campai
   };
 }
 
-/** Every campaign with its status, current version and outcome totals, by id, in one grouped query. */
+/** Every campaign with its status, current version and outcome totals (from `CampaignStat`), by id. */
 export async function campaignList(db: Db): Promise<CampaignListRow[]> {
   return db.$queryRaw<CampaignListRow[]>(Prisma.sql`
     SELECT c.id, c.name, c.status::text AS status, v.version, c."updatedAt",
@@ -206,13 +235,13 @@ export async function campaignList(db: Db): Promise<CampaignListRow[]> {
     FROM "Campaign" c
     LEFT JOIN "CampaignVersion" v ON v.id = c."currentVersionId"
     LEFT JOIN (
-      SELECT d."campaignId",
-        count(*) FILTER (WHERE d.status IN ('planned', 'queued')) AS pending,
-        count(*) FILTER (WHERE d.status = 'sent') AS sent,
-        count(*) FILTER (WHERE d.status = 'failed') AS failed,
-        count(*) FILTER (WHERE d.status = 'skipped') AS skipped,
-        count(d."convertedAt") FILTER (WHERE d.status = 'sent') AS conversions
-      FROM "Delivery" d WHERE d."campaignId" IS NOT NULL GROUP BY d."campaignId"
+      SELECT s."campaignId",
+        sum(s.deliveries) FILTER (WHERE s.status IN ('planned', 'queued')) AS pending,
+        sum(s.deliveries) FILTER (WHERE s.status = 'sent') AS sent,
+        sum(s.deliveries) FILTER (WHERE s.status = 'failed') AS failed,
+        sum(s.deliveries) FILTER (WHERE s.status = 'skipped') AS skipped,
+        sum(s.converted) FILTER (WHERE s.status = 'sent') AS conversions
+      FROM "CampaignStat" s GROUP BY s."campaignId"
     ) s ON s."campaignId" = c.id
     ORDER BY c.id`);
 }

@@ -10,6 +10,12 @@ import {
   migrate,
   migrationNames,
 } from "../../../lib/db/index.ts";
+import {
+  deliveryBuckets,
+  hourBuckets,
+  statBuckets,
+  writeDeliveryHistory,
+} from "../../support/campaign-stats.ts";
 
 // Each PGlite start costs seconds on 2 cores: these tests are few and share their instances.
 describe("createDb on PGlite", { timeout: 120_000 }, () => {
@@ -72,6 +78,13 @@ describe("createDb on PGlite", { timeout: 120_000 }, () => {
         expect(await a.db.customer.count()).toBe(1);
         expect(await b.db.customer.count()).toBe(0);
         expect(a.url).toBe("pglite:memory");
+        // the campaign totals' triggers (plpgsql, transition tables, EXECUTE) run on PGlite as on PostgreSQL
+        await writeDeliveryHistory(a.db, 7, 60);
+        const expected = await deliveryBuckets(a.db);
+        expect(expected.length).toBeGreaterThan(3);
+        expect(await statBuckets(a.db)).toEqual(expected);
+        const hours = await hourBuckets(a.db);
+        expect(hours.kept).toEqual(hours.scanned);
       } finally {
         await a.close();
         await b.close();
