@@ -4,6 +4,8 @@
  * that is not a number or a date is a bug in the page and throws.
  */
 
+import { dateTimeFormat, listFormat, numberFormat, relativeTimeFormat } from "../lib/intl.ts";
+
 type Numeric = number | `${number}`;
 
 /** A number, a decimal string ("199.90") or a Prisma `Decimal`, in a form `Intl.NumberFormat` takes exactly. */
@@ -35,7 +37,7 @@ const missing = (value: unknown) => value === null || value === undefined;
 export function formatNumber(value: unknown, locale: string, decimals?: number): string {
   if (missing(value)) return "";
   const options = decimals === undefined ? {} : { maximumFractionDigits: decimals };
-  return new Intl.NumberFormat(locale, options).format(toNumeric(value, "number"));
+  return numberFormat(locale, options).format(toNumeric(value, "number"));
 }
 
 /**
@@ -48,10 +50,10 @@ export function formatMoney(amount: unknown, currency: unknown, locale: string):
     throw new TypeError(`money: expected a 3-letter currency code, got ${String(currency)}`);
   const value = toNumeric(amount, "money");
   const base = { style: "currency", currency: currency.toUpperCase() } as const;
-  const digits = new Intl.NumberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = numberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
   const fractional = typeof value === "number" ? !Number.isInteger(value) : /\.\d*[1-9]/.test(value);
   const fraction = digits === 0 && fractional ? 2 : digits;
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     ...base,
     minimumFractionDigits: fraction,
     maximumFractionDigits: fraction,
@@ -71,7 +73,7 @@ export function formatDate(
 ): string {
   if (missing(value)) return "";
   const options = { dateStyle: style, timeZone, ...(time && { timeStyle: time }) };
-  return new Intl.DateTimeFormat(locale, options).format(toDate(value, "date"));
+  return dateTimeFormat(locale, options).format(toDate(value, "date"));
 }
 
 /** The time of day in a time zone: "15:04", "3:04 PM". */
@@ -82,7 +84,7 @@ export function formatTime(
   style: DateStyle = "short",
 ): string {
   if (missing(value)) return "";
-  return new Intl.DateTimeFormat(locale, { timeStyle: style, timeZone }).format(toDate(value, "time"));
+  return dateTimeFormat(locale, { timeStyle: style, timeZone }).format(toDate(value, "time"));
 }
 
 const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -100,10 +102,10 @@ export function formatRelative(value: unknown, now: number, locale: string): str
   if (missing(value)) return "";
   const diff = toDate(value, "relative").getTime() - now;
   const [unit, size] = UNITS.find(([, ms]) => Math.abs(diff) >= ms) ?? ["second", 1_000];
-  return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(diff / size), unit);
+  return relativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(diff / size), unit);
 }
 
 /** A list of words joined the locale's way: "Admin and Agent", "Admin dan Agen", "Administrator i Konsultant". */
 export function formatList(items: readonly string[], locale: string): string {
-  return new Intl.ListFormat(locale, { type: "conjunction" }).format(items);
+  return listFormat(locale, { type: "conjunction" }).format(items);
 }

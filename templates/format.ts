@@ -3,6 +3,7 @@
  * Every function throws a plain `Error` whose message tells the template author what to pass instead;
  * the helpers in `helpers.ts` attach the template file and line.
  */
+import { dateTimeFormat, numberFormat, pluralRules } from "../lib/intl.ts";
 
 /** A decimal amount as it may arrive from the shop or the database: `42.5`, `"199.99"`, `"150000"`. */
 export type Amount = number | string;
@@ -36,23 +37,6 @@ export function describe(value: unknown): string {
  * when it is not, so a fractional amount is never silently rounded. Separators are `Intl`'s own (often a
  * no-break space, which keeps "Rp 150.000" on one line).
  */
-// Building an Intl formatter costs far more than using one: a campaign renders thousands of messages with
-// the same few locales and options, so each formatter is made once per process.
-const formatters = new Map<string, unknown>();
-
-function memo<T>(key: string, make: () => T): T {
-  let made = formatters.get(key) as T | undefined;
-  if (made === undefined) {
-    made = make();
-    formatters.set(key, made);
-  }
-  return made;
-}
-
-function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  return memo(`n\n${locale}\n${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
-}
-
 export function formatMoney(amount: unknown, currency: unknown, locale: string): string {
   const value = toAmount(amount, "money: the amount");
   if (typeof currency !== "string" || !/^[A-Za-z]{3}$/.test(currency)) {
@@ -118,10 +102,7 @@ export function formatDate(value: unknown, locale: string, options: DateOptions 
     ...(options.time ? { timeStyle: options.time } : {}),
     timeZone: options.timezone ?? "UTC",
   };
-  return memo(
-    `d\n${locale}\n${JSON.stringify(dateOptions)}`,
-    () => new Intl.DateTimeFormat(locale, dateOptions),
-  ).format(date);
+  return dateTimeFormat(locale, dateOptions).format(date);
 }
 
 /** Plural forms keyed by `Intl.PluralRules` category (zero, one, two, few, many, other). */
@@ -135,7 +116,7 @@ export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>>;
 export function formatPlural(count: unknown, forms: PluralForms, locale: string): string {
   const amount = toAmount(count, "plural: the count");
   const n = Number(amount);
-  const category = memo(`p\n${locale}`, () => new Intl.PluralRules(locale)).select(n);
+  const category = pluralRules(locale).select(n);
   const form = forms[category] ?? forms.other;
   if (form === undefined) {
     throw new Error(

@@ -88,7 +88,8 @@ export async function syncCampaigns(
 
 /**
  * Pauses, resumes or archives a campaign: paused messages wait in their queues and go out on resume;
- * archived ones are skipped. Every worker sees the change within its registry's refresh.
+ * archived ones are skipped. Every worker sees the change within its registry's refresh. Audited with `actor`
+ * (who, as text: "cli:ana", "console:ana@example.com") and, from the console, the staff account's id.
  * @returns the previous status, or undefined when there is no such campaign.
  */
 export async function setCampaignStatus(
@@ -96,6 +97,7 @@ export async function setCampaignStatus(
   campaignId: string,
   status: "active" | "paused" | "archived",
   actor?: string,
+  staffUserId?: string,
 ): Promise<CampaignStatus | undefined> {
   const row = await db.campaign.findUnique({ where: { id: campaignId } });
   if (!row) return undefined;
@@ -105,6 +107,7 @@ export async function setCampaignStatus(
       db.auditLog.create({
         data: {
           actorType: actor ? "staff" : "system",
+          staffUserId: staffUserId ?? null,
           action: `campaign.${status === "active" ? "resume" : status === "paused" ? "pause" : "archive"}`,
           targetType: "campaign",
           targetId: campaignId,

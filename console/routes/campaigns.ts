@@ -52,7 +52,10 @@ export function registerCampaigns(scope: FastifyInstance, deps: ConsoleDeps): vo
   for (const action of ["pause", "resume"] as const satisfies StatusAction[]) {
     scope.post<Params>(`/campaigns/:id/${action}`, operators, async (request, reply) => {
       const staff = request.staff!;
-      const result = await changeCampaignStatus(deps.db, request.params.id, action, `console:${staff.email}`);
+      const result = await changeCampaignStatus(deps.db, request.params.id, action, {
+        name: `console:${staff.email}`,
+        staffUserId: staff.id,
+      });
       const back = `/console/campaigns/${encodeURIComponent(request.params.id)}`;
       switch (result.kind) {
         case "changed":

@@ -249,6 +249,8 @@ describe("pausing and resuming", () => {
       where: { action: "campaign.pause", targetId: "win-back" },
     });
     expect(audit.data).toMatchObject({ from: "active", to: "paused", actor: `console:${marketerEmail}` });
+    const account = await database.db.staffUser.findUniqueOrThrow({ where: { email: marketerEmail } });
+    expect(audit).toMatchObject({ actorType: "staff", staffUserId: account.id });
 
     const again = await postForm(http, marketer, "/console/campaigns/win-back/pause", {
       _csrf: marketer.csrf,

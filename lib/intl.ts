@@ -1,0 +1,41 @@
+/**
+ * `Intl` formatters made once per process. Building one costs far more than using one (tens of microseconds
+ * against one or two): a campaign renders thousands of messages and a console page hundreds of figures with
+ * the same few locales, zones and options. Keys are bounded by what callers pass (shipped locales, IANA zones);
+ * the map is emptied should it ever grow past a few thousand, so a stream of odd inputs cannot grow it forever.
+ */
+const formatters = new Map<string, unknown>();
+const LIMIT = 5_000;
+
+function memo<T>(key: string, make: () => T): T {
+  let made = formatters.get(key) as T | undefined;
+  if (made === undefined) {
+    made = make();
+    if (formatters.size >= LIMIT) formatters.clear();
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  return memo(`n\n${locale}\n${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
+}
+
+export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return memo(`d\n${locale}\n${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+}
+
+export function relativeTimeFormat(
+  locale: string,
+  options: Intl.RelativeTimeFormatOptions,
+): Intl.RelativeTimeFormat {
+  return memo(`r\n${locale}\n${JSON.stringify(options)}`, () => new Intl.RelativeTimeFormat(locale, options));
+}
+
+export function listFormat(locale: string, options: Intl.ListFormatOptions): Intl.ListFormat {
+  return memo(`l\n${locale}\n${JSON.stringify(options)}`, () => new Intl.ListFormat(locale, options));
+}
+
+export function pluralRules(locale: string): Intl.PluralRules {
+  return memo(`p\n${locale}`, () => new Intl.PluralRules(locale));
+}
