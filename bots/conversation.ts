@@ -31,11 +31,12 @@ export async function captureMessage(db: Db, message: InboundMessage): Promise<C
   if (message.conversational === false) return captureListening(db, message, customerId, created);
   try {
     return await db.$transaction(async (tx) => {
-      const open = await tx.conversation.findFirst({
-        where: { customerId, channel: message.channel, status: { not: "closed" } },
-        orderBy: { lastMessageAt: "desc" },
-        select: { id: true, lastMessageAt: true },
-      });
+      const where = { customerId, channel: message.channel, status: { not: "closed" as const } };
+      const select = { id: true, lastMessageAt: true };
+      const open =
+        (message.conversationId &&
+          (await tx.conversation.findFirst({ where: { ...where, id: message.conversationId }, select }))) ||
+        (await tx.conversation.findFirst({ where, orderBy: { lastMessageAt: "desc" }, select }));
       const conversation =
         open ??
         (await tx.conversation.create({

@@ -30,6 +30,12 @@ export interface InboundMessage {
    * profile without opening a conversation or answering. Defaults to true.
    */
   conversational?: boolean;
+  /**
+   * The conversation this message answers, when the platform says so (an email whose In-Reply-To is a message
+   * Rapport sent in that conversation). Used when it is the sender's, on this channel and not closed; else the
+   * customer's latest open conversation on the channel, as without it.
+   */
+  conversationId?: string;
   /** The platform message to reply to, when the platform threads replies (tweet id, Discord message id). */
   replyTo?: string;
   /** A phone number the customer shared (Telegram contact button), E.164 with "+". */

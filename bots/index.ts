@@ -13,7 +13,11 @@ export { setConsent } from "./consent.ts";
 export { type CaptureResult, captureMessage } from "./conversation.ts";
 export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
 export {
+  createReceivedEmailFetcher,
   createResendChannel,
+  type EmailThread,
+  emailReply,
+  emailThreadOf,
   RESEND_WEBHOOK_PATH,
   type ResendChannelOptions,
   type ResendWebhookOptions,

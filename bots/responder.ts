@@ -52,7 +52,8 @@ export function createResponder(
     if (captured.kind === "duplicate") return { kind: "duplicate" };
     deps.onStored?.(captured);
     let customerId = captured.customerId;
-    const email = emailIn(message.text);
+    // an address typed in a chat links the customer's email; in an email it is a signature or a colleague
+    const email = message.channel === "email" ? undefined : emailIn(message.text);
     if (email || message.sharedPhone) {
       customerId = await attachContact(
         deps.db,

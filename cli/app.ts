@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import {
   type Channel,
   closeConversation,
+  createReceivedEmailFetcher,
   createResponder,
   loadReplies,
   mergeCustomers,
@@ -183,6 +184,17 @@ export async function createApp(options: AppOptions): Promise<App> {
         secret: config.RESEND_WEBHOOK_SECRET,
         clock,
         log,
+        // customers' emails come in through the same conversation core as every chat
+        inbound: config.RESEND_API_KEY
+          ? {
+              fetchEmail: createReceivedEmailFetcher({
+                apiKey: config.RESEND_API_KEY,
+                baseUrl: config.RESEND_BASE_URL,
+              }),
+              onMessage: responder,
+              ownAddresses: [config.EMAIL_FROM, ...(config.EMAIL_REPLY_TO ? [config.EMAIL_REPLY_TO] : [])],
+            }
+          : undefined,
       });
       await registerShopWebhooks(http, {
         db: database.db,

@@ -109,6 +109,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
             apiKey: config.RESEND_API_KEY,
             baseUrl: config.RESEND_BASE_URL,
             from: config.EMAIL_FROM,
+            replyTo: config.EMAIL_REPLY_TO,
             requestsPerSecond: config.RESEND_REQUESTS_PER_SECOND,
           })
         : undefined,

@@ -102,13 +102,23 @@ export const ConfigSchema = z.object({
   BRAND_URL: url("a URL such as https://shop.example.com"),
   /** Sender of every email, "Name <address>". */
   EMAIL_FROM: z.string().default("Rapport Shop <hello@example.com>"),
+  /**
+   * Reply-To of every email: the address Resend receives mail on (Resend → Receiving), when it is not
+   * EMAIL_FROM's. Customers' answers to it reach the inbox through the `email.received` webhook. Unset: none.
+   */
+  EMAIL_REPLY_TO: optional().refine(
+    (v) => v === undefined || /^([^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v),
+    {
+      error: "expected an address such as reply@in.shop.example.com (or Name <address>)",
+    },
+  ),
   /** Resend API key. Unset → emails are written to `$RAPPORT_DATA_DIR/outbox/email/*.eml`. */
   RESEND_API_KEY: optional(),
   /** Resend API base URL (tests, proxies). */
   RESEND_BASE_URL: url("a URL such as https://api.resend.com"),
-  /** Signing secret (whsec_…) of the Resend webhook posting to PUBLIC_URL/webhooks/resend. Unset: that route answers 503. */
   /** Requests per second your Resend account allows (its `ratelimit-limit`; each batch carries 100 emails). Defaults to 5. */
   RESEND_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Signing secret (whsec_…) of the Resend webhook posting to PUBLIC_URL/webhooks/resend. Unset: that route answers 503. */
   RESEND_WEBHOOK_SECRET: optional().refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/]+=*$/.test(v), {
     error: "expected the signing secret Resend shows on the webhook, starting with whsec_",
   }),

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Channel } from "../bots/index.ts";
+import { type Channel, emailThreadOf } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
@@ -112,9 +112,14 @@ export async function deliverOne(
     tell(deps, delivery, hold.status);
     return { kind: hold.status, reason: hold.reason };
   }
+  // a written reply by email answers the customer's last email in its conversation
+  const thread =
+    channel.name === "email" && !delivery.template && delivery.conversationId
+      ? await emailThreadOf(deps.db, delivery.conversationId)
+      : undefined;
   let message: ReturnType<typeof renderDelivery>;
   try {
-    message = renderDelivery(deps, channel, delivery);
+    message = renderDelivery(deps, channel, delivery, thread);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     await recordOutcome(

@@ -1,5 +1,7 @@
 import {
   type Channel,
+  type EmailThread,
+  emailReply,
   type OutboundMessage,
   unsubscribeHeaders,
   unsubscribeToken,
@@ -35,16 +37,29 @@ export interface RenderedDelivery {
  * The message of a Delivery, ready for its channel: a campaign template rendered in the customer's locale
  * and timezone, or the text of a bot or staff reply. Marketing carries a signed unsubscribe link
  * (`links.unsubscribe`) and, by email, the RFC 8058 `List-Unsubscribe` headers. Rendering is deterministic
- * (everything time-dependent is in the Delivery's data), so a retried batch sends the same bytes.
+ * (everything time-dependent is in the Delivery's data), so a retried batch sends the same bytes. A written
+ * reply by email is a proper email reply to `thread`, the customer's last email in the conversation
+ * (`emailThreadOf`): "Re:" subject, `In-Reply-To`/`References`, text and HTML, their email quoted below.
  * @throws TemplateError when the template does not render.
  */
 export function renderDelivery(
   deps: RenderDeps,
   channel: Channel,
   delivery: RenderedDelivery,
+  thread?: EmailThread,
 ): OutboundMessage {
   const to = delivery.recipient ?? "";
-  if (!delivery.template) return directMessage(delivery.id, to, delivery.data);
+  if (!delivery.template) {
+    const message = directMessage(delivery.id, to, delivery.data);
+    if (channel.name !== "email") return message;
+    const reply = emailReply({
+      text: message.text,
+      locale: delivery.locale,
+      timeZone: validZone(delivery.customer.timezone),
+      thread,
+    });
+    return { deliveryId: delivery.id, to, ...reply };
+  }
   const data = { ...(delivery.data as Record<string, unknown>) };
   let headers: Record<string, string> | undefined;
   if (delivery.kind === "marketing") {

@@ -1,20 +1,36 @@
 import type { CreateBatchEmailOptions, Resend } from "resend";
 import { PermanentSendError } from "../../lib/errors.ts";
 import type { BatchResult, OutboundMessage } from "../channel.ts";
+import { messageIdFor } from "./message-id.ts";
 import { toSendError } from "./resend-errors.ts";
 
 /** Most emails Resend accepts in one `POST /emails/batch`. */
 export const RESEND_MAX_BATCH = 100;
 
-/** The Resend payload of one outbound email. */
-export function toResendEmail(from: string, message: OutboundMessage): CreateBatchEmailOptions {
+/** Who every email comes from, and where answers to it go. */
+export interface ResendSender {
+  /** "Name <address>" of a domain verified in Resend (EMAIL_FROM). */
+  from: string;
+  /** The `Reply-To` of every email (EMAIL_REPLY_TO), when answers go to another address than `from`. */
+  replyTo?: string;
+}
+
+/**
+ * The Resend payload of one outbound email. It carries the Message-ID `<delivery-id@domain of from>` (unless
+ * the message sets its own), so a customer's reply names the Delivery it answers.
+ */
+export function toResendEmail(sender: ResendSender, message: OutboundMessage): CreateBatchEmailOptions {
+  const headers = { ...message.headers };
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === "message-id"))
+    headers["Message-ID"] = messageIdFor(message.deliveryId, sender.from);
   return {
-    from,
+    from: sender.from,
     to: message.to,
     subject: message.subject ?? "",
     html: message.html,
     text: message.text,
-    headers: message.headers,
+    headers,
+    ...(sender.replyTo ? { replyTo: sender.replyTo } : {}),
   };
 }
 
@@ -26,7 +42,7 @@ export function toResendEmail(from: string, message: OutboundMessage): CreateBat
  */
 export async function sendResendBatch(
   resend: Resend,
-  from: string,
+  sender: ResendSender,
   messages: OutboundMessage[],
   idempotencyKey: string,
 ): Promise<BatchResult> {
@@ -37,7 +53,7 @@ export async function sendResendBatch(
     );
   }
   const { data, error, headers } = await resend.batch.send(
-    messages.map((message) => toResendEmail(from, message)),
+    messages.map((message) => toResendEmail(sender, message)),
     { idempotencyKey, batchValidation: "permissive" },
   );
   if (error) throw toSendError(error, headers, messages.length === 1 ? messages[0]?.deliveryId : undefined);

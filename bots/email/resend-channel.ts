@@ -13,6 +13,8 @@ export interface ResendChannelOptions {
   baseUrl?: string;
   /** "Name <address>" of a domain verified in Resend. */
   from: string;
+  /** `Reply-To` of every email (EMAIL_REPLY_TO): the address Resend receives mail on, when it is not `from`. */
+  replyTo?: string;
   /** Requests per second allowed to this account. Defaults to 5 (Resend's default). */
   requestsPerSecond?: number;
 }
@@ -21,16 +23,18 @@ export interface ResendChannelOptions {
  * Email through Resend. The delivery key is Resend's `Idempotency-Key`, so a retry after a lost response
  * never sends a second email. The SDK returns `{ error }` instead of throwing: this maps it to Rapport's
  * send errors. `sendBatch` sends up to 100 emails per request (one request against the rate limit).
- * `message.headers` (List-Unsubscribe, …) go out as they are.
+ * `message.headers` (List-Unsubscribe, In-Reply-To, …) go out as they are, with a `Message-ID` naming the
+ * Delivery (`<delivery-id@domain of from>`) so that a customer's reply can be threaded.
  */
 export function createResendChannel(options: ResendChannelOptions): BatchChannel {
   const resend = new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
+  const sender = { from: options.from, replyTo: options.replyTo };
   return {
     name: "email",
     limit: { max: options.requestsPerSecond ?? 5, durationMs: 1_000 },
     maxBatch: RESEND_MAX_BATCH,
     async send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage> {
-      const { data, error, headers } = await resend.emails.send(toResendEmail(options.from, message), {
+      const { data, error, headers } = await resend.emails.send(toResendEmail(sender, message), {
         idempotencyKey,
       });
       if (error) throw toSendError(error, headers, message.deliveryId);
@@ -38,6 +42,6 @@ export function createResendChannel(options: ResendChannelOptions): BatchChannel
         throw new TransientSendError("Resend accepted the email but returned no id", { channel: "email" });
       return { providerId: data.id };
     },
-    sendBatch: (messages, idempotencyKey) => sendResendBatch(resend, options.from, messages, idempotencyKey),
+    sendBatch: (messages, idempotencyKey) => sendResendBatch(resend, sender, messages, idempotencyKey),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db, Prisma } from "../../lib/db/index.ts";
 import { denyConsent, normalizeEmail, suppressAddresses } from "./opt-out.ts";
+import { ReceivedEmailEventData } from "./received.ts";
 
 /** Every Resend webhook: `{ type, created_at, data }`. Other event families (contact.*, domain.*) share it. */
 export const ResendWebhookEnvelope = z.object({
@@ -42,9 +43,16 @@ export const HANDLED_TYPES = [
 ] as const;
 export type HandledType = (typeof HANDLED_TYPES)[number];
 
-/** What a webhook body is: an event to apply, one to ignore, or a body that does not fit (with the field path). */
+/** An inbound email's event type: Resend received an email for one of our addresses. */
+export const RECEIVED_TYPE = "email.received";
+
+/**
+ * What a webhook body is: a delivery event to apply, an email a customer sent (`email.received`), an event to
+ * ignore, or a body that does not fit (with the field path).
+ */
 export type ParsedResendWebhook =
   | { kind: "event"; event: ResendEmailEvent }
+  | { kind: "received"; data: ReceivedEmailEventData }
   | { kind: "ignored"; type: string }
   | { kind: "invalid"; path: string; message: string };
 
@@ -53,6 +61,10 @@ export function parseResendWebhook(body: unknown, receivedAt: Date): ParsedResen
   const envelope = ResendWebhookEnvelope.safeParse(body);
   if (!envelope.success) return invalid(envelope.error, []);
   const { type, created_at: createdAt, data } = envelope.data;
+  if (type === RECEIVED_TYPE) {
+    const received = ReceivedEmailEventData.safeParse(data);
+    return received.success ? { kind: "received", data: received.data } : invalid(received.error, ["data"]);
+  }
   if (!(HANDLED_TYPES as readonly string[]).includes(type)) return { kind: "ignored", type };
   const parsed = ResendEmailEventData.safeParse(data);
   if (!parsed.success) return invalid(parsed.error, ["data"]);

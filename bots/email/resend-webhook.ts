@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { type ReceiveEmailDeps, receiveEmail } from "./receive.ts";
+import type { ReceivedEmailEventData } from "./received.ts";
 import { applyResendEvent, parseResendWebhook } from "./resend-events.ts";
 import { verifySvix } from "./svix.ts";
 
@@ -16,6 +18,12 @@ export interface ResendWebhookOptions {
   /** Judges the `svix-timestamp` (at most 5 minutes off) and dates events that carry no time. */
   clock: Clock;
   log: Logger;
+  /**
+   * Inbound email (`email.received`): how to fetch a received email's body (needs RESEND_API_KEY), the
+   * conversation core to hand it to, and Rapport's own addresses. Unset: `email.received` answers 503 saying
+   * so, and Resend retries it later.
+   */
+  inbound?: Omit<ReceiveEmailDeps, "db">;
 }
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -24,7 +32,9 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
  * `POST /webhooks/resend`: Resend's delivery events, signed by Svix. A call whose signature or timestamp does not
  * verify gets 401 and stores nothing; a body that does not fit gets 400 naming the field; events for emails
  * Rapport did not send, and event types it does not use, get 200 so Resend stops retrying them. Redeliveries
- * are harmless: every effect is recorded once.
+ * are harmless: every effect is recorded once. `email.received` hands a customer's email to the conversation
+ * core; when its body cannot be fetched from Resend the answer is 502 (503 when inbound email is not set up)
+ * and nothing is stored, so Resend's retry brings it in later.
  */
 export async function registerResendWebhook(
   http: FastifyInstance,
@@ -91,6 +101,7 @@ async function handle(
     );
     return reply.status(400).send({ error: "invalid_body", path: parsed.path, message: parsed.message });
   }
+  if (parsed.kind === "received") return received(options, log.child({ svixId }), parsed.data, reply);
   if (parsed.kind === "ignored") {
     log.debug({ svixId, type: parsed.type }, "Resend event ignored");
     return reply.status(200).send({ ok: true, outcome: "ignored" });
@@ -101,5 +112,36 @@ async function handle(
   if (outcome.kind === "unknown_email") log.info(fields, "Resend event for an email Rapport did not send");
   else
     log.debug({ ...fields, deliveryId: outcome.deliveryId, outcome: outcome.kind }, "Resend event applied");
+  return reply.status(200).send({ ok: true, outcome: outcome.kind });
+}
+
+async function received(
+  options: ResendWebhookOptions,
+  log: Logger,
+  data: ReceivedEmailEventData,
+  reply: FastifyReply,
+) {
+  const fields = { emailId: data.email_id, messageId: data.message_id };
+  if (!options.inbound) {
+    log.warn(fields, "inbound email not set up: Resend will retry");
+    return reply.status(503).send({
+      error: "not_configured",
+      message: "inbound email is off: set RESEND_API_KEY so Rapport can read received emails from Resend",
+    });
+  }
+  const outcome = await receiveEmail(
+    { ...options.inbound, db: options.db },
+    data,
+    new Date(options.clock.now()),
+  );
+  if (outcome.kind === "unavailable") {
+    log.warn({ ...fields, status: outcome.status, reason: outcome.message }, "received email not fetched");
+    return reply.status(502).send({
+      error: "resend_unavailable",
+      message: `could not read received email ${data.email_id} from Resend (${outcome.status || "unreachable"}): ${outcome.message}`,
+    });
+  }
+  if (outcome.kind === "ignored") log.info({ ...fields, reason: outcome.reason }, "received email ignored");
+  else log.debug({ ...fields, outcome: outcome.kind }, "received email taken in");
   return reply.status(200).send({ ok: true, outcome: outcome.kind });
 }

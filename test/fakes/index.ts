@@ -9,6 +9,13 @@ export {
   startFakeResend,
 } from "./resend.ts";
 export {
+  type ReceivedAttachment,
+  type ReceivedEmailInput,
+  receivedEmailRecord,
+  receivedWebhookData,
+  type StoredReceivedEmail,
+} from "./resend-inbound.ts";
+export {
   newWebhookSecret,
   type ResendWebhookEventInput,
   svixSignature,

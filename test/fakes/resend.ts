@@ -2,6 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dropConnection, parseJson, readText, sendJson, startLocalServer } from "./http.ts";
 import { fingerprint, IdempotencyStore, type SavedResponse } from "./resend-idempotency.ts";
+import {
+  type ReceivedEmailInput,
+  receivedEmailRecord,
+  receivedWebhookData,
+  retrieveReceivedBody,
+  type StoredReceivedEmail,
+} from "./resend-inbound.ts";
 import { RequestRateLimit } from "./resend-limits.ts";
 import { type EmailPayload, ResendApiError, validateBatch, validateEmail } from "./resend-validate.ts";
 import {
@@ -79,9 +86,14 @@ export interface FakeResend {
   failNext(failure: ResendFailure): void;
   /** Changes how long each send stays in flight, in ms. */
   setLatency(ms: number): void;
+  /** Every email received for our domains ({@link receive}), as `GET /emails/receiving/{id}` serves it. */
+  readonly received: StoredReceivedEmail[];
+  /** An email arrives for one of our receiving addresses: stored, ready to be retrieved; returns it. */
+  receive(email: ReceivedEmailInput): StoredReceivedEmail;
   /**
    * POSTs a Resend webhook event to `url`, signed with `secret` (`whsec_…`) the way Svix signs it. Fields of
-   * `event.data` left out (from, to, subject, created_at) are taken from the stored email with that `email_id`.
+   * `event.data` left out (from, to, subject, created_at) are taken from the stored email with that `email_id`;
+   * for `email.received`, from the received email, with exactly the fields Resend sends (metadata, no body).
    */
   sendWebhook(
     url: string,
@@ -121,6 +133,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const requests: ResendRequest[] = [];
   const failures: ResendFailure[] = [];
   const webhooks: WebhookCall[] = [];
+  const received: StoredReceivedEmail[] = [];
   let latencyMs = options.latencyMs ?? 0;
 
   function store(payload: EmailPayload, key: string | undefined, batchIndex?: number): StoredEmail {
@@ -179,9 +192,16 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     return { status: 200, body: { object: "email", ...wire, last_event: "delivered" } };
   }
 
+  function lookupReceived(id: string, htmlFormat: string | null): SavedResponse {
+    const email = received.find((e) => e.id === id);
+    if (email === undefined) throw new ResendApiError(404, "not_found", "Email not found");
+    return { status: 200, body: retrieveReceivedBody(email, htmlFormat) };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/$/, "");
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.replace(/\/$/, "");
     const headers = Object.fromEntries(
       Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])),
     );
@@ -236,6 +256,11 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
           );
         }
         response = await handleSend(path, text, record);
+      } else if (method === "GET" && /^\/emails\/receiving\/[^/]+$/.test(path)) {
+        response = lookupReceived(
+          path.slice("/emails/receiving/".length),
+          url.searchParams.get("html_format"),
+        );
       } else if (method === "GET" && /^\/emails\/[^/]+$/.test(path)) {
         response = lookup(path.slice("/emails/".length));
       } else {
@@ -262,9 +287,27 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
       latencyMs = ms;
     },
     webhooks,
+    received,
+    receive(input) {
+      const email = receivedEmailRecord(input, now());
+      received.push(email);
+      return email;
+    },
     async sendWebhook(url, secret, event, sendOptions = {}) {
-      const email = emails.find((e) => e.id === event.data.email_id);
-      const payload = resendWebhookPayload(event, email, new Date(now()).toISOString());
+      const inbound = received.find((e) => e.id === event.data.email_id);
+      const nowIso = new Date(now()).toISOString();
+      const payload =
+        event.type === "email.received" && inbound
+          ? {
+              type: event.type,
+              created_at: event.created_at ?? nowIso,
+              data: { ...receivedWebhookData(inbound), ...event.data },
+            }
+          : resendWebhookPayload(
+              event,
+              emails.find((e) => e.id === event.data.email_id),
+              nowIso,
+            );
       const body = sendOptions.rawBody ?? JSON.stringify(payload);
       const call = await postSignedWebhook(url, secret, body, { ...sendOptions, nowMs: now() });
       webhooks.push(call);

@@ -11,12 +11,17 @@ import { type FakeResend, type FakeResendOptions, startFakeResend } from "../../
 
 let fake: FakeResend;
 
-async function channel(options: FakeResendOptions = {}, apiKey?: string): Promise<BatchChannel> {
+async function channel(
+  options: FakeResendOptions = {},
+  apiKey?: string,
+  replyTo?: string,
+): Promise<BatchChannel> {
   fake = await startFakeResend({ rateLimit: Number.POSITIVE_INFINITY, ...options });
   return createResendChannel({
     apiKey: apiKey ?? fake.apiKey,
     baseUrl: fake.baseUrl,
     from: "Rapport Shop <hello@shop.test>",
+    replyTo,
   });
 }
 
@@ -56,7 +61,7 @@ describe("Resend channel: sendBatch", () => {
     ]);
   });
 
-  it("passes the one-click unsubscribe headers through to every email", async () => {
+  it("passes the one-click unsubscribe headers through to every email, with a Message-ID naming its Delivery", async () => {
     const email = await channel();
     await email.sendBatch(batch(2), "batch/headers");
     await email.send(message(9), "single/headers");
@@ -65,17 +70,31 @@ describe("Resend channel: sendBatch", () => {
         "List-Unsubscribe":
           "<https://crm.shop.test/u/token1>, <mailto:unsubscribe@shop.test?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": "<00000000-0000-4000-8000-000000000001@shop.test>",
       },
       {
         "List-Unsubscribe":
           "<https://crm.shop.test/u/token2>, <mailto:unsubscribe@shop.test?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": "<00000000-0000-4000-8000-000000000002@shop.test>",
       },
       {
         "List-Unsubscribe":
           "<https://crm.shop.test/u/token9>, <mailto:unsubscribe@shop.test?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": "<00000000-0000-4000-8000-000000000009@shop.test>",
       },
+    ]);
+    expect(fake.emails.map((e) => e.reply_to)).toEqual([[], [], []]);
+  });
+
+  it("sets the configured Reply-To on every email and keeps a Message-ID the message brings", async () => {
+    const email = await channel({}, undefined, "reply@in.shop.test");
+    await email.sendBatch(batch(1), "batch/reply-to");
+    await email.send({ ...message(2), headers: { "Message-ID": "<own@shop.test>" } }, "single/reply-to");
+    expect(fake.emails.map((e) => [e.reply_to, e.headers["Message-ID"]])).toEqual([
+      [["reply@in.shop.test"], "<00000000-0000-4000-8000-000000000001@shop.test>"],
+      [["reply@in.shop.test"], "<own@shop.test>"],
     ]);
   });
 

@@ -1,0 +1,67 @@
+/** Tags after which the text continues on a new line. */
+const BLOCK = /^(p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|article|header|footer|address)$/;
+
+const ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  ndash: "–",
+  mdash: "—",
+  hellip: "…",
+  rsquo: "’",
+  lsquo: "‘",
+  rdquo: "”",
+  ldquo: "“",
+};
+
+/** Decodes the HTML character references a mail client writes (named ones above, `&#…;`, `&#x…;`). */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] === "#") {
+      const code =
+        ref[1] === "x" || ref[1] === "X" ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[ref.toLowerCase()] ?? whole;
+  });
+}
+
+/**
+ * The text of an HTML email, for a message that has no text part: block elements and `<br>` become line
+ * breaks, `<head>`, `<style>` and `<script>` are dropped, entities are decoded, and lines inside
+ * `<blockquote>` are prefixed with "> " so that the quoted history is recognised as such ({@link stripQuoted}).
+ */
+export function htmlToText(html: string): string {
+  const body = html
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, "");
+  const lines: string[] = [];
+  let line = "";
+  let depth = 0;
+  const flush = () => {
+    const text = line.replace(/[ \t]+/g, " ").trim();
+    if (text !== "" || lines.at(-1) !== "") lines.push(text === "" ? "" : `${"> ".repeat(depth)}${text}`);
+    line = "";
+  };
+  for (const token of body.match(/<[^>]*>|[^<]+/g) ?? []) {
+    if (!token.startsWith("<")) {
+      line += decodeEntities(token.replace(/\s+/g, " "));
+      continue;
+    }
+    const tag = /^<\s*(\/?)\s*([a-z0-9]+)/i.exec(token);
+    if (!tag) continue;
+    const closing = tag[1] === "/";
+    const name = (tag[2] ?? "").toLowerCase();
+    if (!BLOCK.test(name)) continue;
+    flush();
+    if (name === "blockquote") depth = Math.max(0, depth + (closing ? -1 : 1));
+  }
+  flush();
+  return lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
