@@ -46,9 +46,9 @@ export function holdoutOf(report: CampaignReport): HoldoutComparison | null {
 }
 
 /**
- * A campaign's page data, or undefined when there is no such campaign. The report reads every Delivery of the
- * campaign, so with a `cache` it is reused for the cache's lifetime (a minute); name, status and version are
- * always read fresh, so a pause or a newly shipped version shows at once.
+ * A campaign's page data, or undefined when there is no such campaign. The report reads the campaign's running
+ * totals (`CampaignStat`); with a `cache` it is also reused for the cache's lifetime (a minute). Name, status
+ * and version are always read fresh, so a pause or a newly shipped version shows at once.
  */
 export async function campaignDetail(
   db: Db,
