@@ -3,7 +3,8 @@
  * 1. Live updates: RapportConsole.live() hears /console/events; a changed conversation's list row and a new or
  *    changed message are fetched as HTML fragments and swapped in, nothing else is re-rendered.
  * 2. Replies and notes are sent with fetch (the form still works without this script).
- * 3. Collision warning: who else is viewing or typing here, and whether someone replied since this page opened.
+ * 3. Collision warning: who else is viewing or typing here, and whether someone replied since this page opened;
+ *    a reply the server refuses for it (409) keeps its text and offers "Send anyway".
  * 4. Keyboard shortcuts: j/k, Enter, r, c, e and /.
  * 5. Canned responses are filled in by the server and inserted at the cursor.
  */
@@ -97,14 +98,27 @@
     );
   };
 
-  // 1. Live updates of the conversation: fetch the message, replace it or add it at the end.
+  // 1. Live updates of the conversation: fetch the message, replace it or add it at the end. The reply form
+  // tells the server which messages were added this way (`shown`): with the ones the page was rendered with
+  // (`seen`), that is everything its reader has in front of them, so a reply is refused only for what they
+  // have not seen (the server keeps the latest 200).
   const thread = document.querySelector("[data-thread]");
+  const shownField = document.querySelector("[data-shown]");
+  const shown = new Set();
+  const markShown = (ref) => {
+    if (!shownField) return;
+    shown.delete(ref);
+    shown.add(ref);
+    if (shown.size > 200) shown.delete(shown.values().next().value);
+    shownField.value = [...shown].join(" ");
+  };
   const refreshItem = async (ref) => {
     if (!thread || !ref) return;
     const response = await fetch(`/console/conversations/${conversationId}/items/${ref}`, FRAGMENT);
     if (!response.ok) return;
     const item = element(await response.text());
     if (!item) return;
+    markShown(ref);
     const existing = document.getElementById(ref);
     if (existing) existing.replaceWith(item);
     else {
@@ -231,6 +245,25 @@
       return String(response.status);
     }
   };
+  // A reply refused because someone replied or the customer wrote meanwhile (409): say so, show what they
+  // wrote, keep the text, and offer "Send anyway".
+  const refusedAlert = document.querySelector("[data-reply-refused]");
+  const sendAnyway = document.querySelector("[data-send-anyway]");
+  const showRefused = async (result) => {
+    if (refusedAlert) {
+      const line = document.createElement("p");
+      line.textContent = result.message;
+      refusedAlert.replaceChildren(line);
+      refusedAlert.hidden = false;
+    }
+    if (sendAnyway) sendAnyway.hidden = false;
+    for (const ref of result.refs ?? []) await refreshItem(ref);
+  };
+  const clearRefused = () => {
+    if (refusedAlert) refusedAlert.hidden = true;
+    if (sendAnyway) sendAnyway.hidden = true;
+  };
+  const COLLISIONS = ["replied_meanwhile", "customer_wrote"];
   replyForm?.addEventListener("submit", async (event) => {
     if (event.defaultPrevented) return;
     event.preventDefault();
@@ -238,15 +271,26 @@
     const action = event.submitter?.hasAttribute("formaction")
       ? event.submitter.formAction
       : replyForm.action;
+    const fields = new FormData(replyForm);
+    if (event.submitter?.name) fields.set(event.submitter.name, event.submitter.value);
     const buttons = replyForm.querySelectorAll("button");
     for (const button of buttons) button.disabled = true;
     try {
-      const response = await post(action, new FormData(replyForm));
+      const response = await post(action, fields);
+      if (response.status === 409) {
+        const result = await response.json().catch(() => ({}));
+        if (COLLISIONS.includes(result.error)) {
+          replyForm.querySelector("[data-form-error]")?.remove();
+          return await showRefused(result);
+        }
+        return showError(replyForm, result.message || "409");
+      }
       if (!response.ok) return showError(replyForm, await failure(response));
       const result = await response.json();
       replyText.value = "";
       if (result.formId) formId.value = result.formId;
       replyForm.querySelector("[data-form-error]")?.remove();
+      clearRefused();
       await refreshItem(result.ref);
     } catch {
       replyForm.submit();

@@ -9,35 +9,76 @@ import {
 } from "../../workers/index.ts";
 import { recordAudit } from "../auth/audit.ts";
 import { type Acting, type ActionResult, markReplied } from "./actions.ts";
+import { type Collision, findCollision, type Seen } from "./collision.ts";
+import { whileReplying } from "./reply-lock.ts";
+
+/** What {@link replyAsStaff} did: queued (or found queued), skipped, or refused because of a collision. */
+export type StaffReplyOutcome = StaffReplyResult | { kind: "collision"; collision: Collision };
+
+/** A reply as the console's form sends it. */
+export interface StaffReplyForm {
+  conversationId: string;
+  /** The form's uuid: the Delivery's key, so the same form sent twice is one message. */
+  formId: string;
+  text: string;
+  /** What the page showed; without it (a form from before this check) nothing is checked. */
+  seen?: Seen;
+  /** "Send anyway": send even though someone replied or the customer wrote since `seen`. */
+  force?: boolean;
+}
 
 /**
  * Sends a staff reply through the channel the customer used: a transactional Delivery keyed by the reply
  * form's id (`r/staff/<uuid>`: the same form sent twice is one message), queued on `deliver-<channel>`. The
  * first reply sets `firstReplyAt`; an unassigned conversation goes to whoever answers. Audited as
- * `conversation.reply`.
+ * `conversation.reply` (`forced: true` for "send anyway").
+ *
+ * Unless forced, a reply is refused (`collision`, nothing queued, nothing audited) when, since the page's
+ * `seen`, another staff member replied or the customer wrote something the page did not show. A form whose
+ * reply is already queued is never refused: that is the same message sent again.
  */
 export async function replyAsStaff(
   deps: ReplyDeps,
-  reply: { conversationId: string; formId: string; text: string },
+  reply: StaffReplyForm,
   acting: Acting,
-): Promise<StaffReplyResult> {
-  const result = await queueStaffReply(deps, {
-    key: replyKey("staff", reply.formId),
-    conversationId: reply.conversationId,
-    staffUserId: acting.staffUserId,
-    text: reply.text,
-  });
-  if (result.kind !== "queued" || result.duplicate) return result;
+): Promise<StaffReplyOutcome> {
+  const key = replyKey("staff", reply.formId);
+  const outcome = await whileReplying(
+    deps.queues.connection,
+    deps.queues.prefix,
+    reply.conversationId,
+    async (): Promise<StaffReplyOutcome> => {
+      if (reply.seen && !reply.force && !(await isQueued(deps.db, key))) {
+        const collision = await findCollision(deps.db, reply.conversationId, reply.seen, acting.staffUserId);
+        if (collision) return { kind: "collision", collision };
+      }
+      return queueStaffReply(deps, {
+        key,
+        conversationId: reply.conversationId,
+        staffUserId: acting.staffUserId,
+        text: reply.text,
+      });
+    },
+  );
+  if (outcome.kind !== "queued" || outcome.duplicate) return outcome;
   await markReplied(deps.db, reply.conversationId, acting);
   await recordAudit(deps.db, {
     staffUserId: acting.staffUserId,
     action: "conversation.reply",
     targetType: "Conversation",
     targetId: reply.conversationId,
-    data: { deliveryId: result.deliveryId, length: reply.text.length },
+    data: {
+      deliveryId: outcome.deliveryId,
+      length: reply.text.length,
+      ...(reply.force && { forced: true }),
+    },
     at: acting.now,
   });
-  return result;
+  return outcome;
+}
+
+async function isQueued(db: Db, key: string): Promise<boolean> {
+  return (await db.delivery.count({ where: { key } })) > 0;
 }
 
 /** Sends a failed outbound message of a conversation again. Audited as `delivery.retry`. */

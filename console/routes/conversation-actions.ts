@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { Locale } from "../../lib/channels.ts";
 import { requireRole } from "../auth/guard.ts";
 import type { ConsoleDeps } from "../deps.ts";
+import { t } from "../i18n.ts";
 import {
   type Acting,
   type ActionResult,
@@ -11,18 +13,27 @@ import {
   setConversationStatus,
   snoozeConversation,
 } from "../inbox/actions.ts";
+import { type Collision, parseSeen } from "../inbox/collision.ts";
+import { findConversation } from "../inbox/conversation.ts";
 import { createTypingThrottle } from "../inbox/presence.ts";
 import { closeAsStaff, replyAsStaff, retryConversationDelivery } from "../inbox/reply.ts";
 import { SNOOZE_CHOICES, snoozeUntil } from "../inbox/snooze.ts";
 import type { LiveEvent, LiveHub } from "../live.ts";
 import { sendProblem } from "../problems.ts";
 import { wantsPage } from "../request.ts";
+import { renderConversationPage } from "./conversation.ts";
 
 /** Who may change conversations: agents and admins (marketers read only). */
 const HANDLERS = { preHandler: requireRole("admin", "agent") };
 
 const Id = z.object({ id: z.uuid() });
 const Message = z.object({ text: z.string().trim().min(1).max(4000), formId: z.uuid() });
+/** A reply: what the page showed (`seen`, `shown`, see inbox/collision.ts) and "Send anyway" (`force=1`). */
+const Reply = Message.extend({
+  seen: z.union([z.iso.datetime(), z.literal("")]).optional(),
+  shown: z.string().max(16_000).optional(),
+  force: z.literal("1").optional(),
+});
 const Assign = z.object({ assignee: z.union([z.enum(["me", ""]), z.uuid()]) });
 const Snooze = z.object({ choice: z.enum([...SNOOZE_CHOICES, "wake"]), at: z.string().max(40).optional() });
 const Status = z.object({ status: z.enum(["open", "pending"]) });
@@ -50,15 +61,18 @@ export function registerConversationActions(
 
   scope.post<Params>("/conversations/:id/reply", HANDLERS, async (request, reply) => {
     const id = Id.safeParse(request.params);
-    const form = Message.safeParse(request.body ?? {});
+    const form = Reply.safeParse(request.body ?? {});
     if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
     if (!deps.queues) return unavailable(reply);
     const conversationId = id.data.id;
+    const { formId, text, seen, shown, force } = form.data;
     const result = await replyAsStaff(
       { db: deps.db, queues: deps.queues, clock: deps.clock },
-      { conversationId, formId: form.data.formId, text: form.data.text },
+      { conversationId, formId, text, seen: parseSeen(seen, shown), force: force === "1" },
       acting(request),
     );
+    if (result.kind === "collision")
+      return refuseReply(request, reply, conversationId, { text, formId }, result.collision);
     if (result.kind === "skipped") {
       if (result.reason === "no_conversation") return sendProblem(reply, { kind: "not_found" });
       if (wantsPage(request))
@@ -163,6 +177,43 @@ export function registerConversationActions(
     return reply.status(204).send();
   });
 
+  /**
+   * A reply refused because someone replied or the customer wrote meanwhile: 409, with the conversation page
+   * again (the text in the box, the warning, "Send anyway") for a form, or JSON for the page's script.
+   */
+  async function refuseReply(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    conversationId: string,
+    draft: { text: string; formId: string },
+    collision: Collision,
+  ) {
+    const conversation = await findConversation(deps.db, conversationId);
+    if (!conversation) return sendProblem(reply, { kind: "not_found" });
+    const locale = request.consoleView.locale;
+    const warnings = collisionWarnings(locale, collision, conversation.customerName);
+    if (wantsPage(request))
+      return renderConversationPage(deps, request, reply, conversation, {
+        status: 409,
+        refused: { ...draft, warnings },
+      });
+    return reply
+      .status(409)
+      .header("cache-control", "no-store")
+      .send({
+        error: collision.staff.length > 0 ? "replied_meanwhile" : "customer_wrote",
+        by:
+          collision.staff.length > 0
+            ? collision.staff.map((name) => name || t(locale, "conversation.author.staff")).join(", ")
+            : (conversation.customerName ?? t(locale, "inbox.unknownCustomer")),
+        staff: collision.staff,
+        customer: collision.customer,
+        refs: collision.refs,
+        message: warnings.join(" "),
+        formId: draft.formId,
+      });
+  }
+
   function statusChanged(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -175,6 +226,23 @@ export function registerConversationActions(
     publish(request, { conversationId, kind: "status", status });
     return done(request, reply, conversationId, { status });
   }
+}
+
+/** The warnings of a refused reply, in the staff member's language: one per thing that happened. */
+function collisionWarnings(locale: Locale, collision: Collision, customerName: string | null): string[] {
+  const staff = t(locale, "conversation.author.staff");
+  return [
+    ...collision.staff.map((name) =>
+      t(locale, "conversation.collision.refusedStaff", { name: name || staff }),
+    ),
+    ...(collision.customer
+      ? [
+          t(locale, "conversation.collision.refusedCustomer", {
+            name: customerName ?? t(locale, "inbox.unknownCustomer"),
+          }),
+        ]
+      : []),
+  ];
 }
 
 function nameOf(request: FastifyRequest): string {

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { assignableStaff, markRead } from "../inbox/actions.ts";
 import { cannedFor, fillPlaceholders } from "../inbox/canned.ts";
+import { seenMark } from "../inbox/collision.ts";
 import { type ConversationSummary, findConversation } from "../inbox/conversation.ts";
 import { InboxQuery } from "../inbox/filters.ts";
 import { customerPanel } from "../inbox/panel.ts";
@@ -45,6 +46,67 @@ function placeholderValues(deps: ConsoleDeps, request: FastifyRequest, conversat
   };
 }
 
+/** What a reply that was refused brings back to the page: the text typed, its form, and why. */
+export interface RefusedReply {
+  text: string;
+  formId: string;
+  /** The warnings to show, in the staff member's language. */
+  warnings: string[];
+}
+
+/**
+ * Renders a conversation page: the messages, the reply box (with its `seen` mark, read before the thread so
+ * that nothing on the page is newer than the mark without being shown), the actions, the panel and the list.
+ * A refused reply comes back with its text in the box, its form id, the warnings and "Send anyway".
+ */
+export async function renderConversationPage(
+  deps: ConsoleDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  conversation: ConversationSummary,
+  options: { status?: number; refused?: RefusedReply } = {},
+): Promise<FastifyReply> {
+  const staff = request.staff!;
+  const canReply = staff.role !== "marketer";
+  const seen = canReply ? await seenMark(deps.db, conversation) : undefined;
+  const params = (request.query ?? {}) as Record<string, string | undefined>;
+  const query = InboxQuery.parse(params);
+  const [thread, panel, canned, toolbar, list] = await Promise.all([
+    loadThread(deps.db, conversation, conversation.customerName),
+    customerPanel(deps.db, conversation.customerId, { segmentsOf: deps.segmentsOf }),
+    canReply ? cannedFor(deps.db, conversation.customerLocale) : Promise.resolve([]),
+    toolbarModel(deps, request, conversation),
+    inboxListModel(deps, staff.id, query, { action: "/console/inbox", currentId: conversation.id }),
+  ]);
+  const picked = canned.find((c) => c.id === params.canned);
+  const problem = PROBLEMS[params.problem as keyof typeof PROBLEMS];
+  const { refused } = options;
+  return render(
+    reply,
+    "conversation",
+    {
+      ...toolbar,
+      me: staff.id,
+      openedAt: new Date(deps.clock.now()),
+      seen,
+      list,
+      thread,
+      truncated: thread.length >= THREAD_LIMIT,
+      threadLimit: THREAD_LIMIT,
+      panel: panel && { ...panel, now: new Date(deps.clock.now()) },
+      canned,
+      prefill:
+        refused?.text ??
+        (picked ? fillPlaceholders(picked.body, placeholderValues(deps, request, conversation)) : ""),
+      formId: refused?.formId ?? randomUUID(),
+      refused: refused?.warnings,
+      problem: problem && t(request.consoleView.locale, problem),
+      script: assetUrl("inbox.js"),
+    },
+    { title: "conversation.title", status: options.status },
+  );
+}
+
 /**
  * `GET /console/conversations/:id`: the messages in platform order with each reply's delivery status, the
  * reply box (canned responses in the customer's language, internal notes), the actions, and the customer
@@ -70,38 +132,7 @@ export function registerConversation(scope: FastifyInstance, deps: ConsoleDeps &
           staffUserId: staff.id,
         });
       }
-      const query = InboxQuery.parse(request.query ?? {});
-      const [thread, panel, canned, toolbar, list] = await Promise.all([
-        loadThread(deps.db, conversation, conversation.customerName),
-        customerPanel(deps.db, conversation.customerId, { segmentsOf: deps.segmentsOf }),
-        canReply ? cannedFor(deps.db, conversation.customerLocale) : Promise.resolve([]),
-        toolbarModel(deps, request, conversation),
-        inboxListModel(deps, staff.id, query, { action: "/console/inbox", currentId: conversation.id }),
-      ]);
-      const picked = canned.find((c) => c.id === request.query.canned);
-      const problem = PROBLEMS[request.query.problem as keyof typeof PROBLEMS];
-      return render(
-        reply,
-        "conversation",
-        {
-          ...toolbar,
-          me: staff.id,
-          openedAt: new Date(deps.clock.now()),
-          list,
-          thread,
-          truncated: thread.length >= THREAD_LIMIT,
-          threadLimit: THREAD_LIMIT,
-          panel: panel && { ...panel, now: new Date(deps.clock.now()) },
-          canned,
-          prefill: picked
-            ? fillPlaceholders(picked.body, placeholderValues(deps, request, conversation))
-            : "",
-          formId: randomUUID(),
-          problem: problem && t(request.consoleView.locale, problem),
-          script: assetUrl("inbox.js"),
-        },
-        { title: "conversation.title" },
-      );
+      return renderConversationPage(deps, request, reply, conversation);
     },
   );
 

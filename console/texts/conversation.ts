@@ -52,6 +52,11 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.typing": "{name} is typing a reply…",
     "conversation.collision.replied":
       "{name} replied after you opened this conversation. Read it before you answer.",
+    "conversation.collision.refusedStaff":
+      "{name} replied after you opened this conversation, so your reply was not sent. Read theirs above; your text is still in the box: change it, or send it anyway.",
+    "conversation.collision.refusedCustomer":
+      "{name} wrote something new after you opened this conversation, so your reply was not sent. Read it above; your text is still in the box: change it, or send it anyway.",
+    "conversation.sendAnyway": "Send anyway",
     "conversation.panel.label": "About the customer",
     "conversation.panel.localTime": "Their local time",
     "conversation.panel.unknown": "Unknown",
@@ -137,6 +142,11 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.typing": "{name} sedang mengetik balasan…",
     "conversation.collision.replied":
       "{name} membalas setelah Anda membuka percakapan ini. Baca dulu sebelum Anda menjawab.",
+    "conversation.collision.refusedStaff":
+      "{name} membalas setelah Anda membuka percakapan ini, jadi balasan Anda belum dikirim. Baca jawabannya di atas; teks Anda masih ada di kotak: ubah, atau tetap kirim.",
+    "conversation.collision.refusedCustomer":
+      "{name} mengirim pesan baru setelah Anda membuka percakapan ini, jadi balasan Anda belum dikirim. Baca pesannya di atas; teks Anda masih ada di kotak: ubah, atau tetap kirim.",
+    "conversation.sendAnyway": "Tetap kirim",
     "conversation.panel.label": "Tentang pelanggan",
     "conversation.panel.localTime": "Waktu setempat",
     "conversation.panel.unknown": "Tidak diketahui",
@@ -222,6 +232,11 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.typing": "{name} pisze odpowiedź…",
     "conversation.collision.replied":
       "Odkąd otwarto u Ciebie tę rozmowę, pojawiła się odpowiedź od {name}. Przeczytaj ją, zanim odpowiesz.",
+    "conversation.collision.refusedStaff":
+      "Odkąd otwarto u Ciebie tę rozmowę, pojawiła się odpowiedź od {name}, więc Twojej nie wysłano. Przeczytaj ją powyżej; Twój tekst został w polu: zmień go albo wyślij mimo to.",
+    "conversation.collision.refusedCustomer":
+      "Odkąd otwarto u Ciebie tę rozmowę, pojawiła się nowa wiadomość od {name}, więc Twojej odpowiedzi nie wysłano. Przeczytaj ją powyżej; Twój tekst został w polu: zmień go albo wyślij mimo to.",
+    "conversation.sendAnyway": "Wyślij mimo to",
     "conversation.panel.label": "O kliencie",
     "conversation.panel.localTime": "Czas lokalny klienta",
     "conversation.panel.unknown": "Nieznany",
