@@ -20,6 +20,7 @@ import {
   createLiveHub,
   deliveredEvent,
   firstStartHint,
+  hasStaffUsers,
   onInboundStored,
   registerConsole,
 } from "../console/index.ts";
@@ -28,6 +29,7 @@ import type { Config } from "../lib/config.ts";
 import { createDb, type Db, migrate } from "../lib/db/index.ts";
 import { formatPosition } from "../lib/errors.ts";
 import { createHttpServer, trustProxyOption } from "../lib/http.ts";
+import { randomToken } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib/redis.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
@@ -76,6 +78,8 @@ export interface App {
   readonly queues: QueueContext;
   /** The HTTP base URL actually listened on, when HTTP runs. */
   readonly url?: string;
+  /** While no staff account exists: how to create the first admin (console/first-start.ts). */
+  readonly firstStart?: string;
   readonly webhookSecret: string;
   readonly campaigns: () => readonly CompiledCampaign[];
   /** The campaigns as every worker sees them (database, refreshed). */
@@ -167,6 +171,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
 
     let url: string | undefined;
+    let firstStart: string | undefined;
     if (options.http !== false) {
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
@@ -203,7 +208,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         shopifySecret: config.SHOPIFY_WEBHOOK_SECRET,
         wooCommerceSecret: config.WOOCOMMERCE_WEBHOOK_SECRET,
       });
+      // while nobody can sign in, the console serves a first-start page behind this secret (console/routes/setup.ts)
+      const setupToken = (await hasStaffUsers(database.db)) ? undefined : randomToken(24);
       await registerConsole(http, {
+        setupToken,
         db: database.db,
         redis,
         redisPrefix: config.RAPPORT_QUEUE_PREFIX,
@@ -234,8 +242,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());
       log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");
-      const hint = await firstStartHint(database.db, config.PUBLIC_URL);
-      if (hint) log.warn(hint);
+      firstStart = await firstStartHint(database.db, config.PUBLIC_URL, {
+        setupToken,
+        embedded: database.kind === "pglite",
+      });
+      if (firstStart) log.warn(firstStart);
     }
     if (options.workers !== false) {
       const workers: Workers = await startWorkers({
@@ -272,6 +283,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       redis,
       queues,
       url,
+      firstStart,
       webhookSecret: webhookSecret.value,
       campaigns: () => registry.active(),
       registry,

@@ -31,9 +31,12 @@ program
     const app = await createApp({ config, log, workers: opts.workers, bots: opts.bots }).catch(fail);
     process.stdout.write(
       `\nRapport is running at ${app.url}\n` +
+        `  console    : ${config.PUBLIC_URL}/console\n` +
+        `  web chat   : ${config.PUBLIC_URL}/webchat/demo\n` +
         `  events API : POST ${config.PUBLIC_URL}/api/events (signed, see README)\n` +
         `  data       : ${config.dataDir}\n` +
         `  outbox     : ${path.join(config.dataDir, "outbox")}\n` +
+        (app.firstStart ? `\n${app.firstStart}\n\n` : "") +
         "Press Ctrl+C to stop.\n\n",
     );
     stopOnSignal(app);

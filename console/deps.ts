@@ -30,6 +30,11 @@ export interface ConsoleDeps {
   publicUrl: string;
   /** Shown in the header and page titles. */
   brandName: string;
+  /**
+   * The secret of the first-start link (`/console/setup?token=…`, console/routes/setup.ts), made by `rapport
+   * start` while no staff account exists. Unset: the setup page is closed.
+   */
+  setupToken?: string;
   /** The queues staff replies and retries are enqueued on (`deliver-<channel>`). Unset: replying answers 503. */
   queues?: QueueContext;
   /** The live-update hub (console/live.ts) behind `/console/events`. Unset: one for this process alone. */

@@ -5,6 +5,7 @@ import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
 import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
 import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
+import { SETUP_TEXTS } from "./texts/setup.ts";
 
 /**
  * Every text of the console, in English. `{name}` placeholders are filled by {@link t}; the Indonesian and
@@ -219,6 +220,7 @@ const AREAS = [
   CUSTOMERS_TEXTS,
   CAMPAIGNS_TEXTS,
   DASHBOARD_TEXTS,
+  SETUP_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

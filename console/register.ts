@@ -16,6 +16,7 @@ import { registerHome } from "./routes/home.ts";
 import { registerInboxArea } from "./routes/inbox-area.ts";
 import { registerLogin } from "./routes/login.ts";
 import { registerMe } from "./routes/me.ts";
+import { registerSetup } from "./routes/setup.ts";
 import { registerStaffPages } from "./routes/staff.ts";
 import { registerAssets } from "./static.ts";
 import { consoleViews } from "./views/render.ts";
@@ -82,6 +83,7 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
 
       registerAssets(scope);
       registerLogin(scope, deps, createLoginLimiter(scope));
+      registerSetup(scope, deps);
       registerMe(scope, deps);
       registerHome(scope);
       registerStaffPages(scope, deps);

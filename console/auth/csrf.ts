@@ -24,15 +24,20 @@ export function csrfTokenOf(request: FastifyRequest): unknown {
 }
 
 /**
- * Gives the login form its CSRF token: an existing cookie's, else a new one in a cookie scoped to the login
- * page (HttpOnly, SameSite=Strict, 2 hours).
+ * Gives the login form (or another form of a public page: `path`) its CSRF token: an existing cookie's, else a
+ * new one in a cookie scoped to that page (HttpOnly, SameSite=Strict, 2 hours).
  */
-export function issueLoginCsrf(request: FastifyRequest, reply: FastifyReply, publicUrl: string): string {
+export function issueLoginCsrf(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  publicUrl: string,
+  path = "/console/login",
+): string {
   const existing = request.cookies[LOGIN_CSRF_COOKIE];
   if (existing && /^[\w-]{43}$/.test(existing)) return existing;
   const token = randomToken(32);
   void reply.setCookie(LOGIN_CSRF_COOKIE, token, {
-    path: "/console/login",
+    path,
     httpOnly: true,
     sameSite: "strict",
     secure: publicUrl.startsWith("https:"),

@@ -18,6 +18,8 @@ export interface ConsoleTestOptions {
   redisPrefix?: string;
   clock?: Clock;
   publicUrl?: string;
+  /** The first-start page's secret (`/console/setup?token=…`); unset: that page is closed. */
+  setupToken?: string;
 }
 
 /** The console on a fresh Fastify instance (as `rapport start` builds it), to `inject` requests into. */
@@ -32,6 +34,7 @@ export async function startConsole(
     log: silentLogger,
     publicUrl: options.publicUrl ?? "http://localhost:3000",
     brandName: "Toko Rapport",
+    setupToken: options.setupToken,
   };
   const http = createHttpServer({ log: silentLogger });
   await registerConsole(http, deps);
