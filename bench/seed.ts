@@ -14,8 +14,8 @@ export interface Seeded {
   ms: number;
 }
 
-/** A small deterministic PRNG (mulberry32): the same population on every run. */
-function random(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32): the same population on every run, the same history in tests. */
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

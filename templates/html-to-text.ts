@@ -5,35 +5,7 @@
  * `<!--[skip-text]-->…<!--[/skip-text]-->` (the preheader) are dropped.
  */
 
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: "\u00a0",
-  zwnj: "",
-  shy: "",
-  hellip: "…",
-  mdash: "—",
-  ndash: "–",
-  middot: "·",
-  times: "×",
-  copy: "©",
-};
-
-/** Decodes the HTML entities Handlebars and email templates produce. */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, code: string) => {
-    if (code[0] === "#") {
-      const n =
-        code[1] === "x" || code[1] === "X" ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1));
-      // U+034F (combining grapheme joiner) pads preheaders; it is invisible in text.
-      return n === 0x34f ? "" : String.fromCodePoint(n);
-    }
-    return ENTITIES[code.toLowerCase()] ?? whole;
-  });
-}
+import { decodeEntities } from "../lib/html-entities.ts";
 
 /** Trims line ends and collapses runs of blank lines to one, for any plain-text output. */
 export function tidyText(text: string): string {

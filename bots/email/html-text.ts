@@ -1,33 +1,7 @@
+import { decodeEntities } from "../../lib/html-entities.ts";
+
 /** Tags after which the text continues on a new line. */
 const BLOCK = /^(p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|article|header|footer|address)$/;
-
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  ndash: "–",
-  mdash: "—",
-  hellip: "…",
-  rsquo: "’",
-  lsquo: "‘",
-  rdquo: "”",
-  ldquo: "“",
-};
-
-/** Decodes the HTML character references a mail client writes (named ones above, `&#…;`, `&#x…;`). */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === "#") {
-      const code =
-        ref[1] === "x" || ref[1] === "X" ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref.toLowerCase()] ?? whole;
-  });
-}
 
 /**
  * The text of an HTML email, for a message that has no text part: block elements and `<br>` become line
@@ -42,7 +16,7 @@ export function htmlToText(html: string): string {
   let line = "";
   let depth = 0;
   const flush = () => {
-    const text = line.replace(/[ \t]+/g, " ").trim();
+    const text = line.replace(/[ \t\u00a0]+/g, " ").trim(); // a no-break space reads as a space
     if (text !== "" || lines.at(-1) !== "") lines.push(text === "" ? "" : `${"> ".repeat(depth)}${text}`);
     line = "";
   };

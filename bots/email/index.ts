@@ -5,7 +5,7 @@
  */
 export { automaticReason } from "./auto-submitted.ts";
 export { type EmlMessage, toEml } from "./eml.ts";
-export { decodeEntities, htmlToText } from "./html-text.ts";
+export { htmlToText } from "./html-text.ts";
 export {
   displayNameOf,
   type InboundEmailFacts,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decodeEntities } from "../../lib/html-entities.ts";
 import { verifyHmac } from "../../lib/signature.ts";
 import { PurchaseEvent } from "../events.ts";
 import {
@@ -124,6 +125,7 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
     currency: order.currency,
     items: order.line_items.map((line) => ({
       sku: line.sku?.trim() || idText(line.variation_id) || idText(line.product_id) || String(line.id),
+      // WooCommerce returns item names HTML-escaped ("Ship Your Idea &ndash; Black"); messages want text
       ...(line.name && { name: decodeEntities(line.name).slice(0, 500) }),
       quantity: line.quantity,
       price: typeof line.price === "number" ? amount(line.price) : line.price,
@@ -164,32 +166,6 @@ function amount(value: number): string {
 
 function idText(id: number | null | undefined): string | undefined {
   return id ? String(id) : undefined;
-}
-
-const ENTITIES = new Map([
-  ["amp", "&"],
-  ["lt", "<"],
-  ["gt", ">"],
-  ["quot", '"'],
-  ["apos", "'"],
-  ["nbsp", "\u00a0"],
-  ["ndash", "–"],
-  ["mdash", "—"],
-  ["hellip", "…"],
-  ["lsquo", "‘"],
-  ["rsquo", "’"],
-  ["ldquo", "“"],
-  ["rdquo", "”"],
-]);
-
-/** WooCommerce returns item names HTML-escaped ("Ship Your Idea &ndash; Black"); messages want text. */
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, code: string) => {
-    if (!code.startsWith("#")) return ENTITIES.get(code.toLowerCase()) ?? whole;
-    const point =
-      code[1] === "x" || code[1] === "X" ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1));
-    return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : whole;
-  });
 }
 
 /**

@@ -6,7 +6,8 @@ import { issueLoginCsrf } from "../auth/csrf.ts";
 import type { LoginLimiter } from "../auth/login-limit.ts";
 import { safeNext } from "../auth/next.ts";
 import { dummyVerify, verifyPassword } from "../auth/password.ts";
-import { createSession, destroySession } from "../auth/sessions.ts";
+import { destroySession } from "../auth/sessions.ts";
+import { startSignedIn } from "../auth/sign-in.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { type ConsoleTextKey, t } from "../i18n.ts";
 import { isLocale, LOCALE_NAMES } from "../locale.ts";
@@ -92,16 +93,7 @@ export function registerLogin(scope: FastifyInstance, deps: ConsoleDeps, limiter
     }
 
     if (request.staff) await deps.db.session.deleteMany({ where: { id: request.staff.sessionId } });
-    await createSession(deps.db, deps.clock, user.id, request, reply, deps.publicUrl);
-    await deps.db.staffUser.update({ where: { id: user.id }, data: { lastLoginAt: now } });
-    await recordAudit(deps.db, {
-      staffUserId: user.id,
-      action: "staff.login",
-      targetType: "StaffUser",
-      targetId: user.id,
-      data: { ip: request.ip },
-      at: now,
-    });
+    await startSignedIn(deps, request, reply, user.id);
     return reply.redirect(safeNext(form.next), 303);
   });
 

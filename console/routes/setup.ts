@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { recordAudit } from "../auth/audit.ts";
 import { issueLoginCsrf, tokensMatch } from "../auth/csrf.ts";
-import { createSession } from "../auth/sessions.ts";
+import { startSignedIn } from "../auth/sign-in.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { sendProblem } from "../problems.ts";
@@ -106,17 +105,7 @@ export function registerSetup(scope: FastifyInstance, deps: ConsoleDeps): void {
         );
     }
     const user = result.user;
-    const now = new Date(deps.clock.now());
-    await createSession(deps.db, deps.clock, user.id, request, reply, deps.publicUrl);
-    await deps.db.staffUser.update({ where: { id: user.id }, data: { lastLoginAt: now } });
-    await recordAudit(deps.db, {
-      staffUserId: user.id,
-      action: "staff.login",
-      targetType: "StaffUser",
-      targetId: user.id,
-      data: { ip: request.ip, via: "setup" },
-      at: now,
-    });
+    await startSignedIn(deps, request, reply, user.id, { via: "setup" });
     request.log.info({ staffUserId: user.id }, "console: first admin created");
     return reply.redirect("/console", 303);
   });

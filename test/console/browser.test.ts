@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { addStaff, PASSWORD, startConsole, uniqueEmail } from "./support.ts";
 
@@ -25,25 +25,6 @@ afterAll(async () => {
   await http.close();
 });
 
-/** A page that fails the test on any script error or CSP violation. */
-async function openPage(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width, height },
-    locale: "en-US",
-    timezoneId: "Asia/Jakarta",
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
-  return { page, errors };
-}
-
 async function signInAs(page: Page, email: string, path = "/console/staff"): Promise<void> {
   await page.goto(`${base}${path}`);
   await page.getByLabel("Email").fill(email);
@@ -56,7 +37,7 @@ describe("the console in a browser", () => {
   it("signs in on a 360 px phone, fits the screen, and switches language", async () => {
     const email = uniqueEmail("phone");
     await addStaff(database.db, email, "admin", { name: "Putri Admin" });
-    const { page, errors } = await openPage(360, 740);
+    const { page, errors } = await openPage(browser, 360, 740);
     await signInAs(page, email);
     await page.screenshot({ path: "test/artifacts/console-staff-phone.png", fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -76,7 +57,7 @@ describe("the console in a browser", () => {
   it("moves around with keyboard shortcuts and lists them with ?", async () => {
     const email = uniqueEmail("laptop");
     await addStaff(database.db, email, "admin");
-    const { page, errors } = await openPage(1280, 800);
+    const { page, errors } = await openPage(browser, 1280, 800);
     await signInAs(page, email);
     await page.keyboard.press("g");
     await page.keyboard.press("i");
@@ -99,7 +80,7 @@ describe("the console in a browser", () => {
   it("adds the CSRF header to the page's own fetch requests", async () => {
     const email = uniqueEmail("fetch");
     await addStaff(database.db, email, "agent");
-    const { page, errors } = await openPage(1280, 800);
+    const { page, errors } = await openPage(browser, 1280, 800);
     await signInAs(page, email, "/console/inbox");
     const status = await page.evaluate(async () => {
       const body = new URLSearchParams({ locale: "pl" });

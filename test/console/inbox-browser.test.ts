@@ -5,7 +5,7 @@ import { createStaffUser } from "../../console/index.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
@@ -46,25 +46,6 @@ afterAll(async () => {
   await telegram?.close();
 });
 
-/** A page that collects script errors, CSP violations and failed requests. */
-async function openPage(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width, height },
-    locale: "en-US",
-    timezoneId: "Asia/Jakarta",
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
-  return { page, errors };
-}
-
 async function signIn(page: Page, path: string): Promise<void> {
   await page.goto(`${app.url}${path}`);
   await page.getByLabel("Email").fill(email);
@@ -75,7 +56,7 @@ async function signIn(page: Page, path: string): Promise<void> {
 
 describe("the inbox in a browser", () => {
   it("shows a Telegram message live, opens it with the customer panel, and replies through Telegram", async () => {
-    const { page, errors } = await openPage(1440, 900);
+    const { page, errors } = await openPage(browser, 1440, 900);
     const streamOpen = page.waitForResponse((r) => r.url().endsWith("/console/events"));
     await signIn(page, "/console/inbox");
     await streamOpen;
@@ -133,7 +114,7 @@ describe("the inbox in a browser", () => {
       { email: colleagueEmail, role: "agent", name: "Bagus", password: PASSWORD },
       { type: "system" },
     );
-    const colleague = await openPage(1280, 800);
+    const colleague = await openPage(browser, 1280, 800);
     await colleague.page.goto(page.url());
     await colleague.page.getByLabel("Email").fill(colleagueEmail);
     await colleague.page.getByLabel("Password").fill(PASSWORD);
@@ -155,7 +136,7 @@ describe("the inbox in a browser", () => {
     expect(colleague.errors).toEqual([]);
 
     // the same conversation on a phone: one column, the panel under the conversation, nothing wider than the screen
-    const phone = await openPage(360, 740);
+    const phone = await openPage(browser, 360, 740);
     await signIn(phone.page, new URL(page.url()).pathname);
     const overflow = await phone.page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,

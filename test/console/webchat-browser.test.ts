@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffUser, firstStartHint } from "../../console/index.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
@@ -98,25 +98,6 @@ function rapport(
   });
 }
 
-/** A tab in its own browser context (cookies, storage) that collects script errors and failed requests. */
-async function openPage(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width, height },
-    locale: "en-US",
-    timezoneId: "Asia/Jakarta",
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
-  return { page, errors };
-}
-
 async function signIn(page: Page, email: string, path: string): Promise<void> {
   await page.goto(`${app.url}${path}`);
   await page.getByLabel("Email").fill(email);
@@ -138,14 +119,14 @@ describe("the newcomer path in a browser", () => {
     expect(await firstStartHint(app.db, publicUrl)).toBeUndefined();
 
     // the admin signs in and waits on the inbox
-    const staff = await openPage(1440, 900);
+    const staff = await openPage(browser, 1440, 900);
     const streamOpen = staff.page.waitForResponse((r) => r.url().endsWith("/console/events"));
     await signIn(staff.page, email, "/console/inbox");
     await streamOpen;
     await staff.page.evaluate(() => Object.assign(window, { stillThisPage: true }));
 
     // a visitor, in another browser, writes through the widget on the demo page
-    const visitor = await openPage(390, 844);
+    const visitor = await openPage(browser, 390, 844);
     // the demo page has no icon: Chromium's own request for one is not the app's failure
     await visitor.page.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
     await visitor.page.goto(`${app.url}/webchat/demo`);
@@ -196,7 +177,7 @@ describe("the newcomer path in a browser", () => {
       { email: colleagueEmail, role: "agent", name: "Bagus", password: PASSWORD },
       { type: "system" },
     );
-    const colleague = await openPage(1280, 800);
+    const colleague = await openPage(browser, 1280, 800);
     await colleague.page.route("**/console/events", (route) => route.abort());
     const conversationPath = new URL(staff.page.url()).pathname;
     await signIn(colleague.page, colleagueEmail, conversationPath);

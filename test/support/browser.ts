@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Flags for a quiet, sandbox-free headless Chromium in containers and CI. */
 export const CHROMIUM_ARGS = [
@@ -29,4 +29,30 @@ export function chromiumPath(): string {
 /** Launches headless Chromium through playwright-core. Close it in `afterAll`. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A tab in its own browser context (cookies, storage) at a laptop's or phone's size, in Jakarta's time zone,
+ * collecting script errors (CSP violations included) and failed requests into `errors` for the test to assert.
+ */
+export async function openPage(
+  browser: Browser,
+  width: number,
+  height: number,
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    locale: "en-US",
+    timezoneId: "Asia/Jakarta",
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+  });
+  return { page, errors };
 }

@@ -1,3 +1,4 @@
+import { random as mulberry32 } from "../../bench/seed.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 
 /** A bucket of `CampaignStat`'s key with its summed counters, as text for exact comparison. */
@@ -16,16 +17,7 @@ const STATUSES = ["planned", "queued", "sent", "failed", "suppressed", "skipped"
 const REASONS = [null, "holdout", "opted_out", "timeout"] as const;
 
 /** A small deterministic generator (mulberry32): the same seed writes the same history. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const seeded = mulberry32;
 
 /**
  * Writes a random history of campaign Deliveries the way the engine and webhooks do — multi-row inserts,
