@@ -6,7 +6,7 @@ const BIN = path.resolve("cli/bin.js");
 /** One pino line of a worker, parsed (a line that is not JSON is kept as `{ msg }`). */
 export type LogLine = Record<string, unknown> & { msg?: string };
 
-/** A `rapport worker` running as a real child process, as an operator would start it. */
+/** A `rapport worker` (or `rapport start`) running as a real child process, as an operator would start it. */
 export interface WorkerProcess {
   readonly name: string;
   readonly pid: number;
@@ -20,15 +20,28 @@ export interface WorkerProcess {
   assertAlive(): void;
   /** `kill -9`, then waits until the operating system has reaped it. Harmless when already gone. */
   kill9(): Promise<void>;
+  /** SIGTERM (Ctrl+C's graceful stop), then waits until it has exited. Harmless when already gone. */
+  stop(): Promise<void>;
 }
 
+/** The line each command prints once it runs. */
+const READY: Record<"worker" | "start", string> = {
+  worker: "Rapport worker running",
+  start: "Rapport is running at",
+};
+
 /**
- * Starts `node cli/bin.js worker` with exactly `env` (plus PATH and HOME) in `cwd`. Its output is read as it
- * comes, so a chatty log level never blocks it on a full pipe.
+ * Starts `node cli/bin.js worker` (or `start`) with exactly `env` (plus PATH and HOME) in `cwd`. Its output is
+ * read as it comes, so a chatty log level never blocks it on a full pipe.
  */
-export function startWorkerProcess(name: string, env: Record<string, string>, cwd: string): WorkerProcess {
+export function startWorkerProcess(
+  name: string,
+  env: Record<string, string>,
+  cwd: string,
+  command: "worker" | "start" = "worker",
+): WorkerProcess {
   const { PATH = "", HOME = "" } = process.env;
-  const child: ChildProcess = spawn(process.execPath, [BIN, "worker"], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, command], {
     cwd,
     env: { PATH, HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -52,7 +65,7 @@ export function startWorkerProcess(name: string, env: Record<string, string>, cw
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
-      if (line.startsWith("Rapport worker running")) readyAt ??= Date.now();
+      if (line.startsWith(READY[command])) readyAt ??= Date.now();
       if (line.trim() === "") continue;
       try {
         logs.push(JSON.parse(line) as LogLine);
@@ -81,6 +94,10 @@ export function startWorkerProcess(name: string, env: Record<string, string>, cw
     },
     async kill9() {
       if (exit === undefined) child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (exit === undefined) child.kill("SIGTERM");
       await exited;
     },
   };

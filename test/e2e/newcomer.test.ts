@@ -1,0 +1,126 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, openPage } from "../support/browser.ts";
+import { useTestRedis } from "../support/redis.ts";
+import { waitFor } from "../support/wait.ts";
+import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.ts";
+
+// The README's first steps, as a newcomer takes them: `rapport start` with no configuration at all (the
+// embedded database in a fresh data folder), the first admin created through the link it prints, a visitor
+// chatting through the web chat demo in another browser, and the answer given from the console.
+const ARTIFACTS = "test/artifacts";
+const redis = useTestRedis();
+const PASSWORD = "a newcomer's password";
+let dataDir: string;
+let rapport: WorkerProcess;
+let browser: Browser;
+let baseUrl: string;
+
+/** A TCP port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dataDir = mkdtempSync(path.join(tmpdir(), "rapport-newcomer-"));
+  const port = await freePort();
+  baseUrl = `http://localhost:${port}`;
+  // nothing but where Redis is (the test's own, under a prefix of its own) and a free port
+  rapport = startWorkerProcess(
+    "rapport start",
+    {
+      RAPPORT_DATA_DIR: dataDir,
+      PORT: String(port),
+      REDIS_URL: redis.url,
+      RAPPORT_QUEUE_PREFIX: redis.prefix,
+    },
+    process.cwd(),
+    "start",
+  );
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rapport?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("a newcomer's first minutes", () => {
+  it("creates the first admin from the printed link and answers a web chat visitor", async () => {
+    const printed = await waitFor(
+      "rapport start to print how to create the first admin",
+      () => {
+        rapport.assertAlive();
+        return rapport.logs.map((l) => String(l.msg ?? "")).find((m) => m.startsWith("No staff account yet"));
+      },
+      90_000,
+    );
+    // on the embedded database the command needs Rapport stopped, so the link comes first
+    expect(printed).toContain("(or stop Rapport, run `npx rapport staff add you@example.com --role admin`");
+    const link = /(http:\/\/\S+\/console\/setup\?token=[\w-]+)/.exec(printed)?.[1];
+    expect(link, printed).toBeDefined();
+    await waitFor("the banner", () => rapport.readyAt, 30_000);
+
+    const staff = await openPage(browser, 1440, 900);
+    await staff.page.goto(link!);
+    await staff.page.getByLabel("Your name").fill("Nina Newcomer");
+    await staff.page.getByLabel("Email").fill("nina@example.com");
+    await staff.page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await staff.page.getByLabel("Password again").fill(PASSWORD);
+    const streamOpen = staff.page.waitForResponse((r) => r.url().endsWith("/console/events"));
+    await staff.page.getByRole("button", { name: "Create the admin and sign in" }).click();
+    await staff.page.waitForURL(`${baseUrl}/console/inbox`);
+    await streamOpen;
+    expect(await staff.page.locator("header").textContent()).toContain("Nina Newcomer");
+    // the link is spent: it now leads to the sign-in page
+    const again = await browser.newPage();
+    await again.goto(link!);
+    expect(again.url()).toBe(`${baseUrl}/console/login`);
+    await again.close();
+
+    const visitor = await openPage(browser, 390, 844);
+    await visitor.page.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
+    await visitor.page.goto(`${baseUrl}/webchat/demo`);
+    await visitor.page.getByRole("button", { name: /^Open chat with/ }).click();
+    await visitor.page
+      .getByRole("textbox", { name: "Write a message…" })
+      .fill("Hello, is my order on its way?");
+    await visitor.page.getByRole("button", { name: "Send", exact: true }).click();
+
+    const row = staff.page.locator(".inbox-row", { hasText: "Web chat" });
+    await row.waitFor({ timeout: 20_000 });
+    await row.locator("a").first().click();
+    await staff.page.waitForURL(/\/console\/conversations\/[0-9a-f-]{36}/);
+    expect(await staff.page.locator(".thread").textContent()).toContain("Hello, is my order on its way?");
+    // the widget told the visitor's time zone (the browser's, Jakarta): the panel shows their local time
+    const panel = staff.page.getByRole("complementary", { name: "About the customer" });
+    expect(await panel.textContent()).toMatch(/Their local time\s*\d{1,2}[:.]\d{2}/);
+    const answer = "It left our warehouse this morning.";
+    await staff.page.getByLabel("Reply on Web chat").fill(answer);
+    await staff.page.getByRole("button", { name: "Send reply" }).click();
+    await visitor.page.locator(".msg.theirs", { hasText: answer }).waitFor({ timeout: 20_000 });
+    await staff.page
+      .locator(".message-out", { hasText: answer })
+      .locator('[data-delivery-status="sent"]')
+      .waitFor({ timeout: 20_000 });
+    await staff.page.screenshot({ path: `${ARTIFACTS}/newcomer-conversation.png`, fullPage: true });
+    await visitor.page.screenshot({ path: `${ARTIFACTS}/newcomer-visitor.png` });
+
+    expect(staff.errors).toEqual([]);
+    expect(visitor.errors).toEqual([]);
+    rapport.assertAlive();
+    const failures = rapport.logs.filter((l) => Number(l.level) >= 50);
+    expect(failures).toEqual([]);
+  }, 150_000);
+});
