@@ -11,6 +11,8 @@ export const SessionBody = z
     token: Token.optional(),
     /** The page's or browser's language tag, kept on the new customer. */
     locale: z.string().max(35).optional(),
+    /** The browser's IANA time zone (`Intl`), kept on the new customer when the runtime knows it. */
+    timezone: z.string().max(64).optional(),
   })
   .refine((body) => (body.visitorId === undefined) === (body.token === undefined), {
     message: "visitorId and token go together",

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../lib/db/index.ts";
+import { validZone } from "../../lib/zoned-time.ts";
 import { resolveIdentity } from "../identity.ts";
 
 /** One message of a visitor's conversation, as the widget draws it. */
@@ -18,11 +19,16 @@ export interface HistoryMessage {
 
 /**
  * A new anonymous visitor: an Identity (webchat, visitorId) with its own Customer, so the visitor exists
- * before their first message and every later call can tell a known visitor from an unknown one (404).
+ * before their first message and every later call can tell a known visitor from an unknown one (404). The
+ * browser's time zone, when it is one the runtime knows, becomes the customer's (their local time in the
+ * console, quiet hours and `timezone: customer` schedules).
  */
-export async function createVisitor(db: Db, locale: string | undefined): Promise<string> {
+export async function createVisitor(db: Db, locale: string | undefined, timezone?: string): Promise<string> {
   const visitorId = randomUUID();
-  await resolveIdentity(db, "webchat", { externalId: visitorId, locale });
+  const { customerId } = await resolveIdentity(db, "webchat", { externalId: visitorId, locale });
+  if (timezone && validZone(timezone) === timezone) {
+    await db.customer.update({ where: { id: customerId }, data: { timezone } });
+  }
   return visitorId;
 }
 

@@ -11,6 +11,14 @@ function startRapportWebchat(script, TEXTS, STYLE) {
   const base = (data.api || script.src.replace(/\/widget\.js(?:[?#].*)?$/, "")).replace(/\/+$/, "");
   const localeTag = data.locale || navigator.language || "en";
   const t = TEXTS[localeTag.toLowerCase().split(/[-_]/)[0]] || TEXTS.en;
+  // the visitor's own time zone, so the team sees their local time and messages respect their night
+  const timezone = (() => {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+    } catch {
+      return undefined;
+    }
+  })();
   const brand = data.brand || document.title || "us";
   const say = (key, fill) =>
     t[key].replace(/\{(\w+)\}/g, (_, name) => (name === "brand" ? brand : (fill && fill[name]) || ""));
@@ -204,7 +212,7 @@ function startRapportWebchat(script, TEXTS, STYLE) {
   const startSession = (renew) => {
     if (session && !renew && starting === null && session.checked) return Promise.resolve(session);
     if (starting) return starting;
-    const body = { locale: localeTag };
+    const body = { locale: localeTag, timezone };
     if (session && !renew) {
       body.visitorId = session.visitorId;
       body.token = session.token;
@@ -212,7 +220,7 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     starting = api("POST", "/api/session", body)
       .catch((error) => {
         // a token signed with an old secret: start afresh as a new visitor
-        if (error.status === 401) return api("POST", "/api/session", { locale: localeTag });
+        if (error.status === 401) return api("POST", "/api/session", { locale: localeTag, timezone });
         throw error;
       })
       .then((s) => {

@@ -80,6 +80,22 @@ describe("POST /webchat/api/session", () => {
     expect(resumed.json()).toEqual({ ...visitor, resumed: true });
   });
 
+  it("keeps the browser's time zone on the new customer, and ignores one the runtime does not know", async () => {
+    const customerOf = async (visitorId: string) =>
+      (
+        await database.db.identity.findUniqueOrThrow({
+          where: { channel_externalId: { channel: "webchat", externalId: visitorId } },
+          include: { customer: true },
+        })
+      ).customer;
+    const warsaw = await json("POST", "/webchat/api/session", { locale: "pl-PL", timezone: "Europe/Warsaw" });
+    expect(warsaw.statusCode).toBe(201);
+    expect(await customerOf(warsaw.json().visitorId)).toMatchObject({ timezone: "Europe/Warsaw" });
+    const bogus = await json("POST", "/webchat/api/session", { timezone: "Mars/Olympus_Mons" });
+    expect(bogus.statusCode).toBe(201);
+    expect(await customerOf(bogus.json().visitorId)).toMatchObject({ timezone: null });
+  });
+
   it("refuses to resume a visitor with another visitor's token", async () => {
     const [a, b] = [await newVisitor(), await newVisitor()];
     const response = await json("POST", "/webchat/api/session", { visitorId: a.visitorId, token: b.token });
