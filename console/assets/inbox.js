@@ -121,6 +121,8 @@
     markShown(ref);
     const existing = document.getElementById(ref);
     if (existing) existing.replaceWith(item);
+    // a page of earlier messages does not grow at its end; "Back to the latest" shows the new ones
+    else if (thread.hasAttribute("data-paged")) return;
     else {
       const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
       thread.append(item);

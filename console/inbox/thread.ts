@@ -53,36 +53,57 @@ const deliverySelect = {
 
 type DeliveryRow = Prisma.DeliveryGetPayload<{ select: typeof deliverySelect }>;
 
+/** A page of a conversation's messages. */
+export interface Thread {
+  items: ThreadItem[];
+  /** The id of the oldest message shown, when there are older ones: `?before=` of the page showing them. */
+  earlier: string | null;
+}
+
 /**
  * The latest messages of a conversation in platform order (`sentAt`, the platform's own time), each outbound
  * one with its Delivery's status, then the replies not sent yet (queued, failed, held) in the order they were
- * written. Internal notes are there too, marked as such.
+ * written. Internal notes are there too, marked as such. With `before` (a message id of this conversation),
+ * the {@link THREAD_LIMIT} messages before that one instead, by keyset, without the unsent replies: however
+ * long the conversation, every page costs the same.
  */
 export async function loadThread(
   db: Db,
   conversation: { id: string; customerId: string },
   customerName: string | null,
-): Promise<ThreadItem[]> {
+  before?: string,
+): Promise<Thread> {
+  const cursor =
+    before && /^[0-9a-f-]{36}$/.test(before)
+      ? await db.interaction.findFirst({
+          where: { id: before, conversationId: conversation.id },
+          select: { id: true },
+        })
+      : null;
   const [latest, unsent] = await Promise.all([
     db.interaction.findMany({
       where: { conversationId: conversation.id },
-      orderBy: [{ sentAt: "desc" }, { createdAt: "desc" }],
-      take: THREAD_LIMIT,
+      orderBy: [{ sentAt: "desc" }, { createdAt: "desc" }, { id: "desc" }],
+      take: THREAD_LIMIT + 1,
+      ...(cursor && { cursor: { id: cursor.id }, skip: 1 }),
       select: interactionSelect,
     }),
-    db.delivery.findMany({
-      // the customer's own index; campaign messages have no conversation
-      where: {
-        customerId: conversation.customerId,
-        conversationId: conversation.id,
-        status: { in: [...UNSENT] },
-      },
-      orderBy: { createdAt: "asc" },
-      take: 50,
-      select: deliverySelect,
-    }),
+    cursor
+      ? Promise.resolve([])
+      : db.delivery.findMany({
+          // the customer's own index; campaign messages have no conversation
+          where: {
+            customerId: conversation.customerId,
+            conversationId: conversation.id,
+            status: { in: [...UNSENT] },
+          },
+          orderBy: { createdAt: "asc" },
+          take: 50,
+          select: deliverySelect,
+        }),
   ]);
-  const interactions = latest.reverse();
+  const more = latest.length > THREAD_LIMIT;
+  const interactions = latest.slice(0, THREAD_LIMIT).reverse();
   const deliveryIds = interactions.flatMap((i) => (i.deliveryId ? [i.deliveryId] : []));
   const sent = deliveryIds.length
     ? await db.delivery.findMany({ where: { id: { in: deliveryIds } }, select: deliverySelect })
@@ -92,12 +113,15 @@ export async function loadThread(
     ...unsent.map((d) => staffOf(d.data)),
   ]);
   const byId = new Map(sent.map((d) => [d.id, d]));
-  return [
-    ...interactions.map((i) =>
-      fromInteraction(i, i.deliveryId ? byId.get(i.deliveryId) : undefined, names, customerName),
-    ),
-    ...unsent.map((d) => fromDelivery(d, names)),
-  ];
+  return {
+    items: [
+      ...interactions.map((i) =>
+        fromInteraction(i, i.deliveryId ? byId.get(i.deliveryId) : undefined, names, customerName),
+      ),
+      ...unsent.map((d) => fromDelivery(d, names)),
+    ],
+    earlier: more ? (interactions[0]?.id ?? null) : null,
+  };
 }
 
 /**

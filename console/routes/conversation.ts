@@ -72,7 +72,7 @@ export async function renderConversationPage(
   const params = (request.query ?? {}) as Record<string, string | undefined>;
   const query = InboxQuery.parse(params);
   const [thread, panel, canned, toolbar, list] = await Promise.all([
-    loadThread(deps.db, conversation, conversation.customerName),
+    loadThread(deps.db, conversation, conversation.customerName, params.before),
     customerPanel(deps.db, conversation.customerId, { segmentsOf: deps.segmentsOf }),
     canReply ? cannedFor(deps.db, conversation.customerLocale) : Promise.resolve([]),
     toolbarModel(deps, request, conversation),
@@ -90,8 +90,10 @@ export async function renderConversationPage(
       openedAt: new Date(deps.clock.now()),
       seen,
       list,
-      thread,
-      truncated: thread.length >= THREAD_LIMIT,
+      thread: thread.items,
+      // older messages: a link to them; on such a page, a link back to the latest
+      earlier: thread.earlier && `/console/conversations/${conversation.id}?before=${thread.earlier}`,
+      paged: Boolean(params.before),
       threadLimit: THREAD_LIMIT,
       panel: panel && { ...panel, now: new Date(deps.clock.now()) },
       canned,

@@ -256,6 +256,58 @@ describe("a conversation", () => {
     expect(elsewhere.statusCode).toBe(404);
   });
 
+  it("pages back through a long conversation, 200 messages at a time, and links back to the latest", async () => {
+    const long = await addConversation(database.db, {
+      name: "Chatty Customer",
+      lastMessageAt: at("2026-03-09T00:00:00Z"),
+    });
+    const start = Date.parse("2026-03-01T00:00:00Z");
+    await database.db.interaction.createMany({
+      data: Array.from({ length: 450 }, (_, i) => ({
+        customerId: long.customerId,
+        conversationId: long.conversationId,
+        channel: "telegram" as const,
+        externalId: `long-${long.conversationId}-${i}`,
+        direction: "inbound" as const,
+        author: "customer",
+        text: `Message number ${i + 1}.`,
+        sentAt: new Date(start + i * 60_000),
+      })),
+    });
+    const numbers = (html: string) =>
+      [...html.slice(html.indexOf("data-thread")).matchAll(/Message number (\d+)\./g)].map((m) =>
+        Number(m[1]),
+      );
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const path = `/console/conversations/${long.conversationId}`;
+
+    const latest = (await getPage(http, agent, path)).body;
+    expect(numbers(latest)).toEqual(range(251, 450));
+    // Handlebars escapes "=" in attributes; the browser reads it back
+    const linkIn = (html: string) =>
+      /href="([^"]+)" data-earlier/.exec(html)?.[1]?.replaceAll("&#x3D;", "=").replaceAll("&amp;", "&");
+    const earlierLink = linkIn(latest);
+    expect(earlierLink).toMatch(/\?before=[0-9a-f-]{36}$/);
+    expect(latest).toContain("Show the 200 messages before these");
+
+    const middle = (await getPage(http, agent, earlierLink!)).body;
+    expect(numbers(middle)).toEqual(range(51, 250));
+    expect(middle).toContain("You are looking at earlier messages.");
+    expect(middle).toContain(`href="${path}"`);
+    const oldestLink = linkIn(middle);
+    const oldest = (await getPage(http, agent, oldestLink!)).body;
+    expect(numbers(oldest)).toEqual(range(1, 50));
+    expect(oldest).not.toContain("data-earlier");
+
+    // a message of another conversation is no cursor: the latest messages again
+    const foreign = await database.db.interaction.findFirstOrThrow({
+      where: { conversationId: siti.conversationId },
+    });
+    expect(numbers((await getPage(http, agent, `${path}?before=${foreign.id}`)).body)).toEqual(
+      range(251, 450),
+    );
+  });
+
   it("answers 404 for a conversation that does not exist", async () => {
     const response = await getPage(
       http,
