@@ -10,6 +10,7 @@ import {
 import type { ChannelName } from "../lib/channels.ts";
 import { validZone } from "../lib/zoned-time.ts";
 import type { TemplateStore } from "../templates/index.ts";
+import { authorOf } from "./deliver-record.ts";
 
 /** What rendering needs beyond the Delivery: the templates, and how to sign unsubscribe links. */
 export interface RenderDeps {
@@ -57,6 +58,7 @@ export function renderDelivery(
       locale: delivery.locale,
       timeZone: validZone(delivery.customer.timezone),
       thread,
+      automatic: authorOf(delivery.data).author === "bot",
     });
     return { deliveryId: delivery.id, to, ...reply };
   }

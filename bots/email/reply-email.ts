@@ -1,4 +1,5 @@
 import { type Locale, toLocale } from "../../lib/channels.ts";
+import { dateTimeFormat } from "../../lib/intl.ts";
 import type { EmailThread } from "./threading.ts";
 
 /** The words a reply email adds around the text staff (or the bot) wrote, per locale. */
@@ -34,6 +35,11 @@ export interface EmailReplyInput {
   /** The customer's IANA time zone, for the date of the quoted email. */
   timeZone: string;
   thread?: EmailThread;
+  /**
+   * Written by the bot, not a person: marked `Auto-Submitted: auto-replied` (RFC 3834), so that other
+   * systems' autoresponders do not answer it (and Rapport drops mail so marked: no loops).
+   */
+  automatic?: boolean;
 }
 
 /** A reply email's parts: subject, text and HTML bodies, threading headers. */
@@ -57,6 +63,7 @@ export function emailReply(input: EmailReplyInput): EmailReply {
   const headers: Record<string, string> = {};
   if (thread?.messageId) headers["In-Reply-To"] = thread.messageId;
   if (thread?.references.length) headers.References = thread.references.join(" ");
+  if (input.automatic) headers["Auto-Submitted"] = "auto-replied";
   const body = input.text.trim();
   if (!thread || thread.text.trim() === "") return { subject, text: body, html: htmlOf(body), headers };
   const attribution = REPLY_TEXTS.attribution[locale]
@@ -76,7 +83,7 @@ export function emailReply(input: EmailReplyInput): EmailReply {
 }
 
 function dateOf(at: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(at);
+  return dateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(at);
 }
 
 /** Paragraphs for blank-line-separated blocks, `<br>` for single line breaks, everything escaped. */

@@ -324,6 +324,7 @@ describe("a staff reply to an email conversation", () => {
     expect(sent.headers["In-Reply-To"]).toBe(last.email.message_id);
     expect(sent.headers.References).toBe(`${first.email.message_id} ${last.email.message_id}`);
     expect(sent.headers["Message-ID"]).toMatch(/^<[0-9a-f-]{36}@shop\.test>$/);
+    expect(sent.headers["Auto-Submitted"]).toBeUndefined(); // a person wrote it
     expect(sent.text).toContain("Tom <");
     expect(sent.text).toContain("> And colours?");
     expect(sent.html).toContain("<p>Small and large, in blue and red.</p>");

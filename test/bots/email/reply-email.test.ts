@@ -41,6 +41,13 @@ describe("emailReply", () => {
     expect(reply.html).toContain("<blockquote");
   });
 
+  it("marks the bot's replies Auto-Submitted (RFC 3834), and nobody else's", () => {
+    const bot = emailReply({ text: "We are away.", locale: "en", timeZone: "UTC", thread, automatic: true });
+    expect(bot.headers["Auto-Submitted"]).toBe("auto-replied");
+    const person = emailReply({ text: "Hi!", locale: "en", timeZone: "UTC", thread });
+    expect(person.headers["Auto-Submitted"]).toBeUndefined();
+  });
+
   it("writes the attribution in the customer's language, which the quote stripper recognises", () => {
     for (const locale of ["en", "id", "pl-PL"]) {
       const reply = emailReply({ text: "Tak.", locale, timeZone: "Asia/Jakarta", thread });
