@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,8 +5,8 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, postLogin, startConsole } from "../console/support.ts";
 import { useTestDatabase } from "../support/db.ts";
+import { type CliRun, runRapport } from "../support/process.ts";
 
-const BIN = path.resolve("cli/bin.js");
 const workDir = mkdtempSync(path.join(tmpdir(), "rapport-staff-"));
 const database = useTestDatabase();
 let http: FastifyInstance;
@@ -21,34 +20,11 @@ afterAll(async () => {
 });
 
 /** Runs `rapport …` against the test database, writing `input` to its stdin. */
-function rapport(
-  args: string[],
-  input = "",
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { PATH, HOME } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: workDir,
-      env: {
-        PATH,
-        HOME,
-        DATABASE_URL: database.url,
-        LOG_LEVEL: "warn",
-        PUBLIC_URL: "https://crm.example.com",
-      },
-      timeout: 60_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+function rapport(args: string[], input = ""): Promise<CliRun> {
+  return runRapport(args, {
+    cwd: workDir,
+    input,
+    env: { DATABASE_URL: database.url, LOG_LEVEL: "warn", PUBLIC_URL: "https://crm.example.com" },
   });
 }
 

@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -10,6 +8,7 @@ import { systemClock } from "../../lib/clock.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
+import { type CliRun, freePort, runRapport } from "../support/process.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
 import { PASSWORD, uniqueEmail } from "./support.ts";
@@ -19,7 +18,6 @@ import { PASSWORD, uniqueEmail } from "./support.ts";
 // and answers from the console; then a colleague whose page hears no live updates is warned before answering
 // twice.
 const ARTIFACTS = "test/artifacts";
-const BIN = path.resolve("cli/bin.js");
 const database = useTestDatabase();
 const redis = useTestRedis();
 const workDir = mkdtempSync(path.join(tmpdir(), "rapport-newcomer-"));
@@ -55,15 +53,6 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-/** A TCP port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Runs the `npx rapport staff add you@example.com --role admin` a hint names, for our admin, as a newcomer would. */
 async function runPrinted(hint: string | undefined) {
   const printed = /`npx rapport (staff add you@example\.com --role admin)`/.exec(hint ?? "")?.[1];
@@ -73,28 +62,12 @@ async function runPrinted(hint: string | undefined) {
 }
 
 /** Runs `rapport …` as a real process against the test database, writing `input` to its stdin. */
-function rapport(
-  args: string[],
-  input: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { PATH, HOME } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: workDir,
-      env: { PATH, HOME, DATABASE_URL: database.url, PUBLIC_URL: publicUrl, LOG_LEVEL: "warn" },
-      timeout: 30_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+function rapport(args: string[], input: string): Promise<CliRun> {
+  return runRapport(args, {
+    cwd: workDir,
+    input,
+    timeoutMs: 30_000,
+    env: { DATABASE_URL: database.url, PUBLIC_URL: publicUrl, LOG_LEVEL: "warn" },
   });
 }
 

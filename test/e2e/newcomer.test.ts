@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, openPage } from "../support/browser.ts";
+import { freePort } from "../support/process.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.ts";
@@ -19,16 +19,6 @@ let dataDir: string;
 let rapport: WorkerProcess;
 let browser: Browser;
 let baseUrl: string;
-
-/** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
