@@ -85,6 +85,7 @@ export function registerSetup(scope: FastifyInstance, deps: ConsoleDeps): void {
           409,
         );
       case "bad_password":
+        if (result.reason === "too_long") return sendProblem(reply, { kind: "bad_request" });
         return showSetup(
           request,
           reply,
@@ -96,6 +97,7 @@ export function registerSetup(scope: FastifyInstance, deps: ConsoleDeps): void {
           400,
         );
       case "invalid":
+        if (result.field !== "email") return sendProblem(reply, { kind: "bad_request" });
         return showSetup(
           request,
           reply,
