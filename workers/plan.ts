@@ -8,7 +8,7 @@ import type { LiveCampaign } from "./campaign-registry.ts";
 import { couponFor } from "./coupons.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
 import { derivedData, messageOf } from "./message-data.ts";
-import { planMessage } from "./planner.ts";
+import { PLAN_CUSTOMER_SELECT, planMessage } from "./planner.ts";
 import type { QueueContext } from "./queues.ts";
 import { JOB_RETENTION } from "./queues.ts";
 import { quietShift } from "./quiet-hours.ts";
@@ -77,16 +77,7 @@ export function processPlan(deps: PlanDeps) {
       if (!(await deps.inAudience(live, customerId, now))) return { kind: "not-in-audience", campaignId };
       const customer = await deps.db.customer.findUniqueOrThrow({
         where: { id: customerId },
-        select: {
-          id: true,
-          name: true,
-          email: true,
-          locale: true,
-          timezone: true,
-          preferredChannel: true,
-          consent: true,
-          identities: { select: { channel: true, externalId: true } },
-        },
+        select: PLAN_CUSTOMER_SELECT,
       });
       const event = eventId
         ? await deps.db.event.findUnique({

@@ -15,6 +15,22 @@ export interface PlanCustomer {
   identities: Array<{ channel: ChannelName; externalId: string }>;
 }
 
+/**
+ * The Prisma `select` that loads a {@link PlanCustomer}: identities most recently seen first, as the fan-out's
+ * SQL picks them, so a customer with two identities on a channel is reached on the same one however the
+ * message was planned (an event, a fan-out, a preview).
+ */
+export const PLAN_CUSTOMER_SELECT = {
+  id: true,
+  name: true,
+  email: true,
+  locale: true,
+  timezone: true,
+  preferredChannel: true,
+  consent: true,
+  identities: { select: { channel: true, externalId: true }, orderBy: { lastSeenAt: "desc" } },
+} as const;
+
 /** The planner's decision for one customer and one campaign occurrence. */
 export type PlanDecision =
   | { kind: "ready"; channel: ChannelName; recipient: string; locale: string; scheduledAt: Date }

@@ -10,7 +10,7 @@ import type { Audiences } from "./audiences.ts";
 import { variantOf } from "./buckets.ts";
 import { triggerMatches } from "./events.ts";
 import { derivedData, messageOf } from "./message-data.ts";
-import { planMessage } from "./planner.ts";
+import { PLAN_CUSTOMER_SELECT, planMessage } from "./planner.ts";
 import { quietShift } from "./quiet-hours.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { type Brand, buildTemplateData } from "./template-data.ts";
@@ -105,16 +105,7 @@ export async function previewMessage(
   const customer = UUID.test(customerId)
     ? await db.customer.findUnique({
         where: { id: customerId },
-        select: {
-          id: true,
-          name: true,
-          email: true,
-          locale: true,
-          timezone: true,
-          preferredChannel: true,
-          consent: true,
-          identities: { select: { channel: true, externalId: true }, orderBy: { lastSeenAt: "desc" } },
-        },
+        select: PLAN_CUSTOMER_SELECT,
       })
     : null;
   if (!customer) return { kind: "unknown_customer", customerId };
