@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
+import { isTimeZone } from "../lib/zoned-time.ts";
 import { resolveCustomerByEmail } from "./identity.ts";
 
 const Money = z.union([
@@ -171,13 +172,4 @@ async function findEvent(db: Db, type: string, externalId: string): Promise<Even
 
 function toDecimal(value: number | string | undefined): Prisma.Decimal | null {
   return value === undefined ? null : new Prisma.Decimal(value);
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { LOCALES, type Locale, toLocale } from "../lib/channels.ts";
 import { InputError } from "../lib/errors.ts";
-import { wallTime } from "../lib/zoned-time.ts";
+import { isTimeZone, wallTime } from "../lib/zoned-time.ts";
 
 const Texts = z.object({ en: z.string().min(1), id: z.string().min(1), pl: z.string().min(1) }).strict();
 const Hours = z
@@ -144,15 +144,6 @@ function escapeRegex(text: string): string {
 function isRegex(source: string): boolean {
   try {
     new RegExp(source, "iu");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
     return true;
   } catch {
     return false;

@@ -1,18 +1,9 @@
 import { z } from "zod";
+import { isTimeZone } from "../lib/zoned-time.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** The word that sends a scheduled campaign at the given wall time in each customer's own timezone. */
 export const CUSTOMER_TIMEZONE = "customer";
-
-/** True when the runtime knows this IANA timezone name (`Europe/Warsaw`, `Asia/Jakarta`, `UTC`). */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function timeZoneMessage(input: unknown): string {
   const base = "expected an IANA timezone like Europe/Warsaw or Asia/Jakarta, or customer";

@@ -14,3 +14,22 @@ export function toLocale(tag: string | null | undefined): Locale {
   const base = (tag ?? "").toLowerCase().split(/[-_]/)[0];
   return (LOCALES as readonly string[]).includes(base ?? "") ? (base as Locale) : "en";
 }
+
+/** Whether a value is one of the languages Rapport speaks. */
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+/** The first language Rapport speaks of an `Accept-Language` header, by quality; English when none is. */
+export function preferredLocale(header: string | undefined): Locale {
+  const ranked = (header ?? "")
+    .split(",")
+    .map((part, order) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = Number(/^\s*q=([\d.]+)/.exec(params.join(";"))?.[1] ?? 1);
+      return { base: tag.trim().toLowerCase().split("-")[0] ?? "", q: Number.isFinite(q) ? q : 0, order };
+    })
+    .filter((r) => r.q > 0 && isLocale(r.base))
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  return toLocale(ranked[0]?.base);
+}

@@ -70,13 +70,18 @@ export function zonedInstant(
   return new Date(Math.min(...candidates));
 }
 
+/** Whether the runtime knows an IANA time zone name ("Europe/Warsaw", "Asia/Jakarta", "UTC"). */
+export function isTimeZone(value: unknown): value is string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The timezone when the runtime knows it, else UTC (as the fan-out's SQL falls back). */
 export function validZone(zone: string | null | undefined): string {
-  if (!zone) return "UTC";
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return zone;
-  } catch {
-    return "UTC";
-  }
+  return isTimeZone(zone) ? zone : "UTC";
 }

@@ -1,4 +1,4 @@
-import { type ChannelName, LOCALES, type Locale, toLocale } from "../../lib/channels.ts";
+import { type ChannelName, toLocale } from "../../lib/channels.ts";
 import { type BotTextKey, t } from "../i18n.ts";
 
 /** Which unsubscribe page to show. */
@@ -26,20 +26,6 @@ button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** The first supported language of an `Accept-Language` header, by quality; English when none is. */
-export function preferredLocale(header: string | undefined): Locale {
-  const ranked = (header ?? "")
-    .split(",")
-    .map((part, order) => {
-      const [tag = "", ...params] = part.trim().split(";");
-      const q = Number(/^\s*q=([\d.]+)/.exec(params.join(";"))?.[1] ?? 1);
-      return { base: tag.trim().toLowerCase().split("-")[0] ?? "", q: Number.isFinite(q) ? q : 0, order };
-    })
-    .filter((r) => r.q > 0 && (LOCALES as readonly string[]).includes(r.base))
-    .sort((a, b) => b.q - a.q || a.order - b.order);
-  return toLocale(ranked[0]?.base);
 }
 
 /**

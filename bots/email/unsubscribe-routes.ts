@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type ChannelName, toLocale } from "../../lib/channels.ts";
+import { type ChannelName, preferredLocale, toLocale } from "../../lib/channels.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { UNSUBSCRIBE_PATH, verifyUnsubscribeToken } from "./unsubscribe.ts";
-import { preferredLocale, renderUnsubscribePage, type UnsubscribePageKind } from "./unsubscribe-page.ts";
+import { renderUnsubscribePage, type UnsubscribePageKind } from "./unsubscribe-page.ts";
 import { lookupUnsubscribe, recordUnsubscribe } from "./unsubscribe-record.ts";
 
 /** Dependencies of {@link registerUnsubscribe}. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../lib/db/index.ts";
-import { validZone } from "../../lib/zoned-time.ts";
+import { isTimeZone } from "../../lib/zoned-time.ts";
 import { resolveIdentity } from "../identity.ts";
 
 /** One message of a visitor's conversation, as the widget draws it. */
@@ -26,7 +26,7 @@ export interface HistoryMessage {
 export async function createVisitor(db: Db, locale: string | undefined, timezone?: string): Promise<string> {
   const visitorId = randomUUID();
   const { customerId } = await resolveIdentity(db, "webchat", { externalId: visitorId, locale });
-  if (timezone && validZone(timezone) === timezone) {
+  if (isTimeZone(timezone)) {
     await db.customer.update({ where: { id: customerId }, data: { timezone } });
   }
   return visitorId;
