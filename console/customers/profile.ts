@@ -92,6 +92,23 @@ export type ProfileResult =
   | { kind: "merged"; survivorId: string }
   | { kind: "not_found" };
 
+/**
+ * A customer's orders and money per currency, purchases minus refunds: the lifetime value the profile and the
+ * conversation's customer panel show.
+ */
+export function currencyTotals(db: Db, customerId: string): Promise<CurrencyTotals[]> {
+  return db.$queryRaw<CurrencyTotals[]>(Prisma.sql`
+    SELECT currency,
+      count(*) FILTER (WHERE type = 'purchase')::int AS orders,
+      COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)::text AS revenue,
+      COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0)::text AS refunds,
+      (COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)
+        - COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0))::text AS "lifetimeValue"
+    FROM "Event"
+    WHERE "customerId" = ${customerId}::uuid AND type IN ('purchase', 'refund') AND currency IS NOT NULL
+    GROUP BY currency ORDER BY currency`);
+}
+
 /** `Customer.consent` as one entry per channel, "unknown" where the customer never answered. */
 export function consentByChannel(consent: unknown): ChannelConsent[] {
   const map = (consent && typeof consent === "object" ? consent : {}) as Record<string, unknown>;
@@ -128,16 +145,7 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
         orderBy: { createdAt: "desc" },
         select: { channel: true, address: true, reason: true, createdAt: true },
       }),
-      db.$queryRaw<CurrencyTotals[]>(Prisma.sql`
-        SELECT currency,
-          count(*) FILTER (WHERE type = 'purchase')::int AS orders,
-          COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)::text AS revenue,
-          COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0)::text AS refunds,
-          (COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)
-            - COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0))::text AS "lifetimeValue"
-        FROM "Event"
-        WHERE "customerId" = ${id}::uuid AND type IN ('purchase', 'refund') AND currency IS NOT NULL
-        GROUP BY currency ORDER BY currency`),
+      currencyTotals(db, id),
       db.event.findMany({
         where: { ...mine, type: "purchase" },
         orderBy: { occurredAt: "desc" },

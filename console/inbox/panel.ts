@@ -1,5 +1,6 @@
 import { CHANNEL_NAMES } from "../../lib/channels.ts";
-import { type Db, Prisma } from "../../lib/db/index.ts";
+import type { Db } from "../../lib/db/index.ts";
+import { currencyTotals } from "../customers/profile.ts";
 import { isTimeZone } from "../locale.ts";
 import { likelyNextPurchases, type Suggestion } from "./suggest.ts";
 
@@ -41,7 +42,7 @@ export interface CustomerPanel {
     via: string | null;
     suppressed: string | null;
   }>;
-  /** Lifetime value per currency (purchase events), and how many orders. */
+  /** Lifetime value per currency (purchases minus refunds, as on the profile), and how many orders. */
   lifetime: Array<{ currency: string; total: string }>;
   orders: number;
   purchases: Array<{
@@ -86,10 +87,7 @@ export async function customerPanel(
   if (customer.email) addresses.push({ channel: "email", address: customer.email });
   const [suppressions, lifetime, purchases, rating, campaigns, suggestions, segments] = await Promise.all([
     db.suppression.findMany({ where: { OR: [{ customerId }, ...addresses] } }),
-    db.$queryRaw<Array<{ currency: string | null; total: Prisma.Decimal; orders: number }>>(Prisma.sql`
-      SELECT currency, COALESCE(sum(value), 0) AS total, count(*)::int AS orders FROM "Event"
-      WHERE "customerId" = ${customerId}::uuid AND type = 'purchase'
-      GROUP BY currency ORDER BY currency`),
+    currencyTotals(db, customerId),
     recentPurchases(db, customerId),
     ratingOf(db, customerId),
     db.delivery.findMany({
@@ -123,9 +121,7 @@ export async function customerPanel(
       avatarUrl: i.avatarUrl,
     })),
     consent: consentRows(customer.consent, addresses, suppressions),
-    lifetime: lifetime.flatMap((row) =>
-      row.currency ? [{ currency: row.currency, total: row.total.toString() }] : [],
-    ),
+    lifetime: lifetime.map((row) => ({ currency: row.currency, total: row.lifetimeValue })),
     orders: lifetime.reduce((sum, row) => sum + row.orders, 0),
     purchases: purchases.map((event) => ({
       id: event.id,
