@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import pg from "pg";
 import { createDb, type Db, migrate, redactUrl, withDatabase } from "../lib/db/index.ts";
-import { createRedis, type Redis, redisAnswers } from "../lib/redis.ts";
+import { createRedis, deletePrefix, type Redis, redisAnswers } from "../lib/redis.ts";
 import { closeQueues, type QueueContext } from "../workers/index.ts";
 
 /** The PostgreSQL server the bench creates its database on: DATABASE_URL's server, else the local one. */
@@ -66,15 +66,6 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-}
-
 /** What a bench database's comment records: who made it, so a later run can tell a leftover from a live one. */
 const ownerComment = (prefix: string) =>
   `rapport bench host=${hostname()} pid=${process.pid} prefix=${prefix}`;
@@ -103,7 +94,7 @@ async function reapLeftovers(admin: pg.Client, redis: Redis): Promise<number> {
     const owner = /^rapport bench host=(\S+) pid=(\d+) prefix=(\S+)$/.exec(comment ?? "");
     if (!owner || owner[1] !== hostname() || alive(Number(owner[2]))) continue;
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await deleteKeys(redis, owner[3]!);
+    await deletePrefix(redis, owner[3]!);
     dropped++;
   }
   return dropped;
@@ -139,7 +130,7 @@ export async function createScratch(onCreated: (cleanup: () => Promise<void>) =>
       await Promise.allSettled([...held].map((r) => r.close()));
       held.clear();
       await closeQueues({ connection: redis, prefix }).catch(() => {});
-      await deleteKeys(redis, prefix).catch(() => {});
+      await deletePrefix(redis, prefix).catch(() => {});
       redis.disconnect();
       await sql?.end().catch(() => {});
       await handle?.close().catch(() => {});
@@ -181,10 +172,10 @@ export async function createScratch(onCreated: (cleanup: () => Promise<void>) =>
       held.delete(resource);
       await resource.close();
     },
-    clearQueues: () => deleteKeys(connection, prefix),
+    clearQueues: () => deletePrefix(connection, prefix),
     async resetRuns() {
       await client.query('TRUNCATE "Delivery", "Coupon", "Interaction"');
-      await deleteKeys(connection, prefix);
+      await deletePrefix(connection, prefix);
     },
     cleanup,
   };

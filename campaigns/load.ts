@@ -18,18 +18,23 @@ export interface LoadedCampaigns {
 /** Files in the campaigns folder that are not campaigns: the named segments. */
 const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
 
+/** A file's text, or undefined when it cannot be read (reported in `errors` at its line 1). */
+async function readSource(file: string, errors: CampaignIssue[]): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    errors.push({ file, line: 1, col: 1, message: `cannot read the file: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
 /** The folder's segments.yaml (or .yml), compiled; problems go to `errors`. */
 async function folderSegments(dir: string, names: string[], errors: CampaignIssue[]): Promise<Segments> {
   const name = SEGMENT_FILES.find((n) => names.includes(n));
   if (name === undefined) return noSegments(join(dir, SEGMENT_FILES[0]!));
   const file = join(dir, name);
-  let source: string;
-  try {
-    source = await readFile(file, "utf8");
-  } catch (error) {
-    errors.push({ file, line: 1, col: 1, message: `cannot read the file: ${(error as Error).message}` });
-    return noSegments(file);
-  }
+  const source = await readSource(file, errors);
+  if (source === undefined) return noSegments(file);
   const { segments, issues } = compileSegments(source, file);
   errors.push(...issues);
   return segments;
@@ -56,13 +61,8 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
   const firstById = new Map<string, CampaignIssue>();
   for (const name of names) {
     const file = join(dir, name);
-    let source: string;
-    try {
-      source = await readFile(file, "utf8");
-    } catch (error) {
-      errors.push({ file, line: 1, col: 1, message: `cannot read the file: ${(error as Error).message}` });
-      continue;
-    }
+    const source = await readSource(file, errors);
+    if (source === undefined) continue;
     let campaign: CompiledCampaign;
     try {
       campaign = compileCampaign(source, file, segments);

@@ -4,7 +4,7 @@
  * that is not a number or a date is a bug in the page and throws.
  */
 
-import { dateTimeFormat, listFormat, numberFormat, relativeTimeFormat } from "../lib/intl.ts";
+import { dateTimeFormat, formatCurrency, listFormat, numberFormat, relativeTimeFormat } from "../lib/intl.ts";
 
 type Numeric = number | `${number}`;
 
@@ -48,16 +48,7 @@ export function formatMoney(amount: unknown, currency: unknown, locale: string):
   if (missing(amount)) return "";
   if (typeof currency !== "string" || !/^[A-Za-z]{3}$/.test(currency))
     throw new TypeError(`money: expected a 3-letter currency code, got ${String(currency)}`);
-  const value = toNumeric(amount, "money");
-  const base = { style: "currency", currency: currency.toUpperCase() } as const;
-  const digits = numberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
-  const fractional = typeof value === "number" ? !Number.isInteger(value) : /\.\d*[1-9]/.test(value);
-  const fraction = digits === 0 && fractional ? 2 : digits;
-  return numberFormat(locale, {
-    ...base,
-    minimumFractionDigits: fraction,
-    maximumFractionDigits: fraction,
-  }).format(value);
+  return formatCurrency(toNumeric(amount, "money"), currency.toUpperCase(), locale);
 }
 
 /** `dateStyle`/`timeStyle` values. */

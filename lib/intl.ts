@@ -39,3 +39,20 @@ export function listFormat(locale: string, options: Intl.ListFormatOptions): Int
 export function pluralRules(locale: string): Intl.PluralRules {
   return memo(`p\n${locale}`, () => new Intl.PluralRules(locale));
 }
+
+/**
+ * An amount in its currency ("USD", upper-cased by the caller), in a locale. Currencies without minor units in
+ * use (IDR, JPY, …) show no fraction digits when the amount is whole and two when it is not, so a fractional
+ * amount is never silently rounded away.
+ */
+export function formatCurrency(amount: number | `${number}`, currency: string, locale: string): string {
+  const base = { style: "currency", currency } as const;
+  const digits = numberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
+  const fractional = typeof amount === "number" ? !Number.isInteger(amount) : /\.\d*[1-9]/.test(amount);
+  const fraction = digits === 0 && fractional ? 2 : digits;
+  return numberFormat(locale, {
+    ...base,
+    minimumFractionDigits: fraction,
+    maximumFractionDigits: fraction,
+  }).format(amount);
+}

@@ -15,6 +15,16 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
 }
 
+/** Deletes every key under a prefix (`<prefix>:*`: a BullMQ queue prefix), a thousand keys a round trip. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+}
+
 /** Answers whether something speaks Redis at `url` within `timeoutMs` (default 1 500). */
 export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, {

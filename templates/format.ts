@@ -3,7 +3,7 @@
  * Every function throws a plain `Error` whose message tells the template author what to pass instead;
  * the helpers in `helpers.ts` attach the template file and line.
  */
-import { dateTimeFormat, numberFormat, pluralRules } from "../lib/intl.ts";
+import { dateTimeFormat, formatCurrency, numberFormat, pluralRules } from "../lib/intl.ts";
 
 /** A decimal amount as it may arrive from the shop or the database: `42.5`, `"199.99"`, `"150000"`. */
 export type Amount = number | string;
@@ -15,10 +15,6 @@ function toAmount(value: unknown, what: string): number | `${number}` {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "string" && DECIMAL.test(value.trim())) return value.trim() as `${number}`;
   throw new Error(`${what} must be a number or a decimal string like "199.99", got ${describe(value)}`);
-}
-
-function isWhole(amount: number | string): boolean {
-  return typeof amount === "number" ? Number.isInteger(amount) : !/\.\d*[1-9]/.test(amount);
 }
 
 /** Short description of a value for error messages, never the whole value. */
@@ -42,14 +38,7 @@ export function formatMoney(amount: unknown, currency: unknown, locale: string):
   if (typeof currency !== "string" || !/^[A-Za-z]{3}$/.test(currency)) {
     throw new Error(`money: the currency must be a 3-letter ISO code like "USD", got ${describe(currency)}`);
   }
-  const base = { style: "currency", currency: currency.toUpperCase() } as const;
-  const digits = numberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
-  const fractionDigits = digits === 0 && !isWhole(value) ? 2 : digits;
-  return numberFormat(locale, {
-    ...base,
-    minimumFractionDigits: fractionDigits,
-    maximumFractionDigits: fractionDigits,
-  }).format(value);
+  return formatCurrency(value, currency.toUpperCase(), locale);
 }
 
 /** Formats a plain number with the locale's grouping and decimal marks: 1234.5 → "1.234,5" in `pl`. */

@@ -68,23 +68,15 @@ export interface CampaignListRow {
   conversions: number;
 }
 
-interface CountsRow {
+/** One row of the counts query: the plain numbers of {@link OutcomeCounts}, per (step, variant) or for all. */
+type CountsRow = Omit<
+  OutcomeCounts,
+  "conversionRate" | "revenue" | "skippedBy" | "failedBy" | "suppressedBy"
+> & {
   grouped: number;
   step: string | null;
   variant: string | null;
-  total: number;
-  pending: number;
-  sent: number;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  failed: number;
-  suppressed: number;
-  skipped: number;
-  heldBack: number;
-  conversions: number;
-  heldBackConversions: number;
-}
+};
 
 interface ReasonRow {
   grouped: number;

@@ -2,28 +2,14 @@ import { type Db, Prisma } from "../../lib/db/index.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { FIELDS } from "./fields.ts";
 
-interface FactsRow {
+/** One customer's row of the facts query: {@link SegmentFacts} as SQL returns it (decimals as text, JSON raw). */
+type FactsRow = Omit<SegmentFacts, "now" | "totalSpent" | "avgRating" | "consent" | "attributes"> & {
   id: string;
-  orders: number;
   totalSpent: string;
   avgRating: string | null;
-  lastPurchase: Date | null;
-  lastInteraction: Date | null;
-  firstSeen: Date;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  country: string | null;
-  locale: string;
-  timezone: string | null;
-  source: string | null;
-  preferredChannel: string | null;
-  loyaltyPoints: number;
-  channels: string[];
-  skus: string[];
   consent: unknown;
   attributes: unknown;
-}
+};
 
 function aggregate(name: string): Prisma.Sql {
   const field = FIELDS.get(name);

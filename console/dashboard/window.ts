@@ -3,6 +3,8 @@
  * UTC instants queries compare with. Pure: a clock reading and a zone in, dates out.
  */
 
+import { wallTime } from "../../lib/zoned-time.ts";
+
 /** A period of whole local days ending now. */
 export interface DashboardWindow {
   /** Its days, oldest first, as local dates "YYYY-MM-DD". */
@@ -24,42 +26,10 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 const HOUR = 3_600_000;
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** A formatter giving the wall-clock parts in `zone`, built once per zone. */
-function partsFormat(zone: string): Intl.DateTimeFormat {
-  let found = formats.get(zone);
-  if (!found) {
-    found = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formats.set(zone, found);
-  }
-  return found;
-}
-
 /** The wall-clock reading of an instant in a zone, as if that reading were UTC (epoch ms). */
 function wallClock(ms: number, zone: string): number {
-  const parts = Object.fromEntries(
-    partsFormat(zone)
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  return Date.UTC(
-    Number(parts["year"]),
-    Number(parts["month"]) - 1,
-    Number(parts["day"]),
-    Number(parts["hour"]),
-    Number(parts["minute"]),
-    Number(parts["second"]),
-  );
+  const wall = wallTime(new Date(ms), zone);
+  return Date.UTC(wall.year, wall.month - 1, wall.day, 0, wall.minutes, wall.seconds);
 }
 
 /** The local date of an instant in a zone: "2026-11-23". */

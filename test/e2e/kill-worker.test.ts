@@ -9,6 +9,7 @@ import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
 import {
+  allDeliveriesFinal,
   batchCalls,
   deliveriesOf,
   deliveryCounts,
@@ -254,15 +255,7 @@ describe("a storm of 429s from Resend", () => {
       campaignId: "storm",
       customers: TOTAL,
     });
-    await waitFor(
-      "every Delivery to be final",
-      async () => {
-        const now = await deliveryCounts(database.db, "storm");
-        return now.rows === TOTAL && now.final === TOTAL;
-      },
-      60_000,
-    );
-    await drained(running.app.queues, 15_000);
+    await allDeliveriesFinal(database.db, running.app.queues, "storm", TOTAL, 60_000);
 
     const rows = await deliveriesOf(database.db, "storm");
     expect(rows.filter((r) => r.status !== "sent")).toEqual([]);
@@ -322,15 +315,7 @@ describe("Resend accepted a batch but its answer was lost", () => {
       campaignId: "lost-answer",
       customers: TOTAL,
     });
-    await waitFor(
-      "every Delivery to be final",
-      async () => {
-        const now = await deliveryCounts(database.db, "lost-answer");
-        return now.rows === TOTAL && now.final === TOTAL;
-      },
-      30_000,
-    );
-    await drained(running.app.queues, 15_000);
+    await allDeliveriesFinal(database.db, running.app.queues, "lost-answer", TOTAL, 30_000);
 
     const rows = await deliveriesOf(database.db, "lost-answer");
     expect(rows.filter((r) => r.status !== "sent")).toEqual([]);

@@ -141,6 +141,28 @@ export async function drained(queues: QueueContext, timeoutMs: number): Promise<
   );
 }
 
+/**
+ * Waits until the campaign has `total` Deliveries, every one final (sent, failed, skipped, suppressed), and the
+ * email queue has drained.
+ */
+export async function allDeliveriesFinal(
+  db: Db,
+  queues: QueueContext,
+  campaignId: string,
+  total: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    "every Delivery to be final",
+    async () => {
+      const now = await deliveryCounts(db, campaignId);
+      return now.rows === total && now.final === total;
+    },
+    timeoutMs,
+  );
+  await drained(queues, 15_000);
+}
+
 /** Jobs of the email and campaigns queues that ended failed, with why: their emails will never be sent. */
 export async function failedJobs(queues: QueueContext): Promise<string[]> {
   const failed: string[] = [];
