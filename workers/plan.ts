@@ -8,11 +8,10 @@ import type { LiveCampaign } from "./campaign-registry.ts";
 import { couponFor } from "./coupons.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
 import { derivedData, messageOf } from "./message-data.ts";
-import { PLAN_CUSTOMER_SELECT, planMessage } from "./planner.ts";
+import { PLAN_CUSTOMER_SELECT, planMessage, sendTime } from "./planner.ts";
 import type { QueueContext } from "./queues.ts";
 import { JOB_RETENTION } from "./queues.ts";
-import { quietShift } from "./quiet-hours.ts";
-import { type Brand, buildTemplateData } from "./template-data.ts";
+import { type Brand, buildTemplateData, templateEvent } from "./template-data.ts";
 
 /** One campaign occurrence for one customer, to be planned into a Delivery. */
 export interface PlanJob {
@@ -88,12 +87,8 @@ export function processPlan(deps: PlanDeps) {
       const decision = planMessage({ campaign, customer, occurredAt: event?.occurredAt ?? now, now });
       const variant = variantOf(campaign, customerId);
       const message = messageOf(campaign, variant);
-      const scheduledAt =
-        decision.kind === "ready" && campaign.kind === "marketing"
-          ? quietShift(decision.scheduledAt, validZone(customer.timezone), campaign.limits.quietHours)
-          : decision.kind === "ready"
-            ? decision.scheduledAt
-            : now;
+      const zone = validZone(customer.timezone);
+      const scheduledAt = sendTime(decision, campaign, zone, now);
       const coupons: Record<string, string> = {};
       if (decision.kind === "ready" && variant !== "holdout") {
         for (const slot of message.coupons)
@@ -103,17 +98,11 @@ export function processPlan(deps: PlanDeps) {
         data: {
           ...message.data,
           ...coupons,
-          ...derivedData(message.data, scheduledAt, validZone(customer.timezone)),
+          ...derivedData(message.data, scheduledAt, zone),
         },
         customer,
         brand: deps.brand,
-        event: event
-          ? {
-              ...event,
-              value: event.value?.toString() ?? null,
-              purchases: event.purchases.map((p) => ({ ...p, unitPrice: p.unitPrice.toString() })),
-            }
-          : undefined,
+        event: event ? templateEvent(event) : undefined,
       });
       const skipped =
         variant === "holdout" ? "holdout" : decision.kind === "skipped" ? decision.reason : null;

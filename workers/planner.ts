@@ -1,6 +1,7 @@
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
+import { quietShift } from "./quiet-hours.ts";
 
 /** What the planner knows of a customer: plain data, loaded at the edge. */
 export interface PlanCustomer {
@@ -94,4 +95,15 @@ export function recipientOn(customer: PlanCustomer, channel: ChannelName): strin
 function consentOf(consent: unknown, channel: ChannelName): string | undefined {
   const entry = (consent as Record<string, { status?: string } | undefined> | null)?.[channel];
   return entry?.status;
+}
+
+/**
+ * When a planned message goes out: the decision's time, moved out of the customer's quiet hours (in `zone`)
+ * for marketing; `now` for a skipped one, which is recorded and never sent.
+ */
+export function sendTime(decision: PlanDecision, campaign: CompiledCampaign, zone: string, now: Date): Date {
+  if (decision.kind !== "ready") return now;
+  return campaign.kind === "marketing"
+    ? quietShift(decision.scheduledAt, zone, campaign.limits.quietHours)
+    : decision.scheduledAt;
 }

@@ -10,10 +10,9 @@ import type { Audiences } from "./audiences.ts";
 import { variantOf } from "./buckets.ts";
 import { triggerMatches } from "./events.ts";
 import { derivedData, messageOf } from "./message-data.ts";
-import { PLAN_CUSTOMER_SELECT, planMessage } from "./planner.ts";
-import { quietShift } from "./quiet-hours.ts";
+import { PLAN_CUSTOMER_SELECT, planMessage, sendTime } from "./planner.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
-import { type Brand, buildTemplateData } from "./template-data.ts";
+import { type Brand, buildTemplateData, templateEvent } from "./template-data.ts";
 
 /** The Delivery id a preview's unsubscribe link is signed with: a preview has no Delivery. */
 export const PREVIEW_DELIVERY_ID = "00000000-0000-0000-0000-000000000000";
@@ -121,24 +120,13 @@ export async function previewMessage(
   const zone = validZone(customer.timezone);
   const variant = variantOf(compiled, customer.id);
   const message = messageOf(compiled, variant);
-  const scheduledAt =
-    decision.kind === "ready" && compiled.kind === "marketing"
-      ? quietShift(decision.scheduledAt, zone, compiled.limits.quietHours)
-      : decision.kind === "ready"
-        ? decision.scheduledAt
-        : now;
+  const scheduledAt = sendTime(decision, compiled, zone, now);
   const coupons = Object.fromEntries(message.coupons.map((slot) => [slot.key, `${slot.prefix}-PREVIEW`]));
   const data = buildTemplateData({
     data: { ...message.data, ...coupons, ...derivedData(message.data, scheduledAt, zone) },
     customer,
     brand: deps.brand,
-    event: event
-      ? {
-          ...event,
-          value: event.value?.toString() ?? null,
-          purchases: event.purchases.map((p) => ({ ...p, unitPrice: p.unitPrice.toString() })),
-        }
-      : undefined,
+    event: event ? templateEvent(event) : undefined,
   });
   const inAudience = deps.audiences ? await deps.audiences.includes(db, compiled, customer.id, now) : true;
   const recipient = decision.kind === "ready" ? decision.recipient : null;

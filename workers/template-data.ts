@@ -16,6 +16,23 @@ export interface TemplateEvent {
   purchases: Array<{ sku: string; name: string | null; quantity: number; unitPrice: string }>;
 }
 
+/** A decimal as Prisma returns it (`Decimal`), or anything else that prints as one. */
+type Decimalish = { toString(): string };
+
+/** A stored event with its purchase lines, Prisma's decimals as text: the event as templates see it. */
+export function templateEvent(
+  event: Omit<TemplateEvent, "value" | "purchases"> & {
+    value: Decimalish | null;
+    purchases: Array<Omit<TemplateEvent["purchases"][number], "unitPrice"> & { unitPrice: Decimalish }>;
+  },
+): TemplateEvent {
+  return {
+    ...event,
+    value: event.value?.toString() ?? null,
+    purchases: event.purchases.map((p) => ({ ...p, unitPrice: p.unitPrice.toString() })),
+  };
+}
+
 /**
  * The data a campaign message is rendered with, fixed when the message is planned so a retry renders the
  * same message: `customer`, `brand`, the triggering `event`, `order` for purchases, and the message's own
