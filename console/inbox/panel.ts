@@ -1,6 +1,5 @@
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
 import type { Db } from "../../lib/db/index.ts";
-import { currencyTotals } from "../customers/profile.ts";
+import { consentByChannel, currencyTotals } from "../customers/profile.ts";
 import { isTimeZone } from "../locale.ts";
 import { likelyNextPurchases, type Suggestion } from "./suggest.ts";
 
@@ -37,8 +36,9 @@ export interface CustomerPanel {
   /** Marketing consent per channel they can be reached on, and any suppression of their address. */
   consent: Array<{
     channel: string;
-    status: string | null;
-    at: string | null;
+    /** Null where the customer never answered (or the stored answer is not one Rapport knows). */
+    status: "granted" | "denied" | null;
+    at: Date | null;
     via: string | null;
     suppressed: string | null;
   }>;
@@ -192,30 +192,28 @@ async function ratingOf(db: Db, customerId: string): Promise<CustomerPanel["rati
     : null;
 }
 
-interface ConsentEntry {
-  status?: unknown;
-  at?: unknown;
-  via?: unknown;
-}
-
+/**
+ * Consent rows for the channels the customer can be reached on, has answered on, or is suppressed on: the
+ * profile's reading of `Customer.consent` (consentByChannel), with the suppression of each channel.
+ */
 function consentRows(
   consent: unknown,
   addresses: ReadonlyArray<{ channel: string; address: string }>,
   suppressions: ReadonlyArray<{ channel: string; reason: string }>,
 ): CustomerPanel["consent"] {
-  const given = (consent && typeof consent === "object" ? consent : {}) as Record<string, ConsentEntry>;
-  const channels = CHANNEL_NAMES.filter(
-    (channel) =>
-      addresses.some((a) => a.channel === channel) ||
-      Object.hasOwn(given, channel) ||
-      suppressions.some((s) => s.channel === channel),
-  );
-  const text = (value: unknown) => (typeof value === "string" ? value : null);
-  return channels.map((channel) => ({
-    channel,
-    status: text(given[channel]?.status),
-    at: text(given[channel]?.at),
-    via: text(given[channel]?.via),
-    suppressed: suppressions.find((s) => s.channel === channel)?.reason ?? null,
-  }));
+  const answered = (consent && typeof consent === "object" ? consent : {}) as Record<string, unknown>;
+  return consentByChannel(consent)
+    .filter(
+      ({ channel }) =>
+        addresses.some((a) => a.channel === channel) ||
+        Object.hasOwn(answered, channel) ||
+        suppressions.some((s) => s.channel === channel),
+    )
+    .map(({ channel, status, at, via }) => ({
+      channel,
+      status: status === "unknown" ? null : status,
+      at,
+      via,
+      suppressed: suppressions.find((s) => s.channel === channel)?.reason ?? null,
+    }));
 }

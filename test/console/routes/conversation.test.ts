@@ -222,6 +222,35 @@ describe("a conversation", () => {
     );
   });
 
+  it("reads consent and lifetime value as the profile does: an unknown answer is not asked, refunds count", async () => {
+    const odd = await addConversation(database.db, {
+      name: "Odd Consent",
+      lastMessageAt: at("2026-03-08T00:00:00Z"),
+    });
+    await database.db.customer.update({
+      where: { id: odd.customerId },
+      data: { consent: { telegram: { status: "pending", at: "2026-01-05T00:00:00Z" } } },
+    });
+    const event = (type: string, externalId: string, value: string) =>
+      database.db.event.create({
+        data: {
+          customerId: odd.customerId,
+          type,
+          externalId,
+          value,
+          currency: "PLN",
+          occurredAt: at("2026-02-01T00:00:00Z"),
+        },
+      });
+    await event("purchase", `odd-${odd.customerId}-1`, "300.00");
+    await event("refund", `odd-${odd.customerId}-r`, "120.00");
+    const response = await getPage(http, agent, `/console/conversations/${odd.conversationId}`);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(fact(response.body, "consent")).toBe("Channel Marketing Telegram Not asked");
+    expect(fact(response.body, "ltv")).toBe("PLN 180.00");
+    expect(fact(response.body, "orders")).toBe("1");
+  });
+
   it("shows marketers the conversation without the reply box or actions, and leaves it unread", async () => {
     await database.db.conversation.update({ where: { id: siti.conversationId }, data: { unreadCount: 1 } });
     const html = (await getPage(http, marketer, `/console/conversations/${siti.conversationId}`)).body;
