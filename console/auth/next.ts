@@ -3,15 +3,19 @@ export const HOME = "/console/inbox";
 
 /**
  * The page to return to after signing in or switching language: `next` if it is a path of the console on this
- * site (never another origin, `//host`, a scheme or the login page itself), else the inbox.
+ * site (never another origin, `//host`, `/\host`, a scheme or the login page itself), else the inbox. The
+ * check is made on the normalised path, after dot segments (also spelt `%2e`) are resolved: a path that only
+ * looked like the console before (`/console/..//evil.example` → `//evil.example`) goes to the inbox.
  */
 export function safeNext(next: unknown): string {
   if (typeof next !== "string" || next.length > 2000 || !/^\/console(?:[/?#]|$)/.test(next)) return HOME;
-  if (/[\\\s]/.test(next)) return HOME;
+  // browsers drop tabs and newlines from a URL and read a backslash as a slash: refuse them rather than guess
+  if (/[\\\s\p{Cc}]/u.test(next)) return HOME;
   const url = new URL(next, "http://console.invalid");
-  if (url.origin !== "http://console.invalid" || url.pathname.startsWith("/console/login")) return HOME;
-  if (url.pathname.startsWith("/console/logout")) return HOME;
-  return `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== "http://console.invalid" || !url.pathname.startsWith("/console/")) return HOME;
+  if (/^\/console\/(?:login|logout)(?:[/?#]|$)/.test(url.pathname)) return HOME;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return /^\/[/\\]/.test(path) ? HOME : path;
 }
 
 /** The login page, bringing the staff member back to `next` afterwards. */

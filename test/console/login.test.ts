@@ -95,6 +95,61 @@ describe("signing in", () => {
     }
   });
 
+  it("never sends a signed-in browser off the console, however next is spelt", async () => {
+    const email = uniqueEmail("dots");
+    await addStaff(database.db, email, "agent");
+    const browser = await signIn(http, email);
+    // raw query strings: the query parser decodes them once, so %25 reaches safeNext as a literal %
+    const queries = [
+      "/console/..//evil.example",
+      "/console/../..//evil.example",
+      "/console/./..//evil.example/",
+      "%2Fconsole%2F..%2F%2Fevil.example",
+      "/console/%2e%2e//evil.example",
+      "/console/%252e%252e//evil.example",
+      "/console/.%2e//evil.example",
+      "/console/%252e%252E/%252fevil.example",
+      "/console/%2F%2Fevil.example",
+      "/console/%5C%5Cevil.example",
+      "/console/..%5C%5Cevil.example",
+      "/console/../%5Cevil.example",
+      "/console/../\\\\evil.example",
+      "/\\evil.example",
+      "/console/..%09//evil.example",
+      "/console/%09..//evil.example",
+      "/console/..%0a//evil.example",
+      "/console/..%0d%0a//evil.example",
+      "/console/..%00//evil.example",
+      "/console/..",
+      "/console/../",
+    ];
+    for (const next of queries) {
+      const page = await http.inject({
+        url: `/console/login?next=${next}`,
+        headers: { ...BROWSER, cookie: browser.cookie },
+        remoteAddress: browser.ip,
+      });
+      expect(page.statusCode, next).toBe(302);
+      const location = String(page.headers.location);
+      expect(location, next).toMatch(/^\/console\//);
+      expect(location, next).not.toMatch(/^\/[/\\]|[\\\s]/);
+      const resolved = new URL(location, "https://crm.example.com/console/login");
+      expect(resolved.origin, next).toBe("https://crm.example.com");
+      expect(resolved.pathname, next).toMatch(/^\/console\//);
+    }
+    for (const next of ["/console/..//evil.example", "/console/../\\evil", "/console/%2e%2e//evil"]) {
+      const response = await postLogin(http, email, PASSWORD, { next });
+      expect(response.headers.location, next).toMatch(/^\/console\/(?![/\\])/);
+    }
+    // a real console path still comes back, with its query
+    const kept = await http.inject({
+      url: `/console/login?next=${encodeURIComponent("/console/customers?q=ann")}`,
+      headers: { ...BROWSER, cookie: browser.cookie },
+      remoteAddress: browser.ip,
+    });
+    expect(kept.headers.location).toBe("/console/customers?q=ann");
+  });
+
   it("refuses a login form without its CSRF token", async () => {
     const email = uniqueEmail("csrf");
     await addStaff(database.db, email, "agent");
