@@ -1,4 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import { cleanJson, cleanText, type JsonLimits } from "./clean-text.ts";
 import type { Logger } from "./logger.ts";
 
 declare module "fastify" {
@@ -21,8 +28,17 @@ export interface HttpServerOptions {
 }
 
 /**
+ * Bounds of every JSON body: no payload Rapport reads nests anywhere near this deep, and a body nested 100 000
+ * levels (which `JSON.parse` reads, but any recursive code after it, Prisma included, overflows the stack on)
+ * is refused with 400 before anything else touches it. Each field has its own tighter bounds in its schema.
+ */
+export const JSON_BODY_LIMITS: JsonLimits = { maxDepth: 64, maxKeys: 100_000 };
+
+/**
  * The Fastify instance every HTTP surface registers on (events API, webhooks, console). JSON bodies keep
- * their raw bytes for signature checks, and a malformed body gets a 400 that says where it broke.
+ * their raw bytes for signature checks, and a malformed body gets a 400 that says where it broke. Parsed
+ * bodies (JSON and forms) come without U+0000 and lone surrogates, which PostgreSQL cannot store
+ * (see `lib/clean-text.ts`); the raw bytes are left as sent.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
@@ -35,12 +51,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const raw = body as Buffer;
     request.rawBody = raw;
     if (raw.length === 0) return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(raw.toString("utf8")));
+      parsed = JSON.parse(raw.toString("utf8"));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      done(Object.assign(new Error(`malformed JSON body: ${reason}`), { statusCode: 400 }), undefined);
+      return done(Object.assign(new Error(`malformed JSON body: ${reason}`), { statusCode: 400 }), undefined);
     }
+    const cleaned = cleanJson(parsed, JSON_BODY_LIMITS);
+    if (cleaned.ok) return done(null, cleaned.value);
+    const where = cleaned.path.length > 0 ? ` at ${shortPath(cleaned.path)}` : "";
+    const message = `JSON body refused: it ${cleaned.message}${where}`;
+    done(Object.assign(new Error(message), { statusCode: 400, code: "invalid_body" }), undefined);
   });
   // form bodies (WooCommerce's webhook ping) keep their raw bytes too
   app.addContentTypeParser(
@@ -48,7 +70,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     { parseAs: "buffer" },
     (request, body, done) => {
       request.rawBody = body as Buffer;
-      done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString("utf8"))));
+      const fields = new URLSearchParams((body as Buffer).toString("utf8"));
+      done(null, Object.fromEntries([...fields].map(([key, value]) => [cleanText(key), cleanText(value)])));
     },
   );
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -62,6 +85,47 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.get("/healthz", async () => ({ ok: true }));
   return app;
+}
+
+/**
+ * Route hook (`onRequest: jsonOnly`) for endpoints that read a signed JSON body: any other Content-Type gets
+ * 415 "send application/json" before the body is read or the signature checked, so a sender who signed the
+ * right bytes but labelled them `text/plain` is told the real fault rather than "invalid signature".
+ */
+export async function jsonOnly(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  return acceptOnly(JSON_TYPES, request, reply);
+}
+
+/** {@link jsonOnly} that also lets a form body through (WooCommerce pings a new webhook with one). */
+export async function jsonOrForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  return acceptOnly(JSON_OR_FORM_TYPES, request, reply);
+}
+
+const JSON_TYPES = ["application/json"];
+const JSON_OR_FORM_TYPES = ["application/json", "application/x-www-form-urlencoded"];
+
+function acceptOnly(types: string[], request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const header = request.headers["content-type"];
+  const media = (header ?? "").split(";")[0]!.trim().toLowerCase();
+  if (types.includes(media)) return undefined;
+  request.log.warn({ url: request.url, contentType: header }, "request rejected: not JSON");
+  const given = header ? `"${header.slice(0, 100)}"` : "missing";
+  return reply.status(415).send({
+    error: "unsupported_media_type",
+    message: `send application/json: this endpoint reads a JSON body, and the request's Content-Type was ${given}`,
+  });
+}
+
+/** A zod-style path for a message, its middle left out when long: `properties.a.a.a.….a.a`. */
+function shortPath(path: (string | number)[]): string {
+  const parts = path.map(String);
+  return (parts.length > 8 ? [...parts.slice(0, 4), "…", ...parts.slice(-3)] : parts).join(".");
 }
 
 /** TRUST_PROXY as Fastify's `trustProxy`: unset → false; "1" → the nearest hop; "true"; or addresses/CIDRs. */
