@@ -20,6 +20,8 @@ export interface TestAppOptions {
   bots?: boolean;
   /** The app's clock (business hours, delays). Defaults to the system clock. */
   clock?: Clock;
+  /** Run the queue workers. Defaults to true. */
+  workers?: boolean;
 }
 
 /** A whole Rapport (HTTP, workers, bots) on a test database, Redis prefix and temporary data dir. */
@@ -49,6 +51,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     log,
     migrate: false,
     bots: options.bots ?? false,
+    workers: options.workers,
     clock: options.clock,
   });
   return {
