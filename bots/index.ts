@@ -35,6 +35,18 @@ export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundE
 export { BOT_TEXTS, t } from "./i18n.ts";
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
 export type { InboundHandler, InboundMessage } from "./inbound.ts";
+export {
+  countOpenInboundFailures,
+  discardInboundFailure,
+  type InboundFailureInput,
+  InboundRetries,
+  type InboundRetry,
+  listOpenInboundFailures,
+  type OpenInboundFailure,
+  type RetryOutcome,
+  recordInboundFailure,
+  retryInboundFailure,
+} from "./inbound-failures.ts";
 export { issueLinkCode, redeemLinkCode } from "./linking.ts";
 export { attachContact, mergeCustomers, survivorOf } from "./merge.ts";
 export { createOutboxChannel, OUTBOX_MAX_BATCH, type OutboxOptions } from "./outbox.ts";

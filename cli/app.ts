@@ -6,6 +6,7 @@ import {
   closeConversation,
   createReceivedEmailFetcher,
   createResponder,
+  InboundRetries,
   loadReplies,
   mergeCustomers,
   type Replies,
@@ -153,6 +154,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const templates = createTemplateStore(
       config.RAPPORT_TEMPLATES_DIR ? { dir: config.RAPPORT_TEMPLATES_DIR } : {},
     );
+    // how each inbound source re-processes a dead letter (InboundFailure) when staff retry it
+    const inboundRetries = new InboundRetries();
     const platforms = createPlatforms({
       config,
       log,
@@ -207,6 +210,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         onEvent,
         shopifySecret: config.SHOPIFY_WEBHOOK_SECRET,
         wooCommerceSecret: config.WOOCOMMERCE_WEBHOOK_SECRET,
+        sendTestOrders: config.SHOPIFY_TEST_ORDERS === "send",
+        retries: inboundRetries,
+        log,
       });
       // while nobody can sign in, the console serves a first-start page behind this secret (console/routes/setup.ts)
       const setupToken = (await hasStaffUsers(database.db)) ? undefined : randomToken(24);

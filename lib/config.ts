@@ -67,10 +67,24 @@ export const ConfigSchema = z.object({
   }),
   /** Shopify app client secret: enables POST /webhooks/shopify (X-Shopify-Hmac-Sha256). */
   SHOPIFY_WEBHOOK_SECRET: optional(),
+  /**
+   * Shopify test orders (`"test": true`): `store` keeps them, flagged, and sends no customer message;
+   * `send` lets them trigger campaigns like real orders (to try a thank-you end to end). Defaults to store.
+   */
+  SHOPIFY_TEST_ORDERS: z.enum(["store", "send"], { error: "expected store or send" }).default("store"),
   /** Secret of the WooCommerce webhook: enables POST /webhooks/woocommerce (X-WC-Webhook-Signature). */
   WOOCOMMERCE_WEBHOOK_SECRET: optional(),
-  /** Prefix of every BullMQ key. Use a hash tag such as {rapport} on Redis Cluster. Defaults to "rapport". */
-  RAPPORT_QUEUE_PREFIX: z.string().min(1).default("rapport"),
+  /**
+   * Prefix of every BullMQ key. Unset: `rapport:<installation id>`, the id created with the database, so
+   * installations sharing one Redis never take each other's jobs. Set it for Redis Cluster (a hash tag such
+   * as {rapport}), one per installation.
+   */
+  RAPPORT_QUEUE_PREFIX: optional(),
+  /**
+   * PostgreSQL connections per process. Each deliver worker runs at most this many jobs at once; the
+   * workers together may ask for more, and then wait for a connection (never a failure). Defaults to 10.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Folder of campaign YAML files. Defaults to the project's campaigns/. */
   RAPPORT_CAMPAIGNS_DIR: optional(),
   /** Folder of message templates. Defaults to the project's templates/. */

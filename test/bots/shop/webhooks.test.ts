@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EventCaptureResult, registerShopWebhooks } from "../../../bots/index.ts";
+import {
+  type EventCaptureResult,
+  InboundRetries,
+  registerShopWebhooks,
+  retryInboundFailure,
+} from "../../../bots/index.ts";
 import { systemClock } from "../../../lib/clock.ts";
 import { createHttpServer } from "../../../lib/http.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { hmacSha256 } from "../../../lib/signature.ts";
 import { useTestDatabase } from "../../support/db.ts";
+import { refuseRows } from "../../support/refuse-rows.ts";
 
 const SHOPIFY_SECRET = "shpss_test_0123456789abcdef";
 const WOO_SECRET = "woo-secret-0123456789";
@@ -16,6 +22,8 @@ const database = useTestDatabase();
 const accepted: EventCaptureResult[] = [];
 const app = createHttpServer({ log: silentLogger });
 const unconfigured = createHttpServer({ log: silentLogger });
+const sending = createHttpServer({ log: silentLogger });
+const retries = new InboundRetries();
 
 beforeAll(async () => {
   const onEvent = async (result: EventCaptureResult) => {
@@ -27,16 +35,25 @@ beforeAll(async () => {
     onEvent,
     shopifySecret: SHOPIFY_SECRET,
     wooCommerceSecret: WOO_SECRET,
+    retries,
   });
   await registerShopWebhooks(unconfigured, { db: database.db, clock: systemClock, onEvent });
+  await registerShopWebhooks(sending, {
+    db: database.db,
+    clock: systemClock,
+    onEvent,
+    shopifySecret: SHOPIFY_SECRET,
+    sendTestOrders: true,
+  });
 });
 afterAll(async () => {
   await app.close();
   await unconfigured.close();
+  await sending.close();
 });
 
-const shopify = (body: string, signature = hmacSha256(SHOPIFY_SECRET, body, "base64")) =>
-  app.inject({
+const shopify = (body: string, signature = hmacSha256(SHOPIFY_SECRET, body, "base64"), server = app) =>
+  server.inject({
     method: "POST",
     url: "/webhooks/shopify",
     headers: {
@@ -112,6 +129,101 @@ describe("POST /webhooks/shopify", () => {
     const response = await shopify(JSON.stringify({ hello: "world" }));
     expect(response.statusCode).toBe(422);
     expect(response.json().error).toBe("invalid_body");
+    // signed by the shop, so kept: a fix in Rapport can take it in from the console
+    const kept = await database.db.inboundFailure.findMany({ where: { payload: '{"hello":"world"}' } });
+    expect(kept).toMatchObject([{ channel: "shopify", error: expect.stringContaining("Shopify order") }]);
+  });
+});
+
+/**
+ * The fixture order with `changes` applied; a value `{ exact: "<digits>" }` is written as a bare JSON number
+ * with those digits, as Shopify writes its 64-bit ids (JSON.stringify could not write them exactly).
+ */
+function shopifyBody(changes: (order: Record<string, any>) => void): string {
+  const order = JSON.parse(shopifyOrder);
+  changes(order);
+  return JSON.stringify(order).replace(/\{"exact":"(\d+)"\}/g, "$1");
+}
+
+describe("POST /webhooks/shopify: ids, test orders and orders that cannot be stored", () => {
+  it("stores an order whose ids pass 2^53 with every id exact, without admin_graphql_api_id", async () => {
+    // 820982911946154508 is the id of Shopify's own sample order: JSON.parse reads 820982911946154500
+    const body = shopifyBody((order) => {
+      order.id = { exact: "820982911946154508" };
+      delete order.admin_graphql_api_id;
+      order.customer.id = { exact: "820982911946154509" };
+      const custom = order.line_items[1];
+      custom.variant_id = { exact: "9007199254740993" };
+      delete custom.admin_graphql_api_id;
+      order.line_items[0].id = { exact: "9007199254740995" };
+    });
+    expect(body).toContain('"id":820982911946154508');
+
+    const response = await shopify(body);
+
+    expect(response.statusCode).toBe(200);
+    const event = await database.db.event.findUniqueOrThrow({
+      where: { id: response.json().id },
+      include: { purchases: { orderBy: { sku: "asc" } } },
+    });
+    expect(event.externalId).toBe("shopify:820982911946154508");
+    // the line without its own SKU is known by its variant id, digit for digit
+    expect(event.purchases.map((p) => p.sku)).toEqual(["9007199254740993", "KUB-CER-350-GR"]);
+  });
+
+  it("stores a test order, flagged, and plans nothing for it unless test orders are sent", async () => {
+    const testOrder = (id: string) =>
+      shopifyBody((order) => {
+        order.id = { exact: id };
+        order.admin_graphql_api_id = `gid://shopify/Order/${id}`;
+        order.test = true;
+      });
+
+    const stored = await shopify(testOrder("5900000000001"));
+    expect(stored.statusCode).toBe(200);
+    expect(stored.json()).toMatchObject({ ok: true, test: true, triggered: false });
+    const event = await database.db.event.findUniqueOrThrow({ where: { id: stored.json().id } });
+    expect(event.properties).toMatchObject({ test: true });
+    expect(accepted.filter((a) => a.eventId === event.id)).toHaveLength(0);
+
+    const sent = await shopify(testOrder("5900000000002"), undefined, sending);
+    expect(sent.json()).toMatchObject({ ok: true, test: true, triggered: true });
+    expect(accepted.filter((a) => a.eventId === sent.json().id)).toHaveLength(1);
+  });
+
+  it("keeps an order that cannot be stored as a dead letter, answers 200, and stores it on retry", async () => {
+    const body = shopifyBody((order) => {
+      order.id = { exact: "5966600000001" };
+      order.admin_graphql_api_id = "gid://shopify/Order/5966600000001";
+    });
+    const allow = await refuseRows(database.db, "Event", "externalId", "5966600000001");
+
+    const first = await shopify(body);
+    const again = await shopify(body);
+
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ ok: false, kept: expect.any(String) });
+    expect(again.statusCode).toBe(200);
+    const failures = await database.db.inboundFailure.findMany({
+      where: { channel: "shopify", sourceKey: "shopify:5966600000001" },
+    });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      sourceKey: "shopify:5966600000001",
+      count: 2,
+      resolvedAt: null,
+      payload: body,
+    });
+    expect(failures[0]!.error).toContain("refused by the test");
+    expect(await database.db.event.count({ where: { externalId: "shopify:5966600000001" } })).toBe(0);
+
+    await allow();
+    const outcome = await retryInboundFailure(database.db, retries, failures[0]!.id, new Date());
+
+    expect(outcome).toEqual({ kind: "resolved" });
+    expect(await database.db.event.count({ where: { externalId: "shopify:5966600000001" } })).toBe(1);
+    const resolved = await database.db.inboundFailure.findUniqueOrThrow({ where: { id: failures[0]!.id } });
+    expect(resolved.resolvedAt).not.toBeNull();
   });
 });
 
