@@ -38,8 +38,16 @@ export interface InboundMessage {
   conversationId?: string;
   /** The platform message to reply to, when the platform threads replies (tweet id, Discord message id). */
   replyTo?: string;
-  /** A phone number the customer shared (Telegram contact button), E.164 with "+". */
+  /**
+   * The sender's own phone number, proven by the platform (a Telegram contact card whose user is the sender),
+   * E.164 with "+". It may join the sender to the customer who has that number.
+   */
   sharedPhone?: string;
+  /**
+   * A phone number the sender showed that is not proven theirs (a Telegram contact card of someone else),
+   * E.164 with "+": kept as an unverified claim on the sender's customer, never merged.
+   */
+  claimedPhone?: string;
   attachments?: Prisma.InputJsonValue;
   /** The platform payload, kept for audit and re-processing. */
   raw?: Prisma.InputJsonValue;

@@ -10,6 +10,7 @@ export {
 } from "./channel.ts";
 export { parseCommand } from "./commands.ts";
 export { setConsent } from "./consent.ts";
+export { type Claim, type ClaimSource, type ContactKind, claimContact } from "./contact-claims.ts";
 export { type CaptureResult, captureMessage } from "./conversation.ts";
 export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
 export {
@@ -58,6 +59,15 @@ export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";
 export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.ts";
 export { normalizeWooCommerceOrder, verifyWooCommerceSignature } from "./shop/woocommerce.ts";
 export { closeConversation, recordRating } from "./survey.ts";
+export {
+  type RequestResult,
+  requestEmailVerification,
+  VERIFY_CODE_TTL_MS,
+  VERIFY_MAX_ATTEMPTS,
+  type VerificationDeps,
+  type VerifyResult,
+  verifyEmailCode,
+} from "./verification.ts";
 export {
   createTelegramBot,
   startPolling,

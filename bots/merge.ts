@@ -57,6 +57,13 @@ export async function mergeCustomers(db: Db, a: string, b: string, cause: MergeC
     await tx.surveyAnswer.updateMany({ where: from, data: to });
     await tx.suppression.updateMany({ where: from, data: to });
     await tx.linkCode.updateMany({ where: from, data: to });
+    await tx.contactVerification.updateMany({ where: from, data: to });
+    // one claim per (customer, kind, value): the survivor keeps its own where both made the same claim
+    const claims = await tx.contactClaim.findMany({ where: to, select: { kind: true, value: true } });
+    await tx.contactClaim.deleteMany({
+      where: { ...from, OR: claims.map((c) => ({ kind: c.kind, value: c.value })) },
+    });
+    await tx.contactClaim.updateMany({ where: from, data: to });
     // one coupon per (prefix, customer): the survivor keeps its own where both have one
     const kept = await tx.coupon.findMany({ where: to, select: { prefix: true } });
     await tx.coupon.updateMany({
@@ -102,8 +109,10 @@ export async function mergeCustomers(db: Db, a: string, b: string, cause: MergeC
 }
 
 /**
- * Gives a customer an email address or phone number they told us. When another customer already has it,
- * the two are the same person and are merged. Returns the customer who holds the contact afterwards.
+ * Gives a customer an email address or phone number that is proven theirs: the platform verified it (a
+ * Telegram user's own contact card) or the brand knows it (shop, import). When another customer already has
+ * it, the two are the same person and are merged. A contact someone merely typed is a claim instead
+ * (`claimContact` in contact-claims.ts): never pass one here. Returns the customer who holds the contact.
  */
 export async function attachContact(
   db: Db,

@@ -17,6 +17,12 @@ export interface BotReply {
   locale: string;
   replyTo?: string;
   buttons?: Array<{ label: string; value: string }>;
+  /**
+   * A template of `templates/` to render (in `locale`) instead of `text`, with its data: a transactional
+   * message with wording of its own, such as the email verification code.
+   */
+  template?: string;
+  data?: Record<string, unknown>;
 }
 
 /** Queues a bot reply for delivery. Injected by the wiring (`cli/`), implemented by `workers/`. */

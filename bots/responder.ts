@@ -8,6 +8,7 @@ import { type CaptureResult, captureEdit, captureMessage } from "./conversation.
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
 import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
+import { claimContact } from "./contact-claims.ts";
 import { attachContact } from "./merge.ts";
 import { answerIn, describeHours, isOpen, matchRule, type Replies } from "./replies.ts";
 import type { SendReply } from "./reply.ts";
@@ -34,8 +35,9 @@ export type Handled =
   | { kind: "silent"; reason: "staff_handling" };
 
 /**
- * The conversation core behind every platform adapter: stores each message once, learns contacts the
- * customer shares (an email or phone seen on two channels makes one customer), runs commands (/stop, /start,
+ * The conversation core behind every platform adapter: stores each message once, keeps contacts the customer
+ * types as unverified claims on their own customer (only a proven contact, such as a Telegram user's own
+ * contact card, joins customers: see identity.ts "Identity and trust"), runs commands (/stop, /start,
  * /link, /rate, /help), answers by the rules of `bots/replies.yaml`, and otherwise hands the conversation
  * to staff with one "a person will answer" message. While staff handle a conversation the bot is silent.
  */
@@ -52,15 +54,24 @@ export function createResponder(
     if (captured.kind === "duplicate") return { kind: "duplicate" };
     deps.onStored?.(captured);
     let customerId = captured.customerId;
-    // an address typed in a chat links the customer's email; in an email it is a signature or a colleague
+    const evidence = { channel: message.channel, messageId: message.externalId };
+    // an address typed in a chat is a claim, never proof (anyone can type anyone's); in an email it is a
+    // signature or a colleague, not even a claim
     const email = message.channel === "email" ? undefined : emailIn(message.text);
-    if (email || message.sharedPhone) {
-      customerId = await attachContact(
-        deps.db,
-        customerId,
-        { email, phone: message.sharedPhone },
-        message.channel,
-      );
+    if (email) {
+      await claimContact(deps.db, customerId, { kind: "email", value: email, source: "chat_message", evidence });
+    }
+    if (message.claimedPhone) {
+      await claimContact(deps.db, customerId, {
+        kind: "phone",
+        value: message.claimedPhone,
+        source: "telegram_contact",
+        evidence,
+      });
+    }
+    // the platform's own proof: Telegram sends a user's own contact card only from that user's account
+    if (message.sharedPhone) {
+      customerId = await attachContact(deps.db, customerId, { phone: message.sharedPhone }, message.channel);
     }
     if (!captured.conversationId) return { kind: "listened" };
     const now = new Date(deps.clock.now());

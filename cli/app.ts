@@ -163,6 +163,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       redis,
       onMessage: responder,
+      sendReply,
       outboxOnly: options.outboxOnly ?? false,
     });
     closers.push(() => platforms.close());

@@ -2,7 +2,6 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Bot } from "grammy";
 import {
-  attachContact,
   type Channel,
   createDiscordBot,
   createDiscordChannel,
@@ -18,6 +17,7 @@ import {
   type InboundHandler,
   registerTelegramWebhook,
   registerWebchat,
+  type SendReply,
   setTelegramWebhook,
   startPolling,
   TELEGRAM_WEBHOOK_PATH,
@@ -54,6 +54,8 @@ export interface PlatformDeps {
   /** Shared counters (web chat rate limits). */
   redis: Redis;
   onMessage: InboundHandler;
+  /** Queues the bot's own messages (the web chat's email verification code) as transactional Deliveries. */
+  sendReply: SendReply;
   /** Send everything to the outbox, whatever credentials are set (`rapport demo`). */
   outboxOnly: boolean;
 }
@@ -131,12 +133,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
       await registerWebchat(http, {
         db,
         onMessage,
-        onIdentify: async (visitorId, email) => {
-          const identity = await db.identity.findUnique({
-            where: { channel_externalId: { channel: "webchat", externalId: visitorId } },
-          });
-          if (identity) await attachContact(db, identity.customerId, { email }, "webchat");
-        },
+        sendReply: deps.sendReply,
         secret: configuredOrGeneratedSecret(undefined, config.dataDir, "webchat-secret").value,
         brandName: config.BRAND_NAME,
         publicUrl: config.PUBLIC_URL,

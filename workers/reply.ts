@@ -123,6 +123,7 @@ async function queueOutbound(
 ): Promise<{ id: string; status: string; duplicate: boolean }> {
   const now = new Date(deps.clock.now());
   const data: Prisma.InputJsonObject = {
+    ...(reply.data as Prisma.InputJsonObject | undefined),
     text: reply.text,
     replyTo: reply.replyTo ?? null,
     buttons: reply.buttons ?? null,
@@ -137,6 +138,7 @@ async function queueOutbound(
         conversationId: reply.conversationId,
         channel: reply.channel,
         recipient: reply.to,
+        template: reply.template ?? null,
         locale: reply.locale,
         data,
         scheduledAt: now,

@@ -13,7 +13,8 @@ const skip = (reason: string): Normalised => ({ ok: false, reason });
  * Turns a Telegram message (or an edited one, `kind: "edit"`) into an `InboundMessage`.
  *
  * - Private chats: text, or a photo's/document's caption (the files kept as `attachments`); a contact the
- *   user shares of themselves gives `sharedPhone` in E.164 ("+48601234567") with text "".
+ *   user shares of themselves gives `sharedPhone` in E.164 ("+48601234567") with text "", a contact card of
+ *   someone else `claimedPhone` (an unverified claim, never merged).
  * - Groups and supergroups: only messages addressed to the bot (see {@link isAddressedToBot}), with the
  *   mention stripped; `threadRef` is the group, `replyTo` the message, the sender is the user.
  *
@@ -35,10 +36,11 @@ export function toInboundMessage(message: Message, me: BotIdentity, kind: "messa
   };
   if (message.chat.type === "private") {
     if (message.contact) {
-      if (message.contact.user_id !== from.id) return skip("a contact of someone else");
       const phone = toE164(message.contact.phone_number);
       if (!phone) return skip("a contact without a valid phone number");
-      return { ok: true, message: { ...base, text: "", sharedPhone: phone } };
+      // Telegram fills user_id with the sender's own id only when they share their own card
+      const own = message.contact.user_id === from.id;
+      return { ok: true, message: { ...base, text: "", ...(own ? { sharedPhone: phone } : { claimedPhone: phone }) } };
     }
     const text = message.text ?? message.caption;
     if (text === undefined) return skip("no text or caption");

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { InboundMessage } from "../inbound.ts";
 import { DEFAULT_WEBCHAT_LIMITS, type WebchatOptions } from "./options.ts";
-import { IdentifyBody, MessageBody, SessionBody, sendInvalid, VisitorQuery } from "./schemas.ts";
+import { requestEmailVerification, verifyEmailCode } from "../verification.ts";
+import { IdentifyBody, MessageBody, SessionBody, sendInvalid, VerifyBody, VisitorQuery } from "./schemas.ts";
 import { verifyVisitorToken, visitorToken } from "./token.ts";
 import { createVisitor, visitorCustomer, visitorHistory } from "./visitors.ts";
 
@@ -32,7 +33,10 @@ export async function admitVisitor(
   return customerId;
 }
 
-/** The web chat's JSON API: session, messages, history and identify. */
+/**
+ * The web chat's JSON API: session, messages, history, identify (an email claimed, a code sent there) and
+ * verify (the code typed back proves the email and joins the visitor to its customer).
+ */
 export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions): void {
   const log = options.log.child({ component: "webchat" });
 
@@ -91,16 +95,59 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
     if (!parsed.success) return sendInvalid(reply, parsed.error, "query");
     const customerId = await admitVisitor(options, reply, parsed.data.visitorId, parsed.data.token);
     if (!customerId) return reply;
-    return { messages: await visitorHistory(options.db, customerId) };
+    return { messages: await visitorHistory(options.db, customerId, parsed.data.visitorId) };
   });
 
-  app.post("/webchat/api/identify", async (request, reply) => {
+  const verification = {
+    db: options.db,
+    clock: options.clock,
+    sendReply: options.sendReply,
+    brandName: options.brandName,
+  };
+
+  // the email is a claim until the code sent there comes back: the answer never says whose address it is
+  app.post("/webchat/api/identify", perMinute(limits.verifyPerMinute, byVisitor), async (request, reply) => {
     const parsed = IdentifyBody.safeParse(request.body);
     if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
     const { visitorId, token, email } = parsed.data;
-    if (!(await admitVisitor(options, reply, visitorId, token))) return reply;
-    await options.onIdentify(visitorId, email);
-    return { ok: true };
+    const customerId = await admitVisitor(options, reply, visitorId, token);
+    if (!customerId) return reply;
+    const result = await requestEmailVerification(verification, customerId, email, "webchat_identify");
+    if (result.kind === "rate_limited") {
+      const seconds = Math.ceil(result.retryAfterMs / 1000);
+      return reply
+        .status(429)
+        .header("retry-after", String(seconds))
+        .send({ error: "rate_limited", message: `too many codes asked for: try again in ${seconds} s` });
+    }
+    log.info({ visitorId }, "web chat email claimed, code sent");
+    return { verification: "sent" };
+  });
+
+  app.post("/webchat/api/verify", perMinute(limits.verifyPerMinute, byVisitor), async (request, reply) => {
+    const parsed = VerifyBody.safeParse(request.body);
+    if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
+    const { visitorId, token, code } = parsed.data;
+    const customerId = await admitVisitor(options, reply, visitorId, token);
+    if (!customerId) return reply;
+    const result = await verifyEmailCode(options.db, customerId, code, new Date(options.clock.now()));
+    log.info({ visitorId, result: result.kind }, "web chat email code entered");
+    switch (result.kind) {
+      case "verified":
+        return { verified: true, email: result.email };
+      case "wrong":
+        return reply.status(422).send({
+          error: "wrong_code",
+          message: `code does not match: ${result.attemptsLeft} attempt(s) left`,
+          issues: [{ path: "code", message: "does not match the code in the email" }],
+          attemptsLeft: result.attemptsLeft,
+        });
+      default:
+        return reply.status(410).send({
+          error: `code_${result.kind}`,
+          message: "no valid code to check (expired, used up or never sent): ask for a new one with identify",
+        });
+    }
   });
 }
 

@@ -3,6 +3,7 @@ import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Redis } from "../../lib/redis.ts";
 import type { InboundHandler } from "../inbound.ts";
+import type { SendReply } from "../reply.ts";
 import type { WebchatHub } from "./hub.ts";
 
 /** Dependencies of the web chat's HTTP surface. */
@@ -10,8 +11,11 @@ export interface WebchatOptions {
   db: Db;
   /** The conversation core: stores (and answers) each visitor message. */
   onMessage: InboundHandler;
-  /** Called when a visitor leaves an email: the core merges the anonymous customer into the known one. */
-  onIdentify: (visitorId: string, email: string) => Promise<void>;
+  /**
+   * Queues the bot's own messages as transactional Deliveries (`queueReply`): here, the code that proves an
+   * email a visitor leaves. Until the code is typed back the email is only a claim: nothing is merged.
+   */
+  sendReply: SendReply;
   /** HMAC key of visitor tokens. Changing it signs every visitor out (their widget starts a new session). */
   secret: string;
   /** Shown in the widget's title on the demo page ("Chat with Acme"). */
@@ -40,7 +44,16 @@ export interface WebchatLimits {
   sessionsPerMinute: number;
   /** Messages per visitor per minute: a person types far fewer; a flood is refused with 429. */
   messagesPerMinute: number;
+  /**
+   * Identify and verify calls per visitor per minute. Codes sent and attempts per code have their own limits
+   * (bots/verification.ts); this only keeps a script from hammering the endpoints.
+   */
+  verifyPerMinute: number;
 }
 
 /** Generous for people, tight for scripts. */
-export const DEFAULT_WEBCHAT_LIMITS: WebchatLimits = { sessionsPerMinute: 20, messagesPerMinute: 30 };
+export const DEFAULT_WEBCHAT_LIMITS: WebchatLimits = {
+  sessionsPerMinute: 20,
+  messagesPerMinute: 30,
+  verifyPerMinute: 10,
+};

@@ -41,6 +41,16 @@ export const IdentifyBody = z.object({
     .pipe(z.email({ message: "expected an email address" })),
 });
 
+/** `POST /webchat/api/verify`: the code emailed after identify. */
+export const VerifyBody = z.object({
+  visitorId: VisitorId,
+  token: Token,
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, "expected the 6-digit code from the email"),
+});
+
 /** The query of `GET /webchat/api/events` and `GET /webchat/api/history`. */
 export const VisitorQuery = z.object({
   visitorId: VisitorId,

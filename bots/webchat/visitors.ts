@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../../lib/db/index.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
 import { resolveIdentity } from "../identity.ts";
 
@@ -42,17 +42,36 @@ export async function visitorCustomer(db: Db, visitorId: string): Promise<string
 }
 
 /**
- * The visitor's conversation, oldest first: the last `limit` web chat Interactions of the customer behind
- * the visitor, both directions. After an identify-merge that includes the customer's other browsers, never
- * their other channels, and never staff-internal notes.
+ * What this visitor's own session may read, oldest first: the last `limit` web chat messages the visitor
+ * wrote (their Interaction externalId starts with "<visitorId>:") and the messages sent to this visitor
+ * (a Delivery addressed to the visitor id), never staff-internal notes. Nothing the customer wrote from
+ * another browser or channel, even after a proven merge: a visitor id is a bearer token for one browser,
+ * and a history endpoint should never be a way to read more than that browser saw.
  */
-export async function visitorHistory(db: Db, customerId: string, limit = 200): Promise<HistoryMessage[]> {
-  const rows = await db.interaction.findMany({
-    where: { customerId, channel: "webchat", internal: false },
-    orderBy: [{ sentAt: "desc" }, { createdAt: "desc" }],
-    take: limit,
-    select: { id: true, externalId: true, direction: true, author: true, text: true, sentAt: true },
-  });
+export async function visitorHistory(
+  db: Db,
+  customerId: string,
+  visitorId: string,
+  limit = 200,
+): Promise<HistoryMessage[]> {
+  const rows = await db.$queryRaw<
+    Array<{
+      id: string;
+      externalId: string | null;
+      direction: HistoryMessage["direction"];
+      author: HistoryMessage["author"];
+      text: string;
+      sentAt: Date;
+    }>
+  >(Prisma.sql`
+    SELECT i.id, i."externalId", i.direction, i.author, i.text, i."sentAt"
+    FROM "Interaction" i
+    LEFT JOIN "Delivery" d ON d.id = i."deliveryId"
+    WHERE i."customerId" = ${customerId}::uuid AND i.channel = 'webchat' AND NOT i.internal
+      AND ((i.direction = 'inbound' AND starts_with(i."externalId", ${`${visitorId}:`}))
+        OR (i.direction = 'outbound' AND d.recipient = ${visitorId}))
+    ORDER BY i."sentAt" DESC, i."createdAt" DESC
+    LIMIT ${limit}`);
   return rows.reverse().map((row) => ({
     id: row.externalId ? row.externalId.slice(row.externalId.indexOf(":") + 1) : row.id,
     direction: row.direction,

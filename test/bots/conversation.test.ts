@@ -6,6 +6,7 @@ import {
   createResponder,
   type InboundMessage,
   loadReplies,
+  resolveCustomerByEmail,
 } from "../../bots/index.ts";
 import { PROJECT_DIR } from "../../cli/app.ts";
 import { manualClock } from "../../lib/clock.ts";
@@ -114,5 +115,63 @@ describe("the conversation core", () => {
     expect((await interactionsOf(identity.customerId)).map((i) => i.text)).toEqual([
       "edited before we saw it",
     ]);
+  });
+});
+
+describe("contacts given in a chat", () => {
+  const shopCustomer = async (email: string, phone?: string) =>
+    (await resolveCustomerByEmail(database.db, { email, ...(phone ? { phone } : {}) })).customerId;
+  const claimsOf = (customerId: string) =>
+    database.db.contactClaim.findMany({ where: { customerId }, orderBy: { createdAt: "asc" } });
+
+  it.each(["telegram", "webchat"] as const)(
+    "keeps an email typed on %s as the writer's unverified claim and merges no one",
+    async (channel) => {
+      const owner = await shopCustomer(`typed-${channel}@example.com`);
+      const id = ++chat;
+      await responder.handle({
+        ...message(id, 1, `hi, I am typed-${channel}@Example.com, where is my order?`, at(1)),
+        channel,
+      });
+      const writer = await database.db.identity.findUniqueOrThrow({
+        where: { channel_externalId: { channel, externalId: String(id) } },
+        include: { customer: { include: { identities: true } } },
+      });
+      expect(writer.customerId).not.toBe(owner);
+      expect(writer.customer.email).toBeNull();
+      expect(writer.customer.identities.map((i) => i.channel)).toEqual([channel]);
+      expect(await claimsOf(writer.customerId)).toMatchObject([
+        { kind: "email", value: `typed-${channel}@example.com`, source: "chat_message", verifiedAt: null },
+      ]);
+      expect(await database.db.customer.findUniqueOrThrow({ where: { id: owner } })).toMatchObject({
+        mergedIntoId: null,
+        email: `typed-${channel}@example.com`,
+      });
+      expect(await database.db.auditLog.count({ where: { action: "customer.merge", targetId: owner } })).toBe(0);
+    },
+  );
+
+  it("keeps a Telegram contact card of someone else as a phone claim, never merging with its holder", async () => {
+    const holder = await shopCustomer("holder@example.com", "+48601000001");
+    const id = ++chat;
+    await responder.handle({ ...message(id, 1, "", at(1)), claimedPhone: "+48601000001" });
+    const writer = (await captureMessage(database.db, message(id, 2, "hello?", at(2)))).customerId;
+    expect(writer).not.toBe(holder);
+    expect(await claimsOf(writer)).toMatchObject([
+      { kind: "phone", value: "+48601000001", source: "telegram_contact", verifiedAt: null },
+    ]);
+    expect(await database.db.customer.findUniqueOrThrow({ where: { id: writer } })).toMatchObject({
+      phone: null,
+    });
+  });
+
+  it("joins the sender's own Telegram contact card (proven by Telegram) to the customer with that phone", async () => {
+    const holder = await shopCustomer("own@example.com", "+48601000002");
+    const id = ++chat;
+    await responder.handle({ ...message(id, 1, "", at(1)), sharedPhone: "+48601000002" });
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "telegram", externalId: String(id) } },
+    });
+    expect(identity.customerId).toBe(holder);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { captureEvent, captureMessage } from "../../bots/index.ts";
+import { claimContact } from "../../bots/contact-claims.ts";
 import { issueLinkCode, redeemLinkCode } from "../../bots/linking.ts";
 import { attachContact, mergeCustomers, survivorOf } from "../../bots/merge.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -70,7 +71,7 @@ describe("mergeCustomers", () => {
     expect(await survivorOf(database.db, shop)).toBe(chat);
   });
 
-  it("makes one customer when a chat customer gives the email a shop customer has", async () => {
+  it("makes one customer when a chat customer proves the email a shop customer has", async () => {
     const shop = await shopCustomer("siti@example.com");
     const chat = await telegramCustomer("Siti");
     const holder = await attachContact(database.db, chat, { email: "Siti@Example.com" });
@@ -80,7 +81,7 @@ describe("mergeCustomers", () => {
     expect(await shopCustomer("siti@example.com")).toBe(shop);
   });
 
-  it("gives a customer an email nobody has yet, and keeps the first one", async () => {
+  it("gives a customer a proven email nobody has yet, and keeps the first one", async () => {
     const chat = await telegramCustomer("Emma");
     expect(
       await attachContact(database.db, chat, { email: "emma@example.com", phone: "+441234567890" }),
@@ -90,6 +91,35 @@ describe("mergeCustomers", () => {
       email: "emma@example.com",
       phone: "+441234567890",
     });
+  });
+});
+
+describe("contact claims", () => {
+  it("stay on the claimant: no email, no identity, no merge with the address's holder", async () => {
+    const holder = await shopCustomer("held@example.com");
+    const chat = await telegramCustomer("Claimant");
+    await claimContact(database.db, chat, { kind: "email", value: " Held@Example.com ", source: "chat_message" });
+    await claimContact(database.db, chat, { kind: "email", value: "held@example.com", source: "webchat_identify" });
+    const claimant = await database.db.customer.findUniqueOrThrow({
+      where: { id: chat },
+      include: { identities: true, contactClaims: true },
+    });
+    expect(claimant.email).toBeNull();
+    expect(claimant.identities.map((i) => i.channel)).toEqual(["telegram"]);
+    expect(claimant.contactClaims).toMatchObject([{ value: "held@example.com", source: "chat_message" }]);
+    expect(await survivorOf(database.db, holder)).toBe(holder);
+  });
+
+  it("move to the survivor of a merge, the same claim kept once", async () => {
+    const a = await telegramCustomer("A");
+    const b = await telegramCustomer("B");
+    await claimContact(database.db, a, { kind: "phone", value: "+48600000001", source: "telegram_contact" });
+    await claimContact(database.db, b, { kind: "phone", value: "+48600000001", source: "telegram_contact" });
+    await claimContact(database.db, b, { kind: "email", value: "b@example.com", source: "chat_message" });
+    await mergeCustomers(database.db, a, b, { reason: "staff", actorType: "staff" });
+    const claims = await database.db.contactClaim.findMany({ where: { customerId: a }, orderBy: { value: "asc" } });
+    expect(claims.map((c) => c.value)).toEqual(["+48600000001", "b@example.com"]);
+    expect(await database.db.contactClaim.count({ where: { customerId: b } })).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 // Rapport web chat: the widget's user-interface texts, per locale. Served together with widget.js.
-// "{brand}" and "{email}" are filled in by the widget.
+// "{brand}", "{email}" and "{left}" are filled in by the widget.
 // biome-ignore lint/correctness/noUnusedVariables: read by widget.js inside the served bundle
 const RAPPORT_WEBCHAT_TEXTS = {
   en: {
@@ -20,6 +20,13 @@ const RAPPORT_WEBCHAT_TEXTS = {
     emailSave: "Save",
     emailSaved: "Thanks! We will also answer at {email}.",
     emailInvalid: "Please enter a valid email address.",
+    codeSent: "We sent a 6-digit code to {email}. Type it here to confirm it is yours:",
+    codeLabel: "Code from the email",
+    codeSave: "Confirm",
+    codeInvalid: "Please enter the 6 digits from the email.",
+    codeWrong: "That code is not right. Attempts left: {left}.",
+    codeExpired: "That code has expired or was used up. Enter your email to get a new one.",
+    codeTooMany: "Too many codes asked for. Please try again later.",
     unread: "New messages",
   },
   id: {
@@ -40,6 +47,13 @@ const RAPPORT_WEBCHAT_TEXTS = {
     emailSave: "Simpan",
     emailSaved: "Terima kasih! Kami juga akan membalas ke {email}.",
     emailInvalid: "Masukkan alamat email yang valid.",
+    codeSent: "Kami mengirim kode 6 digit ke {email}. Ketik di sini untuk memastikan email itu milik Anda:",
+    codeLabel: "Kode dari email",
+    codeSave: "Konfirmasi",
+    codeInvalid: "Masukkan 6 digit dari email.",
+    codeWrong: "Kode itu salah. Sisa percobaan: {left}.",
+    codeExpired: "Kode itu sudah kedaluwarsa atau habis. Masukkan email Anda untuk mendapatkan kode baru.",
+    codeTooMany: "Terlalu banyak permintaan kode. Silakan coba lagi nanti.",
     unread: "Pesan baru",
   },
   pl: {
@@ -60,6 +74,13 @@ const RAPPORT_WEBCHAT_TEXTS = {
     emailSave: "Zapisz",
     emailSaved: "Dziękujemy! Odpowiemy też na {email}.",
     emailInvalid: "Podaj poprawny adres e-mail.",
+    codeSent: "Wysłaliśmy 6-cyfrowy kod na {email}. Wpisz go tutaj, aby potwierdzić, że to Twój adres:",
+    codeLabel: "Kod z e-maila",
+    codeSave: "Potwierdź",
+    codeInvalid: "Wpisz 6 cyfr z e-maila.",
+    codeWrong: "To nie ten kod. Pozostało prób: {left}.",
+    codeExpired: "Kod wygasł lub został wykorzystany. Podaj e-mail, aby dostać nowy.",
+    codeTooMany: "Za dużo próśb o kod. Spróbuj ponownie później.",
     unread: "Nowe wiadomości",
   },
 };

@@ -65,6 +65,7 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     if (!res.ok) {
       const error = new Error(json.message || res.statusText);
       error.status = res.status;
+      error.body = json;
       throw error;
     }
     return json;
@@ -121,6 +122,20 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     el("label", { className: "email-prompt", for: "rw-email", text: t.emailPrompt }),
     el("div", { className: "row" }, [emailInput, el("button", { type: "submit", text: t.emailSave })]),
   ]);
+  const codeInput = el("input", {
+    id: "rw-code",
+    type: "text",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    pattern: "[0-9]{6}",
+    maxlength: "6",
+    placeholder: "123456",
+    "aria-label": t.codeLabel,
+  });
+  const codeForm = el("form", { className: "email-form code-form", hidden: "", novalidate: "" }, [
+    el("label", { className: "email-prompt", for: "rw-code" }),
+    el("div", { className: "row" }, [codeInput, el("button", { type: "submit", text: t.codeSave })]),
+  ]);
   const emailToggle = el("button", {
     type: "button",
     className: "email-toggle",
@@ -145,7 +160,7 @@ function startRapportWebchat(script, TEXTS, STYLE) {
       ]),
       offline,
       log,
-      el("div", { className: "email" }, [emailToggle, emailForm, emailStatus]),
+      el("div", { className: "email" }, [emailToggle, emailForm, codeForm, emailStatus]),
       composer,
     ],
   );
@@ -383,14 +398,45 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     }
     try {
       const s = await startSession(false);
+      // the address is only a claim until the code we email there is typed back here
       await api("POST", "/api/identify", { visitorId: s.visitorId, token: s.token, email });
       emailForm.hidden = true;
       emailToggle.hidden = true;
-      emailStatus.textContent = say("emailSaved", { email });
+      emailStatus.textContent = "";
+      codeForm.querySelector("label").textContent = say("codeSent", { email });
+      codeForm.hidden = false;
+      codeInput.value = "";
+      codeInput.focus();
+    } catch (error) {
+      emailStatus.textContent =
+        error.status === 400 ? t.emailInvalid : error.status === 429 ? t.codeTooMany : t.offline;
+    }
+  });
+  codeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = codeInput.value.replace(/\s/g, "");
+    if (!/^\d{6}$/.test(code)) {
+      emailStatus.textContent = t.codeInvalid;
+      return;
+    }
+    try {
+      const s = await startSession(false);
+      const answer = await api("POST", "/api/verify", { visitorId: s.visitorId, token: s.token, code });
+      codeForm.hidden = true;
+      emailStatus.textContent = say("emailSaved", { email: answer.email });
       // the focused field just disappeared: hand focus back to the conversation
       input.focus();
     } catch (error) {
-      emailStatus.textContent = error.status === 400 ? t.emailInvalid : t.offline;
+      if (error.status === 422) {
+        emailStatus.textContent = say("codeWrong", { left: String(error.body.attemptsLeft || 0) });
+        codeInput.select();
+      } else if (error.status === 410) {
+        // expired or used up: start again from the email
+        codeForm.hidden = true;
+        emailForm.hidden = false;
+        emailStatus.textContent = t.codeExpired;
+        emailInput.focus();
+      } else emailStatus.textContent = error.status === 400 ? t.codeInvalid : t.offline;
     }
   });
 

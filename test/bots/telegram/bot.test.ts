@@ -183,10 +183,12 @@ describe("Telegram private messages", () => {
     expect(shared).toMatchObject({ sharedPhone: "+48601234567", text: "", sender: { externalId: "700600" } });
   });
 
-  it("skips a contact card of someone else", async () => {
+  it("turns a contact card of someone else into claimedPhone, an unverified claim, never sharedPhone", async () => {
     const update = telegram.contactUpdate({ chatId: 700700, phoneNumber: "48601000000", contactUserId: 55 });
-    await pushThenSettle(update);
-    expect(received.some((m) => m.externalId === `700700:${update.message!.message_id}`)).toBe(false);
+    await telegram.pushUpdate(update);
+    const claimed = await receivedAs(`700700:${update.message!.message_id}`);
+    expect(claimed).toMatchObject({ claimedPhone: "+48601000000", text: "", sender: { externalId: "700700" } });
+    expect(claimed.sharedPhone).toBeUndefined();
   });
 
   it("passes a /start deep link on as its text, for the core to read the payload", async () => {

@@ -3,6 +3,7 @@ import { transformSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureMessage } from "../../../bots/conversation.ts";
 import type { InboundMessage } from "../../../bots/inbound.ts";
+import type { BotReply } from "../../../bots/reply.ts";
 import {
   buildWidgetScript,
   createWebchatChannel,
@@ -20,7 +21,8 @@ const SECRET = "webchat-test-secret-0123456789";
 const database = useTestDatabase();
 const clock = manualClock(Date.UTC(2026, 4, 1, 9));
 const received: InboundMessage[] = [];
-const identified: Array<[string, string]> = [];
+// what the web chat queues for delivery (the verification code email); verify.test.ts sends it for real
+const sent: BotReply[] = [];
 const app = createHttpServer({ log: silentLogger });
 let channel: ReturnType<typeof createWebchatChannel>;
 
@@ -31,9 +33,7 @@ beforeAll(async () => {
       received.push(message);
       await captureMessage(database.db, message);
     },
-    async onIdentify(visitorId, email) {
-      identified.push([visitorId, email]);
-    },
+    sendReply: async (reply) => void sent.push(reply),
     secret: SECRET,
     brandName: "Acme <Shop>",
     publicUrl: "https://chat.acme.example",
@@ -194,7 +194,7 @@ describe("POST /webchat/api/messages", () => {
 });
 
 describe("GET /webchat/api/history", () => {
-  it("returns the visitor's web chat conversation, both directions, oldest first", async () => {
+  it("returns what this visitor wrote and what was sent to this visitor, oldest first", async () => {
     const visitor = await newVisitor();
     clock.set(Date.UTC(2026, 4, 2, 10, 0));
     await say(visitor, "h-1", "Czy macie rozmiar M?");
@@ -207,6 +207,18 @@ describe("GET /webchat/api/history", () => {
       { deliveryId: randomUUID(), to: visitor.visitorId, text: "Tak, mamy M." },
       "r/staff/h-1",
     );
+    // as the deliverer records a send: the Delivery addressed to the visitor, then its Interaction
+    const delivery = (recipient: string) =>
+      database.db.delivery.create({
+        data: {
+          key: `r/staff/${randomUUID()}`,
+          kind: "transactional",
+          customerId,
+          channel: "webchat",
+          recipient,
+          status: "sent",
+        },
+      });
     const outbound = {
       customerId,
       conversationId: conversation.id,
@@ -221,6 +233,14 @@ describe("GET /webchat/api/history", () => {
           externalId: `webchat:${providerId}`,
           text: "Tak, mamy M.",
           sentAt: new Date(Date.UTC(2026, 4, 2, 10, 1)),
+          deliveryId: (await delivery(visitor.visitorId)).id,
+        },
+        {
+          ...outbound,
+          externalId: `webchat:${randomUUID()}`,
+          text: "An answer to another browser of this customer",
+          sentAt: new Date(Date.UTC(2026, 4, 2, 10, 1)),
+          deliveryId: (await delivery(randomUUID())).id,
         },
         {
           ...outbound,
@@ -283,19 +303,28 @@ describe("GET /webchat/api/history", () => {
 });
 
 describe("POST /webchat/api/identify", () => {
-  it("hands the visitor and their normalised email to onIdentify", async () => {
+  it("keeps the normalised email as the visitor's unverified claim and sends a code there", async () => {
     const visitor = await newVisitor();
     const response = await json("POST", "/webchat/api/identify", {
       ...visitor,
       email: " Ana.Nowak@Example.COM ",
     });
     expect(response.statusCode).toBe(200);
-    expect(identified.at(-1)).toEqual([visitor.visitorId, "ana.nowak@example.com"]);
+    expect(response.json()).toEqual({ verification: "sent" });
+    expect(sent.at(-1)).toMatchObject({ channel: "email", to: "ana.nowak@example.com", locale: "pl" });
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "webchat", externalId: visitor.visitorId } },
+      include: { customer: { include: { contactClaims: true } } },
+    });
+    expect(identity.customer.email).toBeNull();
+    expect(identity.customer.contactClaims).toMatchObject([
+      { kind: "email", value: "ana.nowak@example.com", source: "webchat_identify", verifiedAt: null },
+    ]);
   });
 
-  it("refuses a bad email with 400 and a wrong token with 401, without calling onIdentify", async () => {
+  it("refuses a bad email with 400 and a wrong token with 401, claiming and sending nothing", async () => {
     const [visitor, other] = [await newVisitor(), await newVisitor()];
-    const before = identified.length;
+    const before = sent.length;
     const bad = await json("POST", "/webchat/api/identify", { ...visitor, email: "not-an-email" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues[0].path).toBe("email");
@@ -305,7 +334,8 @@ describe("POST /webchat/api/identify", () => {
       email: "a@example.com",
     });
     expect(wrong.statusCode).toBe(401);
-    expect(identified.length).toBe(before);
+    expect(sent.length).toBe(before);
+    expect(await database.db.contactClaim.count({ where: { value: "a@example.com" } })).toBe(0);
   });
 });
 

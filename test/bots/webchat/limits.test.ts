@@ -16,7 +16,7 @@ beforeAll(async () => {
   await registerWebchat(app, {
     db: database.db,
     onMessage: async (message) => void (await captureMessage(database.db, message)),
-    onIdentify: async () => {},
+    sendReply: async () => {},
     secret: "webchat-limits-secret-0123456789",
     brandName: "Acme",
     publicUrl: "https://chat.acme.example",

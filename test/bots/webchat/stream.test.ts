@@ -22,7 +22,7 @@ beforeAll(async () => {
     onMessage: async (message) => {
       await captureMessage(database.db, message);
     },
-    onIdentify: async () => undefined,
+    sendReply: async () => undefined,
     secret: "webchat-stream-secret",
     brandName: "Acme",
     publicUrl: "http://127.0.0.1",
@@ -187,7 +187,7 @@ describe("GET /webchat/api/events", () => {
     const closingHub = await registerWebchat(closing, {
       db: database.db,
       onMessage: async () => undefined,
-      onIdentify: async () => undefined,
+      sendReply: async () => undefined,
       secret: "webchat-stream-secret",
       brandName: "Acme",
       publicUrl: "http://127.0.0.1",

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureMessage } from "../../../bots/conversation.ts";
+import type { BotReply } from "../../../bots/reply.ts";
 import { createWebchatChannel, registerWebchat } from "../../../bots/webchat/index.ts";
 import { systemClock } from "../../../lib/clock.ts";
 import { createHttpServer } from "../../../lib/http.ts";
@@ -14,12 +15,14 @@ import { waitFor } from "../../support/wait.ts";
 
 // The widget in a real headless Chromium against a real server and database: what a visitor sees.
 const SCREENSHOT = "test/artifacts/webchat.png";
+const CODE_SCREENSHOT = "test/artifacts/webchat-code.png";
 const database = useTestDatabase();
 const app = createHttpServer({ log: silentLogger });
 let channel: ReturnType<typeof createWebchatChannel>;
 let browser: Browser;
 let base: string;
-const identified: Array<[string, string]> = [];
+// what the web chat queues for delivery: the verification code email, read here as the visitor's inbox
+const sent: BotReply[] = [];
 
 beforeAll(async () => {
   const hub = await registerWebchat(app, {
@@ -27,9 +30,7 @@ beforeAll(async () => {
     onMessage: async (message) => {
       await captureMessage(database.db, message);
     },
-    onIdentify: async (visitorId, email) => {
-      identified.push([visitorId, email]);
-    },
+    sendReply: async (reply) => void sent.push(reply),
     secret: "webchat-browser-secret",
     brandName: "Acme",
     publicUrl: "http://127.0.0.1",
@@ -113,8 +114,25 @@ describe("the web chat widget in Chromium", () => {
     await page.getByRole("button", { name: "Otrzymuj odpowiedzi e-mailem" }).click();
     await page.getByLabel("Twój e-mail").fill("ola@example.com");
     await page.getByLabel("Twój e-mail").press("Enter");
+    // the address is a claim until the code emailed there comes back
+    await page.getByText("Wysłaliśmy 6-cyfrowy kod na ola@example.com.").waitFor();
+    expect(sent.map((r) => [r.channel, r.to, r.template, r.locale])).toEqual([
+      ["email", "ola@example.com", "verify-email", "pl"],
+    ]);
+    const code = String(sent[0]!.data?.code);
+    const wrong = code === "000000" ? "111111" : "000000";
+    await page.getByLabel("Kod z e-maila").fill(wrong);
+    await page.getByLabel("Kod z e-maila").press("Enter");
+    await page.getByText("To nie ten kod. Pozostało prób: 4.").waitFor();
+    await page.getByLabel("Kod z e-maila").fill(code);
+    await page.screenshot({ path: CODE_SCREENSHOT });
+    await page.getByLabel("Kod z e-maila").press("Enter");
     await page.getByText("Dziękujemy! Odpowiemy też na ola@example.com.").waitFor();
-    expect(identified).toEqual([[visitorId, "ola@example.com"]]);
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "webchat", externalId: visitorId } },
+      include: { customer: true },
+    });
+    expect(identity.customer.email).toBe("ola@example.com");
 
     await page.keyboard.press("Escape");
     await expect(page.getByRole("dialog").isHidden()).resolves.toBe(true);
