@@ -204,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
               ownAddresses: [config.EMAIL_FROM, ...(config.EMAIL_REPLY_TO ? [config.EMAIL_REPLY_TO] : [])],
             }
           : undefined,
+        retries: inboundRetries,
       });
       await registerShopWebhooks(http, {
         db: database.db,

@@ -84,7 +84,12 @@ export type ResendEventOutcome =
   | { kind: "recorded"; deliveryId: string }
   /** Already known (a redelivery, or a later open/click): nothing changed. */
   | { kind: "unchanged"; deliveryId: string }
-  /** No Delivery has this Resend id (sent by something else, or erased). */
+  /**
+   * No Delivery has this Resend id (a bounce that arrived before the send was recorded, mail sent by another
+   * tool), but the event's own `to` addresses were suppressed (`changed` rows created or strengthened).
+   */
+  | { kind: "suppressed_by_address"; changed: number }
+  /** No Delivery has this Resend id and the event changes nothing by address either. */
   | { kind: "unknown_email" };
 
 type Stamp = "sentAt" | "deliveredAt" | "openedAt" | "clickedAt" | "bouncedAt";
@@ -102,13 +107,14 @@ const STAMPS: Partial<Record<HandledType, Stamp>> = {
  * earliest one wins, whatever order events arrive in; `email.sent` only fills in a missing `sentAt`); a permanent bounce (anything but "Transient")
  * suppresses the address (reason `bounced`, source `resend`), and a complaint suppresses it (reason `complained`)
  * and denies the customer's email consent. Applying the same event twice changes nothing the second time.
+ * A bounce or complaint for an email no Delivery knows is applied by the event's `to` addresses instead.
  */
 export async function applyResendEvent(db: Db, event: ResendEmailEvent): Promise<ResendEventOutcome> {
   const delivery = await db.delivery.findFirst({
     where: { channel: "email", providerId: event.data.email_id },
     select: { id: true, customerId: true, recipient: true },
   });
-  if (!delivery) return { kind: "unknown_email" };
+  if (!delivery) return applyByAddress(db, event);
   const changed = await db.$transaction(async (tx) => {
     let count = 0;
     const stamp = STAMPS[event.type];
@@ -138,6 +144,38 @@ export async function applyResendEvent(db: Db, event: ResendEmailEvent): Promise
     return count;
   });
   return { kind: changed > 0 ? "recorded" : "unchanged", deliveryId: delivery.id };
+}
+
+/**
+ * A bounce or complaint with no Delivery to tie it to still says the address must not be mailed: each of the
+ * event's `to` addresses is suppressed, for the customer who has it when there is one, and a complaint denies
+ * that customer's email consent. Other events change nothing.
+ */
+async function applyByAddress(db: Db, event: ResendEmailEvent): Promise<ResendEventOutcome> {
+  const bounced = event.type === "email.bounced" && isPermanent(event.data.bounce?.type);
+  const complained = event.type === "email.complained";
+  const addresses = [...new Set((event.data.to ?? []).map(normalizeEmail).filter((a) => a !== ""))];
+  if ((!bounced && !complained) || addresses.length === 0) return { kind: "unknown_email" };
+  const changed = await db.$transaction(async (tx) => {
+    let count = 0;
+    for (const address of addresses) {
+      const customer = await tx.customer.findUnique({ where: { email: address }, select: { id: true } });
+      const customerId = customer?.id ?? null;
+      count += await suppressAddresses(tx, {
+        channel: "email",
+        addresses: [address],
+        customerId,
+        reason: complained ? "complained" : "bounced",
+        source: "resend",
+      });
+      if (complained && customerId) {
+        const at = event.at;
+        if (await denyConsent(tx, { customerId, channel: "email", via: "resend_complaint", at })) count += 1;
+      }
+    }
+    return count;
+  });
+  return { kind: "suppressed_by_address", changed };
 }
 
 /** Unknown or missing bounce types count as permanent: a wrong suppression costs less than a blocklisting. */

@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { type ReceiveEmailDeps, receiveEmail } from "./receive.ts";
-import type { ReceivedEmailEventData } from "./received.ts";
+import { type InboundRetries, recordInboundFailure } from "../inbound-failures.ts";
+import { inboundEmailExternalId } from "./inbound.ts";
+import { type ReceiveEmailDeps, type ReceiveOutcome, receiveEmail } from "./receive.ts";
+import { ReceivedEmailEventData } from "./received.ts";
 import { applyResendEvent, parseResendWebhook } from "./resend-events.ts";
 import { verifySvix } from "./svix.ts";
 
@@ -24,6 +26,8 @@ export interface ResendWebhookOptions {
    * so, and Resend retries it later.
    */
   inbound?: Omit<ReceiveEmailDeps, "db">;
+  /** Where inbound email registers how its dead letters (`InboundFailure`, channel "email") are retried. */
+  retries?: InboundRetries;
 }
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -41,6 +45,14 @@ export async function registerResendWebhook(
   options: ResendWebhookOptions,
 ): Promise<void> {
   const log = options.log.child({ component: "resend-webhook" });
+  const inbound = options.inbound;
+  if (inbound) {
+    options.retries?.register("email", async (payload) => {
+      const data = ReceivedEmailEventData.parse(JSON.parse(payload));
+      const outcome = await receiveEmail({ ...inbound, db: options.db }, data, new Date(options.clock.now()));
+      if (outcome.kind === "unavailable") throw new Error(unavailableMessage(data, outcome));
+    });
+  }
   await http.register(async (scope) => {
     // the signature covers the exact bytes: take them raw, whatever the content type, and parse after verifying
     scope.removeAllContentTypeParsers();
@@ -110,6 +122,8 @@ async function handle(
   const outcome = await applyResendEvent(options.db, event);
   const fields = { svixId, type: event.type, emailId: event.data.email_id };
   if (outcome.kind === "unknown_email") log.info(fields, "Resend event for an email Rapport did not send");
+  else if (outcome.kind === "suppressed_by_address")
+    log.info({ ...fields, changed: outcome.changed }, "Resend event for an unknown email applied by address");
   else
     log.debug({ ...fields, deliveryId: outcome.deliveryId, outcome: outcome.kind }, "Resend event applied");
   return reply.status(200).send({ ok: true, outcome: outcome.kind });
@@ -129,19 +143,40 @@ async function received(
       message: "inbound email is off: set RESEND_API_KEY so Rapport can read received emails from Resend",
     });
   }
-  const outcome = await receiveEmail(
-    { ...options.inbound, db: options.db },
-    data,
-    new Date(options.clock.now()),
-  );
+  let outcome: ReceiveOutcome;
+  try {
+    outcome = await receiveEmail({ ...options.inbound, db: options.db }, data, new Date(options.clock.now()));
+  } catch (error) {
+    // kept, so this email never blocks and a fix can take it in from the console; 503 only if even that fails
+    log.error({ ...fields, err: error }, "received email not stored");
+    try {
+      const kept = await recordInboundFailure(
+        options.db,
+        { channel: "email", sourceKey: inboundEmailExternalId(data), payload: data, error },
+        new Date(options.clock.now()),
+      );
+      return reply
+        .status(200)
+        .send({ ok: false, kept: kept.id, message: "email not stored: kept for retry" });
+    } catch (keepError) {
+      log.error({ ...fields, err: keepError }, "received email not kept either: Resend will retry");
+      return reply.status(503).send({ error: "unavailable", message: "the email could not be stored" });
+    }
+  }
   if (outcome.kind === "unavailable") {
     log.warn({ ...fields, status: outcome.status, reason: outcome.message }, "received email not fetched");
-    return reply.status(502).send({
-      error: "resend_unavailable",
-      message: `could not read received email ${data.email_id} from Resend (${outcome.status || "unreachable"}): ${outcome.message}`,
-    });
+    return reply
+      .status(502)
+      .send({ error: "resend_unavailable", message: unavailableMessage(data, outcome) });
   }
   if (outcome.kind === "ignored") log.info({ ...fields, reason: outcome.reason }, "received email ignored");
   else log.debug({ ...fields, outcome: outcome.kind }, "received email taken in");
   return reply.status(200).send({ ok: true, outcome: outcome.kind });
+}
+
+function unavailableMessage(
+  data: ReceivedEmailEventData,
+  outcome: { status: number; message: string },
+): string {
+  return `could not read received email ${data.email_id} from Resend (${outcome.status || "unreachable"}): ${outcome.message}`;
 }

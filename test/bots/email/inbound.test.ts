@@ -14,6 +14,7 @@ import {
 import { startTestApp, type TestApp } from "../../support/app.ts";
 import { useTestDatabase } from "../../support/db.ts";
 import { useTestRedis } from "../../support/redis.ts";
+import { refuseRows } from "../../support/refuse-rows.ts";
 import { waitFor } from "../../support/wait.ts";
 
 const SECRET = newWebhookSecret();
@@ -398,5 +399,29 @@ describe("a staff reply to an email conversation", () => {
     expect(identities.map((i) => i.externalId)).toEqual([address]);
     const customer = await database.db.customer.findUniqueOrThrow({ where: { id: stored!.customerId } });
     expect(customer.email).not.toBe(colleague);
+  });
+});
+
+describe("POST /webhooks/resend: an email that cannot be stored", () => {
+  it("is kept in InboundFailure and answered 200, and the sender's next email is stored", async () => {
+    const allow = await refuseRows(database.db, "Interaction", "text", "POISON-7731");
+    try {
+      const poison = await deliverInbound({
+        from: "stuck.sender@example.com",
+        text: "order POISON-7731 broke",
+      });
+      const next = await deliverInbound({ from: "stuck.sender@example.com", text: "second try, plain text" });
+
+      expect(poison.call.status).toBe(200);
+      expect(JSON.parse(poison.call.response)).toMatchObject({ ok: false, kept: expect.any(String) });
+      const kept = await database.db.inboundFailure.findMany({ where: { channel: "email" } });
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatchObject({ sourceKey: poison.email.message_id, count: 1, resolvedAt: null });
+      expect(JSON.parse(kept[0]!.payload)).toMatchObject({ email_id: poison.email.id });
+      expect(next.call.status).toBe(200);
+      expect(await inboundOf(next.email.message_id)).toMatchObject({ text: "second try, plain text" });
+    } finally {
+      await allow();
+    }
   });
 });

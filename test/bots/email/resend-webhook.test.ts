@@ -281,7 +281,7 @@ describe("POST /webhooks/resend: events", () => {
   });
 
   it("acknowledges an event about an email Rapport did not send", async () => {
-    const call = await hook("email.bounced", randomUUID());
+    const call = await hook("email.delivered", randomUUID());
     expect([call.status, JSON.parse(call.response).outcome]).toEqual([200, "unknown_email"]);
   });
 
@@ -300,5 +300,57 @@ describe("POST /webhooks/resend: events", () => {
     const call = await hook("email.delivered", "x", {}, { rawBody: body });
     expect(call.status).toBe(400);
     expect(JSON.parse(call.response)).toMatchObject({ error: "invalid_body", path: "data.email_id" });
+  });
+});
+
+describe("POST /webhooks/resend: bounces and complaints with no Delivery", () => {
+  const permanent = { type: "Permanent", subType: "General", message: "mailbox does not exist" };
+
+  it("suppresses a permanently bounced address no Delivery knows (sent before it was recorded, or by another tool)", async () => {
+    const address = `${randomUUID()}@example.com`;
+    const customer = await database.db.customer.create({ data: { email: address } });
+
+    const call = await hook("email.bounced", randomUUID(), {
+      data: { email_id: randomUUID(), to: [address.toUpperCase()], bounce: permanent },
+    });
+
+    expect([call.status, JSON.parse(call.response).outcome]).toEqual([200, "suppressed_by_address"]);
+    expect(await database.db.suppression.findMany({ where: { address } })).toEqual([
+      expect.objectContaining({
+        channel: "email",
+        reason: "bounced",
+        source: "resend",
+        customerId: customer.id,
+      }),
+    ]);
+  });
+
+  it("suppresses an address that belongs to no customer, and keeps a transient bounce's address", async () => {
+    const stranger = `${randomUUID()}@example.com`;
+    const busy = `${randomUUID()}@example.com`;
+
+    await hook("email.bounced", "", { data: { email_id: randomUUID(), to: [stranger], bounce: permanent } });
+    await hook("email.bounced", "", {
+      data: { email_id: randomUUID(), to: [busy], bounce: { ...permanent, type: "Transient" } },
+    });
+
+    expect(await database.db.suppression.findMany({ where: { address: stranger } })).toEqual([
+      expect.objectContaining({ reason: "bounced", customerId: null }),
+    ]);
+    expect(await database.db.suppression.count({ where: { address: busy } })).toBe(0);
+  });
+
+  it("suppresses a complaining address no Delivery knows and denies its customer's email consent", async () => {
+    const address = `${randomUUID()}@example.com`;
+    const customer = await database.db.customer.create({ data: { email: address } });
+
+    const call = await hook("email.complained", "", { data: { email_id: randomUUID(), to: [address] } });
+
+    expect(JSON.parse(call.response).outcome).toBe("suppressed_by_address");
+    expect(await database.db.suppression.findMany({ where: { address } })).toEqual([
+      expect.objectContaining({ reason: "complained", customerId: customer.id }),
+    ]);
+    const consent = (await database.db.customer.findUniqueOrThrow({ where: { id: customer.id } })).consent;
+    expect(consent).toMatchObject({ email: { status: "denied", via: "resend_complaint" } });
   });
 });
