@@ -42,7 +42,9 @@ import {
   createAudiences,
   createCampaignRegistry,
   enqueueEvent,
+  installationId,
   type QueueContext,
+  queuePrefixOf,
   queueReply,
   segmentsOf,
   startWorkers,
@@ -77,6 +79,8 @@ export interface App {
   readonly db: Db;
   readonly redis: Redis;
   readonly queues: QueueContext;
+  /** This database's installation id (workers/installation.ts); its queues live under `queues.prefix`. */
+  readonly installation: string;
   /** The HTTP base URL actually listened on, when HTTP runs. */
   readonly url?: string;
   /** While no staff account exists: how to create the first admin (console/first-start.ts). */
@@ -104,7 +108,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   try {
     mkdirSync(config.dataDir, { recursive: true });
-    const database = await createDb({ url: config.DATABASE_URL, dataDir: config.dataDir, log });
+    const database = await createDb({
+      url: config.DATABASE_URL,
+      dataDir: config.dataDir,
+      log,
+      poolSize: config.DATABASE_POOL_SIZE,
+    });
     closers.push(() => database.close());
     if (options.migrate !== false) {
       const applied = await migrate(database, { log });
@@ -114,7 +123,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (embedded) closers.push(() => embedded.stop());
     const redis = createRedis(config.REDIS_URL);
     closers.push(async () => void redis.disconnect());
-    const queues: QueueContext = { connection: redis, prefix: config.RAPPORT_QUEUE_PREFIX };
+    // the queues belong to the database: two installations sharing this Redis keep apart
+    const installation = await installationId(database.db);
+    const prefix = queuePrefixOf(installation, config.RAPPORT_QUEUE_PREFIX);
+    log.info(
+      { installation, queuePrefix: prefix, configured: config.RAPPORT_QUEUE_PREFIX !== undefined },
+      "installation",
+    );
+    await warnOfUnprefixedQueues(redis, config.RAPPORT_QUEUE_PREFIX, log);
+    const queues: QueueContext = { connection: redis, prefix, installation };
     closers.push(() => closeQueues(queues));
 
     const campaignsDir = config.RAPPORT_CAMPAIGNS_DIR ?? path.join(PROJECT_DIR, "campaigns");
@@ -138,7 +155,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
     );
     // the console's live updates: every process publishes, the ones serving the console listen
-    const live = createLiveHub({ redis, prefix: config.RAPPORT_QUEUE_PREFIX, log });
+    const live = createLiveHub({ redis, prefix, log });
     closers.push(() => live.close());
     const sendReply: SendReply = (reply) => queueReply({ db: database.db, queues, clock }, reply);
     const responder = createResponder({
@@ -165,6 +182,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       onMessage: responder,
       sendReply,
       outboxOnly: options.outboxOnly ?? false,
+      redisPrefix: prefix,
     });
     closers.push(() => platforms.close());
     const channels = platforms.channels;
@@ -222,7 +240,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         setupToken,
         db: database.db,
         redis,
-        redisPrefix: config.RAPPORT_QUEUE_PREFIX,
+        redisPrefix: prefix,
         clock,
         log,
         publicUrl: config.PUBLIC_URL,
@@ -260,8 +278,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       const workers: Workers = await startWorkers({
         db: database.db,
         connection: redis,
-        prefix: config.RAPPORT_QUEUE_PREFIX,
+        prefix,
+        installation,
         concurrency: config.WORKER_CONCURRENCY,
+        connections: database.poolSize,
         clock,
         log,
         brand: { name: config.BRAND_NAME, url: config.BRAND_URL },
@@ -279,7 +299,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         },
       });
       closers.push(() => workers.close());
-      log.info({ channels: channels.map((c) => c.name) }, "workers running");
+      log.info(
+        {
+          channels: channels.map((c) => c.name),
+          concurrency: config.WORKER_CONCURRENCY,
+          deliverConcurrency: Math.min(config.WORKER_CONCURRENCY, database.poolSize),
+          connections: database.poolSize,
+        },
+        "workers running",
+      );
     }
     if (options.bots !== false) {
       await platforms.start();
@@ -290,6 +318,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       redis,
       queues,
+      installation,
       url,
       firstStart,
       webhookSecret: webhookSecret.value,
@@ -303,6 +332,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     await close();
     throw error;
   }
+}
+
+/** Queue names whose keys, under the old fixed prefix "rapport", show queues from before installation ids. */
+const UNPREFIXED_QUEUES = ["events", "plan", "campaigns", "deliver-email", "deliver-telegram"];
+
+/**
+ * Before installation ids every installation's queues were under "rapport". Jobs still waiting there (an
+ * upgrade with delayed messages) are this installation's only if it is alone on this Redis: say how to
+ * keep them rather than guess.
+ */
+async function warnOfUnprefixedQueues(redis: Redis, configured: string | undefined, log: Logger) {
+  if (configured !== undefined) return;
+  const found = await redis.exists(...UNPREFIXED_QUEUES.map((q) => `rapport:${q}:meta`));
+  if (found > 0)
+    log.warn(
+      'queues from before installation ids exist in Redis under the prefix "rapport". If they belong to this ' +
+        "installation (the only one on this Redis), set RAPPORT_QUEUE_PREFIX=rapport to keep sending their jobs.",
+    );
 }
 
 /**

@@ -36,6 +36,7 @@ program
         `  events API : POST ${config.PUBLIC_URL}/api/events (signed, see README)\n` +
         `  data       : ${config.dataDir}\n` +
         `  outbox     : ${path.join(config.dataDir, "outbox")}\n` +
+        `  queues     : ${app.queues.prefix} in ${redactRedisUrl(config.REDIS_URL)} (installation ${app.installation})\n` +
         (app.firstStart ? `\n${app.firstStart}\n\n` : "") +
         "Press Ctrl+C to stop.\n\n",
     );
@@ -55,7 +56,9 @@ program
     }
     const { createApp } = await import("./app.ts");
     const app = await createApp({ config, log, http: false, bots: false, migrate: false }).catch(fail);
-    process.stdout.write("Rapport worker running. Press Ctrl+C to stop.\n");
+    process.stdout.write(
+      `Rapport worker running: queues ${app.queues.prefix} (installation ${app.installation}). Press Ctrl+C to stop.\n`,
+    );
     stopOnSignal(app);
   });
 
@@ -108,6 +111,13 @@ function stopOnSignal(app: App): void {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** A Redis URL without its password, for the banner. */
+function redactRedisUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString().replace(/\/$/, "");
 }
 
 function fail(error: unknown): never {

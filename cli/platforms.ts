@@ -58,6 +58,8 @@ export interface PlatformDeps {
   sendReply: SendReply;
   /** Send everything to the outbox, whatever credentials are set (`rapport demo`). */
   outboxOnly: boolean;
+  /** This installation's Redis key prefix (its queue prefix): the web chat relay's keys go under it. */
+  redisPrefix: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
   // shared through Redis: a reply sent by a `rapport worker` elsewhere reaches the stream this process holds
   const hub = shareWebchatHub(createWebchatHub({ clock }), {
     redis: deps.redis,
-    prefix: config.RAPPORT_QUEUE_PREFIX,
+    prefix: deps.redisPrefix,
     log,
   });
 
@@ -141,7 +143,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
         clock,
         hub,
         redis: deps.redis,
-        redisPrefix: config.RAPPORT_QUEUE_PREFIX,
+        redisPrefix: deps.redisPrefix,
       });
       if (telegram && telegramWebhook)
         registerTelegramWebhook(http, telegram, { secretToken: telegramSecret(), log });

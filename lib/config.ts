@@ -74,8 +74,17 @@ export const ConfigSchema = z.object({
   SHOPIFY_TEST_ORDERS: z.enum(["store", "send"], { error: "expected store or send" }).default("store"),
   /** Secret of the WooCommerce webhook: enables POST /webhooks/woocommerce (X-WC-Webhook-Signature). */
   WOOCOMMERCE_WEBHOOK_SECRET: optional(),
-  /** Prefix of every BullMQ key. Use a hash tag such as {rapport} on Redis Cluster. Defaults to "rapport". */
-  RAPPORT_QUEUE_PREFIX: z.string().min(1).default("rapport"),
+  /**
+   * Prefix of every BullMQ key. Unset: `rapport:<installation id>`, the id created with the database, so
+   * installations sharing one Redis never take each other's jobs. Set it for Redis Cluster (a hash tag such
+   * as {rapport}), one per installation.
+   */
+  RAPPORT_QUEUE_PREFIX: optional(),
+  /**
+   * PostgreSQL connections per process. Each deliver worker runs at most this many jobs at once; the
+   * workers together may ask for more, and then wait for a connection (never a failure). Defaults to 10.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Folder of campaign YAML files. Defaults to the project's campaigns/. */
   RAPPORT_CAMPAIGNS_DIR: optional(),
   /** Folder of message templates. Defaults to the project's templates/. */

@@ -3,7 +3,7 @@ import { type Channel, isBatchChannel, isRejected, type OutboundMessage } from "
 import { Prisma } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
 import { campaignGate, type DeliverDeps, type DeliverOutcome, deliverOne, FINAL } from "./deliver.ts";
-import { recordOutcome, recordSent, type SentRecord } from "./deliver-record.ts";
+import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdOf } from "./send-checks.ts";
 
@@ -26,10 +26,23 @@ export async function deliverBatch(
   channel: Channel,
   job: BatchJob,
   lastAttempt: boolean,
+  recording?: readonly PendingRecord[],
 ): Promise<DeliverOutcome> {
   if (!isBatchChannel(channel)) {
     let last: DeliverOutcome = { kind: "done-before", status: "empty" };
-    for (const id of job.deliveryIds) last = await deliverOne(deps, channel, id, lastAttempt);
+    const answered = new Set(recording?.map((r) => r.deliveryId));
+    const records: PendingRecord[] = [...(recording ?? [])];
+    for (const id of job.deliveryIds) {
+      try {
+        const mine = recording?.filter((r) => r.deliveryId === id);
+        last = await deliverOne(deps, channel, id, lastAttempt, answered.has(id) ? mine : undefined);
+      } catch (error) {
+        // members already sent must not be sent again when the job retries
+        if (error instanceof RecordingPendingError)
+          throw new RecordingPendingError([...records, ...error.records], { cause: error.cause });
+        throw error;
+      }
+    }
     return last;
   }
   const { db } = deps;
@@ -41,6 +54,18 @@ export async function deliverBatch(
       orderBy: { key: "asc" },
     });
   const rows = await load();
+  if (recording) {
+    // the provider took this batch on an earlier attempt whose recording failed: record it, never resend
+    const open = rows.filter((d) => !FINAL.has(d.status));
+    await recordAnswers(
+      db,
+      open,
+      recording.filter((r) => open.some((d) => d.id === r.deliveryId)),
+      now,
+    );
+    const sent = recording.filter((r) => "providerId" in r).length;
+    return { kind: "sent", providerId: `${sent}/${recording.length}` };
+  }
   const fresh = rows.filter((d) => !FINAL.has(d.status) && d.batchKey === null);
   const gate = campaignGate(deps, fresh[0]?.campaignId ?? rows[0]?.campaignId ?? null);
   if (fresh.length > 0 && gate.paused) return { kind: "paused", campaignId: fresh[0]!.campaignId! };
@@ -98,22 +123,18 @@ export async function deliverBatch(
     });
     throw error;
   }
-  // the provider has the batch: failing to record it is never a failed send (a retry replays the same key)
-  const sent: SentRecord[] = [];
-  const sentAt = new Date(deps.clock.now());
-  for (const [i, result] of results.entries()) {
-    const delivery = owned[i]!;
-    if (isRejected(result)) {
-      await recordOutcome(
-        db,
-        [delivery.id],
-        { status: "failed", reason: "rejected", error: result.error },
-        sentAt,
-      );
-    } else {
-      sent.push({ delivery, message: messages[i]!, providerId: result.providerId });
-    }
-  }
-  await recordSent(db, sent, sentAt);
+  // the provider has the batch: failing to record it is never a failed send, and never a reason to resend
+  const records: PendingRecord[] = results.map((result, i) =>
+    isRejected(result)
+      ? { deliveryId: owned[i]!.id, rejected: result.error }
+      : {
+          deliveryId: owned[i]!.id,
+          providerId: result.providerId,
+          subject: messages[i]!.subject,
+          text: messages[i]!.text,
+        },
+  );
+  await recordAnswers(db, owned, records, new Date(deps.clock.now()));
+  const sent = records.filter((r) => "providerId" in r);
   return { kind: "sent", providerId: `${sent.length}/${owned.length}` };
 }

@@ -2,10 +2,18 @@ import type { ChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
 import { jobId, shortHash } from "../lib/ids.ts";
+import type { PendingRecord } from "./deliver-record.ts";
+import { type Stamped, stamp } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
 /** A Delivery to send (job name "deliver"), or up to 100 campaign emails sent in one call (job name "batch"). */
-export type DeliverJob = { deliveryId: string } | { batchKey: string; deliveryIds: string[] };
+export type DeliverJob = ({ deliveryId: string } | { batchKey: string; deliveryIds: string[] }) &
+  Stamped & {
+    /** The provider's answers, kept when recording them failed: a later try records them, never sends. */
+    recording?: PendingRecord[];
+    /** How many times recording them was put off. */
+    recordingTries?: number;
+  };
 
 /** Attempts of a deliver job before the Delivery is marked failed. With exponential backoff from 2 s: ~17 min. */
 export const DELIVER_ATTEMPTS = 10;
@@ -32,7 +40,7 @@ export async function enqueueDelivery(
 ): Promise<void> {
   await queueFor<DeliverJob>(queues, QUEUE.deliver(delivery.channel)).add(
     "deliver",
-    { deliveryId: delivery.id },
+    stamp(queues, { deliveryId: delivery.id }),
     jobOptions(delivery.key, delivery.scheduledAt, clock),
   );
 }
@@ -68,7 +76,7 @@ export async function enqueueDeliveries(
       await queue.addBulk(
         list.map((d) => ({
           name: "deliver",
-          data: { deliveryId: d.id },
+          data: stamp(deps.queues, { deliveryId: d.id }),
           opts: jobOptions(d.key, d.scheduledAt, deps.clock),
         })),
       );
@@ -84,7 +92,7 @@ export async function enqueueDeliveries(
     }
     const jobs = single.map((d) => ({
       name: "deliver",
-      data: { deliveryId: d.id } as DeliverJob,
+      data: stamp(deps.queues, { deliveryId: d.id }) as DeliverJob,
       opts: jobOptions(d.key, d.scheduledAt, deps.clock),
     }));
     for (const group of groups.values()) {
@@ -98,7 +106,7 @@ export async function enqueueDeliveries(
         );
         jobs.push({
           name: "batch",
-          data: { batchKey, deliveryIds: members.map((m) => m.id) },
+          data: stamp(deps.queues, { batchKey, deliveryIds: members.map((m) => m.id) }),
           opts: jobOptions(batchKey, members[0]!.scheduledAt, deps.clock),
         });
       }

@@ -12,7 +12,7 @@ export interface SentRecord {
     /** The Delivery's data: a staff reply's carries `author: "staff"` and `staffUserId`. */
     data?: unknown;
   };
-  message: OutboundMessage;
+  message: Pick<OutboundMessage, "text" | "subject">;
   providerId: string;
 }
 
@@ -36,7 +36,7 @@ export async function recordSent(db: Db, sent: readonly SentRecord[], now: Date)
     db.$executeRaw(Prisma.sql`
       UPDATE "Delivery" d SET status = 'sent', "sentAt" = ${now}, "providerId" = v.pid,
         attempts = d.attempts + 1, error = NULL, "updatedAt" = ${now}
-      FROM (VALUES ${values}) AS v(id, pid) WHERE d.id = v.id`),
+      FROM (VALUES ${values}) AS v(id, pid) WHERE d.id = v.id AND d.status <> 'sent'`),
     db.interaction.createMany({
       data: sent.map((s) => ({
         customerId: s.delivery.customerId,
@@ -52,6 +52,81 @@ export async function recordSent(db: Db, sent: readonly SentRecord[], now: Date)
       skipDuplicates: true,
     }),
   ]);
+}
+
+/**
+ * What the provider answered for one Delivery, kept so the answer can be recorded later: the provider's id
+ * and the text sent, or why it rejected that one message (a batch member).
+ */
+export type PendingRecord =
+  | { deliveryId: string; providerId: string; subject?: string; text: string }
+  | { deliveryId: string; rejected: string };
+
+/**
+ * The provider accepted, and recording that failed even after quick retries (the database is away). Carries
+ * what to record, so the job can keep it and retry the recording alone, later, without sending again.
+ */
+export class RecordingPendingError extends Error {
+  readonly code = "RAPPORT_RECORDING_PENDING";
+  constructor(
+    readonly records: readonly PendingRecord[],
+    options: { cause: unknown },
+  ) {
+    super(
+      `sent, but recording ${records.length} delivery outcome(s) failed: ${
+        options.cause instanceof Error ? options.cause.message : String(options.cause)
+      }`,
+      options,
+    );
+    this.name = "RecordingPendingError";
+  }
+}
+
+/** Pauses between the quick in-process tries of a recording, in ms: a dropped connection is back by then. */
+export const RECORD_RETRY_MS = [100, 500, 2_000] as const;
+
+/** The wait before the delayed job retries recording for the `tries`-th time: doubling from 2 s, up to 1 min. */
+export function recordBackoffMs(tries: number): number {
+  return Math.min(60_000, 2_000 * 2 ** Math.max(0, tries - 1));
+}
+
+/**
+ * Records what a provider answered for these Deliveries (sent, or rejected), retrying quickly a few times;
+ * if the database still refuses, throws {@link RecordingPendingError} holding the answer. Deliveries
+ * already final (an earlier try landed) are left as they are.
+ */
+export async function recordAnswers(
+  db: Db,
+  deliveries: readonly SentRecord["delivery"][],
+  records: readonly PendingRecord[],
+  now: Date,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  const byId = new Map(deliveries.map((d) => [d.id, d]));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const sent: SentRecord[] = [];
+      for (const r of records) {
+        const delivery = byId.get(r.deliveryId);
+        if (!delivery || "rejected" in r) continue;
+        sent.push({ delivery, message: { text: r.text, subject: r.subject }, providerId: r.providerId });
+      }
+      for (const r of records)
+        if ("rejected" in r)
+          await recordOutcome(
+            db,
+            [r.deliveryId],
+            { status: "failed", reason: "rejected", error: r.rejected },
+            now,
+          );
+      await recordSent(db, sent, now);
+      return;
+    } catch (error) {
+      const pause = RECORD_RETRY_MS[attempt];
+      if (pause === undefined) throw new RecordingPendingError(records, { cause: error });
+      await wait(pause);
+    }
+  }
 }
 
 /** Records an outcome other than sent: failed (with the provider's reason), suppressed or skipped. */

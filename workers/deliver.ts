@@ -8,7 +8,14 @@ import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { deliverBatch } from "./deliver-batch.ts";
 import { DELIVER_ATTEMPTS, type DeliverJob } from "./deliver-queue.ts";
-import { recordOutcome, recordSent } from "./deliver-record.ts";
+import {
+  type PendingRecord,
+  RecordingPendingError,
+  recordAnswers,
+  recordBackoffMs,
+  recordOutcome,
+} from "./deliver-record.ts";
+import { refuseForeignJobs } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
@@ -91,6 +98,7 @@ export async function deliverOne(
   channel: Channel,
   deliveryId: string,
   lastAttempt: boolean,
+  recording?: readonly PendingRecord[],
 ): Promise<DeliverOutcome> {
   const delivery = await deps.db.delivery.findUnique({
     where: { id: deliveryId },
@@ -98,6 +106,13 @@ export async function deliverOne(
   });
   if (!delivery) return { kind: "done-before", status: "missing" };
   if (FINAL.has(delivery.status)) return { kind: "done-before", status: delivery.status };
+  if (recording) {
+    // sent by an earlier attempt whose recording failed: record it now, never send again
+    await recordAnswers(deps.db, [delivery], recording, new Date(deps.clock.now()));
+    tell(deps, delivery, "sent");
+    const sent = recording.find((r) => "providerId" in r);
+    return { kind: "sent", providerId: sent && "providerId" in sent ? sent.providerId : "" };
+  }
   const now = new Date(deps.clock.now());
   const gate = campaignGate(deps, delivery.campaignId);
   if (gate.paused) return { kind: "paused", campaignId: delivery.campaignId! };
@@ -149,8 +164,13 @@ export async function deliverOne(
     });
     throw error;
   }
-  // the provider has it: failing to record that is never a failed send (a retry resends under the same key)
-  await recordSent(deps.db, [{ delivery, message, providerId: sent.providerId }], new Date(deps.clock.now()));
+  // the provider has it: failing to record that is never a failed send, and never a reason to send again
+  await recordAnswers(
+    deps.db,
+    [delivery],
+    [{ deliveryId: delivery.id, providerId: sent.providerId, subject: message.subject, text: message.text }],
+    new Date(deps.clock.now()),
+  );
   tell(deps, delivery, "sent");
   return { kind: "sent", providerId: sent.providerId };
 }
@@ -161,20 +181,27 @@ export async function deliverOne(
  * retry time and puts the job back without spending an attempt; a paused campaign's job waits and looks again.
  */
 export function startDeliverWorker(
-  deps: DeliverDeps & { connection: Redis; prefix: string; concurrency: number; stalledIntervalMs?: number },
+  deps: DeliverDeps & {
+    connection: Redis;
+    prefix: string;
+    concurrency: number;
+    stalledIntervalMs?: number;
+    /** This installation's id: a job stamped with another one is refused (workers/installation.ts). */
+    installation?: string;
+  },
   channel: Channel,
 ): Worker<DeliverJob> {
   const log = deps.log.child({ component: "deliver", channel: channel.name });
   const worker: Worker<DeliverJob> = new Worker<DeliverJob>(
     QUEUE.deliver(channel.name),
-    async (job: Job<DeliverJob>, token?: string) => {
+    refuseForeignJobs(deps.installation, log, async (job: Job<DeliverJob>, token?: string) => {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? DELIVER_ATTEMPTS);
       const data = job.data;
       try {
         const outcome =
           "batchKey" in data
-            ? await deliverBatch({ ...deps, log }, channel, data, lastAttempt)
-            : await deliverOne({ ...deps, log }, channel, data.deliveryId, lastAttempt);
+            ? await deliverBatch({ ...deps, log }, channel, data, lastAttempt, data.recording)
+            : await deliverOne({ ...deps, log }, channel, data.deliveryId, lastAttempt, data.recording);
         if (outcome.kind === "paused") {
           await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
           throw new DelayedError();
@@ -182,6 +209,24 @@ export function startDeliverWorker(
         log.debug({ jobId: job.id, outcome }, "delivery processed");
         return outcome;
       } catch (error) {
+        const records =
+          error instanceof RecordingPendingError
+            ? error.records
+            : !(error instanceof DelayedError)
+              ? data.recording
+              : undefined;
+        if (records) {
+          // the provider has it: keep its answer in the job and retry the recording alone, without spending
+          // an attempt (attempts are for sending), for as long as the database stays away
+          const tries = (data.recordingTries ?? 0) + 1;
+          log.warn(
+            { jobId: job.id, err: error, tries },
+            "sent, but the database did not take the outcome: recording again later",
+          );
+          await job.updateData({ ...data, recording: [...records], recordingTries: tries });
+          await job.moveToDelayed(Date.now() + recordBackoffMs(tries), token);
+          throw new DelayedError();
+        }
         if (error instanceof RateLimitedError) {
           log.warn(
             { jobId: job.id, retryAfterMs: error.retryAfterMs },
@@ -194,7 +239,7 @@ export function startDeliverWorker(
           log.warn({ jobId: job.id, err: error, attempt: job.attemptsMade + 1 }, "delivery attempt failed");
         throw error;
       }
-    },
+    }),
     {
       connection: deps.connection,
       prefix: deps.prefix,

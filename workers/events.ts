@@ -3,11 +3,12 @@ import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { Db } from "../lib/db/index.ts";
 import { jobId } from "../lib/ids.ts";
 import { attributeConversion } from "./goals.ts";
+import { type Stamped, stamp } from "./installation.ts";
 import { type PlanJob, planJobOptions } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
 /** A stored customer event to match against campaign triggers. */
-export interface EventsJob {
+export interface EventsJob extends Stamped {
   eventId: string;
 }
 
@@ -16,16 +17,12 @@ export interface EventsJob {
  * retry does not match the event twice (and the Delivery key would stop a second message anyway).
  */
 export async function enqueueEvent(queues: QueueContext, eventId: string): Promise<void> {
-  await queueFor<EventsJob>(queues, QUEUE.events).add(
-    "event",
-    { eventId },
-    {
-      jobId: jobId("event", eventId),
-      attempts: 8,
-      backoff: { type: "exponential", delay: 1_000 },
-      ...JOB_RETENTION,
-    },
-  );
+  await queueFor<EventsJob>(queues, QUEUE.events).add("event", stamp(queues, { eventId }), {
+    jobId: jobId("event", eventId),
+    attempts: 8,
+    backoff: { type: "exponential", delay: 1_000 },
+    ...JOB_RETENTION,
+  });
 }
 
 /** Dependencies of the events processor. */
@@ -62,12 +59,12 @@ export function processEvent(deps: EventsDeps) {
     await queueFor<PlanJob>(deps.queues, QUEUE.plan).addBulk(
       matched.map((campaign) => ({
         name: "plan",
-        data: {
+        data: stamp(deps.queues, {
           campaignId: campaign.id,
           customerId: event.customerId,
           eventId: event.id,
           occurrence: event.id,
-        },
+        }),
         opts: planJobOptions(campaign.id, event.customerId, event.id),
       })),
     );

@@ -1,4 +1,4 @@
-import { Worker } from "bullmq";
+import { type Job, Worker } from "bullmq";
 import type { Channel } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
@@ -9,6 +9,7 @@ import type { Audiences } from "./audiences.ts";
 import type { CampaignRegistry } from "./campaign-registry.ts";
 import { type Delivered, startDeliverWorker } from "./deliver.ts";
 import { type EventsJob, processEvent } from "./events.ts";
+import { refuseForeignJobs } from "./installation.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
@@ -29,6 +30,7 @@ export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { dryRunCampaign } from "./dry-run.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
 export { type DryRunRow, dryRun, type FanOutResult, fanOut } from "./fanout.ts";
+export { installationId, queuePrefixOf, REFUSED_RECHECK_MS } from "./installation.ts";
 export { messageOf, variantMessages } from "./message-data.ts";
 export type { PlanJob } from "./plan.ts";
 export { type PlanCustomer, type PlanDecision, planMessage } from "./planner.ts";
@@ -93,6 +95,13 @@ export interface WorkerDeps {
   stalledIntervalMs?: number;
   /** Told each single Delivery's recorded outcome (the console's live updates). */
   onDelivered?: (delivered: Delivered) => void;
+  /**
+   * Connections the database can serve this process at once (pool size; 1 for PGlite): no deliver worker
+   * runs more jobs at once. Unset: no cap besides `concurrency` and the channel's rate.
+   */
+  connections?: number;
+  /** This installation's id: stamped into every job queued, and a job stamped with another is refused. */
+  installation?: string;
 }
 
 /** Running workers. */
@@ -107,7 +116,9 @@ export interface Workers {
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const log = deps.log.child({ component: "workers" });
-  const queues = { connection: deps.connection, prefix: deps.prefix };
+  const queues = { connection: deps.connection, prefix: deps.prefix, installation: deps.installation };
+  const guard = <T extends object, R>(processor: (job: Job<T>, token?: string) => Promise<R>) =>
+    refuseForeignJobs(deps.installation, log, processor);
   const common = {
     connection: deps.connection,
     prefix: deps.prefix,
@@ -118,35 +129,44 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const live = (id: string) => deps.registry.get(id);
   const events = new Worker<EventsJob>(
     QUEUE.events,
-    processEvent({
-      db: deps.db,
-      queues,
-      campaigns: () => deps.registry.active(),
-      goalCampaigns: () => deps.registry.all(),
-    }),
+    guard(
+      processEvent({
+        db: deps.db,
+        queues,
+        campaigns: () => deps.registry.active(),
+        goalCampaigns: () => deps.registry.all(),
+      }),
+    ),
     common,
   );
   const plan = new Worker<PlanJob>(
     QUEUE.plan,
-    processPlan({
-      db: deps.db,
-      queues,
-      clock: deps.clock,
-      brand: deps.brand,
-      campaign: live,
-      inAudience: (campaign, customerId, now) =>
-        deps.audiences.includes(deps.db, campaign.campaign, customerId, now),
-    }),
+    guard(
+      processPlan({
+        db: deps.db,
+        queues,
+        clock: deps.clock,
+        brand: deps.brand,
+        campaign: live,
+        inAudience: (campaign, customerId, now) =>
+          deps.audiences.includes(deps.db, campaign.campaign, customerId, now),
+      }),
+    ),
     common,
   );
   // one fan-out at a time per process: each is a long run of set-based statements
   const campaigns = new Worker<ScheduleJob>(
     QUEUE.campaigns,
-    processSchedule({ ...deps, queues, registry: deps.registry, audiences: deps.audiences }),
+    guard(processSchedule({ ...deps, queues, registry: deps.registry, audiences: deps.audiences })),
     { ...common, concurrency: 1 },
   );
   await startCampaignClock(queues, deps.clockEveryMs);
-  const deliverDeps = { ...deps, campaign: live };
+  // a deliver job holds one connection at a time: more jobs at once than connections would only queue
+  const deliverDeps = {
+    ...deps,
+    campaign: live,
+    concurrency: Math.min(deps.concurrency, deps.connections ?? deps.concurrency),
+  };
   const all: Worker[] = [
     events,
     plan,

@@ -7,6 +7,7 @@ import { variantOf } from "./buckets.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { couponFor } from "./coupons.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
+import type { Stamped } from "./installation.ts";
 import { derivedData, messageOf } from "./message-data.ts";
 import { PLAN_CUSTOMER_SELECT, planMessage, sendTime } from "./planner.ts";
 import type { QueueContext } from "./queues.ts";
@@ -14,7 +15,7 @@ import { JOB_RETENTION } from "./queues.ts";
 import { type Brand, buildTemplateData, templateEvent } from "./template-data.ts";
 
 /** One campaign occurrence for one customer, to be planned into a Delivery. */
-export interface PlanJob {
+export interface PlanJob extends Stamped {
   campaignId: string;
   customerId: string;
   /** The triggering event, if any. */

@@ -19,6 +19,8 @@ export interface QueueContext {
   connection: Redis;
   /** BullMQ key prefix. Use a hash tag such as "{rapport}" on Redis Cluster. */
   prefix: string;
+  /** The installation queueing: stamped into every job, so a worker of another one refuses it. */
+  installation?: string;
 }
 
 /** What finished jobs leave behind: enough to inspect recent work, bounded so Redis never grows forever. */

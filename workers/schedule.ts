@@ -7,16 +7,19 @@ import type { Logger } from "../lib/logger.ts";
 import type { Audiences } from "./audiences.ts";
 import type { CampaignRegistry } from "./campaign-registry.ts";
 import { type FanOutResult, type FanOutTarget, fanOut } from "./fanout.ts";
+import { type Stamped, stamp } from "./installation.ts";
 import { dueOccurrence } from "./occurrences.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 import type { Brand } from "./template-data.ts";
 
 /** Jobs of the `campaigns` queue: the clock's tick, and one fan-out of one campaign occurrence. */
-export type ScheduleJob =
-  | { kind: "tick" }
-  | { kind: "schedule"; campaignId: string; occurrence: string; dueAt: string; wallTime?: string }
-  | { kind: "inactive"; campaignId: string; threshold: string; since?: string }
-  | { kind: "segment"; campaignId: string; segment: string; since: string; until: string };
+export type ScheduleJob = Stamped &
+  (
+    | { kind: "tick" }
+    | { kind: "schedule"; campaignId: string; occurrence: string; dueAt: string; wallTime?: string }
+    | { kind: "inactive"; campaignId: string; threshold: string; since?: string }
+    | { kind: "segment"; campaignId: string; segment: string; since: string; until: string }
+  );
 
 /** Dependencies of the campaigns queue. */
 export interface ScheduleDeps {
@@ -53,7 +56,7 @@ export async function startCampaignClock(queues: QueueContext, everyMs = 60_000)
   await queueFor<ScheduleJob>(queues, QUEUE.campaigns).upsertJobScheduler(
     "campaign-clock",
     { every: everyMs },
-    { name: "tick", data: { kind: "tick" }, opts: JOB_RETENTION },
+    { name: "tick", data: stamp(queues, { kind: "tick" as const }), opts: JOB_RETENTION },
   );
 }
 
@@ -71,7 +74,7 @@ export async function tick(deps: ScheduleDeps): Promise<number> {
   const queue = queueFor<ScheduleJob>(deps.queues, QUEUE.campaigns);
   let queued = 0;
   const add = async (data: ScheduleJob, id: string) => {
-    await queue.add(data.kind, data, { jobId: id, ...FANOUT_OPTIONS });
+    await queue.add(data.kind, stamp(deps.queues, data), { jobId: id, ...FANOUT_OPTIONS });
     queued++;
   };
   for (const campaign of deps.registry.active()) {

@@ -28,6 +28,8 @@ export interface DbHandle {
    * co.: they then use this instance instead of opening the directory a second time.
    */
   pglite?: PGliteInterface;
+  /** Connections it may use at once: the PostgreSQL pool's size; 1 for PGlite (one connection). */
+  poolSize: number;
   /** Disconnects, closes PGlite and releases its directory lock. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -43,7 +45,17 @@ export interface CreateDbOptions {
   dataDir: string;
   /** Gets start-up and pool errors. Defaults to silence. */
   log?: Logger;
+  /** PostgreSQL connections in the pool (DATABASE_POOL_SIZE). Defaults to 10, node-postgres's own. */
+  poolSize?: number;
 }
+
+/**
+ * How long a transaction waits for a connection before Prisma gives up, in ms (Prisma's default is 2 000).
+ * Workers may run more jobs than the pool has connections: a job waiting its turn is slow, not failed.
+ */
+export const TRANSACTION_MAX_WAIT_MS = 60_000;
+
+const transactionOptions = { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: 5_000 };
 
 /**
  * Opens the database: PostgreSQL through `@prisma/adapter-pg` when `url` is a PostgreSQL URL, otherwise an
@@ -54,18 +66,19 @@ export interface CreateDbOptions {
 export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   const location = parseDatabaseUrl(options.url ?? `pglite:${path.join(options.dataDir, "pglite")}`);
   const log = options.log;
+  const poolSize = options.poolSize ?? 10;
   if (location.kind === "postgres") {
     installCharOidFix(); // so `$queryRaw` over catalog columns of type "char" does not throw
     const adapter = new PrismaPg(
       // JIT compiles the fan-out's wide INSERT … SELECT for ~2 s per 2 000-row chunk and saves milliseconds
       // (bench/README.md): Rapport's statements are never the long analytics JIT pays off for.
-      { connectionString: location.url, options: "-c jit=off" },
+      { connectionString: location.url, options: "-c jit=off", max: poolSize },
       // An idle connection's error (server restart) would otherwise be an unhandled 'error' event: a crash.
       { onPoolError: (err) => log?.error({ err }, "PostgreSQL pool error") },
     );
-    const db = new PrismaClient({ adapter });
-    log?.debug({ url: redactUrl(location.url) }, "database: PostgreSQL");
-    return { db, kind: "postgres", url: location.url, close: once(() => db.$disconnect()) };
+    const db = new PrismaClient({ adapter, transactionOptions });
+    log?.debug({ url: redactUrl(location.url), poolSize }, "database: PostgreSQL");
+    return { db, kind: "postgres", url: location.url, poolSize, close: once(() => db.$disconnect()) };
   }
   const { dir } = location;
   const lock = dir ? acquireDirLock(dir) : undefined;
@@ -82,7 +95,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
 
 function wrapPglite(pglite: PGliteInterface, url: string, afterClose: () => void = () => {}): DbHandle {
   // The adapter is typed for the PGlite class; a clone() is the same object behind the interface type.
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite as PGlite) });
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite as PGlite), transactionOptions });
   const close = once(async () => {
     try {
       await db.$disconnect();
@@ -91,7 +104,7 @@ function wrapPglite(pglite: PGliteInterface, url: string, afterClose: () => void
       afterClose();
     }
   });
-  return { db, kind: "pglite", url, pglite, close };
+  return { db, kind: "pglite", url, pglite, poolSize: 1, close };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
