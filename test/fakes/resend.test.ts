@@ -1,5 +1,5 @@
 import { Resend } from "resend";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readText, startLocalServer } from "./http.ts";
 import { type FakeResend, type FakeResendOptions, startFakeResend } from "./resend.ts";
 import { newWebhookSecret } from "./resend-webhooks.ts";
@@ -330,6 +330,41 @@ describe("fake Resend: injected failures", () => {
     const retry = await resend.batch.send(batch, { idempotencyKey: "batch/1" });
     expect(retry.data?.data.map((d) => d.id)).toEqual(fake.emails.map((e) => e.id));
     expect(fake.emails).toHaveLength(2);
+  });
+
+  it("hangs an accepted send until the client gives up; the same key then replays the stored email", async () => {
+    await start();
+    fake.failNext({ acceptThenFail: true, hang: true });
+    const send = (signal?: AbortSignal) =>
+      fetch(`${fake.baseUrl}/emails`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${fake.apiKey}`,
+          "content-type": "application/json",
+          "idempotency-key": "welcome/hang",
+        },
+        body: JSON.stringify(welcome()),
+        signal,
+      });
+    await expect(send(AbortSignal.timeout(300))).rejects.toThrow();
+    expect(fake.emails).toHaveLength(1);
+    await vi.waitFor(() => expect(fake.requests[0]?.status).toBe(-1));
+    const retry = await send();
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as { id: string }).id).toBe(fake.emails[0]?.id);
+    expect(fake.emails).toHaveLength(1);
+  });
+
+  it("failSome fails an even share of the requests, failNext's first", async () => {
+    const resend = await start({ rateLimit: Number.POSITIVE_INFINITY });
+    fake.failSome(0.25, { status: 503 });
+    fake.failNext({ status: 500 });
+    const statuses: Array<number | null> = [];
+    for (let i = 0; i < 9; i += 1)
+      statuses.push((await resend.emails.send(welcome())).error?.statusCode ?? 200);
+    expect(statuses).toEqual([500, 200, 200, 200, 503, 200, 200, 200, 503]);
+    fake.failSome(0, { status: 503 });
+    expect((await resend.emails.send(welcome())).error).toBeNull();
   });
 
   it("without an idempotency key, a retry after a lost response sends the email twice", async () => {

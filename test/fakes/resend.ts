@@ -71,6 +71,11 @@ export interface ResendFailure {
   acceptThenFail?: boolean;
   /** Cut the connection instead of answering. */
   dropConnection?: boolean;
+  /**
+   * Never answer: the connection stays open until the client gives up (a provider that hangs). With
+   * `acceptThenFail`, the email(s) and the idempotency key are stored first: the answer is what is lost.
+   */
+  hang?: boolean;
 }
 
 /** A running fake Resend API. */
@@ -84,6 +89,11 @@ export interface FakeResend {
   readonly requests: ResendRequest[];
   /** Makes the next request(s) fail. */
   failNext(failure: ResendFailure): void;
+  /**
+   * From now on, `fraction` of the requests (0 to 1, spread evenly: with 0.05, every twentieth) not already
+   * failed by {@link failNext} fail with `failure`; 0 stops it.
+   */
+  failSome(fraction: number, failure: ResendFailure): void;
   /** Changes how long each send stays in flight, in ms. */
   setLatency(ms: number): void;
   /** Every email received for our domains ({@link receive}), as `GET /emails/receiving/{id}` serves it. */
@@ -135,6 +145,14 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const webhooks: WebhookCall[] = [];
   const received: StoredReceivedEmail[] = [];
   let latencyMs = options.latencyMs ?? 0;
+  let some: { fraction: number; failure: ResendFailure; seen: number } | undefined;
+  /** The failure of the requests {@link FakeResend.failSome} picks: one whenever the running share steps up. */
+  const sometimes = (): ResendFailure | undefined => {
+    if (some === undefined) return undefined;
+    some.seen += 1;
+    const due = Math.floor(some.seen * some.fraction) > Math.floor((some.seen - 1) * some.fraction);
+    return due ? some.failure : undefined;
+  };
 
   function store(payload: EmailPayload, key: string | undefined, batchIndex?: number): StoredEmail {
     const email: StoredEmail = { ...payload, id: randomUUID(), created_at: new Date(now()).toISOString() };
@@ -232,8 +250,15 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
         const message = `Too many requests. You can only make ${perSecond} requests per second. See rate limit response headers for more information. Or contact support to increase rate limit.`;
         throw new ResendApiError(429, "rate_limit_exceeded", message);
       }
-      const failure = failures.shift();
+      const failure = failures.shift() ?? sometimes();
       const fail = (f: ResendFailure) => {
+        if (f.hang) {
+          res.once("close", () => {
+            record.status = -1;
+            record.answeredAt = now();
+          });
+          return;
+        }
         if (f.dropConnection) {
           dropConnection(res);
           record.status = -1;
@@ -282,6 +307,9 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     requests,
     failNext(failure) {
       for (let i = 0; i < (failure.times ?? 1); i += 1) failures.push(failure);
+    },
+    failSome(fraction, failure) {
+      some = fraction > 0 ? { fraction, failure, seen: 0 } : undefined;
     },
     setLatency(ms) {
       latencyMs = ms;

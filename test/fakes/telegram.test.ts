@@ -1,6 +1,6 @@
 import { Bot, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type LocalServer, readText, startLocalServer } from "./http.ts";
 import { type FakeTelegram, type FakeTelegramOptions, startFakeTelegram } from "./telegram.ts";
 
@@ -182,6 +182,38 @@ describe("fake Telegram: failures and limits", () => {
     await expect(bot.api.sendMessage(42, "maybe")).rejects.toThrow();
     expect(fake.sent.map((m) => m.text)).toEqual(["maybe"]);
     expect(fake.calls[0]?.status).toBe(-1);
+  });
+
+  it("can deliver a message and never answer, until the client gives up", async () => {
+    await start();
+    fake.failNext("sendMessage", { status: 500, acceptThenFail: true, hang: true });
+    await expect(
+      fetch(`${fake.apiRoot}/bot${fake.token}/sendMessage`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ chat_id: 42, text: "silence" }),
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow();
+    expect(fake.sent.map((m) => m.text)).toEqual(["silence"]);
+    await vi.waitFor(() => expect(fake.calls[0]?.status).toBe(-1));
+  });
+
+  it("failSome fails an even share of one method's calls", async () => {
+    const bot = await start();
+    fake.failSome("sendMessage", 0.5, { status: 502 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i += 1)
+      outcomes.push(
+        await bot.api.sendMessage(42 + i, "hi").then(
+          () => "ok",
+          (e: GrammyError) => String(e.error_code),
+        ),
+      );
+    expect(outcomes).toEqual(["ok", "502", "ok", "502"]);
+    expect((await bot.api.getMe()).is_bot).toBe(true);
+    fake.failSome("sendMessage", 0, { status: 502 });
+    await expect(bot.api.sendMessage(50, "hi")).resolves.toBeDefined();
   });
 
   it("with enforceLimits, answers 429 to a second message to one chat within a second", async () => {

@@ -55,6 +55,11 @@ export interface TelegramFailure {
   acceptThenFail?: boolean;
   /** Cut the connection instead of answering. */
   dropConnection?: boolean;
+  /**
+   * Never answer: the connection stays open until the client gives up (a Bot API that hangs). With
+   * `acceptThenFail`, the message is sent and recorded first: the answer is what is lost.
+   */
+  hang?: boolean;
 }
 
 /** One attempt to push an update to the registered webhook. */
@@ -89,6 +94,11 @@ export interface FakeTelegram {
   callbackQueryUpdate(input: CallbackQueryInput): Update;
   /** Makes the next call(s) of `method` (case-insensitive) fail. */
   failNext(method: string, failure: TelegramFailure): void;
+  /**
+   * From now on, `fraction` of the calls of `method` (0 to 1, spread evenly: with 0.05, every twentieth) not
+   * already failed by {@link failNext} fail with `failure`; 0 stops it.
+   */
+  failSome(method: string, fraction: number, failure: TelegramFailure): void;
   /** The user blocked the bot: sends to this chat answer 403. */
   markChatBlocked(chatId: number): void;
   /** Sends to this chat answer 400 "chat not found". */
@@ -156,6 +166,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const calls: TelegramCall[] = [];
   const webhookDeliveries: WebhookDelivery[] = [];
   const failures = new Map<string, TelegramFailure[]>();
+  const some = new Map<string, { fraction: number; failure: TelegramFailure; seen: number }>();
+  /** The failure of the calls {@link FakeTelegram.failSome} picks: one whenever the running share steps up. */
+  const sometimes = (method: string): TelegramFailure | undefined => {
+    const rule = some.get(method);
+    if (rule === undefined) return undefined;
+    rule.seen += 1;
+    const due = Math.floor(rule.seen * rule.fraction) > Math.floor((rule.seen - 1) * rule.fraction);
+    return due ? rule.failure : undefined;
+  };
   const listeners = new Set<() => void>();
   let callbackSeq = 0;
 
@@ -183,8 +202,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const call: TelegramCall = { method: match[2], params: {}, at: now(), status: 0 };
     calls.push(call);
     const queued = failures.get(call.method.toLowerCase());
-    const failure = queued?.shift();
+    const failure = queued?.shift() ?? sometimes(call.method.toLowerCase());
     const fail = (f: TelegramFailure) => {
+      if (f.hang) {
+        res.once("close", () => answered(call, -1));
+        return;
+      }
       if (f.dropConnection) {
         dropConnection(res);
         answered(call, -1);
@@ -348,6 +371,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       const list = failures.get(key) ?? [];
       for (let i = 0; i < (failure.times ?? 1); i += 1) list.push(failure);
       failures.set(key, list);
+    },
+    failSome(method, fraction, failure) {
+      if (fraction > 0) some.set(method.toLowerCase(), { fraction, failure, seen: 0 });
+      else some.delete(method.toLowerCase());
     },
     markChatBlocked: (chatId) => void state.blocked.add(chatId),
     markChatUnknown: (chatId) => void state.unknown.add(chatId),
