@@ -1,16 +1,38 @@
 import { z } from "zod";
+import { cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
 import { isTimeZone } from "../lib/zoned-time.ts";
 import { resolveCustomerByEmail } from "./identity.ts";
 
-const Money = z.union([
-  z.number().nonnegative().finite(),
-  z.string().regex(/^\d+(\.\d{1,4})?$/, "expected a decimal amount such as 199.99"),
-]);
+/** Largest amount `Event.value` and `Purchase.unitPrice` hold: `Decimal(14, 2)`, 12 digits before the point. */
+export const MAX_AMOUNT = "999999999999.99";
+/** How far ahead of the server's clock an event's `occurredAt` may be (clocks drift, time zones get mixed). */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+/** Bounds of an event's `properties`. */
+export const PROPERTIES_LIMITS = { maxDepth: 32, maxKeys: 1_000 };
+/** The column keeps 2 decimals: more would be rounded silently, so they are refused instead. */
+const COLUMN_DECIMALS = 2;
+const EARLIEST = Date.UTC(1970, 0, 1);
+const INT4_MAX = 2_147_483_647;
+
+/** Text from outside: without U+0000 and lone surrogates, which PostgreSQL cannot store. */
+const Text = z.string().overwrite(cleanText);
+
+const Money = z
+  .union([
+    z.number().nonnegative().finite(),
+    z.string().regex(/^\d+(\.\d+)?$/, "expected a decimal amount such as 199.99"),
+  ])
+  .superRefine((amount, ctx) => {
+    const { integer, decimals } = digitsOf(amount);
+    if (integer.length > 12) ctx.addIssue({ code: "custom", message: `expected at most ${MAX_AMOUNT}` });
+    else if (decimals > COLUMN_DECIMALS)
+      ctx.addIssue({ code: "custom", message: `expected at most ${COLUMN_DECIMALS} decimal places` });
+  });
 
 const CustomerRef = z.object({
   email: z.email("expected an email address"),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: Text.trim().min(1).max(200).optional(),
   /** BCP 47 tag; only the language part is used (en, id, pl; others fall back to en). */
   locale: z
     .string()
@@ -30,48 +52,75 @@ const CustomerRef = z.object({
     .optional(),
 });
 
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
 const Currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "expected an ISO 4217 currency code such as PLN")
-  .transform((c) => c.toUpperCase());
+  .transform((c) => c.toUpperCase())
+  .refine((c) => KNOWN_CURRENCIES.has(c), "expected an ISO 4217 currency code such as PLN");
+
+const OccurredAt = z.iso
+  .datetime({ offset: true })
+  .refine((at) => Date.parse(at) >= EARLIEST, "expected a time after 1970-01-01");
+
+/** An event's free-form properties: cleaned like text, at most 32 levels deep and 1 000 keys in all. */
+const Properties = z.record(z.string(), z.unknown()).transform((value, ctx) => {
+  const cleaned = cleanJson(value, PROPERTIES_LIMITS);
+  if (cleaned.ok) return cleaned.value as Record<string, unknown>;
+  ctx.addIssue({ code: "custom", path: cleaned.path, message: cleaned.message });
+  return z.NEVER;
+});
 
 /** A purchase from a shop: one order, once, however often the shop retries. */
-export const PurchaseEvent = z.object({
-  type: z.literal("purchase"),
-  /** The shop's order id: the same order posted twice is stored once. */
-  orderId: z.string().trim().min(1).max(200),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-  customer: CustomerRef,
-  total: Money,
-  currency: Currency,
-  items: z
-    .array(
-      z.object({
-        sku: z.string().trim().min(1).max(200),
-        name: z.string().max(500).optional(),
-        quantity: z.number().int().positive().default(1),
-        price: Money,
-      }),
-    )
-    .max(1000)
-    .default([]),
-  properties: z.record(z.string(), z.unknown()).default({}),
-});
+export const PurchaseEvent = z
+  .object({
+    type: z.literal("purchase"),
+    /** The shop's order id: the same order posted twice is stored once. */
+    orderId: Text.trim().min(1).max(200),
+    occurredAt: OccurredAt.optional(),
+    customer: CustomerRef,
+    total: Money,
+    currency: Currency,
+    items: z
+      .array(
+        z.object({
+          sku: Text.trim().min(1).max(200),
+          name: Text.max(500).optional(),
+          quantity: z.number().int().positive().max(INT4_MAX).default(1),
+          price: Money,
+        }),
+      )
+      .max(1000)
+      .default([]),
+    properties: Properties.default({}),
+  })
+  .superRefine((purchase, ctx) => {
+    checkMinorUnits(ctx, purchase.currency, purchase.total, ["total"]);
+    for (const [index, item] of purchase.items.entries()) {
+      checkMinorUnits(ctx, purchase.currency, item.price, ["items", index, "price"]);
+    }
+  });
 
 /** Any other customer event: refund, rating, page_view or a custom type. */
-export const GenericEvent = z.object({
-  type: z
-    .string()
-    .regex(/^[a-z][a-z0-9_.-]{0,63}$/, "expected an event type such as refund or page_view")
-    .refine((t) => t !== "purchase"),
-  /** The source's id for this event, making it idempotent. */
-  id: z.string().trim().min(1).max(200).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-  customer: CustomerRef,
-  value: Money.optional(),
-  currency: Currency.optional(),
-  properties: z.record(z.string(), z.unknown()).default({}),
-});
+export const GenericEvent = z
+  .object({
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.-]{0,63}$/, "expected an event type such as refund or page_view")
+      .refine((t) => t !== "purchase"),
+    /** The source's id for this event, making it idempotent. */
+    id: Text.trim().min(1).max(200).optional(),
+    occurredAt: OccurredAt.optional(),
+    customer: CustomerRef,
+    value: Money.optional(),
+    currency: Currency.optional(),
+    properties: Properties.default({}),
+  })
+  .superRefine((event, ctx) => {
+    if (event.currency && event.value !== undefined)
+      checkMinorUnits(ctx, event.currency, event.value, ["value"]);
+  });
 
 export type PurchaseEvent = z.infer<typeof PurchaseEvent>;
 export type GenericEvent = z.infer<typeof GenericEvent>;
@@ -99,9 +148,24 @@ export type EventCaptureResult =
   | { kind: "duplicate"; eventId: string; customerId: string };
 
 /**
- * Stores a customer event once: resolves the customer by email, writes the Event (and its purchase lines)
- * in one transaction, and keeps the customer's last purchase time. `(type, externalId)` is unique, so the
- * same order twice returns `duplicate`.
+ * An event whose schema passed but which Rapport still refuses: its `occurredAt` is more than a day ahead of
+ * the server's clock (a thank-you was once scheduled for the year 3000). Answered 400 naming the field by
+ * the HTTP server's error handler, and nothing is stored.
+ */
+export class InvalidEventError extends Error {
+  override name = "InvalidEventError";
+  readonly statusCode = 400;
+  readonly code = "invalid_body";
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
+  }
+}
+
+/**
+ * Stores a customer event once, in one transaction: resolves (or creates) the customer by email, writes the
+ * Event and its purchase lines, and keeps the customer's last purchase time; if any of it fails, nothing is
+ * written, not even the new customer. `(type, externalId)` is unique, so the same order twice returns
+ * `duplicate`. Throws {@link InvalidEventError} for an `occurredAt` more than a day after `now`.
  */
 export async function captureEvent(
   db: Db,
@@ -109,16 +173,27 @@ export async function captureEvent(
   now: Date,
   source = "api",
 ): Promise<EventCaptureResult> {
+  const occurredAt = event.occurredAt ? new Date(event.occurredAt) : now;
+  if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    throw new InvalidEventError([
+      { path: "occurredAt", message: `expected a time no later than a day from now (${now.toISOString()})` },
+    ]);
+  }
   const purchase = isPurchase(event) ? event : undefined;
   const externalId = purchase ? purchase.orderId : ((event as GenericEvent).id ?? null);
   if (externalId !== null) {
     const seen = await findEvent(db, event.type, externalId);
     if (seen) return seen;
   }
-  const { customerId } = await resolveCustomerByEmail(db, event.customer);
-  const occurredAt = event.occurredAt ? new Date(event.occurredAt) : now;
   try {
-    const eventId = await db.$transaction(async (tx) => {
+    return await db.$transaction(async (tx) => {
+      // one customer's events one at a time, so two first orders of a new email make one customer
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EMAIL_LOCK}::int4, hashtext(${event.customer.email.trim().toLowerCase()}))`;
+      if (externalId !== null) {
+        const seen = await findEvent(tx, event.type, externalId);
+        if (seen) return seen;
+      }
+      const { customerId } = await resolveCustomerByEmail(tx, event.customer);
       const created = await tx.event.create({
         data: {
           customerId,
@@ -150,9 +225,8 @@ export async function captureEvent(
           data: { lastPurchaseAt: occurredAt },
         });
       }
-      return created.id;
+      return { kind: "stored" as const, eventId: created.id, customerId };
     });
-    return { kind: "stored", eventId, customerId };
   } catch (error) {
     if (externalId !== null && isUniqueViolation(error)) {
       const raced = await findEvent(db, event.type, externalId);
@@ -162,7 +236,65 @@ export async function captureEvent(
   }
 }
 
-async function findEvent(db: Db, type: string, externalId: string): Promise<EventCaptureResult | undefined> {
+/** The class id (first key) of the advisory locks {@link captureEvent} takes per customer email. */
+const EMAIL_LOCK = 7_201_001;
+
+/**
+ * How many decimals an amount in `currency` may have: the currency's minor units as `Intl` knows them (JPY
+ * and IDR 0, PLN 2, KWD 3), capped at the 2 the database keeps; 2 for a code `Intl` does not know.
+ */
+export function currencyDecimals(currency: string): number {
+  const code = currency.toUpperCase();
+  if (!KNOWN_CURRENCIES.has(code)) return COLUMN_DECIMALS;
+  let digits = DECIMALS.get(code);
+  if (digits === undefined) {
+    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
+    digits = Math.min(format.resolvedOptions().maximumFractionDigits ?? COLUMN_DECIMALS, COLUMN_DECIMALS);
+    DECIMALS.set(code, digits);
+  }
+  return digits;
+}
+
+const DECIMALS = new Map<string, number>();
+
+/** The integer digits and the number of decimals that matter (trailing zeros do not) of an amount. */
+function digitsOf(amount: number | string): { integer: string; decimals: number } {
+  const text = typeof amount === "number" ? amountText(amount) : amount;
+  const [integer = "", fraction = ""] = text.split(".");
+  return { integer: integer.replace(/^0+(?=\d)/, ""), decimals: fraction.replace(/0+$/, "").length };
+}
+
+/** A number as decimal digits, enough to judge its size and decimals (`1e21` reads as 22 digits). */
+function amountText(amount: number): string {
+  const text = String(amount);
+  if (!/e/i.test(text)) return text;
+  // JavaScript writes only numbers from 1e21 up and below 1e-6 with an exponent: too large, or too many decimals
+  return amount >= 1 ? "1".padEnd(22, "0") : "0.0000001";
+}
+
+function checkMinorUnits(
+  ctx: z.RefinementCtx,
+  currency: string,
+  amount: number | string,
+  path: (string | number)[],
+): void {
+  const allowed = currencyDecimals(currency);
+  if (digitsOf(amount).decimals <= allowed) return;
+  ctx.addIssue({
+    code: "custom",
+    path,
+    message:
+      allowed === 0
+        ? `expected a whole amount: ${currency} has no minor units`
+        : `expected at most ${allowed} decimal places for ${currency}`,
+  });
+}
+
+async function findEvent(
+  db: Db | Prisma.TransactionClient,
+  type: string,
+  externalId: string,
+): Promise<EventCaptureResult | undefined> {
   const found = await db.event.findUnique({
     where: { type_externalId: { type, externalId } },
     select: { id: true, customerId: true },

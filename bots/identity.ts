@@ -1,6 +1,10 @@
 import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
-import { type Db, isUniqueViolation } from "../lib/db/index.ts";
+import { cleanText } from "../lib/clean-text.ts";
+import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
+
+/** The client or, inside `$transaction`, its transaction (PGlite has one connection: use only `tx` there). */
+type DbClient = Db | Prisma.TransactionClient;
 
 /** Who sent something, as a platform knows them. */
 export interface SenderProfile {
@@ -25,10 +29,11 @@ export interface ResolvedCustomer {
  * concurrency: two first messages from the same person at once end as one customer.
  */
 export async function resolveIdentity(
-  db: Db,
+  db: DbClient,
   channel: ChannelName,
-  sender: SenderProfile,
+  given: SenderProfile,
 ): Promise<ResolvedCustomer> {
+  const sender = cleanSender(given);
   const where = { channel_externalId: { channel, externalId: sender.externalId } };
   const existing = await db.identity.findUnique({ where, select: { id: true, customerId: true } });
   if (existing) {
@@ -86,7 +91,10 @@ export interface CustomerDetails {
  * The customer with this email (lower-cased), created with an email identity if new. Known details fill
  * gaps; a given locale replaces the stored one (the shop knows the language the customer bought in).
  */
-export async function resolveCustomerByEmail(db: Db, details: CustomerDetails): Promise<ResolvedCustomer> {
+export async function resolveCustomerByEmail(
+  db: DbClient,
+  details: CustomerDetails,
+): Promise<ResolvedCustomer> {
   const email = details.email.trim().toLowerCase();
   const owner = await db.customer.findUnique({ where: { email }, select: { id: true } });
   if (owner) await attachIdentity(db, owner.id, "email", email);
@@ -110,10 +118,23 @@ export async function resolveCustomerByEmail(db: Db, details: CustomerDetails): 
 
 /** Adds (channel, externalId) to a customer unless that identity exists already. */
 async function attachIdentity(
-  db: Db,
+  db: DbClient,
   customerId: string,
   channel: ChannelName,
   externalId: string,
 ): Promise<void> {
   await db.identity.createMany({ data: [{ customerId, channel, externalId }], skipDuplicates: true });
+}
+
+/** The profile without U+0000 and lone surrogates, which PostgreSQL cannot store (every channel comes here). */
+function cleanSender(sender: SenderProfile): SenderProfile {
+  const clean = (text: string | undefined) => (text === undefined ? undefined : cleanText(text));
+  return {
+    ...sender,
+    externalId: cleanText(sender.externalId),
+    handle: clean(sender.handle),
+    displayName: clean(sender.displayName),
+    avatarUrl: clean(sender.avatarUrl),
+    locale: clean(sender.locale),
+  };
 }

@@ -74,15 +74,19 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       done(null, Object.fromEntries([...fields].map(([key, value]) => [cleanText(key), cleanText(value)])));
     },
   );
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
-    else request.log.warn({ url: request.url, reason: error.message }, "request rejected");
-    void reply.status(status).send({
-      error: status >= 500 ? "internal_error" : (error.code ?? "bad_request"),
-      message: status >= 500 ? "internal error" : error.message,
-    });
-  });
+  // a 4xx thrown by a domain function (InvalidEventError) answers like a route's own: error, message, issues
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string; issues?: unknown }, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
+      else request.log.warn({ url: request.url, reason: error.message }, "request rejected");
+      void reply.status(status).send({
+        error: status >= 500 ? "internal_error" : (error.code ?? "bad_request"),
+        message: status >= 500 ? "internal error" : error.message,
+        ...(status < 500 && Array.isArray(error.issues) && { issues: error.issues }),
+      });
+    },
+  );
   app.get("/healthz", async () => ({ ok: true }));
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
+import { jsonOnly } from "../../lib/http.ts";
 import { verifyBodySignature } from "../../lib/signature.ts";
 import { captureEvent, type EventCaptureResult, parseInboundEvent } from "../events.ts";
 
@@ -23,7 +24,7 @@ export const SIGNATURE_HEADER = "x-rapport-signature";
  * anything. The same order id twice stores one event (200 with `duplicate: true`).
  */
 export async function registerEventsApi(app: FastifyInstance, options: EventsApiOptions): Promise<void> {
-  app.post("/api/events", async (request, reply) => {
+  app.post("/api/events", { onRequest: jsonOnly }, async (request, reply) => {
     const signature = request.headers[SIGNATURE_HEADER];
     if (!request.rawBody || !verifyBodySignature(options.secret, request.rawBody, String(signature ?? ""))) {
       request.log.warn({ hasSignature: Boolean(signature) }, "event rejected: bad signature");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { decodeEntities } from "../../lib/html-entities.ts";
 import { verifyHmac } from "../../lib/signature.ts";
-import { PurchaseEvent } from "../events.ts";
+import { currencyDecimals, PurchaseEvent } from "../events.ts";
 import {
   customerDetails,
   fullName,
@@ -128,7 +128,7 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
       // WooCommerce returns item names HTML-escaped ("Ship Your Idea &ndash; Black"); messages want text
       ...(line.name && { name: decodeEntities(line.name).slice(0, 500) }),
       quantity: line.quantity,
-      price: typeof line.price === "number" ? amount(line.price) : line.price,
+      price: typeof line.price === "number" ? amount(line.price, order.currency) : line.price,
     })),
     properties: { shop: "woocommerce", orderNumber: String(order.number ?? order.id), status: order.status },
   };
@@ -159,9 +159,9 @@ function asUtc(date: string | null | undefined): string | undefined {
     : (date ?? undefined);
 }
 
-/** A float price such as 5.454545 as a decimal string the event accepts ("5.4545"). */
-function amount(value: number): string {
-  return String(Number(value.toFixed(4)));
+/** A float price such as 5.454545 rounded to the currency's minor units, as stored ("5.45" in PLN, "5" in IDR). */
+function amount(value: number, currency: string): string {
+  return String(Number(value.toFixed(currencyDecimals(currency))));
 }
 
 function idText(id: number | null | undefined): string | undefined {

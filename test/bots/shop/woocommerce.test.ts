@@ -103,12 +103,16 @@ describe("normalizeWooCommerceOrder", () => {
     ]);
   });
 
-  it("writes a float price as a decimal of at most 4 places", () => {
-    const payload = order();
-    const [first] = payload["line_items"] as [Json];
-    payload["line_items"] = [{ ...first, price: 5.454545 }];
-    const result = normalizeWooCommerceOrder(payload);
-    expect(result.kind === "purchase" && result.event.items[0]?.price).toBe("5.4545");
+  it("writes a float price rounded to the currency's minor units, as the database keeps it", () => {
+    const priced = (currency: string) => {
+      const payload = order({ currency });
+      const [first] = payload["line_items"] as [Json];
+      payload["line_items"] = [{ ...first, price: 5.454545 }];
+      const result = normalizeWooCommerceOrder(payload);
+      return result.kind === "purchase" && result.event.items[0]?.price;
+    };
+    expect(priced("PLN")).toBe("5.45");
+    expect(priced("IDR")).toBe("5");
   });
 
   it("drops phone numbers that are not E.164", () => {
