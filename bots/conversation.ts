@@ -1,4 +1,5 @@
-import { type Db, isUniqueViolation } from "../lib/db/index.ts";
+import { cleanJson, cleanText } from "../lib/clean-text.ts";
+import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
 import { resolveIdentity } from "./identity.ts";
 import type { InboundMessage } from "./inbound.ts";
 
@@ -24,7 +25,8 @@ export type CaptureResult =
  * conversation on that channel, and records the interaction. The same platform message delivered again
  * (webhook retries, polling overlap) returns `duplicate` and changes nothing.
  */
-export async function captureMessage(db: Db, message: InboundMessage): Promise<CaptureResult> {
+export async function captureMessage(db: Db, given: InboundMessage): Promise<CaptureResult> {
+  const message = cleanInboundMessage(given);
   const seen = await findInteraction(db, message);
   if (seen) return seen;
   const { customerId, created } = await resolveIdentity(db, message.channel, message.sender);
@@ -119,7 +121,8 @@ async function captureListening(
  * Applies a customer's edit of a message they sent: the stored text changes and `editedAt` is set. An edit of
  * a message never seen is stored as the message. Returns whether anything was stored or changed.
  */
-export async function captureEdit(db: Db, message: InboundMessage): Promise<CaptureResult> {
+export async function captureEdit(db: Db, given: InboundMessage): Promise<CaptureResult> {
+  const message = cleanInboundMessage(given);
   const updated = await db.interaction.updateMany({
     where: { channel: message.channel, externalId: message.externalId, direction: "inbound" },
     data: { text: message.text, editedAt: message.sentAt, attachments: message.attachments },
@@ -127,6 +130,32 @@ export async function captureEdit(db: Db, message: InboundMessage): Promise<Capt
   if (updated.count === 0) return captureMessage(db, { ...message, kind: "message" });
   const found = await findInteraction(db, message);
   return found!;
+}
+
+/** Bounds of an adapter's `raw` and `attachments`: real platform payloads are far smaller and shallower. */
+const PAYLOAD_LIMITS = { maxDepth: 64, maxKeys: 100_000 };
+
+/**
+ * The message without U+0000 and lone surrogates (in its text, ids, attachments and raw payload, keys
+ * included), which PostgreSQL refuses in `text` and `jsonb`. Every channel's messages pass here, so a NUL in a
+ * Telegram, Discord, X, web chat or email message is dropped rather than failing the capture. A payload
+ * beyond {@link PAYLOAD_LIMITS} is kept as a note saying so. The sender's profile is cleaned by
+ * `resolveIdentity`.
+ */
+export function cleanInboundMessage(message: InboundMessage): InboundMessage {
+  return {
+    ...message,
+    externalId: cleanText(message.externalId),
+    threadRef: cleanText(message.threadRef),
+    text: cleanText(message.text),
+    ...(message.attachments !== undefined && { attachments: cleanPayload(message.attachments) }),
+    ...(message.raw !== undefined && { raw: cleanPayload(message.raw) }),
+  };
+}
+
+function cleanPayload(value: Prisma.InputJsonValue): Prisma.InputJsonValue {
+  const cleaned = cleanJson(value, PAYLOAD_LIMITS);
+  return (cleaned.ok ? cleaned.value : { unreadable: `payload ${cleaned.message}` }) as Prisma.InputJsonValue;
 }
 
 /** The Interaction row of a customer's message. */

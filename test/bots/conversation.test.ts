@@ -118,6 +118,35 @@ describe("the conversation core", () => {
   });
 });
 
+describe("text PostgreSQL cannot store", () => {
+  it("drops U+0000 and lone surrogates from a message, its payload and its sender, on any channel", async () => {
+    const id = ++chat;
+    const nul = {
+      ...message(id, 1, "hal\u0000lo \ud800😀", at(1)),
+      sender: { externalId: String(id), displayName: "O\u0000la\udc00", handle: "ola\u0000" },
+      attachments: [{ "na\u0000me": "photo\u0000.jpg" }],
+      raw: { update_id: 1, message: { text: "hal\u0000lo", "ke\ud800y": ["\u0000"] } },
+    };
+    const stored = await captureMessage(database.db, nul);
+    expect(stored.kind).toBe("stored");
+    const [row] = await interactionsOf(stored.customerId);
+    expect(row).toMatchObject({ text: "hallo 😀", attachments: [{ name: "photo.jpg" }] });
+    expect(row?.raw).toEqual({ update_id: 1, message: { text: "hallo", key: [""] } });
+    const identity = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "telegram", externalId: String(id) } },
+      include: { customer: true },
+    });
+    expect(identity).toMatchObject({ displayName: "Ola", handle: "ola" });
+    expect(identity.customer.name).toBe("Ola");
+
+    await responder({ ...nul, kind: "edit", text: "po\u0000prawione" });
+    const [edited] = await interactionsOf(stored.customerId);
+    expect(edited?.text).toBe("poprawione");
+    // the same message again is recognised as the one stored, though its id was cleaned
+    expect((await captureMessage(database.db, nul)).kind).toBe("duplicate");
+  });
+});
+
 describe("contacts given in a chat", () => {
   const shopCustomer = async (email: string, phone?: string) =>
     (await resolveCustomerByEmail(database.db, { email, ...(phone ? { phone } : {}) })).customerId;
@@ -147,7 +176,9 @@ describe("contacts given in a chat", () => {
         mergedIntoId: null,
         email: `typed-${channel}@example.com`,
       });
-      expect(await database.db.auditLog.count({ where: { action: "customer.merge", targetId: owner } })).toBe(0);
+      expect(await database.db.auditLog.count({ where: { action: "customer.merge", targetId: owner } })).toBe(
+        0,
+      );
     },
   );
 
