@@ -180,6 +180,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       redis,
       onMessage: responder,
+      retries: inboundRetries,
       sendReply,
       outboxOnly: options.outboxOnly ?? false,
       redisPrefix: prefix,

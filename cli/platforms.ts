@@ -15,6 +15,7 @@ import {
   createXListener,
   type DiscordBot,
   type InboundHandler,
+  type InboundRetries,
   registerTelegramWebhook,
   registerWebchat,
   type SendReply,
@@ -54,6 +55,8 @@ export interface PlatformDeps {
   /** Shared counters (web chat rate limits). */
   redis: Redis;
   onMessage: InboundHandler;
+  /** Where each platform registers how its dead letters (`InboundFailure`) are retried. */
+  retries?: InboundRetries;
   /** Queues the bot's own messages (the web chat's email verification code) as transactional Deliveries. */
   sendReply: SendReply;
   /** Send everything to the outbox, whatever credentials are set (`rapport demo`). */
@@ -78,6 +81,8 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
           onMessage,
           log,
           clock,
+          db,
+          retries: deps.retries,
         })
       : undefined;
   const telegramWebhook =
@@ -85,7 +90,15 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
     (config.TELEGRAM_MODE === "auto" && config.PUBLIC_URL.startsWith("https://"));
   const discord: DiscordBot | undefined =
     live && config.DISCORD_BOT_TOKEN
-      ? createDiscordBot({ token: config.DISCORD_BOT_TOKEN, restUrl: config.DISCORD_API_URL, onMessage, log })
+      ? createDiscordBot({
+          token: config.DISCORD_BOT_TOKEN,
+          restUrl: config.DISCORD_API_URL,
+          onMessage,
+          log,
+          db,
+          retries: deps.retries,
+          clock,
+        })
       : undefined;
   const xClient =
     live && config.X_APP_KEY && config.X_APP_SECRET && config.X_ACCESS_TOKEN && config.X_ACCESS_SECRET
@@ -184,6 +197,8 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
           pollIntervalMs: config.X_POLL_INTERVAL * 1000,
           keywords,
         });
+        const listener = xListener;
+        deps.retries?.register("x", (payload) => listener.retry(payload));
         xListener.start();
         log.info({ keywords }, "x listener polling");
       }

@@ -8,10 +8,13 @@ import {
   GatewayIntentBits,
   Routes,
 } from "discord.js";
+import { type Clock, systemClock } from "../../lib/clock.ts";
+import type { Db } from "../../lib/db/index.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Channel } from "../channel.ts";
 import type { InboundHandler, InboundMessage } from "../inbound.ts";
+import { type InboundRetries, recordInboundFailure } from "../inbound-failures.ts";
 import { createDiscordChannel } from "./channel.ts";
 import { SLASH_COMMANDS } from "./commands.ts";
 import { TOKEN_FIX } from "./errors.ts";
@@ -40,6 +43,15 @@ export interface DiscordBotOptions {
   onCommandReply?: (command: InboundMessage) => Promise<string | undefined> | string | undefined;
   /** Registers /help, /stop and /rate on start. Defaults to true. */
   registerCommands?: boolean;
+  /**
+   * Where a message or command that cannot be stored is kept (`InboundFailure`, channel "discord", the
+   * normalised message), so nothing after it waits. Unset: it is only logged.
+   */
+  db?: Db;
+  /** Where the bot registers how its kept messages are retried: handed to `onMessage` again. */
+  retries?: InboundRetries;
+  /** Dates the kept failures. Defaults to the system clock. */
+  clock?: Clock;
 }
 
 /** A Discord bot: the discord.js client, the outbound channel, and its lifecycle. */
@@ -86,7 +98,28 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   const queues = new SerialQueues();
   let botUserId: string | undefined;
 
-  const deliver = options.onMessage;
+  const clock = options.clock ?? systemClock;
+  // a message that cannot be stored is kept before the error goes on to be logged: the next one is not held up
+  const deliver = async (message: InboundMessage): Promise<void> => {
+    try {
+      await options.onMessage(message);
+    } catch (error) {
+      if (options.db) {
+        const failure = { channel: "discord", sourceKey: message.externalId, payload: message, error };
+        await recordInboundFailure(options.db, failure, new Date(clock.now())).catch((keepError: unknown) =>
+          log.error(
+            { err: keepError, externalId: message.externalId },
+            "failed Discord message not kept either",
+          ),
+        );
+      }
+      throw error;
+    }
+  };
+  options.retries?.register("discord", async (payload) => {
+    const message = JSON.parse(payload) as InboundMessage & { sentAt: string };
+    await options.onMessage({ ...message, sentAt: new Date(message.sentAt) });
+  });
   const interactions = createInteractionHandler({
     rest: client.rest,
     log,

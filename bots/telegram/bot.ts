@@ -1,7 +1,10 @@
 import { Bot, type Context, GrammyError } from "grammy";
+import type { Update } from "grammy/types";
 import { type Clock, systemClock } from "../../lib/clock.ts";
+import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { InboundHandler } from "../inbound.ts";
+import { type InboundRetries, recordInboundFailure } from "../inbound-failures.ts";
 import { callbackToInbound, type Normalised, toInboundMessage } from "./inbound.ts";
 
 /** The update kinds the bot asks Telegram for, in polling and webhook mode alike. */
@@ -18,14 +21,19 @@ export interface TelegramBotOptions {
   log: Logger;
   /** Stamps button presses, which carry no date of their own. Defaults to the system clock. */
   clock?: Clock;
+  /** Where an update that fails is kept (`InboundFailure`, channel "telegram"). Unset: it is only logged. */
+  db?: Db;
+  /** Where the bot registers how its kept updates are retried: handled again from the start. */
+  retries?: InboundRetries;
 }
 
 /**
  * The Telegram adapter: a grammY `Bot` that turns every update into an `InboundMessage` and hands it to
  * `onMessage` — private messages, captions, edits, a shared own phone number, group messages addressed to
  * the bot, and rating-button presses (answered so the button stops spinning). It decides nothing: commands
- * travel as text. What it skips is logged at debug level with the update; a handler error is logged with
- * the update and the bot goes on. Run it with {@link startPolling} or `registerTelegramWebhook`.
+ * travel as text. What it skips is logged at debug level with the update; an update whose handling fails is
+ * kept in `InboundFailure` (with `db`) and the bot goes on with the next. Run it with {@link startPolling} or
+ * `registerTelegramWebhook`.
  */
 export function createTelegramBot(options: TelegramBotOptions): Bot {
   const log = options.log.child({ component: "telegram" });
@@ -57,9 +65,19 @@ export function createTelegramBot(options: TelegramBotOptions): Bot {
   bot.use((ctx) => {
     log.debug({ update: ctx.update }, "telegram update of an unhandled kind skipped");
   });
-  bot.catch((error) => {
-    // a bad update or a failed capture is logged with the update and skipped: the bot keeps running
-    log.error({ err: error.error, update: error.ctx.update }, "telegram update failed");
+  bot.catch(async (error) => {
+    // a bad update or a failed capture is kept and skipped: the updates after it go on
+    const update = error.ctx.update;
+    log.error({ err: error.error, update }, "telegram update failed");
+    if (!options.db) return;
+    const failure = { channel: "telegram", sourceKey: `update:${update.update_id}`, payload: update };
+    await recordInboundFailure(options.db, { ...failure, error: error.error }, new Date(clock.now())).catch(
+      (keepError: unknown) => log.error({ err: keepError, update }, "failed telegram update not kept either"),
+    );
+  });
+  options.retries?.register("telegram", async (payload) => {
+    await bot.init();
+    await bot.handleUpdate(JSON.parse(payload) as Update);
   });
   return bot;
 }

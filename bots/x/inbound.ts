@@ -70,6 +70,14 @@ export function mentionsBrand(tweet: XTweetPayload, brand: XBrand): boolean {
   return new RegExp(`(^|[^\\w])@${handle}\\b`, "i").test(tweet.text);
 }
 
+/** The first issue with its field: "author_id: Invalid input: expected string, received undefined". */
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid";
+  const path = issue.path.map(String).join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
 function dateOr(value: string | undefined, fallback: number): Date {
   const parsed = value ? new Date(value) : undefined;
   return parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(fallback);
@@ -99,7 +107,7 @@ export function tweetToInbound(
   context: { brand: XBrand; users: Map<string, XUserPayload>; now: number },
 ): Normalised {
   const parsed = XTweetPayload.safeParse(raw);
-  if (!parsed.success) return { skip: `malformed post: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success) return { skip: `malformed post: ${issueText(parsed.error)}` };
   const tweet = parsed.data;
   if (tweet.author_id === context.brand.id) return { skip: "the brand's own post", quiet: true };
   const addressed = mentionsBrand(tweet, context.brand);
@@ -127,7 +135,7 @@ export function dmToInbound(
   context: { brand: XBrand; users: Map<string, XUserPayload>; now: number },
 ): Normalised {
   const parsed = XDmEventPayload.safeParse(raw);
-  if (!parsed.success) return { skip: `malformed DM event: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success) return { skip: `malformed DM event: ${issueText(parsed.error)}` };
   const event = parsed.data;
   if (event.event_type !== "MessageCreate") return { skip: `DM event ${event.event_type}`, quiet: true };
   if (!event.sender_id) return { skip: "DM event without sender_id" };

@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { InboundHandler, InboundMessage } from "../inbound.ts";
+import { recordInboundFailure } from "../inbound-failures.ts";
 import { compareIds, cursorKey, readCursor, writeCursor } from "./cursor.ts";
 import { X_CREDENTIALS_FIX, xDetail } from "./errors.ts";
 import type { XBrand } from "./inbound.ts";
@@ -33,6 +34,18 @@ export interface XListener {
   stop(): Promise<void>;
   /** One poll of every stream. Concurrent calls share the poll in progress. */
   pollOnce(): Promise<void>;
+  /**
+   * Hands on a kept item again (an `InboundFailure` payload of channel "x"), read as when it was polled;
+   * throws when it still cannot be read or stored.
+   */
+  retry(payload: string): Promise<void>;
+}
+
+/** What an `InboundFailure` of channel "x" keeps: the stream, the item as X sent it, and its user. */
+interface KeptItem {
+  stream: string;
+  item: unknown;
+  user: unknown;
 }
 
 /** A batch being read: pages fetched so far and messages not yet handed on. Survives a 429 mid-way. */
@@ -43,7 +56,8 @@ interface Batch {
   newest?: string;
   token?: string;
   fetched: boolean;
-  items: Array<{ id: string; message: InboundMessage }>;
+  /** In id order once fetched; an item that could not be read carries why instead of a message. */
+  items: Array<{ id: string; kept: KeptItem } & ({ message: InboundMessage } | { unreadable: string })>;
 }
 
 /**
@@ -52,7 +66,9 @@ interface Batch {
  * is left, and stores its cursor (`ChannelCursor` "x:<stream>:<brand id>") only after the batch was handed
  * on: a crash re-reads at most that batch, and capture stores each message once. The very first run starts
  * from now: it stores the newest id and captures no history. Rate limits come from X's headers: a route whose
- * window is spent or that answered 429 is not called before `x-rate-limit-reset`; errors back off.
+ * window is spent or that answered 429 is not called before `x-rate-limit-reset`; errors back off. An item
+ * that cannot be read (no author) or stored is kept in `InboundFailure` with its user and the listener goes
+ * on past it; only when even that write fails does the batch wait for the next poll.
  */
 export function createXListener(options: XListenerOptions): XListener {
   const log = options.log.child({ component: "x-listener", channel: "x" });
@@ -146,12 +162,17 @@ export function createXListener(options: XListenerOptions): XListener {
           continue;
         }
         const result = stream.normalise(item, { users, now: options.clock.now() });
+        const kept = { stream: stream.name, item, user: users.get(stream.userIdOf(item) ?? "") ?? null };
         if ("skip" in result) {
-          if (result.quiet) log.debug({ stream: stream.name, id, reason: result.skip }, "X item skipped");
-          else log.warn({ stream: stream.name, raw: item, reason: result.skip }, "X item skipped");
+          if (result.quiet) {
+            log.debug({ stream: stream.name, id, reason: result.skip }, "X item skipped");
+            continue;
+          }
+          // not readable as it came: kept, so nothing X sent is lost once the cursor moves past it
+          batch.items.push({ id: id ?? "0", kept, unreadable: result.skip });
           continue;
         }
-        batch.items.push({ id: id ?? "0", message: result.message });
+        batch.items.push({ id: id ?? "0", kept, message: result.message });
       }
       batch.token = page.data.meta?.next_token;
       if (!batch.token || reachedCursor) batch.fetched = true;
@@ -174,14 +195,23 @@ export function createXListener(options: XListenerOptions): XListener {
     while (batch.items.length > 0) {
       const next = batch.items[0]!;
       try {
+        if ("unreadable" in next) throw new Error(`X ${stream.name} item not readable: ${next.unreadable}`);
         await options.onMessage(next.message);
       } catch (error) {
-        // keep the rest in memory: the next poll retries them without reading X again
+        const sourceKey =
+          "message" in next ? next.message.externalId : keyOf(stream.name, idOf(next.kept.item));
         log.error(
-          { err: error, stream: stream.name, externalId: next.message.externalId },
-          "X message not handled",
+          { err: error, stream: stream.name, sourceKey },
+          "X item not stored: kept in InboundFailure",
         );
-        return;
+        try {
+          const now = new Date(options.clock.now());
+          await recordInboundFailure(options.db, { channel: "x", sourceKey, payload: next.kept, error }, now);
+        } catch (keepError) {
+          // keep the rest in memory: the next poll retries them without reading X again
+          log.error({ err: keepError, stream: stream.name, sourceKey }, "X item not kept either");
+          return;
+        }
       }
       batch.items.shift();
     }
@@ -203,6 +233,18 @@ export function createXListener(options: XListenerOptions): XListener {
         log.error({ err: error, stream: stream.name }, "X stream poll failed");
       }
     }
+  }
+
+  async function retry(payload: string): Promise<void> {
+    const kept = JSON.parse(payload) as KeptItem;
+    const resolved = await resolveStreams();
+    if (!resolved) throw new Error("X is not reachable (users/me failed): try again later");
+    const stream = resolved.list.find((s) => s.name === kept.stream);
+    if (!stream) throw new Error(`no X stream "${kept.stream}" runs here`);
+    const users = usersOf({ includes: { users: kept.user ? [kept.user] : [] } });
+    const result = stream.normalise(kept.item, { users, now: options.clock.now() });
+    if ("skip" in result) throw new Error(`X ${stream.name} item not readable: ${result.skip}`);
+    await options.onMessage(result.message);
   }
 
   function pollOnce(): Promise<void> {
@@ -232,10 +274,17 @@ export function createXListener(options: XListenerOptions): XListener {
       await running;
     },
     pollOnce,
+    retry,
   };
 }
 
 function idOf(item: unknown): string | undefined {
   const id = (item as { id?: unknown } | null)?.id;
   return typeof id === "string" ? id : undefined;
+}
+
+/** The key an unreadable item is kept under: the id its message would have had (DMs are "dm:<id>"). */
+function keyOf(stream: string, id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  return stream === "dms" ? `dm:${id}` : id;
 }

@@ -42,6 +42,8 @@ export interface XStream {
   /** Page size afterwards. */
   pageSize: number;
   fetch(request: PageRequest): Promise<TwitterResponse<unknown>>;
+  /** The id of the user who wrote an item (its `author_id` or `sender_id`), to keep that user with it. */
+  userIdOf(item: unknown): string | undefined;
   normalise(item: unknown, context: { users: Map<string, XUserPayload>; now: number }): Normalised;
 }
 
@@ -53,6 +55,11 @@ export function usersOf(page: XPagePayload): Map<string, XUserPayload> {
     if (parsed.success) users.set(parsed.data.id, parsed.data);
   }
   return users;
+}
+
+function field(item: unknown, name: string): string | undefined {
+  const value = (item as Record<string, unknown> | null)?.[name];
+  return typeof value === "string" ? value : undefined;
 }
 
 function query(values: Record<string, string | number | undefined>): Record<string, string | number> {
@@ -83,6 +90,7 @@ export function mentionsStream(client: TwitterApi, brand: XBrand): XStream {
         }),
         { fullResponse: true },
       ),
+    userIdOf: (item) => field(item, "author_id"),
     normalise: (item, context) => tweetToInbound(item, { brand, ...context }),
   };
 }
@@ -122,6 +130,7 @@ export function searchStream(client: TwitterApi, brand: XBrand, keywords: string
         }),
         { fullResponse: true },
       ),
+    userIdOf: (item) => field(item, "author_id"),
     normalise: (item, context) => tweetToInbound(item, { brand, ...context }),
   };
 }
@@ -151,6 +160,7 @@ export function dmStream(client: TwitterApi, brand: XBrand): XStream {
         }),
         { fullResponse: true },
       ),
+    userIdOf: (item) => field(item, "sender_id"),
     normalise: (item, context) => dmToInbound(item, { brand, ...context }),
   };
 }

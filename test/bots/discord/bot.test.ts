@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureMessage } from "../../../bots/conversation.ts";
 import { createDiscordBot, type DiscordBot } from "../../../bots/discord/index.ts";
 import type { InboundMessage } from "../../../bots/inbound.ts";
+import { InboundRetries, retryInboundFailure } from "../../../bots/inbound-failures.ts";
 import { type FakeDiscord, startFakeDiscord } from "../../fakes/discord.ts";
 import { useTestDatabase } from "../../support/db.ts";
+import { refuseRows } from "../../support/refuse-rows.ts";
 import { waitFor } from "../../support/wait.ts";
 import { recordingLogger } from "./log-lines.ts";
 
@@ -15,6 +17,7 @@ let bot: DiscordBot;
 const received: InboundMessage[] = [];
 /** Private answers to slash commands, by command text; unset means "no private answer". */
 const commandReplies = new Map<string, string>();
+const retries = new InboundRetries();
 
 beforeAll(async () => {
   discord = await startFakeDiscord();
@@ -27,6 +30,8 @@ beforeAll(async () => {
       await captureMessage(database.db, message);
     },
     onCommandReply: (command) => commandReplies.get(command.text),
+    db: database.db,
+    retries,
   });
   await bot.start();
 });
@@ -160,6 +165,26 @@ describe("Discord messages", () => {
       { ...malformed, channel_id: "not-a-snowflake", author: null },
     ]);
     expect(received.some((m) => m.externalId === malformed.id)).toBe(false);
+  });
+
+  it("keeps a message that cannot be stored in InboundFailure, stores the next, and stores it on retry", async () => {
+    const allow = await refuseRows(database.db, "Interaction", "text", "POISON-DC");
+    const poison = discord.messageCreate({ content: "this POISON-DC breaks storing" });
+    const after = discord.messageCreate({ content: "and this one is fine" });
+    await waitFor("the next message", () => interactionOf(after.id));
+
+    const kept = await database.db.inboundFailure.findMany({
+      where: { channel: "discord", sourceKey: poison.id },
+    });
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.error).toContain("refused by the test");
+    expect(await interactionOf(poison.id)).toBeNull();
+
+    await allow();
+    expect(await retryInboundFailure(database.db, retries, kept[0]!.id, new Date())).toEqual({
+      kind: "resolved",
+    });
+    expect(await interactionOf(poison.id)).toMatchObject({ text: "this POISON-DC breaks storing" });
   });
 });
 

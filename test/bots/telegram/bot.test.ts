@@ -2,11 +2,13 @@ import type { Bot } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureMessage } from "../../../bots/conversation.ts";
 import type { InboundMessage } from "../../../bots/inbound.ts";
+import { InboundRetries, retryInboundFailure } from "../../../bots/inbound-failures.ts";
 import { createTelegramBot, startPolling } from "../../../bots/telegram/bot.ts";
 import { createTelegramChannel } from "../../../bots/telegram/channel.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { type FakeTelegram, startFakeTelegram } from "../../fakes/index.ts";
 import { useTestDatabase } from "../../support/db.ts";
+import { refuseRows } from "../../support/refuse-rows.ts";
 import { waitFor } from "../../support/wait.ts";
 
 // The adapter only normalises: these tests read the InboundMessage it hands over, and store plain messages
@@ -16,6 +18,7 @@ const database = useTestDatabase();
 const received: InboundMessage[] = [];
 let telegram: FakeTelegram;
 let bot: Bot;
+const retries = new InboundRetries();
 
 beforeAll(async () => {
   telegram = await startFakeTelegram();
@@ -24,6 +27,8 @@ beforeAll(async () => {
     apiRoot: telegram.apiRoot,
     log: silentLogger,
     clock: { now: () => Date.UTC(2026, 4, 1, 12) },
+    db: database.db,
+    retries,
     async onMessage(message) {
       received.push(message);
       if (message.text === "make the handler fail") throw new Error("the core failed");
@@ -187,7 +192,11 @@ describe("Telegram private messages", () => {
     const update = telegram.contactUpdate({ chatId: 700700, phoneNumber: "48601000000", contactUserId: 55 });
     await telegram.pushUpdate(update);
     const claimed = await receivedAs(`700700:${update.message!.message_id}`);
-    expect(claimed).toMatchObject({ claimedPhone: "+48601000000", text: "", sender: { externalId: "700700" } });
+    expect(claimed).toMatchObject({
+      claimedPhone: "+48601000000",
+      text: "",
+      sender: { externalId: "700700" },
+    });
     expect(claimed.sharedPhone).toBeUndefined();
   });
 
@@ -202,6 +211,30 @@ describe("Telegram private messages", () => {
     const next = telegram.textUpdate({ chatId: 700900, text: "still there?" });
     await telegram.pushUpdate(next);
     await waitFor("the next message", () => interactionOf(700900, next.message!.message_id));
+  });
+
+  it("keeps an update that cannot be stored in InboundFailure, stores the next, and stores it on retry", async () => {
+    const allow = await refuseRows(database.db, "Interaction", "text", "POISON-TG");
+    const poison = telegram.textUpdate({ chatId: 700901, text: "this POISON-TG breaks storing" });
+    await telegram.pushUpdate(poison);
+    const next = telegram.textUpdate({ chatId: 700901, text: "and this one is fine" });
+    await telegram.pushUpdate(next);
+    await waitFor("the next message", () => interactionOf(700901, next.message!.message_id));
+
+    const kept = await database.db.inboundFailure.findMany({
+      where: { channel: "telegram", sourceKey: `update:${poison.update_id}` },
+    });
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.error).toContain("refused by the test");
+    expect(await interactionOf(700901, poison.message!.message_id)).toBeNull();
+
+    await allow();
+    expect(await retryInboundFailure(database.db, retries, kept[0]!.id, new Date())).toEqual({
+      kind: "resolved",
+    });
+    expect(await interactionOf(700901, poison.message!.message_id)).toMatchObject({
+      text: "this POISON-TG breaks storing",
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createXChannel } from "../../../bots/x/index.ts";
-import { X_ROUTES } from "../../fakes/x.ts";
+import { X_ROUTES, type XTweet } from "../../fakes/x.ts";
 import { useTestDatabase } from "../../support/db.ts";
+import { refuseRows } from "../../support/refuse-rows.ts";
 import { startXHarness, type XHarness } from "./support.ts";
 
 const database = useTestDatabase();
@@ -267,5 +268,80 @@ describe("X listener: start and stop", () => {
     const calls = fake.calls.length;
     await listener.stop();
     expect(fake.calls.length).toBe(calls);
+  });
+});
+
+const failuresOf = (sourceKey: string) =>
+  database.db.inboundFailure.findMany({ where: { channel: "x", sourceKey } });
+
+describe("X listener: items that cannot be read or stored", () => {
+  it("asks for the author with every post, so a mention is stored with its author's profile", async () => {
+    const { fake, listener } = await start({ keywords: ["rapportshop"] });
+    await listener.pollOnce();
+    const mention = fake.addMention({ username: "expanded", name: "Ex Panded", text: "hi #rapportshop" });
+
+    await listener.pollOnce();
+
+    for (const route of [X_ROUTES.mentions, X_ROUTES.search]) {
+      const query = fake.callsTo(route).at(-1)!.query;
+      expect(query.expansions).toBe("author_id");
+      expect(query["tweet.fields"]!.split(",")).toContain("author_id");
+    }
+    expect((await interaction(mention.id))!.customer.identities[0]).toMatchObject({ handle: "expanded" });
+  });
+
+  it("keeps a post that comes without an author in InboundFailure, moves the cursor on and stores the next", async () => {
+    const { fake, listener } = await start();
+    await listener.pollOnce();
+    const anonymous = fake.addMention({ username: "vanished", text: "who wrote this?" });
+    // X sends some posts without author_id (a suspended or withheld author): nothing says who wrote it
+    delete (anonymous as Partial<XTweet>).author_id;
+    const next = fake.addMention({ username: "present", text: "I did not vanish" });
+
+    await listener.pollOnce();
+    await listener.pollOnce();
+
+    expect(await interaction(anonymous.id)).toBeNull();
+    const kept = await failuresOf(anonymous.id);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ count: 1, resolvedAt: null });
+    expect(kept[0]!.error).toContain("author_id");
+    expect(JSON.parse(kept[0]!.payload)).toMatchObject({ stream: "mentions", item: { id: anonymous.id } });
+    expect(await interaction(next.id)).not.toBeNull();
+    expect((await cursor("mentions", fake.brand.id))?.value).toBe(next.id);
+  });
+
+  it("does not let a DM that cannot be stored block the newer ones, and stores it on retry once the cause is gone", async () => {
+    const { fake, listener } = await start();
+    await listener.pollOnce();
+    const allow = await refuseRows(database.db, "Interaction", "text", "POISON-DM");
+    const poison = fake.addDirectMessage({ username: "poisoner", text: "this POISON-DM breaks storing" });
+    const newer = [
+      fake.addDirectMessage({ username: "after_1", text: "first after" }),
+      fake.addDirectMessage({ username: "after_2", text: "second after" }),
+    ];
+
+    await listener.pollOnce();
+    await listener.pollOnce();
+    const later = fake.addDirectMessage({ username: "after_1", text: "one more" });
+    await listener.pollOnce();
+
+    for (const dm of [...newer, later]) expect(await interaction(`dm:${dm.id}`)).not.toBeNull();
+    expect(await interaction(`dm:${poison.id}`)).toBeNull();
+    const kept = await failuresOf(`dm:${poison.id}`);
+    expect(kept).toHaveLength(1);
+    // read once: the polls after it start past it, so the failure is not counted again
+    expect(kept[0]).toMatchObject({ count: 1, resolvedAt: null });
+    expect(kept[0]!.error).toContain("refused by the test");
+
+    await allow();
+    await listener.retry(kept[0]!.payload);
+
+    expect(await interaction(`dm:${poison.id}`)).toMatchObject({ text: "this POISON-DM breaks storing" });
+    const stored = await interaction(`dm:${poison.id}`);
+    expect(stored!.customer.identities[0]).toMatchObject({
+      externalId: poison.sender_id,
+      handle: "poisoner",
+    });
   });
 });
