@@ -81,12 +81,13 @@ function readNumber(source: string, start: number): Token {
 
 /**
  * Splits a segment expression into tokens, ending with an `end` token.
+ * @param limit Stop reading after this many tokens (the parser refuses more). Defaults to no limit.
  * @throws ExpressionFailure at the first character that starts no token.
  */
-export function tokenize(source: string): Token[] {
+export function tokenize(source: string, limit = Number.POSITIVE_INFINITY): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  while (i < source.length) {
+  while (i < source.length && tokens.length <= limit) {
     const ch = source[i]!;
     if (/\s/.test(ch)) {
       i++;

@@ -11,6 +11,18 @@ const FUNCTIONS = ["segment", "consented", "opted_out"] as const;
 
 const EXAMPLE_CONDITION = "like orders >= 2, segment(vip) or consented(email)";
 
+/**
+ * Deepest nesting of parentheses and `not` an expression may have. No audience needs more, and the checker,
+ * the SQL and the predicate each recurse once per level: 10 000 parentheses would overflow the stack.
+ */
+export const MAX_NESTING = 32;
+
+/**
+ * Most words, values and symbols an expression may have. Past it, an audience is a list that belongs in data
+ * (an attribute, a segment), and its SQL would pass PostgreSQL's limit of 65 535 bound values.
+ */
+export const MAX_TOKENS = 5_000;
+
 /** How a token is named back in a message: `"and"`, `")"`, or nothing at the end. */
 function got(token: Token): string {
   return token.kind === "end" ? "" : `, got ${JSON.stringify(token.text)}`;
@@ -25,7 +37,22 @@ function valueHint(after: string): string {
 
 class Parser {
   #at = 0;
+  #depth = 0;
   constructor(readonly tokens: Token[]) {}
+
+  /** Parses one more level of nesting, refused past {@link MAX_NESTING}. */
+  nested<T>(col: number, parse: () => T): T {
+    if (this.#depth >= MAX_NESTING) {
+      throw new ExpressionFailure(
+        col,
+        `nested deeper than ${MAX_NESTING} levels of parentheses and not: write it flatter, as conditions joined by and / or`,
+      );
+    }
+    this.#depth++;
+    const parsed = parse();
+    this.#depth--;
+    return parsed;
+  }
 
   get peek(): Token {
     return this.tokens[this.#at]!;
@@ -71,7 +98,7 @@ class Parser {
   unary(): Expr {
     if (this.isWord("not")) {
       const col = this.next().col;
-      return { kind: "not", item: this.unary(), col };
+      return { kind: "not", item: this.nested(col, () => this.unary()), col };
     }
     return this.primary();
   }
@@ -80,7 +107,7 @@ class Parser {
     const token = this.peek;
     if (this.isSymbol("(")) {
       this.next();
-      const inner = this.expression();
+      const inner = this.nested(token.col, () => this.expression());
       this.expectSymbol(")", `expected ) to close the ( at column ${token.col}`);
       return inner;
     }
@@ -280,7 +307,12 @@ export function parseExpression(source: string): ParseResult {
     if (source.trim() === "") {
       return { ok: false, issue: { col: 1, message: `expected a condition, ${EXAMPLE_CONDITION}` } };
     }
-    const parser = new Parser(tokenize(source));
+    const tokens = tokenize(source, MAX_TOKENS);
+    if (tokens.length > MAX_TOKENS + 1) {
+      const message = `longer than ${MAX_TOKENS} words, values and symbols: split it into named segments in segments.yaml`;
+      return { ok: false, issue: { col: tokens[MAX_TOKENS]!.col, message } };
+    }
+    const parser = new Parser(tokens);
     const expr = parser.expression();
     parser.done();
     return { ok: true, expr };

@@ -185,3 +185,26 @@ describe("parseExpression", () => {
     expect(errorOf(source)).toBe(message);
   });
 });
+
+describe("parseExpression limits", () => {
+  it("refuses nesting past 32 levels of parentheses or not at the first level too deep, without overflowing", () => {
+    const deep = (n: number) => `${"(".repeat(n)}orders > 1${")".repeat(n)}`;
+    expect(parse(deep(32))).toMatchObject({ kind: "compare", field: { name: "orders", col: 33 } });
+    expect(errorOf(deep(33))).toBe(
+      "33: nested deeper than 32 levels of parentheses and not: write it flatter, as conditions joined by and / or",
+    );
+    expect(errorOf(deep(2_000))).toMatch(/^33: nested deeper than 32 levels/);
+    expect(errorOf(`${"not ".repeat(40)}orders > 1`)).toMatch(/^129: nested deeper than 32 levels/);
+  });
+
+  it("refuses an expression of more than 5 000 words, values and symbols at the first one past", () => {
+    const list = (n: number) => `country in [${new Array(n).fill('"ID"').join(", ")}]`;
+    // country, in, [, n values, n - 1 commas, ]
+    expect(parse(list(2_498)).kind).toBe("in");
+    const long = list(100_000);
+    const message = errorOf(long);
+    expect(message).toMatch(/: longer than 5000 words, values and symbols: split it into named segments/);
+    // token 5 001 is the comma after value 2 498 (0-based)
+    expect(Number(message.split(":")[0])).toBe(long.indexOf('"ID"') + 2_498 * 6 + 4 + 1);
+  });
+});

@@ -206,6 +206,21 @@ interface Slot {
   value: unknown;
 }
 
+/** A copy of a generated value that shares nothing mutable with it (the special nodes are immutable). */
+function copy(value: unknown): unknown {
+  if (value instanceof RawJson || value instanceof DeepJson || value instanceof HugeArray) return value;
+  if (Array.isArray(value)) return value.map(copy);
+  if (typeof value === "object" && value !== null) {
+    const copied: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) setOwn(copied, key, copy((value as Record<string, unknown>)[key]));
+    return copied;
+  }
+  return value;
+}
+
+const isSpecial = (value: unknown) =>
+  value instanceof RawJson || value instanceof DeepJson || value instanceof HugeArray;
+
 /** Every place in a JSON value, the root first; found without recursion. */
 function slots(root: unknown): Slot[] {
   const found: Slot[] = [{ parent: undefined, key: "", value: root }];
@@ -213,7 +228,7 @@ function slots(root: unknown): Slot[] {
     const { value } = found[i]!;
     if (Array.isArray(value)) {
       for (const [index, item] of value.entries()) found.push({ parent: value, key: index, value: item });
-    } else if (typeof value === "object" && value !== null && !(value instanceof RawJson)) {
+    } else if (typeof value === "object" && value !== null && !isSpecial(value)) {
       for (const [key, item] of Object.entries(value))
         found.push({ parent: value as Container, key, value: item });
     }
@@ -223,7 +238,7 @@ function slots(root: unknown): Slot[] {
 
 /** Applies mutations to a copy of a JSON sample. */
 export function mutate(sample: unknown, mutations: readonly Mutation[]): Fuzzed {
-  const box: Record<string, unknown> = { root: structuredClone(sample) };
+  const box: Record<string, unknown> = { root: copy(sample) };
   for (const change of mutations) {
     const places = slots(box.root);
     const place = places[change.at % places.length]!;
@@ -235,7 +250,7 @@ export function mutate(sample: unknown, mutations: readonly Mutation[]): Fuzzed 
     };
     switch (change.op) {
       case "replace":
-        set(change.value);
+        set(copy(change.value));
         break;
       case "retype":
         // a hostile value of the field's own kind, so it gets past the type check and reaches the code behind
@@ -254,9 +269,13 @@ export function mutate(sample: unknown, mutations: readonly Mutation[]): Fuzzed 
         break;
       case "add":
         if (typeof place.value === "object" && place.value !== null && !Array.isArray(place.value))
-          setOwn(place.value as Record<string, unknown>, change.key, change.value);
-        else if (Array.isArray(place.value)) place.value.push(change.value);
-        else set({ [change.key]: place.value });
+          setOwn(place.value as Record<string, unknown>, change.key, copy(change.value));
+        else if (Array.isArray(place.value)) place.value.push(copy(change.value));
+        else {
+          const wrapped: Record<string, unknown> = {};
+          setOwn(wrapped, change.key, place.value);
+          set(wrapped);
+        }
         break;
       case "wrap":
         set([place.value]);
