@@ -37,13 +37,9 @@ export { BOT_TEXTS, t } from "./i18n.ts";
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
 export type { InboundHandler, InboundMessage } from "./inbound.ts";
 export {
-  countOpenInboundFailures,
-  discardInboundFailure,
   type InboundFailureInput,
   InboundRetries,
   type InboundRetry,
-  listOpenInboundFailures,
-  type OpenInboundFailure,
   type RetryOutcome,
   recordInboundFailure,
   retryInboundFailure,

@@ -55,7 +55,11 @@ describe("CampaignStat", () => {
           const client = await pool.connect();
           try {
             for (let round = 0; round < 40; round++) {
-              const picked = Array.from({ length: 3 }, () => ids[Math.floor(random() * ids.length)]!);
+              // rows taken in one order, as recordSent's single UPDATE does: any deadlock left would come from
+              // the stat triggers, whose upserts lock the stat tables' rows in one order too
+              const picked = [
+                ...new Set(Array.from({ length: 3 }, () => ids[Math.floor(random() * ids.length)]!)),
+              ].sort();
               const statuses = picked.map(
                 () => (["sent", "failed", "queued"] as const)[Math.floor(random() * 3)]!,
               );
@@ -91,6 +95,6 @@ describe("CampaignStat", () => {
     expect(hours.kept).toEqual(hours.scanned);
     const busy = await statBuckets(db);
     expect(busy.filter((b) => b.key.startsWith("busy|")).reduce((n, b) => n + b.deliveries, 0)).toBe(400);
-    expect(deadlocks).toBeLessThan(5);
+    expect(deadlocks).toBe(0);
   });
 });

@@ -70,6 +70,7 @@ describe("quietShift", () => {
             Prisma.sql`(${i}::int, ${quietShiftSql(Prisma.sql`${c.due}::timestamptz`, Prisma.sql`${c.zone}::text`, c.quiet)})`,
         ),
       )}) AS t(i, at)`);
+    expect(rows).toHaveLength(cases.length);
     for (const row of rows) {
       const c = cases[row.i]!;
       expect({ ...c, at: row.at.toISOString() }).toEqual({
@@ -91,6 +92,7 @@ describe("derivedData validUntil", () => {
     const rows = await database.db.$queryRaw<Array<{ i: number; until: string }>>(Prisma.sql`
       SELECT i, ${validUntilSql(Prisma.sql`d`, Prisma.sql`z`, 14)} AS until
       FROM (VALUES ${Prisma.join(cases.map((c, i) => Prisma.sql`(${i}::int, ${c.due}::timestamptz, ${c.zone}::text)`))}) AS t(i, d, z)`);
+    expect(rows).toHaveLength(cases.length);
     for (const row of rows) {
       const c = cases[row.i]!;
       expect({ ...c, until: derivedData({ valid_days: 14 }, c.due, c.zone).validUntil }).toEqual({

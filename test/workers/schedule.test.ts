@@ -27,9 +27,9 @@ let queues: QueueContext;
 let registry: CampaignRegistry;
 let run: ReturnType<typeof processSchedule>;
 
-const campaign = (id: string, trigger: string) =>
+const campaign = (id: string, trigger: string, limits = "") =>
   compileCampaign(
-    `id: ${id}\nname: ${id}\ntrigger: ${trigger}\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2026-12-31T00:00:00Z" } }\n`,
+    `id: ${id}\nname: ${id}\ntrigger: ${trigger}\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2026-12-31T00:00:00Z" } }\n${limits}`,
     `${id}.yaml`,
     segments,
   );
@@ -64,8 +64,11 @@ async function tickAndRun(): Promise<void> {
   }
 }
 
-const deliveriesOf = (campaignId: string) =>
-  database.db.delivery.findMany({ where: { campaignId }, include: { customer: true } });
+const deliveriesOf = (campaignId: string, customerId?: string) =>
+  database.db.delivery.findMany({
+    where: { campaignId, ...(customerId && { customerId }) },
+    include: { customer: true },
+  });
 
 beforeAll(async () => {
   queues = { connection: redis.redis, prefix: redis.prefix };
@@ -86,8 +89,10 @@ afterAll(async () => {
 });
 
 describe("the campaign clock", () => {
+  // each test sets its own clock and customers: it passes alone (-t) as in the file's order
   it("sends a one-off schedule once, at its time in the campaign's timezone, and a paused one not at all", async () => {
-    await customer("a@example.com", 0);
+    clock.set(Date.parse("2026-12-01T08:00:00Z"));
+    const a = await customer("a@example.com", 0);
     await shipCampaign(
       database.db,
       campaign("at-warsaw", "{ schedule: { at: 2026-12-01T10:00:00, timezone: Europe/Warsaw } }"),
@@ -103,18 +108,20 @@ describe("the campaign clock", () => {
     await setCampaignStatus(database.db, "paused", "paused");
 
     await tickAndRun(); // 08:00 UTC = 09:00 in Warsaw: not yet
-    expect(await deliveriesOf("at-warsaw")).toHaveLength(0);
+    expect(await deliveriesOf("at-warsaw", a)).toHaveLength(0);
 
     clock.set(Date.parse("2026-12-01T09:00:30Z")); // 10:00:30 in Warsaw
     await tickAndRun();
     await tickAndRun();
-    const sent = await deliveriesOf("at-warsaw");
+    const sent = await deliveriesOf("at-warsaw", a);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.key).toMatch(/\/at-2026-12-01T10-00$/);
-    expect(await deliveriesOf("paused")).toHaveLength(0);
+    expect(await deliveriesOf("paused", a)).toHaveLength(0);
   });
 
   it("runs a cron schedule once per occurrence", async () => {
+    clock.set(Date.parse("2026-12-01T09:00:30Z"));
+    const weekly = await customer("weekly@example.com", 0);
     await shipCampaign(
       database.db,
       campaign("weekly", '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }'),
@@ -129,9 +136,36 @@ describe("the campaign clock", () => {
     await tickAndRun();
     const keys = new Set((await deliveriesOf("weekly")).map((d) => d.key.split("/").at(-1)));
     expect(keys).toEqual(new Set(["cron-2026-12-01T09-00", "cron-2026-12-08T09-00"]));
+    // without once_per_customer, the same customer hears from it every week
+    expect(await deliveriesOf("weekly", weekly)).toHaveLength(2);
+  });
+
+  it("sends a weekly campaign with once_per_customer once: the next occurrence sends nothing more", async () => {
+    clock.set(Date.parse("2026-12-01T09:00:30Z"));
+    const once = await customer("weekly-once@example.com", 0);
+    await shipCampaign(
+      database.db,
+      campaign(
+        "weekly-once",
+        '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }',
+        "limits: { once_per_customer: true }\n",
+      ),
+      "",
+      { activate: true },
+    );
+    await tickAndRun();
+    expect(await deliveriesOf("weekly-once", once)).toHaveLength(1);
+    clock.set(Date.parse("2026-12-08T09:01:00Z")); // the next Tuesday's run is due, and runs
+    await tickAndRun();
+    const cursor = await database.db.channelCursor.findUnique({
+      where: { key: "campaign:weekly-once:schedule" },
+    });
+    expect(cursor?.value).toBe("2026-12-08T09:00:00.000Z");
+    expect(await deliveriesOf("weekly-once", once)).toHaveLength(1);
   });
 
   it("wins back each quiet spell once, reading only who crossed the threshold since the last tick", async () => {
+    clock.set(Date.parse("2026-12-08T09:01:00Z"));
     const quiet = await customer("quiet@example.com", 20, "2026-09-01T00:00:00Z");
     const recent = await customer("recent@example.com", 20, "2026-12-01T00:00:00Z");
     await shipCampaign(
@@ -151,6 +185,7 @@ describe("the campaign clock", () => {
   });
 
   it("greets people who enter a segment after the campaign starts, not those already in it", async () => {
+    clock.set(Date.parse("2027-01-31T12:00:00Z"));
     const before = await customer("before@example.com", 150);
     await shipCampaign(
       database.db,
@@ -188,6 +223,7 @@ describe("campaign versions", () => {
         `id: once-only\nname: ${name}\ntrigger: { inactive: { for: 30d, since: last_purchase } }\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2027-12-31T00:00:00Z" } }\nlimits: { once_per_customer: true }\n`,
         "once-only.yaml",
       );
+    clock.set(Date.parse("2027-01-31T12:01:00Z"));
     const quiet = await customer("once@example.com", 20, "2026-01-01T00:00:00Z");
     expect(await shipCampaign(database.db, once("First wording"), "v1", { activate: true })).toMatchObject({
       version: 1,
@@ -211,8 +247,15 @@ describe("campaign versions", () => {
       log: silentLogger,
       sendWindow: "08:00-21:00",
     });
+    await shipCampaign(
+      database.db,
+      campaign("windowed", '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }'),
+      "",
+      { activate: true },
+    );
+    await windowed.refresh();
     try {
-      expect(windowed.get("weekly")?.campaign.limits.quietHours).toEqual({ start: "21:00", end: "08:00" });
+      expect(windowed.get("windowed")?.campaign.limits.quietHours).toEqual({ start: "21:00", end: "08:00" });
     } finally {
       windowed.close();
     }
