@@ -51,18 +51,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const raw = body as Buffer;
     request.rawBody = raw;
     if (raw.length === 0) return done(null, undefined);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString("utf8"));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return done(Object.assign(new Error(`malformed JSON body: ${reason}`), { statusCode: 400 }), undefined);
-    }
-    const cleaned = cleanJson(parsed, JSON_BODY_LIMITS);
-    if (cleaned.ok) return done(null, cleaned.value);
-    const where = cleaned.path.length > 0 ? ` at ${shortPath(cleaned.path)}` : "";
-    const message = `JSON body refused: it ${cleaned.message}${where}`;
-    done(Object.assign(new Error(message), { statusCode: 400, code: "invalid_body" }), undefined);
+    const read = readJsonBody(raw);
+    if (read.ok) return done(null, read.value);
+    done(Object.assign(new Error(read.message), { statusCode: 400, code: "invalid_body" }), undefined);
   });
   // form bodies (WooCommerce's webhook ping) keep their raw bytes too
   app.addContentTypeParser(
@@ -92,6 +83,27 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 }
 
 /**
+ * A raw JSON body as a value, cleaned of what PostgreSQL cannot store and within {@link JSON_BODY_LIMITS}, or
+ * why not (`malformed JSON body: …`, `JSON body refused: it nested deeper than 64 levels … at a.a.a`). For
+ * handlers that take the bytes raw to check a signature first.
+ */
+export function readJsonBody(raw: Buffer): { ok: true; value: unknown } | { ok: false; message: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    return {
+      ok: false,
+      message: `malformed JSON body: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const cleaned = cleanJson(parsed, JSON_BODY_LIMITS);
+  if (cleaned.ok) return cleaned;
+  const where = cleaned.path.length > 0 ? ` at ${shortPath(cleaned.path)}` : "";
+  return { ok: false, message: `JSON body refused: it ${cleaned.message}${where}` };
+}
+
+/**
  * Route hook (`onRequest: jsonOnly`) for endpoints that read a signed JSON body: any other Content-Type gets
  * 415 "send application/json" before the body is read or the signature checked, so a sender who signed the
  * right bytes but labelled them `text/plain` is told the real fault rather than "invalid signature".
@@ -100,6 +112,14 @@ export async function jsonOnly(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
+  return acceptOnly(JSON_TYPES, request, reply);
+}
+
+/**
+ * {@link jsonOnly} for a handler that reads every body raw and checks its signature first (Resend's): the 415
+ * answer when the request is not `application/json`, else undefined.
+ */
+export function refuseUnlessJson(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   return acceptOnly(JSON_TYPES, request, reply);
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
+import { readJsonBody, refuseUnlessJson } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { type InboundRetries, recordInboundFailure } from "../inbound-failures.ts";
 import { inboundEmailExternalId } from "./inbound.ts";
@@ -96,14 +97,15 @@ async function handle(
           : "svix-signature does not match: check that RESEND_WEBHOOK_SECRET is this webhook's signing secret",
     });
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString("utf8"));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+  // a correctly signed body labelled as something else than JSON: say so (415), not "invalid signature"
+  const notJson = refuseUnlessJson(request, reply);
+  if (notJson) return notJson;
+  const read = readJsonBody(raw);
+  if (!read.ok) {
     log.warn({ svixId, body: raw.toString("utf8").slice(0, 4_096) }, "Resend webhook is not JSON");
-    return reply.status(400).send({ error: "invalid_body", message: `malformed JSON body: ${reason}` });
+    return reply.status(400).send({ error: "invalid_body", message: read.message });
   }
+  const body = read.value;
   const receivedAt = new Date(options.clock.now());
   const parsed = parseResendWebhook(body, receivedAt);
   if (parsed.kind === "invalid") {

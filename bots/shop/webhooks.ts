@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
+import { jsonOnly, jsonOrForm } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { captureEvent, type EventCaptureResult } from "../events.ts";
 import { type InboundRetries, rawJson, recordInboundFailure } from "../inbound-failures.ts";
@@ -95,7 +96,9 @@ export async function registerShopWebhooks(
     },
   ];
   for (const platform of platforms) {
-    app.post(platform.path, (request, reply) => handle(platform, options, request, reply));
+    // a signed body that is not JSON gets 415; WooCommerce's unsigned ping is a form
+    const onRequest = platform.isPing ? jsonOrForm : jsonOnly;
+    app.post(platform.path, { onRequest }, (request, reply) => handle(platform, options, request, reply));
     if (platform.secret) {
       options.retries?.register(platform.source, async (payload) => {
         const outcome = await processOrder(platform, options, platform.parse(payload));

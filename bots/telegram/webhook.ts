@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
 import { z } from "zod";
+import { jsonOnly } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { TELEGRAM_ALLOWED_UPDATES } from "./bot.ts";
 
@@ -52,7 +53,7 @@ export function registerTelegramWebhook(
   const expected = Buffer.from(options.secretToken);
   let ready: Promise<void> | undefined;
 
-  app.post(options.path ?? TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
+  app.post(options.path ?? TELEGRAM_WEBHOOK_PATH, { onRequest: jsonOnly }, async (request, reply) => {
     const header = request.headers[TELEGRAM_SECRET_HEADER];
     if (typeof header !== "string" || !sameSecret(Buffer.from(header), expected)) {
       log.warn({ ip: request.ip }, "telegram webhook call with a missing or wrong secret token refused");
