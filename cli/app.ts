@@ -14,6 +14,7 @@ import {
   registerResendWebhook,
   registerShopWebhooks,
   registerUnsubscribe,
+  retryInboundFailure,
   type SendReply,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
@@ -265,6 +266,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         linkSecret: linkSecret.value,
         brandUrl: config.BRAND_URL,
         audiences,
+        retryInboundFailure: (id) =>
+          retryInboundFailure(database.db, inboundRetries, id, new Date(clock.now())),
       });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());

@@ -3,6 +3,7 @@ import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { Audiences, PreviewDeps, QueueContext } from "../workers/index.ts";
+import type { FailureRetryOutcome } from "./failures.ts";
 import type { LiveHub } from "./live.ts";
 
 /** What a staff-asked merge did (bots/merge.ts `MergeResult`): merging twice is harmless and says so. */
@@ -68,4 +69,9 @@ export interface ConsoleDeps {
   brandUrl?: string;
   /** Campaign audiences, so a preview can say the customer is not in the audience now. Unset: not checked. */
   audiences?: Audiences;
+  /**
+   * Re-processes a kept inbound item (`InboundFailure`) through its channel's own path (bots/inbound-failures.ts,
+   * which console/ may not import); marks it resolved when that succeeds. Unset: the retry button answers 503.
+   */
+  retryInboundFailure?: (id: string) => Promise<FailureRetryOutcome>;
 }

@@ -4,6 +4,7 @@ import { CANNED_TEXTS } from "./texts/canned.ts";
 import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
 import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
 import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
+import { FAILURES_TEXTS } from "./texts/failures.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
 import { SETUP_TEXTS } from "./texts/setup.ts";
 
@@ -221,6 +222,7 @@ const AREAS = [
   CAMPAIGNS_TEXTS,
   DASHBOARD_TEXTS,
   SETUP_TEXTS,
+  FAILURES_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

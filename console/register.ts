@@ -12,6 +12,7 @@ import { wantsPage } from "./request.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerCustomers } from "./routes/customers.ts";
 import { registerDashboard } from "./routes/dashboard.ts";
+import { registerFailures } from "./routes/failures.ts";
 import { registerHome } from "./routes/home.ts";
 import { registerInboxArea } from "./routes/inbox-area.ts";
 import { registerLogin } from "./routes/login.ts";
@@ -90,6 +91,7 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerCustomers(scope, deps);
       registerCampaigns(scope, deps);
       registerDashboard(scope, deps);
+      registerFailures(scope, deps);
       registerInboxArea(scope, deps);
     },
     { prefix: "/console" },

@@ -5,6 +5,7 @@ import { dashboardData } from "../dashboard/summary.ts";
 import { dashboardView } from "../dashboard/view.ts";
 import { dashboardWindow } from "../dashboard/window.ts";
 import type { ConsoleDeps } from "../deps.ts";
+import { countOpenFailures } from "../failures.ts";
 import { render } from "../views/render.ts";
 
 /**
@@ -20,7 +21,10 @@ export function registerDashboard(scope: FastifyInstance, deps: ConsoleDeps): vo
     async (request, reply) => {
       const { locale, timezone } = request.consoleView;
       const data = await dashboardData(deps.db, dashboardWindow(deps.clock.now(), timezone), cache);
-      return render(reply, "dashboard/index", dashboardView(data, locale), { title: "dashboard.title" });
+      // admins see how many inbound items wait in the dead-letter table, uncached: a retry shows at once
+      const failures = request.staff?.role === "admin" ? await countOpenFailures(deps.db) : 0;
+      const view = { ...dashboardView(data, locale), failures };
+      return render(reply, "dashboard/index", view, { title: "dashboard.title" });
     },
   );
 }

@@ -35,6 +35,7 @@ const NAV: readonly NavItem[] = [
   { label: "nav.campaigns", href: "/console/campaigns", shortcut: "g m" },
   { label: "nav.dashboard", href: "/console/dashboard", shortcut: "g d" },
   { label: "nav.staff", href: "/console/staff", shortcut: "g s", roles: ["admin"] },
+  { label: "failures.nav", href: "/console/failures", shortcut: "g f", roles: ["admin"] },
 ];
 
 let views: ConsoleViews | undefined;
