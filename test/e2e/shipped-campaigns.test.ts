@@ -1,6 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureEvent } from "../../bots/index.ts";
+import { loadCampaigns } from "../../campaigns/index.ts";
 import type { Clock } from "../../lib/clock.ts";
+import { variantOf } from "../../workers/index.ts";
 import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../fakes/index.ts";
 import { newWebhookSecret } from "../fakes/resend-webhooks.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -22,8 +25,24 @@ let telegram: FakeTelegram;
 let resend: FakeResend;
 let app: TestApp;
 
+/**
+ * Customer ids that put promo-vip's VIPs in each of its branches, every run: the first of a fixed sequence of
+ * ids that variantOf sends to `want` (random ids left the hold-out to a tenth of the runs).
+ */
+async function idsForVariants(want: readonly string[]): Promise<string[]> {
+  const { campaigns } = await loadCampaigns(fileURLToPath(new URL("../../campaigns", import.meta.url)));
+  const promo = campaigns.find((c) => c.id === "promo-vip")!;
+  const found: string[] = [];
+  for (let i = 1; found.length < want.length; i++) {
+    const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
+    if (variantOf(promo, id) === want[found.length]) found.push(id);
+  }
+  return found;
+}
+
 /** A customer with purchases, as the shop would have reported them. */
 async function shopper(input: {
+  id?: string;
   email: string;
   name: string;
   locale: string;
@@ -32,6 +51,17 @@ async function shopper(input: {
   telegram?: string;
 }): Promise<string> {
   let customerId = "";
+  if (input.id) {
+    await database.db.customer.create({
+      data: {
+        id: input.id,
+        email: input.email,
+        name: input.name,
+        locale: input.locale,
+        timezone: input.timezone,
+      },
+    });
+  }
   for (const [i, order] of input.orders.entries()) {
     const captured = await captureEvent(
       database.db,
@@ -68,6 +98,7 @@ beforeAll(async () => {
     startFakeTelegram(),
     startFakeResend({ rateLimit: 50, now: () => clock.now() }),
   ]);
+  const [variantA, variantB, holdout] = await idsForVariants(["a", "b", "holdout"]);
   ids = {
     // quiet since September: the win-back's audience
     quietTelegram: await shopper({
@@ -87,6 +118,7 @@ beforeAll(async () => {
     }),
     // five orders this autumn: VIPs (segments.yaml), not quiet
     vipJakarta: await shopper({
+      id: variantA,
       email: "budi@example.com",
       name: "Budi",
       locale: "id",
@@ -94,10 +126,19 @@ beforeAll(async () => {
       orders: vipOrders,
     }),
     vipWarsaw: await shopper({
+      id: variantB,
       email: "jan@example.com",
       name: "Jan",
       locale: "pl",
       timezone: "Europe/Warsaw",
+      orders: vipOrders,
+    }),
+    vipHeldOut: await shopper({
+      id: holdout,
+      email: "mia@example.com",
+      name: "Mia",
+      locale: "en",
+      timezone: "Europe/London",
       orders: vipOrders,
     }),
     // one recent order: in neither audience
@@ -172,19 +213,35 @@ describe("the shipped campaigns", () => {
       "the promo planned",
       async () => {
         const rows = await database.db.delivery.findMany({ where: { campaignId: "promo-vip" } });
-        return rows.length === 2 && rows.every((r) => r.status !== "queued" && r.status !== "planned")
+        return rows.length === 3 && rows.every((r) => r.status !== "queued" && r.status !== "planned")
           ? rows
           : undefined;
       },
       20_000,
     );
-    expect(deliveries.map((d) => d.customerId).sort()).toEqual([ids.vipJakarta, ids.vipWarsaw].sort());
-    for (const delivery of deliveries) {
-      if (delivery.variant === "holdout") {
-        expect(delivery).toMatchObject({ status: "skipped", reason: "holdout" });
-        continue;
-      }
-      expect(delivery.status).toBe("sent");
+    const byCustomer = new Map(deliveries.map((d) => [d.customerId, d]));
+    expect([...byCustomer.keys()].sort()).toEqual([ids.vipJakarta, ids.vipWarsaw, ids.vipHeldOut].sort());
+    // every branch, every run: ids chosen for variant a, variant b and the hold-out
+    expect(byCustomer.get(ids.vipHeldOut!)).toMatchObject({
+      variant: "holdout",
+      status: "skipped",
+      reason: "holdout",
+    });
+    expect(emailsTo("mia@example.com")).toEqual([]);
+    expect(byCustomer.get(ids.vipJakarta!)).toMatchObject({ variant: "a", status: "sent" });
+    expect(byCustomer.get(ids.vipWarsaw!)).toMatchObject({ variant: "b", status: "sent" });
+    // due at 10:00 in each customer's own timezone; both have passed at 10:30 UTC, so each goes out now
+    // (the fan-out schedules at the later of the two), never before its local 10:00
+    const tickedAt = Date.parse("2026-12-04T10:30:00Z");
+    for (const [customerId, localTen] of [
+      [ids.vipJakarta!, "2026-12-04T03:00:00.000Z"],
+      [ids.vipWarsaw!, "2026-12-04T09:00:00.000Z"],
+    ] as const) {
+      const scheduledAt = byCustomer.get(customerId)!.scheduledAt.getTime();
+      expect(scheduledAt).toBeGreaterThanOrEqual(Math.max(Date.parse(localTen), tickedAt));
+      expect(scheduledAt).toBeLessThan(tickedAt + 60_000);
+    }
+    for (const delivery of [byCustomer.get(ids.vipJakarta!)!, byCustomer.get(ids.vipWarsaw!)!]) {
       const address = delivery.customerId === ids.vipJakarta ? "budi@example.com" : "jan@example.com";
       const [email] = emailsTo(address);
       const headline =
