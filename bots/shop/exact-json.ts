@@ -1,4 +1,6 @@
 import { isLosslessNumber, parse } from "lossless-json";
+import { cleanJson } from "../../lib/clean-text.ts";
+import { JSON_BODY_LIMITS } from "../../lib/http.ts";
 
 /** Keys whose numbers are identifiers: kept as their digits, never through `Number`. */
 function isIdKey(key: string): boolean {
@@ -9,12 +11,12 @@ function isIdKey(key: string): boolean {
  * Parses a shop webhook's raw body with every id exact: a number under an id key (`id`, `*_id`,
  * `order_number`) becomes the string of its digits as written, so Shopify's 64-bit ids past 2^53
  * (820982911946154508) are not rounded as `JSON.parse` rounds them. Other numbers become `number`s, as with
- * `JSON.parse`, and a repeated key keeps its last value, as `JSON.parse` does. Throws a SyntaxError on text
- * that is not JSON.
+ * `JSON.parse`, and a repeated key keeps its last value, as `JSON.parse` does. Strings are cleaned and the
+ * body bounded as every JSON body is (`readJsonBody`). Throws on text that is not JSON or breaks the bounds.
  */
 export function parseExactIds(raw: Buffer | string): unknown {
   const text = Buffer.isBuffer(raw) ? raw.toString("utf8") : raw;
-  return parse(
+  const value = parse(
     text,
     (key, value) => {
       if (!isLosslessNumber(value)) return value;
@@ -22,4 +24,7 @@ export function parseExactIds(raw: Buffer | string): unknown {
     },
     { onDuplicateKey: ({ newValue }) => newValue },
   );
+  const cleaned = cleanJson(value, JSON_BODY_LIMITS);
+  if (!cleaned.ok) throw new SyntaxError(`JSON body refused: it ${cleaned.message}`);
+  return cleaned.value;
 }
