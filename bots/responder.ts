@@ -4,11 +4,11 @@ import { replyKey } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type Command, emailIn, parseCommand } from "./commands.ts";
 import { setConsent } from "./consent.ts";
+import { claimContact } from "./contact-claims.ts";
 import { type CaptureResult, captureEdit, captureMessage } from "./conversation.ts";
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
 import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
-import { claimContact } from "./contact-claims.ts";
 import { attachContact } from "./merge.ts";
 import { answerIn, describeHours, isOpen, matchRule, type Replies } from "./replies.ts";
 import type { SendReply } from "./reply.ts";
@@ -59,7 +59,12 @@ export function createResponder(
     // signature or a colleague, not even a claim
     const email = message.channel === "email" ? undefined : emailIn(message.text);
     if (email) {
-      await claimContact(deps.db, customerId, { kind: "email", value: email, source: "chat_message", evidence });
+      await claimContact(deps.db, customerId, {
+        kind: "email",
+        value: email,
+        source: "chat_message",
+        evidence,
+      });
     }
     if (message.claimedPhone) {
       await claimContact(deps.db, customerId, {

@@ -25,7 +25,9 @@ export interface VerificationDeps {
 }
 
 /** What asking for a code did. Neither outcome tells whether the address belongs to anyone. */
-export type RequestResult = { kind: "sent"; claimId: string } | { kind: "rate_limited"; retryAfterMs: number };
+export type RequestResult =
+  | { kind: "sent"; claimId: string }
+  | { kind: "rate_limited"; retryAfterMs: number };
 
 /**
  * Stores the email as an unverified claim of the customer and sends a 6-digit code to that address, through
@@ -106,7 +108,12 @@ export type VerifyResult =
  * the two are merged (audited with reason "verified_email"); else the address becomes the customer's email
  * (if they had none) and an email identity.
  */
-export async function verifyEmailCode(db: Db, customerId: string, code: string, now: Date): Promise<VerifyResult> {
+export async function verifyEmailCode(
+  db: Db,
+  customerId: string,
+  code: string,
+  now: Date,
+): Promise<VerifyResult> {
   const owner = await survivorOf(db, customerId);
   const latest = await db.contactVerification.findFirst({
     where: { customerId: owner },
@@ -143,10 +150,12 @@ async function adoptEmail(
 ): Promise<{ customerId: string; merge: MergeResult | undefined }> {
   const holder =
     (await db.customer.findFirst({ where: { email, mergedIntoId: null }, select: { id: true } })) ??
-    (await db.identity.findUnique({
-      where: { channel_externalId: { channel: "email", externalId: email } },
-      select: { id: true, customerId: true },
-    }).then((identity) => (identity ? { id: identity.customerId } : null)));
+    (await db.identity
+      .findUnique({
+        where: { channel_externalId: { channel: "email", externalId: email } },
+        select: { id: true, customerId: true },
+      })
+      .then((identity) => (identity ? { id: identity.customerId } : null)));
   if (holder && holder.id !== customerId) {
     const merge = await mergeCustomers(db, customerId, holder.id, {
       reason: "verified_email",

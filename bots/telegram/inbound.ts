@@ -40,7 +40,10 @@ export function toInboundMessage(message: Message, me: BotIdentity, kind: "messa
       if (!phone) return skip("a contact without a valid phone number");
       // Telegram fills user_id with the sender's own id only when they share their own card
       const own = message.contact.user_id === from.id;
-      return { ok: true, message: { ...base, text: "", ...(own ? { sharedPhone: phone } : { claimedPhone: phone }) } };
+      return {
+        ok: true,
+        message: { ...base, text: "", ...(own ? { sharedPhone: phone } : { claimedPhone: phone }) },
+      };
     }
     const text = message.text ?? message.caption;
     if (text === undefined) return skip("no text or caption");

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { InboundMessage } from "../inbound.ts";
-import { DEFAULT_WEBCHAT_LIMITS, type WebchatOptions } from "./options.ts";
 import { requestEmailVerification, verifyEmailCode } from "../verification.ts";
+import { DEFAULT_WEBCHAT_LIMITS, type WebchatOptions } from "./options.ts";
 import { IdentifyBody, MessageBody, SessionBody, sendInvalid, VerifyBody, VisitorQuery } from "./schemas.ts";
 import { verifyVisitorToken, visitorToken } from "./token.ts";
 import { createVisitor, visitorCustomer, visitorHistory } from "./visitors.ts";

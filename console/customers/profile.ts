@@ -1,6 +1,7 @@
 import { CHANNEL_NAMES, type ChannelName } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../locale.ts";
+import { type UnverifiedContact, unverifiedContacts } from "./claims.ts";
 import { isUuid } from "./ids.ts";
 
 /** How many of each list (purchases, conversations, campaign messages, ratings) a profile shows. */
@@ -50,6 +51,8 @@ export interface CustomerProfile {
     displayName: string | null;
     lastSeenAt: Date;
   }>;
+  /** Contacts the customer typed but never proved, each with who else holds it: "possibly the same person". */
+  unverified: UnverifiedContact[];
   consent: ChannelConsent[];
   suppressions: Array<{ channel: ChannelName; address: string; reason: string; createdAt: Date }>;
   totals: CurrencyTotals[];
@@ -133,80 +136,90 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
   if (!row) return { kind: "not_found" };
   if (row.mergedIntoId) return { kind: "merged", survivorId: row.mergedIntoId };
   const mine = { customerId: id };
-  const [identities, suppressions, totals, purchases, ratings, ratingStats, conversations, deliveries] =
-    await Promise.all([
-      db.identity.findMany({
-        where: mine,
-        orderBy: [{ channel: "asc" }, { lastSeenAt: "desc" }],
-        select: { channel: true, externalId: true, handle: true, displayName: true, lastSeenAt: true },
-      }),
-      db.suppression.findMany({
-        where: mine,
-        orderBy: { createdAt: "desc" },
-        select: { channel: true, address: true, reason: true, createdAt: true },
-      }),
-      currencyTotals(db, id),
-      db.event.findMany({
-        where: { ...mine, type: "purchase" },
-        orderBy: { occurredAt: "desc" },
-        take: RECENT,
-        select: {
-          id: true,
-          externalId: true,
-          occurredAt: true,
-          value: true,
-          currency: true,
-          purchases: {
-            where: mine,
-            orderBy: { sku: "asc" },
-            select: { sku: true, name: true, quantity: true, unitPrice: true, currency: true },
-          },
+  const [
+    identities,
+    suppressions,
+    totals,
+    purchases,
+    ratings,
+    ratingStats,
+    conversations,
+    deliveries,
+    unverified,
+  ] = await Promise.all([
+    db.identity.findMany({
+      where: mine,
+      orderBy: [{ channel: "asc" }, { lastSeenAt: "desc" }],
+      select: { channel: true, externalId: true, handle: true, displayName: true, lastSeenAt: true },
+    }),
+    db.suppression.findMany({
+      where: mine,
+      orderBy: { createdAt: "desc" },
+      select: { channel: true, address: true, reason: true, createdAt: true },
+    }),
+    currencyTotals(db, id),
+    db.event.findMany({
+      where: { ...mine, type: "purchase" },
+      orderBy: { occurredAt: "desc" },
+      take: RECENT,
+      select: {
+        id: true,
+        externalId: true,
+        occurredAt: true,
+        value: true,
+        currency: true,
+        purchases: {
+          where: mine,
+          orderBy: { sku: "asc" },
+          select: { sku: true, name: true, quantity: true, unitPrice: true, currency: true },
         },
-      }),
-      db.event.findMany({
-        where: { ...mine, type: "rating", value: { not: null } },
-        orderBy: { occurredAt: "desc" },
-        take: RECENT,
-        select: { value: true, occurredAt: true },
-      }),
-      db.event.aggregate({
-        where: { ...mine, type: "rating", value: { not: null } },
-        _avg: { value: true },
-        _count: { _all: true },
-      }),
-      db.conversation.findMany({
-        where: mine,
-        orderBy: { lastMessageAt: "desc" },
-        take: RECENT,
-        select: {
-          id: true,
-          channel: true,
-          status: true,
-          lastMessageAt: true,
-          unreadCount: true,
-          rating: true,
-        },
-      }),
-      db.delivery.findMany({
-        where: { ...mine, campaignId: { not: null } },
-        orderBy: { scheduledAt: "desc" },
-        take: RECENT,
-        select: {
-          campaignId: true,
-          campaign: { select: { name: true } },
-          step: true,
-          variant: true,
-          channel: true,
-          status: true,
-          reason: true,
-          scheduledAt: true,
-          sentAt: true,
-          convertedAt: true,
-          revenue: true,
-          conversionEventId: true,
-        },
-      }),
-    ]);
+      },
+    }),
+    db.event.findMany({
+      where: { ...mine, type: "rating", value: { not: null } },
+      orderBy: { occurredAt: "desc" },
+      take: RECENT,
+      select: { value: true, occurredAt: true },
+    }),
+    db.event.aggregate({
+      where: { ...mine, type: "rating", value: { not: null } },
+      _avg: { value: true },
+      _count: { _all: true },
+    }),
+    db.conversation.findMany({
+      where: mine,
+      orderBy: { lastMessageAt: "desc" },
+      take: RECENT,
+      select: {
+        id: true,
+        channel: true,
+        status: true,
+        lastMessageAt: true,
+        unreadCount: true,
+        rating: true,
+      },
+    }),
+    db.delivery.findMany({
+      where: { ...mine, campaignId: { not: null } },
+      orderBy: { scheduledAt: "desc" },
+      take: RECENT,
+      select: {
+        campaignId: true,
+        campaign: { select: { name: true } },
+        step: true,
+        variant: true,
+        channel: true,
+        status: true,
+        reason: true,
+        scheduledAt: true,
+        sentAt: true,
+        convertedAt: true,
+        revenue: true,
+        conversionEventId: true,
+      },
+    }),
+    unverifiedContacts(db, id),
+  ]);
   const conversionIds = deliveries.flatMap((d) => (d.conversionEventId ? [d.conversionEventId] : []));
   const currencies = conversionIds.length
     ? await db.event.findMany({
@@ -236,6 +249,7 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
         lastPurchaseAt: row.lastPurchaseAt,
       },
       identities,
+      unverified,
       consent: consentByChannel(row.consent),
       suppressions,
       totals,

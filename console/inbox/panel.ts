@@ -1,4 +1,5 @@
 import type { Db } from "../../lib/db/index.ts";
+import { type UnverifiedContact, unverifiedContacts } from "../customers/claims.ts";
 import { consentByChannel, currencyTotals } from "../customers/profile.ts";
 import { isTimeZone } from "../locale.ts";
 import { likelyNextPurchases, type Suggestion } from "./suggest.ts";
@@ -33,6 +34,8 @@ export interface CustomerPanel {
     displayName: string | null;
     avatarUrl: string | null;
   }>;
+  /** Contacts they typed but never proved (never used to merge or send), with who else holds each. */
+  unverified: UnverifiedContact[];
   /** Marketing consent per channel they can be reached on, and any suppression of their address. */
   consent: Array<{
     channel: string;
@@ -85,20 +88,22 @@ export async function customerPanel(
   if (!customer) return undefined;
   const addresses = customer.identities.map((i) => ({ channel: i.channel, address: i.externalId }));
   if (customer.email) addresses.push({ channel: "email", address: customer.email });
-  const [suppressions, lifetime, purchases, rating, campaigns, suggestions, segments] = await Promise.all([
-    db.suppression.findMany({ where: { OR: [{ customerId }, ...addresses] } }),
-    currencyTotals(db, customerId),
-    recentPurchases(db, customerId),
-    ratingOf(db, customerId),
-    db.delivery.findMany({
-      where: { customerId, campaignId: { not: null } },
-      orderBy: { scheduledAt: "desc" },
-      take: RECENT_CAMPAIGNS,
-      include: { campaign: { select: { name: true } } },
-    }),
-    likelyNextPurchases(db, customerId),
-    options.segmentsOf ? options.segmentsOf(customerId) : Promise.resolve(null),
-  ]);
+  const [suppressions, lifetime, purchases, rating, campaigns, suggestions, segments, unverified] =
+    await Promise.all([
+      db.suppression.findMany({ where: { OR: [{ customerId }, ...addresses] } }),
+      currencyTotals(db, customerId),
+      recentPurchases(db, customerId),
+      ratingOf(db, customerId),
+      db.delivery.findMany({
+        where: { customerId, campaignId: { not: null } },
+        orderBy: { scheduledAt: "desc" },
+        take: RECENT_CAMPAIGNS,
+        include: { campaign: { select: { name: true } } },
+      }),
+      likelyNextPurchases(db, customerId),
+      options.segmentsOf ? options.segmentsOf(customerId) : Promise.resolve(null),
+      unverifiedContacts(db, customerId),
+    ]);
   return {
     customer: {
       id: customer.id,
@@ -120,6 +125,7 @@ export async function customerPanel(
       displayName: i.displayName,
       avatarUrl: i.avatarUrl,
     })),
+    unverified,
     consent: consentRows(customer.consent, addresses, suppressions),
     lifetime: lifetime.map((row) => ({ currency: row.currency, total: row.lifetimeValue })),
     orders: lifetime.reduce((sum, row) => sum + row.orders, 0),

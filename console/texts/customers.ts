@@ -109,6 +109,15 @@ export const CUSTOMERS_TEXTS = defineTexts(
     "customers.mergeSame": "That is the same customer. Pick a different record.",
     "customers.mergedNotice": "The customers have been merged. This is the record that was kept.",
     "customers.cancel": "Cancel",
+    "customers.unverifiedContacts": "Unverified contacts",
+    "customers.unverifiedHint":
+      "Typed or shown by this customer, never proven theirs: not used to merge records or to send messages. Merge only when you are sure it is the same person.",
+    "customers.unverified": "unverified",
+    "customers.claimSource.webchat_identify": "left in the web chat",
+    "customers.claimSource.chat_message": "written in a chat",
+    "customers.claimSource.telegram_contact": "a contact card sent on Telegram",
+    "customers.possiblySame": "Possibly the same person as",
+    "customers.mergeWithThem": "Merge…",
     "customers.eraseTitle": "Erase customer",
     "customers.eraseHeading": "Erase this customer and all their data",
     "customers.eraseIntro":
@@ -223,6 +232,15 @@ export const CUSTOMERS_TEXTS = defineTexts(
     "customers.mergeSame": "Itu pelanggan yang sama. Pilih data yang lain.",
     "customers.mergedNotice": "Pelanggan sudah digabungkan. Ini adalah data yang dipertahankan.",
     "customers.cancel": "Batal",
+    "customers.unverifiedContacts": "Kontak belum diverifikasi",
+    "customers.unverifiedHint":
+      "Diketik atau dikirim oleh pelanggan ini, tidak pernah dibuktikan miliknya: tidak dipakai untuk menggabungkan data atau mengirim pesan. Gabungkan hanya jika Anda yakin itu orang yang sama.",
+    "customers.unverified": "belum diverifikasi",
+    "customers.claimSource.webchat_identify": "ditinggalkan di web chat",
+    "customers.claimSource.chat_message": "ditulis dalam obrolan",
+    "customers.claimSource.telegram_contact": "kartu kontak yang dikirim di Telegram",
+    "customers.possiblySame": "Mungkin orang yang sama dengan",
+    "customers.mergeWithThem": "Gabungkan…",
     "customers.eraseTitle": "Hapus pelanggan",
     "customers.eraseHeading": "Hapus pelanggan ini beserta semua datanya",
     "customers.eraseIntro":
@@ -338,6 +356,15 @@ export const CUSTOMERS_TEXTS = defineTexts(
     "customers.mergeSame": "To ten sam klient. Wybierz inny rekord.",
     "customers.mergedNotice": "Klienci zostali scaleni. To jest rekord, który został.",
     "customers.cancel": "Anuluj",
+    "customers.unverifiedContacts": "Niezweryfikowane kontakty",
+    "customers.unverifiedHint":
+      "Wpisane lub pokazane przez tego klienta, nigdy nie potwierdzone jako jego: nie służą do scalania ani wysyłki. Scalaj tylko, gdy masz pewność, że to ta sama osoba.",
+    "customers.unverified": "niezweryfikowany",
+    "customers.claimSource.webchat_identify": "podany w czacie na stronie",
+    "customers.claimSource.chat_message": "napisany w czacie",
+    "customers.claimSource.telegram_contact": "wizytówka wysłana na Telegramie",
+    "customers.possiblySame": "Możliwe, że to ta sama osoba co",
+    "customers.mergeWithThem": "Scal…",
     "customers.eraseTitle": "Usuń klienta",
     "customers.eraseHeading": "Usuń tego klienta i wszystkie jego dane",
     "customers.eraseIntro":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { captureEvent, captureMessage } from "../../bots/index.ts";
 import { claimContact } from "../../bots/contact-claims.ts";
+import { captureEvent, captureMessage } from "../../bots/index.ts";
 import { issueLinkCode, redeemLinkCode } from "../../bots/linking.ts";
 import { attachContact, mergeCustomers, survivorOf } from "../../bots/merge.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -98,8 +98,16 @@ describe("contact claims", () => {
   it("stay on the claimant: no email, no identity, no merge with the address's holder", async () => {
     const holder = await shopCustomer("held@example.com");
     const chat = await telegramCustomer("Claimant");
-    await claimContact(database.db, chat, { kind: "email", value: " Held@Example.com ", source: "chat_message" });
-    await claimContact(database.db, chat, { kind: "email", value: "held@example.com", source: "webchat_identify" });
+    await claimContact(database.db, chat, {
+      kind: "email",
+      value: " Held@Example.com ",
+      source: "chat_message",
+    });
+    await claimContact(database.db, chat, {
+      kind: "email",
+      value: "held@example.com",
+      source: "webchat_identify",
+    });
     const claimant = await database.db.customer.findUniqueOrThrow({
       where: { id: chat },
       include: { identities: true, contactClaims: true },
@@ -117,7 +125,10 @@ describe("contact claims", () => {
     await claimContact(database.db, b, { kind: "phone", value: "+48600000001", source: "telegram_contact" });
     await claimContact(database.db, b, { kind: "email", value: "b@example.com", source: "chat_message" });
     await mergeCustomers(database.db, a, b, { reason: "staff", actorType: "staff" });
-    const claims = await database.db.contactClaim.findMany({ where: { customerId: a }, orderBy: { value: "asc" } });
+    const claims = await database.db.contactClaim.findMany({
+      where: { customerId: a },
+      orderBy: { value: "asc" },
+    });
     expect(claims.map((c) => c.value)).toEqual(["+48600000001", "b@example.com"]);
     expect(await database.db.contactClaim.count({ where: { customerId: b } })).toBe(0);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeConversation } from "../../bots/index.ts";
+import { closeConversation, mergeCustomers, resolveCustomerByEmail } from "../../bots/index.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { queueReply } from "../../workers/index.ts";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
@@ -99,10 +99,10 @@ describe("a Telegram conversation", () => {
     }
   });
 
-  it("is one customer when the Telegram customer gives the email they buy with", async () => {
+  it("keeps an email typed on Telegram as a claim: the purchase with it stays another customer until proven", async () => {
     await say(900004, "Hi! My email is maria.lopez@example.com");
-    await waitFor("the email on the customer", () =>
-      database.db.customer.findUnique({ where: { email: "maria.lopez@example.com" } }),
+    const claim = await waitFor("the claim on the Telegram customer", () =>
+      database.db.contactClaim.findFirst({ where: { value: "maria.lopez@example.com" } }),
     );
     const response = await app.postEvent({
       type: "purchase",
@@ -113,23 +113,31 @@ describe("a Telegram conversation", () => {
       items: [{ sku: "MUG", quantity: 1, price: "20.00" }],
     });
     expect(response.status).toBe(201);
-    const customer = await database.db.customer.findUniqueOrThrow({
+    const buyer = await database.db.customer.findUniqueOrThrow({
       where: { email: "maria.lopez@example.com" },
       include: { identities: true, events: true },
     });
-    expect(customer.identities.map((i) => `${i.channel}:${i.externalId}`).sort()).toEqual([
+    // anyone can type an address: only proof (a code sent there, /link, a staff merge) joins the two
+    expect(buyer.identities.map((i) => `${i.channel}:${i.externalId}`)).toEqual([
       "email:maria.lopez@example.com",
-      "telegram:900004",
     ]);
-    expect(customer.events.map((e) => e.externalId)).toEqual(["TG-1"]);
+    expect(buyer.events.map((e) => e.externalId)).toEqual(["TG-1"]);
+    expect(claim.customerId).not.toBe(buyer.id);
+    expect(claim.verifiedAt).toBeNull();
   });
 
   it("sends nothing marketing-related after /stop, even what was already planned", async () => {
-    await say(900005, "my email is piotr@example.com", "pl");
-    await waitFor("the email on the customer", () =>
-      database.db.customer.findUnique({ where: { email: "piotr@example.com" } }),
-    );
+    // the shop knows Piotr's email; a staff member joined his Telegram chat to him (a proven merge)
+    const shop = await resolveCustomerByEmail(database.db, { email: "piotr@example.com", locale: "pl" });
+    await say(900005, "Dzień dobry", "pl");
     await waitFor("the handover message", () => sentTo(900005).length === 1);
+    const chat = await database.db.identity.findUniqueOrThrow({
+      where: { channel_externalId: { channel: "telegram", externalId: "900005" } },
+    });
+    await mergeCustomers(database.db, shop.customerId, chat.customerId, {
+      reason: "staff",
+      actorType: "staff",
+    });
     const before = sentTo(900005).length;
     await app.postEvent({
       type: "purchase",

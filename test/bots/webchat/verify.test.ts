@@ -29,7 +29,10 @@ beforeAll(async () => {
     db: database.db,
     onMessage: async (message) => void (await captureMessage(database.db, message)),
     sendReply: (reply) =>
-      queueReply({ db: database.db, queues: { connection: redis.redis, prefix: redis.prefix }, clock }, reply),
+      queueReply(
+        { db: database.db, queues: { connection: redis.redis, prefix: redis.prefix }, clock },
+        reply,
+      ),
     secret: "webchat-verify-secret-0123456789",
     brandName: "Kopi Kita",
     publicUrl: "https://chat.kopikita.example",
@@ -137,7 +140,10 @@ async function codeFor(address: string, count = 1): Promise<string> {
 const verify = (visitor: Visitor, code: string) => post("/webchat/api/verify", { ...visitor, code });
 
 /** A customer the shop knows by email, who also chatted from their own browser (merged with proof). */
-async function knownCustomer(email: string, secret: string): Promise<{ customerId: string; visitor: Visitor }> {
+async function knownCustomer(
+  email: string,
+  secret: string,
+): Promise<{ customerId: string; visitor: Visitor }> {
   const { customerId } = await resolveCustomerByEmail(database.db, { email, name: "Siti" });
   const visitor = await newVisitor("id");
   expect((await say(visitor, "s-1", secret)).statusCode).toBe(200);
@@ -169,7 +175,11 @@ describe("identify with someone else's email", () => {
     ]);
     expect(
       await database.db.auditLog.count({
-        where: { action: "customer.merge", targetId: siti.customerId, data: { path: ["reason"], equals: "verified_email" } },
+        where: {
+          action: "customer.merge",
+          targetId: siti.customerId,
+          data: { path: ["reason"], equals: "verified_email" },
+        },
       }),
     ).toBe(0);
     // the code went to Siti's inbox, not to the visitor
@@ -264,7 +274,9 @@ describe("the code", () => {
     const expired = await verify(visitor, code);
     expect(expired.statusCode).toBe(410);
     expect(expired.json().error).toBe("code_expired");
-    expect(await database.db.customer.findUniqueOrThrow({ where: { id: await customerOf(visitor) } })).toMatchObject({
+    expect(
+      await database.db.customer.findUniqueOrThrow({ where: { id: await customerOf(visitor) } }),
+    ).toMatchObject({
       email: null,
       mergedIntoId: null,
     });
@@ -272,7 +284,8 @@ describe("the code", () => {
 
   it("is sent at most 3 times an hour to one address, whoever asks", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await identify(await newVisitor(), "flood@example.com")).statusCode);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await identify(await newVisitor(), "flood@example.com")).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(await database.db.contactVerification.count({ where: { value: "flood@example.com" } })).toBe(3);
   });

@@ -47,15 +47,26 @@ afterAll(async () => {
   await app.close();
 });
 
-/** Sends as the deliver worker does: through the channel, then the outbound Interaction it records. */
+/** Sends as the deliver worker does: a Delivery to the visitor, through the channel, then its Interaction. */
 async function reply(visitorId: string, text: string): Promise<void> {
   const identity = await database.db.identity.findUniqueOrThrow({
     where: { channel_externalId: { channel: "webchat", externalId: visitorId } },
     select: { customerId: true },
   });
-  const { providerId } = await channel.send({ deliveryId: randomUUID(), to: visitorId, text }, randomUUID());
+  const delivery = await database.db.delivery.create({
+    data: {
+      key: `r/staff/${randomUUID()}`,
+      kind: "transactional",
+      customerId: identity.customerId,
+      channel: "webchat",
+      recipient: visitorId,
+      status: "sent",
+    },
+  });
+  const { providerId } = await channel.send({ deliveryId: delivery.id, to: visitorId, text }, delivery.key);
   await database.db.interaction.create({
     data: {
+      deliveryId: delivery.id,
       customerId: identity.customerId,
       channel: "webchat",
       direction: "outbound",

@@ -1,0 +1,58 @@
+import type { Db } from "../../lib/db/index.ts";
+
+/** An unverified contact on a customer, and the other customers whose proven contact it is. */
+export interface UnverifiedContact {
+  id: string;
+  kind: "email" | "phone";
+  value: string;
+  source: string;
+  createdAt: Date;
+  /** Live customers holding or claiming this address or number: possibly the same person. */
+  possibleOwners: Array<{ id: string; name: string | null; email: string | null; phone: string | null }>;
+}
+
+/**
+ * The customer's unverified contacts (`ContactClaim`, written by the bots: see bots/identity.ts), newest
+ * first, each with the other live customers who hold that contact (`Customer.email`/`phone`, an email
+ * Identity) or claimed it too: what the console shows as "unverified" and "possibly the same person as …",
+ * for staff to merge after checking. A contact the customer now holds themselves is left out.
+ */
+export async function unverifiedContacts(db: Db, customerId: string): Promise<UnverifiedContact[]> {
+  const [me, claims] = await Promise.all([
+    db.customer.findUnique({ where: { id: customerId }, select: { email: true, phone: true } }),
+    db.contactClaim.findMany({
+      where: { customerId, verifiedAt: null },
+      orderBy: { createdAt: "desc" },
+      take: 20,
+    }),
+  ]);
+  const open = claims.filter((c) => c.value !== (c.kind === "email" ? me?.email : me?.phone));
+  return Promise.all(
+    open.map(async (claim) => {
+      const claimedToo = { contactClaims: { some: { kind: claim.kind, value: claim.value } } };
+      const where =
+        claim.kind === "email"
+          ? {
+              OR: [
+                { email: claim.value },
+                { identities: { some: { channel: "email" as const, externalId: claim.value } } },
+                claimedToo,
+              ],
+            }
+          : { OR: [{ phone: claim.value }, claimedToo] };
+      const owners = await db.customer.findMany({
+        where: { ...where, mergedIntoId: null, id: { not: customerId } },
+        select: { id: true, name: true, email: true, phone: true },
+        take: 5,
+      });
+      return {
+        id: claim.id,
+        kind: claim.kind as UnverifiedContact["kind"],
+        value: claim.value,
+        source: claim.source,
+        createdAt: claim.createdAt,
+        possibleOwners: owners,
+      };
+    }),
+  );
+}
