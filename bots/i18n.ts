@@ -47,6 +47,11 @@ export const BOT_TEXTS = {
     id: "Kode itu tidak valid atau sudah kedaluwarsa. Kirim /link di obrolan Anda yang lain untuk mendapatkan kode baru.",
     pl: "Ten kod jest nieprawidłowy lub wygasł. Wyślij /link w drugim czacie, aby dostać nowy.",
   },
+  linkNotByEmail: {
+    en: "For your safety, link codes can't be entered by email. Send /link {code} to us in the chat (Telegram, Discord, X or the web chat) instead.",
+    id: "Demi keamanan Anda, kode penghubung tidak dapat dimasukkan lewat email. Kirim /link {code} kepada kami di obrolan (Telegram, Discord, X, atau web chat).",
+    pl: "Dla Twojego bezpieczeństwa kodów połączenia nie można wpisywać w e-mailu. Wyślij nam /link {code} w czacie (Telegram, Discord, X lub czat na stronie).",
+  },
   ratingQuestion: {
     en: "How did we do? Please rate this conversation from 1 (poor) to 5 (excellent).",
     id: "Bagaimana layanan kami? Beri nilai percakapan ini dari 1 (buruk) sampai 5 (sangat baik).",

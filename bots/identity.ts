@@ -1,3 +1,30 @@
+/**
+ * # Identity and trust
+ *
+ * Every path that turns something from outside into a customer, and what it believes. The rule: a contact
+ * someone types or shows is a claim (`ContactClaim`, contact-claims.ts) kept on the writer's own customer; it
+ * never merges customers, never fills `Customer.email`/`phone`, never adds an Identity and never widens what
+ * anyone can read. Customers merge only on proof. What a web chat visitor can read is what their own session
+ * wrote and was sent (webchat/visitors.ts `visitorHistory`).
+ *
+ * | path | identifies the sender by | trusts (may merge) | keeps only as a claim |
+ * | --- | --- | --- | --- |
+ * | web chat | the visitor id, proven by its HMAC token (webchat/token.ts) | an email once the 6-digit code sent there is typed back (verification.ts: 10 min, 5 attempts, 3 sends an hour per customer and per address) | the identify form's email until then; an email typed in a message |
+ * | Telegram | `from.id`, authenticated by Telegram (webhook `secret_token` or our polling) | the sender's own contact card (`contact.user_id === from.id`: Telegram only sends that from the number's own account) → `sharedPhone`, merged by phone | a contact card of someone else (`claimedPhone`); an email typed in a message |
+ * | Discord | the gateway's author id | nothing beyond the id | an email typed in a message |
+ * | X | the API's author id | nothing beyond the id | an email typed in a post or DM |
+ * | inbound email | the From address (Resend's webhook is signed, the From is not: it is the sender's claim) | nothing: the message lands with the customer holding the email identity of that address, and every answer goes back to that same address, so a forged From reaches the real owner's mailbox and reveals nothing to the forger | addresses in the body are neither claims nor links (signatures, colleagues) |
+ * | events API (`POST /api/events`) | HMAC of the body with the webhook secret: the brand's own system | the customer's email and details: `resolveCustomerByEmail` makes or finds the email's customer (phone only when free); it never joins a chat customer | — |
+ * | shop webhooks (Shopify, WooCommerce) | the shop's HMAC signature | as the events API: the shop verified the buyer's email by selling to it | — |
+ * | `/link` (any chat) | a code issued in one authenticated chat, typed in another within 10 minutes, once | both sides: the two customers merge (reason `link_code`); a code sent by email is refused (the From proves nothing) | — |
+ * | console staff merge | an admin, signed in, with CSRF | whatever the admin joins (reason `staff`, audited with who); "possibly the same person as …" suggests it from claims | — |
+ *
+ * Why the inbound email From is not proof: SMTP lets anyone write any From, and we do not check DMARC.
+ * Threading by it is safe only because of where answers go; it must never merge that customer with another's
+ * chats or show their history anywhere the sender could read it, so `/link` codes are not taken by email.
+ * Left as it is: `/stop` and `/start` by email change that address's email marketing consent on the From's
+ * word (as a mail client's unsubscribe reply would).
+ */
 import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
 import { cleanText } from "../lib/clean-text.ts";

@@ -181,6 +181,8 @@ export function createResponder(
           const code = await issueLinkCode(deps.db, customerId, message.channel, now);
           return say("linkCode", { code, minutes: LINK_CODE_TTL_MS / 60_000 });
         }
+        // an email's From is the sender's claim: a forged one must not join someone's chats to that address
+        if (message.channel === "email") return say("linkNotByEmail", { code: command.code });
         const linked = await redeemLinkCode(deps.db, command.code, customerId, now);
         log.info({ channel: message.channel, result: linked.kind }, "link code entered");
         return say(linked.kind === "linked" ? "linked" : "linkInvalid");

@@ -5,8 +5,10 @@ import {
   captureMessage,
   createResponder,
   type InboundMessage,
+  issueLinkCode,
   loadReplies,
   resolveCustomerByEmail,
+  survivorOf,
 } from "../../bots/index.ts";
 import { PROJECT_DIR } from "../../cli/app.ts";
 import { manualClock } from "../../lib/clock.ts";
@@ -204,5 +206,25 @@ describe("contacts given in a chat", () => {
       where: { channel_externalId: { channel: "telegram", externalId: String(id) } },
     });
     expect(identity.customerId).toBe(holder);
+  });
+
+  it("refuses a /link code sent by email: a From address proves nothing, so nobody joins a chat to it", async () => {
+    const owner = await shopCustomer("forged@example.com");
+    const id = ++chat;
+    const attacker = (await captureMessage(database.db, message(id, 1, "hi", at(1)))).customerId;
+    const code = await issueLinkCode(database.db, attacker, "telegram", new Date(clock.now()));
+    await responder.handle({
+      channel: "email",
+      externalId: `<forged-${id}@mail.example>`,
+      sender: { externalId: "forged@example.com" },
+      threadRef: "forged@example.com",
+      text: `/link ${code}`,
+      sentAt: at(2),
+    });
+    expect(await survivorOf(database.db, attacker)).toBe(attacker);
+    expect(await survivorOf(database.db, owner)).toBe(owner);
+    expect(await database.db.linkCode.findUniqueOrThrow({ where: { code } })).toMatchObject({ usedAt: null });
+    expect(replies.at(-1)).toMatchObject({ channel: "email", to: "forged@example.com" });
+    expect(replies.at(-1)!.text).toContain("can't be entered by email");
   });
 });
