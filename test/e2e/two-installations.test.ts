@@ -129,7 +129,7 @@ describe("two installations on one Redis", () => {
     const events = queueFor(owner.queues, QUEUE.events);
     const counts = await events.getJobCounts("failed", "completed", "delayed", "waiting", "active");
     expect(counts).toMatchObject({ failed: 0, completed: 0 });
-    expect(counts.delayed + counts.waiting + counts.active).toBe(1);
+    expect((counts.delayed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0)).toBe(1);
     expect(await other.db.event.count()).toBe(0);
 
     // the other installation goes away; the owner's workers take their job and the email goes out
