@@ -21,10 +21,31 @@ function lineOf(text: string, index: number): number {
   return text.slice(0, index).split("\n").length;
 }
 
+/**
+ * Deepest nesting of blocks (`{{#if}}`, `{{#each}}`, partial blocks) a template may have. No message needs
+ * more, and Handlebars' compiler slows down faster than the depth grows: 10 000 nested ifs took minutes.
+ */
+export const MAX_BLOCK_NESTING = 64;
+
+/** Text with its comments blanked out, newlines kept, so `{{!-- {{#if}} --}}` is not read as a block. */
+function withoutComments(text: string): string {
+  return text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}/g, (c) => c.replace(/[^\n]/g, " "));
+}
+
+/** The line of the first block opened deeper than {@link MAX_BLOCK_NESTING}, if any. */
+function tooDeep(text: string): number | undefined {
+  const code = withoutComments(text);
+  let depth = 0;
+  for (const match of code.matchAll(/\{\{~?\s*(#>|#\*?|\^|\/)/g)) {
+    depth += match[1] === "/" ? -1 : 1;
+    if (depth > MAX_BLOCK_NESTING) return lineOf(code, match.index);
+  }
+  return undefined;
+}
+
 /** Finds the first block opened and never closed, for a clearer message than the parser's "got 'EOF'". */
 function unclosedBlock(text: string): { name: string; line: number } | undefined {
-  // Blank out comments (keeping newlines) so `{{!-- {{#if}} --}}` is not read as a block.
-  const code = text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}/g, (c) => c.replace(/[^\n]/g, " "));
+  const code = withoutComments(text);
   const open: { name: string; line: number }[] = [];
   for (const match of code.matchAll(/\{\{~?\s*(#>|#\*?|\^|\/)\s*([^\s}~]+)/g)) {
     const [, sigil, name] = match;
@@ -170,6 +191,14 @@ export function compileTemplate(
   mode: Mode,
   known: Known,
 ): Handlebars.TemplateDelegate<unknown> {
+  const deep = tooDeep(source.text);
+  if (deep !== undefined) {
+    throw new TemplateError(
+      `blocks nested deeper than ${MAX_BLOCK_NESTING} levels: split the message into partials`,
+      source.file,
+      deep + source.lineOffset,
+    );
+  }
   let ast: hbs.AST.Program;
   try {
     ast = env.parse(source.text);

@@ -48,6 +48,18 @@ describe("template errors", () => {
     expect(error.file).toMatch(/broken\/email\.pl\.hbs$/);
   });
 
+  it("refuses blocks nested past 64 levels at the line of the first one too deep, without compiling them", () => {
+    const nested = (n: number) => `${"{{#if x}}\n".repeat(n)}deep${"{{/if}}".repeat(n)}`;
+    const dir = templates({ "ok/chat.en.hbs": nested(64), "deep/chat.en.hbs": `hi\n${nested(10_000)}` });
+    expect(createTemplateStore({ dir }).render("ok", "telegram", "en", { x: 1 }).text).toBe("deep");
+    const started = Date.now();
+    const error = renderError(() => createTemplateStore({ dir }).render("deep", "telegram", "en", { x: 1 }));
+    expect(error.message).toMatch(
+      /deep\/chat\.en\.hbs:66: blocks nested deeper than 64 levels: split the message into partials$/,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it("reports a block closed with the wrong name", () => {
     const dir = templates({ "broken/chat.en.hbs": "one\n{{#if a}}\nthree\n{{/each}}\n" });
     const error = renderError(() =>
