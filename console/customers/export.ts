@@ -27,6 +27,8 @@ export interface CustomerExport {
   suppressions: object[];
   segments: object[];
   linkCodes: object[];
+  /** Contacts they gave without proof, verified or not (never the codes). */
+  contactClaims: object[];
 }
 
 /** How many rows of each kind an export or erasure touched: what the audit log keeps. */
@@ -63,6 +65,7 @@ export async function collectCustomerExport(
     suppressions,
     segments,
     linkCodes,
+    contactClaims,
   ] = await Promise.all([
     db.customer.findMany({ where: { mergedIntoId: id }, orderBy: { createdAt: "asc" } }),
     db.conversation.findMany({
@@ -93,6 +96,11 @@ export async function collectCustomerExport(
       orderBy: { createdAt: "asc" },
       select: { channel: true, createdAt: true, expiresAt: true, usedAt: true },
     }),
+    db.contactClaim.findMany({
+      where: mine,
+      orderBy: { createdAt: "asc" },
+      select: { kind: true, value: true, source: true, evidence: true, verifiedAt: true, createdAt: true },
+    }),
   ]);
   return {
     format: EXPORT_FORMAT,
@@ -109,6 +117,7 @@ export async function collectCustomerExport(
     suppressions,
     segments,
     linkCodes,
+    contactClaims,
   };
 }
 

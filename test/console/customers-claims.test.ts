@@ -107,4 +107,15 @@ describe("an unverified contact in the console", () => {
       `Possibly the same person as <a href="/console/customers/${owner}">Dewi Lestari</a>`,
     );
   });
+
+  it("is part of the customer's data export", async () => {
+    const { claimant } = await claimedAddress("ayu@example.com");
+    const response = await postForm(http, agent, `/console/customers/${claimant}/export`, {
+      _csrf: agent.csrf,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).contactClaims).toMatchObject([
+      { kind: "email", value: "ayu@example.com", source: "webchat_identify", verifiedAt: null },
+    ]);
+  });
 });
