@@ -62,8 +62,10 @@ function users(state: XState, ids: string[], query: URLSearchParams): Array<Part
 /** A tweet timeline page as X shapes it: `data` and `includes` only when there is something to show. */
 function timeline(page: Page<XTweet>, state: XState, query: URLSearchParams): unknown {
   if (page.items.length === 0) return { meta: pageMeta(page) };
-  const data = page.items.map((t) => pick(t, TWEET_DEFAULTS, listParam(query, "tweet.fields")));
   const expand = listParam(query, "expansions").includes("author_id");
+  // as X documents: an expansion puts its id field in the post too, so it links to its `includes` object
+  const fields = [...listParam(query, "tweet.fields"), ...(expand ? ["author_id"] : [])];
+  const data = page.items.map((t) => pick(t, TWEET_DEFAULTS, fields));
   const includes = expand
     ? {
         users: users(
@@ -154,10 +156,9 @@ export const ROUTES: RouteDefinition[] = [
         ...(page.nextToken ? { next_token: page.nextToken } : {}),
       };
       if (page.items.length === 0) return { status: 200, body: { meta } };
-      const data = page.items.map((e) =>
-        pick<XDmEvent>(e, ["id", "event_type", "text"], listParam(query, "dm_event.fields")),
-      );
       const expand = listParam(query, "expansions").includes("sender_id");
+      const fields = [...listParam(query, "dm_event.fields"), ...(expand ? ["sender_id"] : [])];
+      const data = page.items.map((e) => pick<XDmEvent>(e, ["id", "event_type", "text"], fields));
       const includes = expand
         ? {
             users: users(

@@ -30,6 +30,20 @@ describe("fake X API v2", () => {
     await expect(client().v2.get(mentions, { next_token: "x" })).rejects.toMatchObject({ code: 400 });
   });
 
+  it("puts an expansion's id in each post, and leaves both out when no expansion is asked for", async () => {
+    const mention = fake.addMention({ username: "expanded_only", text: "who am I?" });
+    const mentions = `users/${fake.brand.id}/mentions`;
+
+    const expanded = await client().v2.get(mentions, { expansions: "author_id" });
+    const bare = await client().v2.get(mentions, {});
+
+    const post = (page: { data: Array<{ id: string }> }) => page.data.find((t) => t.id === mention.id);
+    expect(post(expanded)).toMatchObject({ author_id: mention.author_id });
+    expect(expanded.includes.users).toContainEqual(expect.objectContaining({ id: mention.author_id }));
+    expect(post(bare)).not.toHaveProperty("author_id");
+    expect(bare).not.toHaveProperty("includes");
+  });
+
   it("returns only posts newer than since_id, newest first, with the requested fields and rate headers", async () => {
     const older = fake.addMention({ username: "a", text: "one" });
     const newer = fake.addMention({ username: "b", text: "two", lang: "pl" });
@@ -47,6 +61,7 @@ describe("fake X API v2", () => {
       text: newer.text,
       edit_history_tweet_ids: [newer.id],
       lang: "pl",
+      author_id: newer.author_id,
     });
     expect(page.data.includes.users.map((u: { username: string }) => u.username)).toEqual(["c", "b"]);
     expect(page.data.meta).toEqual({ result_count: 2, newest_id: newest.id, oldest_id: newer.id });
