@@ -1,4 +1,4 @@
-import { cleanJson, cleanText } from "../lib/clean-text.ts";
+import { cleanId, cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
 import { resolveIdentity } from "./identity.ts";
 import type { InboundMessage } from "./inbound.ts";
@@ -139,13 +139,14 @@ const PAYLOAD_LIMITS = { maxDepth: 64, maxKeys: 100_000 };
  * The message without U+0000 and lone surrogates (in its text, ids, attachments and raw payload, keys
  * included), which PostgreSQL refuses in `text` and `jsonb`. Every channel's messages pass here, so a NUL in a
  * Telegram, Discord, X, web chat or email message is dropped rather than failing the capture. A payload
- * beyond {@link PAYLOAD_LIMITS} is kept as a note saying so. The sender's profile is cleaned by
+ * beyond {@link PAYLOAD_LIMITS} is kept as a note saying so, and an id too long for an index as its hash
+ * (`cleanId`). The sender's profile is cleaned by
  * `resolveIdentity`.
  */
 export function cleanInboundMessage(message: InboundMessage): InboundMessage {
   return {
     ...message,
-    externalId: cleanText(message.externalId),
+    externalId: cleanId(message.externalId),
     threadRef: cleanText(message.threadRef),
     text: cleanText(message.text),
     ...(message.attachments !== undefined && { attachments: cleanPayload(message.attachments) }),

@@ -27,7 +27,7 @@
  */
 import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
-import { cleanText } from "../lib/clean-text.ts";
+import { cleanId, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
 
 /** The client or, inside `$transaction`, its transaction (PGlite has one connection: use only `tx` there). */
@@ -158,7 +158,7 @@ function cleanSender(sender: SenderProfile): SenderProfile {
   const clean = (text: string | undefined) => (text === undefined ? undefined : cleanText(text));
   return {
     ...sender,
-    externalId: cleanText(sender.externalId),
+    externalId: cleanId(sender.externalId),
     handle: clean(sender.handle),
     displayName: clean(sender.displayName),
     avatarUrl: clean(sender.avatarUrl),

@@ -5,6 +5,8 @@
  * (tab, newline, escape, …) are kept: PostgreSQL stores them and every view escapes what it shows.
  */
 
+import { createHash } from "node:crypto";
+
 // U+0000, a high surrogate not followed by a low one, a low surrogate not preceded by a high one
 // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what this removes
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -13,6 +15,19 @@ const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "g");
 /** `text` without U+0000 and without lone surrogates; the same string when it has neither. */
 export function cleanText(text: string): string {
   return UNSTORABLE.test(text) ? text.replace(UNSTORABLE_ALL, "") : text;
+}
+
+/** Longest id kept as given by {@link cleanId}; PostgreSQL's btree index rows hold at most ~2 700 bytes. */
+export const MAX_ID_LENGTH = 500;
+
+/**
+ * A platform's id (message id, user id, thread) fit for a unique index: {@link cleanText}, and when longer than
+ * {@link MAX_ID_LENGTH} replaced by `sha256:<hex>` of it, so the same long id still finds the same row while
+ * no payload can fail an insert with an oversized index entry.
+ */
+export function cleanId(id: string): string {
+  const clean = cleanText(id);
+  return clean.length > MAX_ID_LENGTH ? `sha256:${createHash("sha256").update(clean).digest("hex")}` : clean;
 }
 
 /** Bounds of {@link cleanJson}. */

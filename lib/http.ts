@@ -46,6 +46,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
+    routerOptions: { querystringParser: parseQuery },
   });
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     const raw = body as Buffer;
@@ -53,7 +54,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     if (raw.length === 0) return done(null, undefined);
     const read = readJsonBody(raw);
     if (read.ok) return done(null, read.value);
-    done(Object.assign(new Error(read.message), { statusCode: 400, code: "invalid_body" }), undefined);
+    const error = Object.assign(new Error(read.message), { statusCode: 400, code: "invalid_body" });
+    done(read.issues ? Object.assign(error, { issues: read.issues }) : error, undefined);
   });
   // form bodies (WooCommerce's webhook ping) keep their raw bytes too
   app.addContentTypeParser(
@@ -87,7 +89,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
  * why not (`malformed JSON body: …`, `JSON body refused: it nested deeper than 64 levels … at a.a.a`). For
  * handlers that take the bytes raw to check a signature first.
  */
-export function readJsonBody(raw: Buffer): { ok: true; value: unknown } | { ok: false; message: string } {
+export function readJsonBody(raw: Buffer): JsonBodyRead {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString("utf8"));
@@ -100,8 +102,17 @@ export function readJsonBody(raw: Buffer): { ok: true; value: unknown } | { ok: 
   const cleaned = cleanJson(parsed, JSON_BODY_LIMITS);
   if (cleaned.ok) return cleaned;
   const where = cleaned.path.length > 0 ? ` at ${shortPath(cleaned.path)}` : "";
-  return { ok: false, message: `JSON body refused: it ${cleaned.message}${where}` };
+  return {
+    ok: false,
+    message: `JSON body refused: it ${cleaned.message}${where}`,
+    issues: [{ path: cleaned.path.join(".") || "(body)", message: cleaned.message }],
+  };
 }
+
+/** What {@link readJsonBody} made of a body; `issues` (zod-style, naming the field) when it parsed. */
+export type JsonBodyRead =
+  | { ok: true; value: unknown }
+  | { ok: false; message: string; issues?: { path: string; message: string }[] };
 
 /**
  * Route hook (`onRequest: jsonOnly`) for endpoints that read a signed JSON body: any other Content-Type gets
@@ -144,6 +155,21 @@ function acceptOnly(types: string[], request: FastifyRequest, reply: FastifyRepl
     error: "unsupported_media_type",
     message: `send application/json: this endpoint reads a JSON body, and the request's Content-Type was ${given}`,
   });
+}
+
+/**
+ * A query string as Fastify's default parser gives it (a repeated key becomes an array, no prototype), with
+ * U+0000 and lone surrogates dropped: `?q=%00` would otherwise reach a database query and fail it.
+ */
+function parseQuery(query: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const [rawKey, rawValue] of new URLSearchParams(query)) {
+    const key = cleanText(rawKey);
+    const value = cleanText(rawValue);
+    const seen = fields[key];
+    fields[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return fields;
 }
 
 /** A zod-style path for a message, its middle left out when long: `properties.a.a.a.….a.a`. */

@@ -103,7 +103,7 @@ async function handle(
   const read = readJsonBody(raw);
   if (!read.ok) {
     log.warn({ svixId, body: raw.toString("utf8").slice(0, 4_096) }, "Resend webhook is not JSON");
-    return reply.status(400).send({ error: "invalid_body", message: read.message });
+    return reply.status(400).send({ error: "invalid_body", message: read.message, issues: read.issues });
   }
   const body = read.value;
   const receivedAt = new Date(options.clock.now());

@@ -147,6 +147,17 @@ describe("text PostgreSQL cannot store", () => {
     // the same message again is recognised as the one stored, though its id was cleaned
     expect((await captureMessage(database.db, nul)).kind).toBe("duplicate");
   });
+
+  it("keeps a message whose ids are too long for an index under their hash, once", async () => {
+    const id = ++chat;
+    const long = { ...message(id, 1, "hello", at(1)), externalId: `${id}:${"x".repeat(1_000_000)}` };
+    long.sender = { ...long.sender, externalId: `${id}${"9".repeat(10_000)}` };
+    const stored = await captureMessage(database.db, long);
+    expect(stored.kind).toBe("stored");
+    expect((await captureMessage(database.db, long)).kind).toBe("duplicate");
+    const [row] = await interactionsOf(stored.customerId);
+    expect(row?.externalId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
 });
 
 describe("contacts given in a chat", () => {

@@ -51,6 +51,9 @@ describe("bodies", () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: "invalid_body" });
     expect(response.json().message).toMatch(/nested deeper than 64 levels of objects and arrays at a\.a\.a/);
+    expect(response.json().issues).toEqual([
+      { path: Array(64).fill("a").join("."), message: "nested deeper than 64 levels of objects and arrays" },
+    ]);
     const fine = await echo("application/json", `${"[".repeat(64)}${"]".repeat(64)}`);
     expect(fine.statusCode).toBe(200);
   });
@@ -64,6 +67,22 @@ describe("bodies", () => {
     expect(json.json().body).toEqual({ text: ["ab", "cd", "😀"] });
     const form = await echo("application/x-www-form-urlencoded", "na%00me=Ada%00+Lovelace&note=%ED%A0%80ok");
     expect(form.json().body).toEqual({ name: "Ada Lovelace", note: "\uFFFD\uFFFD\uFFFDok" });
+  });
+
+  it("drops U+0000 and lone surrogates from query strings, keeping repeated keys as arrays", async () => {
+    const app = createHttpServer({ log: silentLogger });
+    app.get("/q", async (request) => ({ query: request.query }));
+    try {
+      const response = await app.inject({ url: "/q?na%00me=a%00b&x=1&x=2&x=3&__proto__=p&q=J%C3%B3zef+K" });
+      expect(response.json().query).toEqual({
+        name: "ab",
+        x: ["1", "2", "3"],
+        ["__proto__"]: "p",
+        q: "Józef K",
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   it("answers 415 'send application/json' on a JSON-only route, before reading the body", async () => {
