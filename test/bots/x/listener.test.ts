@@ -311,6 +311,20 @@ describe("X listener: items that cannot be read or stored", () => {
     expect((await cursor("mentions", fake.brand.id))?.value).toBe(next.id);
   });
 
+  it("stores a DM containing NUL and the newer DMs after it (the issue's poison DM)", async () => {
+    const { fake, listener } = await start();
+    await listener.pollOnce();
+    const nul = fake.addDirectMessage({ username: "nul_sender", text: "before\u0000after" });
+    const newer = fake.addDirectMessage({ username: "nul_sender", text: "next one" });
+
+    await listener.pollOnce();
+    await listener.pollOnce();
+
+    expect(await interaction(`dm:${nul.id}`)).toMatchObject({ text: "beforeafter" });
+    expect(await interaction(`dm:${newer.id}`)).toMatchObject({ text: "next one" });
+    expect(await failuresOf(`dm:${nul.id}`)).toEqual([]);
+  });
+
   it("does not let a DM that cannot be stored block the newer ones, and stores it on retry once the cause is gone", async () => {
     const { fake, listener } = await start();
     await listener.pollOnce();
