@@ -6,6 +6,7 @@ export {
   isRejected,
   type OutboundMessage,
   type RejectedMessage,
+  type SendOptions,
   type SentMessage,
 } from "./channel.ts";
 export { parseCommand } from "./commands.ts";
@@ -56,15 +57,6 @@ export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.
 export { normalizeWooCommerceOrder, verifyWooCommerceSignature } from "./shop/woocommerce.ts";
 export { closeConversation, recordRating } from "./survey.ts";
 export {
-  type RequestResult,
-  requestEmailVerification,
-  VERIFY_CODE_TTL_MS,
-  VERIFY_MAX_ATTEMPTS,
-  type VerificationDeps,
-  type VerifyResult,
-  verifyEmailCode,
-} from "./verification.ts";
-export {
   createTelegramBot,
   startPolling,
   TELEGRAM_ALLOWED_UPDATES,
@@ -77,5 +69,14 @@ export {
   TELEGRAM_WEBHOOK_PATH,
   type TelegramWebhookOptions,
 } from "./telegram/webhook.ts";
+export {
+  type RequestResult,
+  requestEmailVerification,
+  VERIFY_CODE_TTL_MS,
+  VERIFY_MAX_ATTEMPTS,
+  type VerificationDeps,
+  type VerifyResult,
+  verifyEmailCode,
+} from "./verification.ts";
 export { createWebchatChannel, registerWebchat, type WebchatOptions } from "./webchat/index.ts";
 export { createXChannel, createXClient, createXListener, type XListener } from "./x/index.ts";
