@@ -135,12 +135,21 @@ describe("POST /webhooks/shopify", () => {
   });
 });
 
+/** The parts of the fixture order the tests change. */
+interface OrderBody {
+  id?: unknown;
+  admin_graphql_api_id?: string;
+  test?: boolean;
+  customer: { id?: unknown };
+  line_items: Array<{ id?: unknown; variant_id?: unknown; admin_graphql_api_id?: string }>;
+}
+
 /**
  * The fixture order with `changes` applied; a value `{ exact: "<digits>" }` is written as a bare JSON number
  * with those digits, as Shopify writes its 64-bit ids (JSON.stringify could not write them exactly).
  */
-function shopifyBody(changes: (order: Record<string, any>) => void): string {
-  const order = JSON.parse(shopifyOrder);
+function shopifyBody(changes: (order: OrderBody) => void): string {
+  const order = JSON.parse(shopifyOrder) as OrderBody;
   changes(order);
   return JSON.stringify(order).replace(/\{"exact":"(\d+)"\}/g, "$1");
 }
@@ -152,10 +161,10 @@ describe("POST /webhooks/shopify: ids, test orders and orders that cannot be sto
       order.id = { exact: "820982911946154508" };
       delete order.admin_graphql_api_id;
       order.customer.id = { exact: "820982911946154509" };
-      const custom = order.line_items[1];
+      const custom = order.line_items[1]!;
       custom.variant_id = { exact: "9007199254740993" };
       delete custom.admin_graphql_api_id;
-      order.line_items[0].id = { exact: "9007199254740995" };
+      order.line_items[0]!.id = { exact: "9007199254740995" };
     });
     expect(body).toContain('"id":820982911946154508');
 
