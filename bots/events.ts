@@ -58,7 +58,10 @@ const Currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "expected an ISO 4217 currency code such as PLN")
   .transform((c) => c.toUpperCase())
-  .refine((c) => KNOWN_CURRENCIES.has(c), "expected an ISO 4217 currency code such as PLN");
+  .refine(
+    (c) => KNOWN_CURRENCIES.has(c),
+    "not a currency this server knows: expected an ISO 4217 code such as PLN",
+  );
 
 const OccurredAt = z.iso
   .datetime({ offset: true })
