@@ -128,7 +128,7 @@ it("compiles every generated campaign YAML to a plan or to issues at their file:
     (source) => {
       summary.count("compileCampaign", compileOrIssues(source, "campaigns/fuzz.yaml"));
     },
-    300,
+    200,
   );
 });
 
@@ -150,6 +150,6 @@ it("loads a folder of generated campaign files, reporting the bad ones and keepi
           throw new Error(`an issue without its place: ${JSON.stringify(issue).slice(0, 300)}`);
       summary.count("loadCampaigns", loaded.errors.length ? "issues" : "loaded");
     },
-    40,
+    20,
   );
 });

@@ -217,7 +217,7 @@ it("answers every generated console form 2xx/3xx or a 4xx saying what was wrong,
       if ((generated.csrf === "missing" || generated.csrf === "wrong") && response.status < 400)
         throw new Error(`a form without its CSRF token was accepted with ${response.status}`);
     },
-    150,
+    100,
   );
 });
 

@@ -110,6 +110,6 @@ it("answers every generated event 2xx or a 4xx naming the field, never 5xx, and 
       if (response.status === 400 && parsesAsJson(request.body) && !namesField(response))
         throw new Error(`400 without the field: ${response.body.toString().slice(0, 200)}`);
     },
-    150,
+    80,
   );
 });

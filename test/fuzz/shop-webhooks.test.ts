@@ -69,7 +69,7 @@ it.each(platforms)(
         if (response.status === 422 && parsesAsJson(request.body) && !namesField(response))
           throw new Error(`422 without the field: ${response.body.toString().slice(0, 200)}`);
       },
-      150,
+      80,
     );
   },
 );

@@ -92,6 +92,6 @@ it("answers every generated update 200 or 4xx, never 5xx; a refused or skipped b
           throw new Error(`a body that is not an update wrote rows: ${JSON.stringify({ before, after })}`);
       }
     },
-    150,
+    80,
   );
 });

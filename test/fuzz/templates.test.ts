@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { TemplateError } from "../../lib/errors.ts";
 import { createTemplateStore } from "../../templates/index.ts";
 import { checkSyncProperty, useFuzzSummary } from "./support/run.ts";
-import { hostileString, hostileValue, jsonText, mutate, mutation } from "./support/values.ts";
+import { type Fuzzed, hostileString, hostileValue, jsonText, mutate, mutation } from "./support/values.ts";
 
 const summary = useFuzzSummary("templates");
 const TEMPLATES = new URL("../../templates/", import.meta.url);
@@ -110,7 +110,7 @@ const data = fc
   .map((value) => {
     // what a template gets is JSON from the database: the generated special numbers as JSON reads them
     try {
-      return JSON.parse(jsonText(value)) as unknown;
+      return JSON.parse(jsonText(value as Fuzzed)) as unknown;
     } catch {
       return SAMPLE;
     }
@@ -154,6 +154,6 @@ it("renders every generated template and data to a message, or a TemplateError a
         summary.count(`render ${input.channel}`, "error");
       }
     },
-    300,
+    200,
   );
 });

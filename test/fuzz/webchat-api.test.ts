@@ -86,7 +86,7 @@ it.each(ENDPOINTS)(
         if (response.status === 400 && asJson && parsesAsJson(sent) && !namesField(response))
           throw new Error(`400 without the field: ${response.body.toString().slice(0, 200)}`);
       },
-      100,
+      50,
     );
   },
 );
@@ -133,6 +133,6 @@ it("answers every generated query of GET /webchat/api/history with 2xx or a 4xx 
       if (response.status === 400 && !namesField(response))
         throw new Error(`400 without the field: ${response.body.toString().slice(0, 200)}`);
     },
-    100,
+    50,
   );
 });
