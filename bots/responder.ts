@@ -5,7 +5,7 @@ import type { Logger } from "../lib/logger.ts";
 import { type Command, emailIn, parseCommand } from "./commands.ts";
 import { setConsent } from "./consent.ts";
 import { claimContact } from "./contact-claims.ts";
-import { type CaptureResult, captureEdit, captureMessage } from "./conversation.ts";
+import { type CaptureResult, captureEdit, captureMessage, cleanInboundMessage } from "./conversation.ts";
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
 import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
@@ -45,7 +45,9 @@ export function createResponder(
   deps: ResponderDeps,
 ): InboundHandler & { handle(message: InboundMessage): Promise<Handled> } {
   const log = deps.log.child({ component: "responder" });
-  const handle = async (message: InboundMessage): Promise<Handled> => {
+  const handle = async (given: InboundMessage): Promise<Handled> => {
+    // what is stored is what the rules read: the claims, commands and replies below see the cleaned text
+    const message = cleanInboundMessage(given);
     if (message.kind === "edit") {
       await captureEdit(deps.db, message);
       return { kind: "edited" };
