@@ -3,6 +3,7 @@ import type { Clock } from "../lib/clock.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
 import { jobId, shortHash } from "../lib/ids.ts";
 import type { PendingRecord } from "./deliver-record.ts";
+import { DELIVER_ATTEMPTS, DELIVER_BACKOFF } from "./deliver-retry.ts";
 import { type Stamped, stamp } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
@@ -13,10 +14,11 @@ export type DeliverJob = ({ deliveryId: string } | { batchKey: string; deliveryI
     recording?: PendingRecord[];
     /** How many times recording them was put off. */
     recordingTries?: number;
+    /** When a try first failed (ms): retries go on for the retry window from then (workers/deliver-retry.ts). */
+    failingSince?: number;
   };
 
-/** Attempts of a deliver job before the Delivery is marked failed. With exponential backoff from 2 s: ~17 min. */
-export const DELIVER_ATTEMPTS = 10;
+export { DELIVER_ATTEMPTS } from "./deliver-retry.ts";
 
 /** Emails per batch job: Resend's `POST /emails/batch` takes up to 100. */
 export const EMAIL_BATCH_SIZE = 100;
@@ -24,8 +26,9 @@ export const EMAIL_BATCH_SIZE = 100;
 const jobOptions = (id: string, scheduledAt: Date, clock: Clock) => ({
   jobId: id,
   delay: Math.max(0, scheduledAt.getTime() - clock.now()),
+  // transient failures retry with capped pauses for a window of time, not a few attempts (deliver-retry.ts)
   attempts: DELIVER_ATTEMPTS,
-  backoff: { type: "exponential" as const, delay: 2_000 },
+  backoff: { type: DELIVER_BACKOFF },
   ...JOB_RETENTION,
 });
 

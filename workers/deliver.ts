@@ -7,7 +7,7 @@ import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { deliverBatch } from "./deliver-batch.ts";
-import { DELIVER_ATTEMPTS, type DeliverJob } from "./deliver-queue.ts";
+import type { DeliverJob } from "./deliver-queue.ts";
 import {
   type PendingRecord,
   RecordingPendingError,
@@ -15,6 +15,7 @@ import {
   recordBackoffMs,
   recordOutcome,
 } from "./deliver-record.ts";
+import { DELIVER_RETRY, isLastTry, type RetryPolicy, retryDelayMs } from "./deliver-retry.ts";
 import { refuseForeignJobs } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
@@ -179,6 +180,8 @@ export async function deliverOne(
  * The worker of one channel's queue, at the provider's rate (`channel.limit`): single deliveries and, on a
  * batch channel, batches of campaign email. A provider 429 pauses the whole queue for the provider's own
  * retry time and puts the job back without spending an attempt; a paused campaign's job waits and looks again.
+ * Any other failure (5xx, timeout, network, database) is tried again after pauses doubling up to a cap, for
+ * `retry.windowMs` from the first failure (workers/deliver-retry.ts); then the Delivery fails for good.
  */
 export function startDeliverWorker(
   deps: DeliverDeps & {
@@ -188,14 +191,17 @@ export function startDeliverWorker(
     stalledIntervalMs?: number;
     /** This installation's id: a job stamped with another one is refused (workers/installation.ts). */
     installation?: string;
+    /** How failed sends are retried. Defaults to {@link DELIVER_RETRY}. */
+    retry?: RetryPolicy;
   },
   channel: Channel,
 ): Worker<DeliverJob> {
   const log = deps.log.child({ component: "deliver", channel: channel.name });
+  const retry = deps.retry ?? DELIVER_RETRY;
   const worker: Worker<DeliverJob> = new Worker<DeliverJob>(
     QUEUE.deliver(channel.name),
     refuseForeignJobs(deps.installation, log, async (job: Job<DeliverJob>, token?: string) => {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? DELIVER_ATTEMPTS);
+      const lastAttempt = isLastTry(job, deps.clock.now(), retry);
       const data = job.data;
       try {
         const outcome =
@@ -237,6 +243,10 @@ export function startDeliverWorker(
         }
         if (!(error instanceof DelayedError))
           log.warn({ jobId: job.id, err: error, attempt: job.attemptsMade + 1 }, "delivery attempt failed");
+        if (!(error instanceof DelayedError || error instanceof UnrecoverableError) && !data.failingSince) {
+          // the retry window starts at the first failure; if Redis is away too, the next failure starts it
+          await job.updateData({ ...data, failingSince: deps.clock.now() }).catch(() => {});
+        }
         throw error;
       }
     }),
@@ -247,6 +257,8 @@ export function startDeliverWorker(
       limiter: { max: channel.limit.max, duration: channel.limit.durationMs },
       ...stallOptions(deps.stalledIntervalMs),
       ...JOB_RETENTION,
+      // the pause before a failed job's next try (jobs queued with backoff type DELIVER_BACKOFF)
+      settings: { backoffStrategy: (failures: number) => retryDelayMs(failures, retry) },
     },
   );
   worker.on("error", (error) => log.error({ err: error }, "deliver worker error"));
