@@ -118,7 +118,8 @@ export function formatPlural(count: unknown, forms: PluralForms, locale: string)
 /** Checks that a timezone is a valid IANA name, with a message that says what to pass. */
 export function assertTimezone(timezone: string): void {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: timezone });
+    // made once per zone (a valid one is kept, an invalid one throws every time): each render checks its zone
+    dateTimeFormat("en", { timeZone: timezone });
   } catch {
     throw new Error(`unknown timezone ${JSON.stringify(timezone)}: use an IANA name like "Europe/Warsaw"`);
   }
