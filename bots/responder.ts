@@ -162,7 +162,8 @@ export function createResponder(
         channel: message.channel,
         address: message.sender.externalId,
         status,
-        via: `/${command.name}`,
+        source: `chat_${command.name}`,
+        evidence: { command: `/${command.name}`, messageId: message.externalId },
         at: now,
       });
     switch (command.name) {

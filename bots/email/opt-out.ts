@@ -1,5 +1,6 @@
 import type { ChannelName } from "../../lib/channels.ts";
 import type { Prisma } from "../../lib/db/index.ts";
+import { recordConsent } from "../consent.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -56,26 +57,26 @@ export async function suppressAddresses(
 }
 
 /**
- * Records a customer's marketing consent on a channel as denied (`{ status, at, via }`, the shape
- * bots/consent.ts writes), locking the customer row first so concurrent opt-outs cannot lose each other's
- * writes. Leaves an earlier denial as it was. Returns whether anything changed.
+ * Records a customer's marketing consent on a channel as denied: a ConsentEvent and the customer's latest
+ * answer (bots/consent.ts `recordConsent`, which locks the customer row so concurrent opt-outs cannot lose
+ * each other's writes). Leaves an earlier denial as it was. Returns whether anything changed.
  */
 export async function denyConsent(
   tx: Tx,
-  input: { customerId: string; channel: ChannelName; via: string; at: Date },
+  input: {
+    customerId: string;
+    channel: ChannelName;
+    via: string;
+    at: Date;
+    evidence?: Record<string, unknown>;
+  },
 ): Promise<boolean> {
-  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id = ${input.customerId}::uuid FOR UPDATE`;
-  const customer = await tx.customer.findUnique({
-    where: { id: input.customerId },
-    select: { consent: true },
+  return recordConsent(tx, {
+    customerId: input.customerId,
+    channel: input.channel,
+    status: "denied",
+    source: input.via,
+    at: input.at,
+    ...(input.evidence && { evidence: input.evidence }),
   });
-  if (!customer) return false;
-  const consent = { ...((customer.consent ?? {}) as Record<string, unknown>) };
-  if ((consent[input.channel] as { status?: unknown } | undefined)?.status === "denied") return false;
-  consent[input.channel] = { status: "denied", at: input.at.toISOString(), via: input.via };
-  await tx.customer.update({
-    where: { id: input.customerId },
-    data: { consent: consent as Prisma.InputJsonValue },
-  });
-  return true;
 }

@@ -138,6 +138,7 @@ export async function applyResendEvent(db: Db, event: ResendEmailEvent): Promise
         channel: "email",
         via: "resend_complaint",
         at: event.at,
+        evidence: { deliveryId: delivery.id, providerId: event.data.email_id },
       });
       if (denied) count += 1;
     }
@@ -170,7 +171,9 @@ async function applyByAddress(db: Db, event: ResendEmailEvent): Promise<ResendEv
       });
       if (complained && customerId) {
         const at = event.at;
-        if (await denyConsent(tx, { customerId, channel: "email", via: "resend_complaint", at })) count += 1;
+        const evidence = { address, providerId: event.data.email_id };
+        if (await denyConsent(tx, { customerId, channel: "email", via: "resend_complaint", at, evidence }))
+          count += 1;
       }
     }
     return count;

@@ -58,6 +58,7 @@ export async function recordUnsubscribe(
       channel: target.channel,
       via: "unsubscribe_link",
       at,
+      evidence: { deliveryId: target.deliveryId ?? null },
     });
     const changed = suppressed > 0 || denied;
     if (changed) {
