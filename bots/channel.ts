@@ -28,17 +28,30 @@ export interface SentMessage {
   providerId: string;
 }
 
+/** Options of one send. */
+export interface SendOptions {
+  /** Aborted when the deliverer stops waiting for the provider's answer (its send timeout). */
+  signal?: AbortSignal;
+}
+
 /**
  * One outbound transport. `send` resolves when the provider has accepted the message and throws
  * `RateLimitedError` (wait and retry), `TransientSendError` (retry with backoff) or `PermanentSendError`
  * (never retry). The same `idempotencyKey` sent twice must not produce two messages where the provider
- * supports it.
+ * supports it (`idempotent`).
  */
 export interface Channel {
   readonly name: ChannelName;
   /** The provider's sustained rate: at most `max` sends per `durationMs`. */
   readonly limit: { max: number; durationMs: number };
-  send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage>;
+  /**
+   * True when sending the same `idempotencyKey` again never makes a second message (Resend's
+   * Idempotency-Key, Discord's enforced nonce, the outbox's file): a send whose answer was lost is simply
+   * sent again. Otherwise (Telegram, X) the deliverer sends at most once: a send that may have gone out
+   * is never repeated (see workers/deliver.ts).
+   */
+  readonly idempotent?: boolean;
+  send(message: OutboundMessage, idempotencyKey: string, options?: SendOptions): Promise<SentMessage>;
 }
 
 /** One message of a batch the provider refused on its own (bad address, missing subject); the others went out. */
@@ -61,7 +74,7 @@ export type BatchResult = Array<SentMessage | RejectedMessage>;
 export interface BatchChannel extends Channel {
   /** Most messages one `sendBatch` call may carry. */
   readonly maxBatch: number;
-  sendBatch(messages: OutboundMessage[], idempotencyKey: string): Promise<BatchResult>;
+  sendBatch(messages: OutboundMessage[], idempotencyKey: string, options?: SendOptions): Promise<BatchResult>;
 }
 
 /** True when `channel` can send batches. */

@@ -57,7 +57,7 @@ export function createOutboxChannel(name: ChannelName, options: OutboxOptions): 
     );
     return { providerId: file };
   }
-  const channel: Channel = { name, limit: { max: 1_000, durationMs: 1_000 }, send };
+  const channel: Channel = { name, limit: { max: 1_000, durationMs: 1_000 }, idempotent: true, send };
   if (name !== "email") return channel;
   return {
     ...channel,

@@ -297,6 +297,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         unsubscribeSecret: linkSecret.value,
         clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
         stalledIntervalMs: config.WORKER_STALLED_INTERVAL * 1000,
+        sendTimeoutMs: config.SEND_TIMEOUT_MS,
         onDelivered: (delivered) => {
           const event = deliveredEvent(delivered);
           if (event) live.publish(event);

@@ -110,6 +110,13 @@ export const ConfigSchema = z.object({
    * worker process must use the same value. Defaults to 30 (BullMQ's).
    */
   WORKER_STALLED_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * Milliseconds a provider has to answer one send or batch before the deliverer gives it up (the SDKs'
+   * own waits run to 5 and 8 minutes, a job and its slot held all along). Email is then sent again under
+   * the same idempotency key; a channel without one (Telegram, X) is never sent twice: the Delivery is
+   * failed with reason unknown_outcome. Defaults to 30 000.
+   */
+  SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Brand name shown in messages. */
   BRAND_NAME: z.string().default("Rapport Shop"),
   /** Brand website, linked from emails. */

@@ -84,12 +84,22 @@ export class PermanentSendError extends Error {
   }
 }
 
-/** The send failed for a reason that may pass (timeout, 5xx, network). Retried with backoff. */
+/**
+ * The send failed for a reason that may pass (timeout, 5xx, network). Retried with backoff, except on a
+ * channel without idempotency key when the message may have gone out (`notSent` false): sending it again
+ * could show it twice, so the deliverer records it failed with reason `unknown_outcome` instead.
+ */
 export class TransientSendError extends Error {
   override name = "TransientSendError";
   constructor(
     message: string,
     readonly context: SendContext,
+    /**
+     * True when the provider's side proves it did not take the message: the connection was refused before
+     * the request was written, or the provider answered with an error (a 5xx with its error body). False when
+     * the request may have reached it: no answer, the connection cut after the request, a timeout.
+     */
+    readonly notSent = false,
   ) {
     super(message);
   }

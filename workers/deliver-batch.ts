@@ -6,6 +6,7 @@ import { campaignGate, type DeliverDeps, type DeliverOutcome, deliverOne, FINAL 
 import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdOf } from "./send-checks.ts";
+import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 
 /** A batch job: up to 100 campaign emails, and the key the batch is sent under. */
 export interface BatchJob {
@@ -107,7 +108,10 @@ export async function deliverBatch(
   );
   let results: Awaited<ReturnType<typeof channel.sendBatch>>;
   try {
-    results = await channel.sendBatch(messages, job.batchKey);
+    // idempotent: a batch whose answer never came is sent again under the same key
+    results = await withSendTimeout(channel.name, deps.sendTimeoutMs ?? SEND_TIMEOUT_MS, (options) =>
+      channel.sendBatch(messages, job.batchKey, options),
+    );
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
     const text = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import { type Channel, emailThreadOf } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
-import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
+import { PermanentSendError, RateLimitedError, TemplateError, TransientSendError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
@@ -20,6 +20,7 @@ import { refuseForeignJobs } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
+import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 
 /** Dependencies of a deliver worker. */
 export interface DeliverDeps extends RenderDeps {
@@ -33,6 +34,8 @@ export interface DeliverDeps extends RenderDeps {
    * console's live updates listen here. Never awaited; what it throws is logged and ignored.
    */
   onDelivered?: (delivered: Delivered) => void;
+  /** How long a provider has to answer one send or batch, in ms (SEND_TIMEOUT_MS). Defaults to 30 000. */
+  sendTimeoutMs?: number;
 }
 
 /** A Delivery whose outcome was just recorded, for {@link DeliverDeps.onDelivered}. */
@@ -115,6 +118,15 @@ export async function deliverOne(
     return { kind: "sent", providerId: sent && "providerId" in sent ? sent.providerId : "" };
   }
   const now = new Date(deps.clock.now());
+  const atMostOnce = channel.idempotent !== true;
+  if (atMostOnce && delivery.sendStartedAt) {
+    // an earlier attempt began this send and never learnt how it ended (a crash, a lost database): the
+    // message may be out, and this channel cannot tell a second send from a new message
+    const error = `${channel.name}: a send began at ${delivery.sendStartedAt.toISOString()} and its answer never came; not sent again`;
+    await recordOutcome(deps.db, [delivery.id], { status: "failed", reason: UNKNOWN_OUTCOME, error }, now);
+    tell(deps, delivery, "failed");
+    throw new UnrecoverableError(error);
+  }
   const gate = campaignGate(deps, delivery.campaignId);
   if (gate.paused) return { kind: "paused", campaignId: delivery.campaignId! };
   if (gate.archived) {
@@ -147,12 +159,37 @@ export async function deliverOne(
     tell(deps, delivery, "failed");
     throw new UnrecoverableError(error.message);
   }
+  if (atMostOnce) {
+    const started = await deps.db.delivery.updateMany({
+      where: { id: delivery.id, sendStartedAt: null, status: { in: ["planned", "queued"] } },
+      data: { sendStartedAt: now },
+    });
+    // another process took this Delivery between our read and now: it is theirs to send
+    if (started.count === 0) return { kind: "done-before", status: "in_flight" };
+  }
   let sent: Awaited<ReturnType<Channel["send"]>>;
   try {
-    sent = await channel.send(message, delivery.key);
+    sent = await withSendTimeout(channel.name, deps.sendTimeoutMs ?? SEND_TIMEOUT_MS, (options) =>
+      channel.send(message, delivery.key, options),
+    );
   } catch (error) {
-    if (error instanceof RateLimitedError) throw error;
     const text = error instanceof Error ? error.message : String(error);
+    if (atMostOnce && mayHaveGoneOut(error)) {
+      await recordOutcome(
+        deps.db,
+        [delivery.id],
+        { status: "failed", reason: UNKNOWN_OUTCOME, error: text },
+        now,
+      );
+      tell(deps, delivery, "failed");
+      throw new UnrecoverableError(text);
+    }
+    // the provider did not take it (or takes the same key once): free to send again
+    const clear = atMostOnce ? { sendStartedAt: null } : {};
+    if (error instanceof RateLimitedError) {
+      if (atMostOnce) await deps.db.delivery.update({ where: { id: delivery.id }, data: clear });
+      throw error;
+    }
     if (error instanceof PermanentSendError || lastAttempt) {
       const reason = error instanceof PermanentSendError ? "rejected" : "retries_exhausted";
       await recordOutcome(deps.db, [delivery.id], { status: "failed", reason, error: text }, now);
@@ -161,7 +198,7 @@ export async function deliverOne(
     }
     await deps.db.delivery.update({
       where: { id: delivery.id },
-      data: { attempts: { increment: 1 }, error: text },
+      data: { attempts: { increment: 1 }, error: text, ...clear },
     });
     throw error;
   }

@@ -102,6 +102,8 @@ export interface WorkerDeps {
   connections?: number;
   /** This installation's id: stamped into every job queued, and a job stamped with another is refused. */
   installation?: string;
+  /** How long a provider has to answer one send or batch, in ms (SEND_TIMEOUT_MS). Defaults to 30 000. */
+  sendTimeoutMs?: number;
 }
 
 /** Running workers. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type APIChannel, type APIMessage, REST, Routes } from "discord.js";
 import { PermanentSendError } from "../../lib/errors.ts";
-import type { Channel, OutboundMessage, SentMessage } from "../channel.ts";
+import type { Channel, OutboundMessage, SendOptions, SentMessage } from "../channel.ts";
 import { toSendError } from "./errors.ts";
 
 /** Options for {@link createDiscordChannel}. */
@@ -60,7 +60,13 @@ export function createDiscordChannel(options: DiscordChannelOptions): Channel {
   return {
     name: "discord",
     limit: { max: maxPerSecond, durationMs: 1_000 },
-    async send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage> {
+    // the enforced nonce: Discord answers a repeated send within its dedupe window with the first message
+    idempotent: true,
+    async send(
+      message: OutboundMessage,
+      idempotencyKey: string,
+      options?: SendOptions,
+    ): Promise<SentMessage> {
       if (message.text.length > MAX_CONTENT) {
         throw new PermanentSendError(
           `Discord messages hold at most ${MAX_CONTENT} characters; this one has ${message.text.length}: shorten the template`,
@@ -80,6 +86,7 @@ export function createDiscordChannel(options: DiscordChannelOptions): Channel {
               ? { message_reference: { message_id: message.replyTo, fail_if_not_exists: false } }
               : {}),
           },
+          ...(options?.signal ? { signal: options.signal } : {}),
         })) as APIMessage;
         return { providerId: sent.id };
       } catch (error) {

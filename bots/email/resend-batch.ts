@@ -45,6 +45,8 @@ export async function sendResendBatch(
   sender: ResendSender,
   messages: OutboundMessage[],
   idempotencyKey: string,
+  /** Aborts the request (the deliverer's send timeout). */
+  signal?: AbortSignal,
 ): Promise<BatchResult> {
   if (messages.length === 0) return [];
   if (messages.length > RESEND_MAX_BATCH) {
@@ -54,7 +56,7 @@ export async function sendResendBatch(
   }
   const { data, error, headers } = await resend.batch.send(
     messages.map((message) => toResendEmail(sender, message)),
-    { idempotencyKey, batchValidation: "permissive" },
+    { idempotencyKey, batchValidation: "permissive", ...(signal ? { signal } : {}) },
   );
   if (error) throw toSendError(error, headers, messages.length === 1 ? messages[0]?.deliveryId : undefined);
   const rejected = new Map((data.errors ?? []).map((e) => [e.index, e.message]));

@@ -1,6 +1,6 @@
 import { Resend } from "resend";
 import { TransientSendError } from "../../lib/errors.ts";
-import type { BatchChannel, OutboundMessage, SentMessage } from "../channel.ts";
+import type { BatchChannel, OutboundMessage, SendOptions, SentMessage } from "../channel.ts";
 import { RESEND_MAX_BATCH, sendResendBatch, toResendEmail } from "./resend-batch.ts";
 import { toSendError } from "./resend-errors.ts";
 
@@ -33,15 +33,22 @@ export function createResendChannel(options: ResendChannelOptions): BatchChannel
     name: "email",
     limit: { max: options.requestsPerSecond ?? 5, durationMs: 1_000 },
     maxBatch: RESEND_MAX_BATCH,
-    async send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage> {
+    idempotent: true,
+    async send(
+      message: OutboundMessage,
+      idempotencyKey: string,
+      options?: SendOptions,
+    ): Promise<SentMessage> {
       const { data, error, headers } = await resend.emails.send(toResendEmail(sender, message), {
         idempotencyKey,
+        ...(options?.signal ? { signal: options.signal } : {}),
       });
       if (error) throw toSendError(error, headers, message.deliveryId);
       if (!data?.id)
         throw new TransientSendError("Resend accepted the email but returned no id", { channel: "email" });
       return { providerId: data.id };
     },
-    sendBatch: (messages, idempotencyKey) => sendResendBatch(resend, sender, messages, idempotencyKey),
+    sendBatch: (messages, idempotencyKey, options) =>
+      sendResendBatch(resend, sender, messages, idempotencyKey, options?.signal),
   };
 }

@@ -1,6 +1,6 @@
 import type { Api } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { Channel, OutboundMessage, SentMessage } from "../channel.ts";
+import type { Channel, OutboundMessage, SendOptions, SentMessage } from "../channel.ts";
 import { toSendError } from "./errors.ts";
 import { type ChatPacerOptions, createChatPacer } from "./pacing.ts";
 
@@ -11,7 +11,8 @@ export type TelegramChannelOptions = ChatPacerOptions;
 
 /**
  * Telegram as an outbound channel: one `sendMessage` per message, with `buttons` as an inline keyboard
- * (rows of at most five; a button's `value` is its callback data, at most 64 bytes). Telegram has no idempotency key, so exactly-once rests on the Delivery row's status. Its
+ * (rows of at most five; a button's `value` is its callback data, at most 64 bytes). Telegram has no
+ * idempotency key: the deliverer sends at most once (a send whose answer never came is not repeated). Its
  * bulk limit is about 30 messages per second (we keep 25, enforced by the deliver queue) and 1 per second
  * per chat (20 per minute per group), which the channel keeps itself: sends to one chat are queued and
  * spaced (see `createChatPacer`). A 429 becomes `RateLimitedError` with Telegram's `retry_after`.
@@ -21,23 +22,34 @@ export function createTelegramChannel(api: Api, options: TelegramChannelOptions 
   return {
     name: "telegram",
     limit: { max: 25, durationMs: 1_000 },
-    send(message: OutboundMessage): Promise<SentMessage> {
-      return pacer.run(message.to, async () => {
-        try {
-          const replyTo = message.replyTo ? Number(message.replyTo.split(":").pop()) : undefined;
-          const markup = inlineKeyboard(message.buttons);
-          const sent = await api.sendMessage(message.to, message.text, {
-            link_preview_options: { is_disabled: true },
-            ...(replyTo
-              ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-              : {}),
-            ...(markup ? { reply_markup: markup } : {}),
-          });
-          return { providerId: `${sent.chat.id}:${sent.message_id}` };
-        } catch (error) {
-          throw toSendError(error, message.deliveryId);
-        }
-      });
+    send(message: OutboundMessage, _key: string, options?: SendOptions): Promise<SentMessage> {
+      const signal = options?.signal;
+      return pacer.run(
+        message.to,
+        async () => {
+          try {
+            const replyTo = message.replyTo ? Number(message.replyTo.split(":").pop()) : undefined;
+            const markup = inlineKeyboard(message.buttons);
+            const sent = await api.sendMessage(
+              message.to,
+              message.text,
+              {
+                link_preview_options: { is_disabled: true },
+                ...(replyTo
+                  ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
+                  : {}),
+                ...(markup ? { reply_markup: markup } : {}),
+              },
+              // grammY types its signal as the abort-controller package's; it takes the platform's
+              signal as Parameters<Api["sendMessage"]>[3],
+            );
+            return { providerId: `${sent.chat.id}:${sent.message_id}` };
+          } catch (error) {
+            throw toSendError(error, message.deliveryId);
+          }
+        },
+        signal,
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../../lib/clock.ts";
+import { TransientSendError } from "../../lib/errors.ts";
 
 /** Options for {@link createChatPacer}. */
 export interface ChatPacerOptions {
@@ -14,7 +15,11 @@ export interface ChatPacerOptions {
 
 /** Runs sends to one chat one after another, spaced by that chat's interval. Different chats never wait on each other. */
 export interface ChatPacer {
-  run<T>(chatId: string, send: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `send` in its turn. Aborting `signal` before the turn came gives up at once with a
+   * `TransientSendError` that says the message was never sent; once `send` has started, it runs on.
+   */
+  run<T>(chatId: string, send: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -43,12 +48,21 @@ export function createChatPacer(options: ChatPacerOptions = {}): ChatPacer {
   };
 
   return {
-    run<T>(chatId: string, send: () => Promise<T>): Promise<T> {
+    run<T>(chatId: string, send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       const previous = queues.get(chatId) ?? Promise.resolve();
+      let started = false;
+      const givenUp = () =>
+        new TransientSendError(
+          `Telegram: not sent, given up while waiting its turn in chat ${chatId}`,
+          { channel: "telegram" },
+          true,
+        );
       const turn = previous.then(async () => {
         const last = lastSent.get(chatId);
         const delay = last === undefined ? 0 : last + intervalOf(chatId) - clock.now();
         if (delay > 0) await wait(delay);
+        if (signal?.aborted) throw givenUp();
+        started = true;
         try {
           return await send();
         } finally {
@@ -65,7 +79,14 @@ export function createChatPacer(options: ChatPacerOptions = {}): ChatPacer {
         if (queues.get(chatId) === settled) queues.delete(chatId);
         prune();
       });
-      return turn;
+      if (!signal) return turn;
+      return new Promise<T>((resolve, reject) => {
+        const onAbort = () => {
+          if (!started) reject(givenUp());
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        turn.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      });
     },
   };
 }

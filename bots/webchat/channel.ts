@@ -16,6 +16,8 @@ export function createWebchatChannel(hub: WebchatHub): Channel {
     name: "webchat",
     // in-process: no provider sets a rate, this only keeps a runaway campaign from flooding browsers
     limit: { max: 200, durationMs: 1_000 },
+    // the same key is the same message id, pushed once
+    idempotent: true,
     async send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage> {
       if (!message.to) {
         throw new PermanentSendError("web chat message has no visitor id in `to`", {
