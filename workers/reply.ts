@@ -98,13 +98,21 @@ export type RetryResult = { kind: "queued" } | { kind: "not_failed"; status: str
 /**
  * Sends a failed Delivery again: back to planned with its error cleared, its old job (kept for days after
  * failing, under the same id) removed, and queued afresh with a full set of attempts. Only a failed Delivery
- * is retried, so two clicks queue it once.
+ * is retried, so two clicks queue it once. A send of unknown outcome (`sendStartedAt`) is forgotten: a person
+ * chose to send it again.
  */
 export async function retryDelivery(deps: ReplyDeps, deliveryId: string): Promise<RetryResult> {
   const now = new Date(deps.clock.now());
   const reset = await deps.db.delivery.updateMany({
     where: { id: deliveryId, status: "failed" },
-    data: { status: "planned", reason: null, error: null, failedAt: null, scheduledAt: now },
+    data: {
+      status: "planned",
+      reason: null,
+      error: null,
+      failedAt: null,
+      sendStartedAt: null,
+      scheduledAt: now,
+    },
   });
   if (reset.count === 0) {
     const found = await deps.db.delivery.findUnique({ where: { id: deliveryId }, select: { status: true } });

@@ -10,7 +10,7 @@ import { createTemplateStore } from "../../templates/index.ts";
 import { deliverOne, startDeliverWorker } from "../../workers/deliver.ts";
 import { deliverBatch } from "../../workers/deliver-batch.ts";
 import { type DeliverJob, enqueueDeliveries } from "../../workers/deliver-queue.ts";
-import { closeQueues, type QueueContext } from "../../workers/index.ts";
+import { closeQueues, type QueueContext, retryDelivery } from "../../workers/index.ts";
 import { SendTimeoutError } from "../../workers/send-timeout.ts";
 import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../fakes/index.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -187,6 +187,17 @@ describe("Telegram, which has no idempotency key: at most once", () => {
     const row = await database.db.delivery.findUniqueOrThrow({ where: { id: delivery!.id } });
     expect(row).toMatchObject({ status: "failed", reason: "unknown_outcome" });
     expect(callsTo(delivery!.recipient!)).toEqual([]);
+
+    // staff who checked choose to send it again (the console's retry): it goes out
+    queues = { connection: redis.redis, prefix: randomPrefix() };
+    expect(await retryDelivery({ db: database.db, queues, clock: systemClock }, delivery!.id)).toEqual({
+      kind: "queued",
+    });
+    await deliverOne(deps(), telegramChannel(), delivery!.id, false);
+    expect(messagesTo(delivery!.recipient!)).toHaveLength(1);
+    expect(await database.db.delivery.findUniqueOrThrow({ where: { id: delivery!.id } })).toMatchObject({
+      status: "sent",
+    });
   });
 });
 
