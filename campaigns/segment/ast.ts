@@ -2,10 +2,12 @@
 export const COMPARE_OPS = ["=", "!=", "<", "<=", ">", ">="] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
 
-/** A field as written (`orders`, `attributes.tier`), not yet checked. `col` is 1-based. */
+/** A field as written (`orders`, `attributes.tier`, `total_spent("PLN")`), not yet checked. `col` is 1-based. */
 export interface FieldRef {
   name: string;
   col: number;
+  /** The currency of `total_spent("PLN")`, as written, and where. */
+  currency?: { code: string; col: number };
 }
 
 /** A value as written. `now` carries its offset: `now - 30d` is `{ kind: "now", offsetMs: -2592000000 }`. */
@@ -13,7 +15,9 @@ export type Literal =
   | { kind: "number"; value: number; text: string; col: number }
   | { kind: "string"; value: string; text: string; col: number }
   | { kind: "boolean"; value: boolean; text: string; col: number }
-  | { kind: "now"; offsetMs: number; text: string; col: number };
+  | { kind: "now"; offsetMs: number; text: string; col: number }
+  /** An amount with its currency: `100 EUR`. */
+  | { kind: "money"; value: number; currency: string; text: string; col: number };
 
 /** The parsed expression, before fields, types and segments are checked. Columns are 1-based. */
 export type Expr =

@@ -43,7 +43,7 @@ export function audienceOf(expression: string, condition: Condition): Audience {
 export function audienceIssues(expression: string, segments: Segments | undefined): ExpressionIssue[] {
   const parsed = parseExpression(expression);
   if (!parsed.ok) return [parsed.issue];
-  return checkExpression(parsed.expr, segmentLookup(segments)).issues;
+  return checkExpression(parsed.expr, segmentLookup(segments), segments?.money).issues;
 }
 
 /**
@@ -53,7 +53,9 @@ export function audienceIssues(expression: string, segments: Segments | undefine
  */
 export function compileAudience(expression: string, segments: Segments): Audience {
   const parsed = parseExpression(expression);
-  const checked = parsed.ok ? checkExpression(parsed.expr, segmentLookup(segments)) : undefined;
+  const checked = parsed.ok
+    ? checkExpression(parsed.expr, segmentLookup(segments), segments.money)
+    : undefined;
   const issues = parsed.ok ? checked!.issues : [parsed.issue];
   if (issues.length > 0 || !checked?.condition) {
     throw new CampaignSyntaxError(

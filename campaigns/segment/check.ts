@@ -5,6 +5,14 @@ import type { Condition, Instant, Operand } from "./condition.ts";
 import { ONE_DAY_MS, parseDateLiteral } from "./dates.ts";
 import { ATTRIBUTE_KEY, ATTRIBUTE_PREFIX, FIELDS, type ScalarField, type SetField } from "./fields.ts";
 import type { ExpressionIssue } from "./issue.ts";
+import {
+  baseOnly,
+  CURRENCY_CODE,
+  isMoneyField,
+  MONEY_FIELDS,
+  type MoneyContext,
+  type MoneyField,
+} from "./money.ts";
 
 /** What `segment(name)` refers to: its condition, nothing to say (already reported elsewhere), or a problem. */
 export type SegmentRef =
@@ -21,7 +29,8 @@ type Resolved =
   | { kind: "attribute"; key: string };
 
 const DATE_EXAMPLE = 'now - 30d or a date like "2026-01-31"';
-const FIELD_LIST = `${[...FIELDS.keys()].join(", ")} or attributes.<key>`;
+const FIELD_NAMES = [...FIELDS.keys(), ...MONEY_FIELDS];
+const FIELD_LIST = `${FIELD_NAMES.join(", ")} or attributes.<key>`;
 
 function unknownValue(kind: string, value: string, allowed: readonly string[]): string {
   return `unknown ${kind} '${value}'${didYouMean(value, allowed, `: expected one of ${allowed.join(", ")}`)}`;
@@ -29,7 +38,10 @@ function unknownValue(kind: string, value: string, allowed: readonly string[]): 
 
 class Checker {
   readonly issues: ExpressionIssue[] = [];
-  constructor(readonly lookup: SegmentLookup) {}
+  constructor(
+    readonly lookup: SegmentLookup,
+    readonly money: MoneyContext,
+  ) {}
 
   report(col: number, message: string): undefined {
     this.issues.push({ col, message });
@@ -70,6 +82,12 @@ class Checker {
   }
 
   resolve(ref: FieldRef): Resolved | undefined {
+    if (isMoneyField(ref.name)) {
+      return this.report(
+        ref.col,
+        `${ref.name} is money: compare it with =, !=, <, <=, > or >=, like ${ref.name} > 100 ${this.money.base}`,
+      );
+    }
     const field = FIELDS.get(ref.name);
     if (field?.type === "set") return { kind: "set", field };
     if (field) return { kind: "scalar", field, operand: { kind: "field", field } };
@@ -86,11 +104,63 @@ class Checker {
     if (ref.name === "attributes") {
       return this.report(ref.col, "attributes needs a key: attributes.tier reads the attribute tier");
     }
-    const hint = didYouMean(ref.name, [...FIELDS.keys()], `: expected ${FIELD_LIST}`);
+    const hint = didYouMean(ref.name, FIELD_NAMES, `: expected ${FIELD_LIST}`);
     return this.report(ref.col, `unknown field '${ref.name}'${hint}`);
   }
 
+  /**
+   * `total_spent("IDR") > 500000` compares in rupiah (a plain number is in the currency named, `500000 IDR` too);
+   * bare `total_spent > 100 EUR` in the base currency, which the amount must name.
+   */
+  moneyCompare(ref: FieldRef & { name: MoneyField }, op: CompareOp, value: Literal): Condition | undefined {
+    const { base } = this.money;
+    const { currency } = ref;
+    if (currency && !CURRENCY_CODE.test(currency.code)) {
+      return this.report(
+        currency.col,
+        `${JSON.stringify(currency.code)} is not a currency code: write three capital letters, like ${ref.name}("PLN")`,
+      );
+    }
+    const amount = value.kind === "number" || value.kind === "money" ? value.value : undefined;
+    if (amount === undefined) {
+      const example = currency ? `500 or 500 ${currency.code}` : `500 ${base}`;
+      return this.report(
+        value.col,
+        `${ref.name} is money: compare it with an amount like ${example}, not ${value.text}`,
+      );
+    }
+    if (currency) {
+      if (value.kind === "money" && value.currency !== currency.code) {
+        return this.report(
+          value.col,
+          `${ref.name}("${currency.code}") is in ${currency.code}: compare it with ${amount} or ${amount} ${currency.code}, not ${value.text}`,
+        );
+      }
+      return { kind: "money", field: ref.name, op, value: amount, rates: { [currency.code]: "1" } };
+    }
+    if (value.kind !== "money") {
+      return this.report(
+        value.col,
+        `${ref.name} is money in the base currency ${base}: write ${amount} ${base}, or ${ref.name}("PLN") > ${amount} for one currency`,
+      );
+    }
+    if (value.currency !== base) {
+      return this.report(
+        value.col,
+        `${ref.name} is in the base currency ${base} (RAPPORT_BASE_CURRENCY): write ${amount} ${base}, or ${ref.name}("${value.currency}") > ${amount} for ${value.currency} alone`,
+      );
+    }
+    return { kind: "money", field: ref.name, op, value: amount, rates: this.money.rates };
+  }
+
   compare(ref: FieldRef, op: CompareOp, opCol: number, value: Literal): Condition | undefined {
+    if (isMoneyField(ref.name)) return this.moneyCompare(ref as FieldRef & { name: MoneyField }, op, value);
+    if (value.kind === "money") {
+      return this.report(
+        value.col,
+        `${value.text} is an amount of money: only total_spent and avg_order compare with one; write ${value.value}`,
+      );
+    }
     const target = this.resolve(ref);
     if (!target) return undefined;
     if (target.kind === "set") {
@@ -296,13 +366,15 @@ class Checker {
 /**
  * Checks a parsed expression: fields exist, values suit them, channels and segments are known. Reports
  * every problem, not only the first.
+ * @param money What bare `total_spent` is in. Defaults to EUR alone.
  * @returns the typed condition (undefined when there are issues or a segment was skipped), and the issues.
  */
 export function checkExpression(
   expr: Expr,
   lookup: SegmentLookup,
+  money: MoneyContext = baseOnly(),
 ): { condition: Condition | undefined; issues: ExpressionIssue[] } {
-  const checker = new Checker(lookup);
+  const checker = new Checker(lookup, money);
   const condition = checker.check(expr);
   return { condition: checker.issues.length === 0 ? condition : undefined, issues: checker.issues };
 }

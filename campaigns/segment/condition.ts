@@ -1,4 +1,5 @@
 import type { ScalarField, SetField } from "./fields.ts";
+import type { MoneyField } from "./money.ts";
 
 /** What a comparison reads: a field, or a key of Customer.attributes read as one JSON type (else null). */
 export type Operand =
@@ -24,7 +25,20 @@ export type Condition =
   | { kind: "contains"; operand: Operand; value: string }
   | { kind: "has"; field: SetField; value: string }
   | { kind: "is_null"; operand: Operand; negated: boolean }
-  | { kind: "consent"; channel: string; status: "granted" | "denied" };
+  | { kind: "consent"; channel: string; status: "granted" | "denied" }
+  | MoneyCondition;
+
+/**
+ * A money field compared with an amount. `rates` say which currencies count and what one unit of each is worth
+ * in the unit compared in: `{ PLN: "1" }` for `total_spent("PLN")`, every rate to the base for bare `total_spent`.
+ */
+export interface MoneyCondition {
+  kind: "money";
+  field: MoneyField;
+  op: "=" | "!=" | "<" | "<=" | ">" | ">=";
+  value: number;
+  rates: Readonly<Record<string, string>>;
+}
 
 /** Lower-cases A–Z only: what PostgreSQL's `lower(x COLLATE "C")` does. */
 export function asciiLower(text: string): string {

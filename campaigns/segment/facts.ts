@@ -5,10 +5,13 @@
 export interface SegmentFacts {
   /** The moment the facts are taken at: what `now` means in expressions. */
   now: Date;
-  /** Purchase events (Event.type "purchase"). */
+  /** Purchase events (Event.type "purchase"), less the fully refunded ones. */
   orders: number;
-  /** Sum of the purchase events' values; 0 without any. */
-  totalSpent: number;
+  /**
+   * Money per currency code: `net` is purchases minus refunds in that currency, as a decimal string (exact);
+   * `orders` its purchases that are not fully refunded. Events without a currency are in none.
+   */
+  money: Record<string, { net: string; orders: number }>;
   /** Average of the rating events' values; null without any. */
   avgRating: number | null;
   /** Customer.lastPurchaseAt. */

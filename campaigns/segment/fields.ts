@@ -1,6 +1,7 @@
 import { CHANNEL_NAMES } from "../../lib/channels.ts";
 import { Prisma } from "../../lib/db/index.ts";
 import type { SegmentFacts } from "./facts.ts";
+import { ORDERS_SQL } from "./money-sql.ts";
 
 /** A field holding one value (or null). */
 export interface ScalarField {
@@ -33,14 +34,13 @@ export interface SetField {
 
 export type Field = ScalarField | SetField;
 
-const PURCHASES = Prisma.sql`FROM "Event" e WHERE e."customerId" = c.id AND e.type = 'purchase'`;
 const RATINGS = Prisma.sql`FROM "Event" e WHERE e."customerId" = c.id AND e.type = 'rating'`;
 
 function column(name: string): Prisma.Sql {
   return Prisma.raw(`c."${name}"`);
 }
 
-/** Every field of the DSL but `attributes.<key>`, by name. */
+/** Every field of the DSL but `attributes.<key>` and the money fields (money.ts), by name. */
 export const FIELDS: ReadonlyMap<string, Field> = new Map(
   (
     [
@@ -49,16 +49,8 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
         type: "number",
         nullable: false,
         fact: "orders",
-        sql: Prisma.sql`(SELECT count(*) ${PURCHASES})`,
-        description: "number of purchases (events of type purchase)",
-      },
-      {
-        name: "total_spent",
-        type: "number",
-        nullable: false,
-        fact: "totalSpent",
-        sql: Prisma.sql`(SELECT COALESCE(sum(e.value), 0) ${PURCHASES})`,
-        description: "sum of the purchases' values; 0 without purchases",
+        sql: ORDERS_SQL,
+        description: "number of purchases (events of type purchase) that are not fully refunded",
       },
       {
         name: "avg_rating",

@@ -1,11 +1,11 @@
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { FIELDS } from "./fields.ts";
+import { NOT_FULLY_REFUNDED, SIGNED_VALUE } from "./money-sql.ts";
 
 /** One customer's row of the facts query: {@link SegmentFacts} as SQL returns it (decimals as text, JSON raw). */
-type FactsRow = Omit<SegmentFacts, "now" | "totalSpent" | "avgRating" | "consent" | "attributes"> & {
+type FactsRow = Omit<SegmentFacts, "now" | "money" | "avgRating" | "consent" | "attributes"> & {
   id: string;
-  totalSpent: string;
   avgRating: string | null;
   consent: unknown;
   attributes: unknown;
@@ -35,10 +35,10 @@ export async function loadSegmentFacts(
   now: Date,
 ): Promise<Map<string, SegmentFacts>> {
   if (ids.length === 0) return new Map();
+  const uuids = Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`));
   const rows = await db.$queryRaw<FactsRow[]>`
     SELECT c.id::text AS id,
       ${aggregate("orders")}::int AS orders,
-      ${aggregate("total_spent")}::text AS "totalSpent",
       ${aggregate("avg_rating")}::text AS "avgRating",
       c."lastPurchaseAt" AS "lastPurchase", c."lastInteractionAt" AS "lastInteraction", c."createdAt" AS "firstSeen",
       c.name, c.email, c.phone, c.country, c.locale, c.timezone, c.source,
@@ -47,14 +47,28 @@ export async function loadSegmentFacts(
       ARRAY(SELECT DISTINCT p.sku FROM "Purchase" p WHERE p."customerId" = c.id) AS skus,
       c.consent, c.attributes
     FROM "Customer" c
-    WHERE c.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})`;
+    WHERE c.id IN (${uuids})`;
+  // The same rules as the money conditions (money-sql.ts): purchases minus refunds per currency.
+  const money = await db.$queryRaw<Array<{ id: string; currency: string; net: string; orders: number }>>`
+    SELECT e."customerId"::text AS id, e.currency,
+      COALESCE(sum(${SIGNED_VALUE}), 0)::text AS net,
+      (count(*) FILTER (WHERE e.type = 'purchase' AND ${NOT_FULLY_REFUNDED}))::int AS orders
+    FROM "Event" e
+    WHERE e."customerId" IN (${uuids}) AND e.type IN ('purchase', 'refund') AND e.currency IS NOT NULL
+    GROUP BY e."customerId", e.currency`;
+  const moneyOf = new Map<string, SegmentFacts["money"]>();
+  for (const row of money) {
+    const byCurrency = moneyOf.get(row.id) ?? {};
+    byCurrency[row.currency] = { net: row.net, orders: row.orders };
+    moneyOf.set(row.id, byCurrency);
+  }
   return new Map(
     rows.map((row) => [
       row.id,
       {
         now,
         orders: row.orders,
-        totalSpent: Number(row.totalSpent),
+        money: moneyOf.get(row.id) ?? {},
         avgRating: row.avgRating === null ? null : Number(row.avgRating),
         lastPurchase: row.lastPurchase,
         lastInteraction: row.lastInteraction,

@@ -2,6 +2,7 @@ import { didYouMean } from "../suggest.ts";
 import { COMPARE_OPS, type CompareOp, type Expr, type FieldRef, type Literal } from "./ast.ts";
 import { ExpressionFailure, type ExpressionIssue } from "./issue.ts";
 import { type Token, tokenize } from "./lexer.ts";
+import { CURRENCY_CODE, isMoneyField } from "./money.ts";
 
 /** Words with a meaning of their own, in any case: never field names. */
 const KEYWORDS = new Set(["and", "or", "not", "in", "contains", "is", "null", "true", "false", "now"]);
@@ -121,6 +122,7 @@ class Parser {
     }
     this.next();
     const lower = token.text.toLowerCase();
+    if (isMoneyField(lower) && this.isSymbol("(")) return this.condition(this.currencyOf(token));
     if ((FUNCTIONS as readonly string[]).includes(lower) || this.isSymbol("(")) {
       return this.call(token, lower);
     }
@@ -144,6 +146,32 @@ class Parser {
     if (lower === "segment") return { kind: "segment", name: arg.text, col: name.col, nameCol: arg.col };
     const status = lower === "consented" ? "granted" : "denied";
     return { kind: "consent", status, channel: arg.text, col: name.col, channelCol: arg.col };
+  }
+
+  /** `total_spent("PLN")`: the field read in one currency. */
+  currencyOf(name: Extract<Token, { kind: "word" }>): FieldRef {
+    const example = `${name.text}("PLN")`;
+    this.next();
+    const arg = this.peek;
+    if (arg.kind !== "string") {
+      throw new ExpressionFailure(
+        arg.col,
+        `expected a currency in double quotes, like ${example}${got(arg)}`,
+      );
+    }
+    this.next();
+    this.expectSymbol(")", `expected ) after ${name.text}(${arg.text}`);
+    return { name: name.text, col: name.col, currency: { code: arg.value, col: arg.col } };
+  }
+
+  /** A number, or an amount when a currency code follows it: `100 EUR`. */
+  amount(value: number, text: string, col: number): Literal {
+    const next = this.peek;
+    if (next.kind !== "word" || !CURRENCY_CODE.test(next.text) || KEYWORDS.has(next.text.toLowerCase())) {
+      return { kind: "number", value, text, col };
+    }
+    this.next();
+    return { kind: "money", value, currency: next.text, text: `${text} ${next.text}`, col };
   }
 
   condition(field: FieldRef): Expr {
@@ -217,7 +245,7 @@ class Parser {
     switch (token.kind) {
       case "number":
         this.next();
-        return { kind: "number", value: token.value, text: token.text, col: token.col };
+        return this.amount(token.value, token.text, token.col);
       case "string":
         this.next();
         return { kind: "string", value: token.value, text: token.text, col: token.col };
@@ -230,7 +258,7 @@ class Parser {
         if (token.text === "-" && this.tokens[this.#at + 1]?.kind === "number") {
           this.next();
           const number = this.next() as Extract<Token, { kind: "number" }>;
-          return { kind: "number", value: -number.value, text: `-${number.text}`, col: token.col };
+          return this.amount(-number.value, `-${number.text}`, token.col);
         }
         throw new ExpressionFailure(token.col, `${expectedValue}${got(token)}`);
       case "end":

@@ -1,5 +1,6 @@
 import { asciiLower, type Condition, instantMs, type Operand } from "./condition.ts";
 import type { SegmentFacts } from "./facts.ts";
+import { moneyPredicate } from "./money-predicate.ts";
 
 /** What a customer's facts hold for one condition, or not. Compiled once, run per customer. */
 export type Predicate = (facts: SegmentFacts) => boolean;
@@ -120,5 +121,7 @@ export function conditionToPredicate(condition: Condition): Predicate {
       const { channel, status } = condition;
       return (facts) => consentStatus(facts.consent, channel) === status;
     }
+    case "money":
+      return moneyPredicate(condition);
   }
 }

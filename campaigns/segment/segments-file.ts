@@ -12,11 +12,12 @@ import { audienceOf } from "./audience.ts";
 import { checkExpression, type SegmentRef } from "./check.ts";
 import { findCycles, segmentRefs } from "./cycles.ts";
 import type { ExpressionIssue } from "./issue.ts";
+import { baseOnly, type MoneyContext } from "./money.ts";
 import { parseExpression } from "./parser.ts";
 import { type CompiledSegment, SEGMENT_NAME, type Segments, unknownSegment } from "./segments.ts";
 import { expressionNode, positionInScalar } from "./yaml-position.ts";
 
-const WHERE_EXPECTED = "a segment expression like total_spent > 500 or orders >= 5";
+const WHERE_EXPECTED = "a segment expression like total_spent > 500 EUR or orders >= 5";
 
 const Where = text(WHERE_EXPECTED);
 
@@ -59,7 +60,7 @@ function parseEntries(
     issues.push({
       file,
       ...positionOf(root, lines),
-      message: "expected a map of segment names to expressions, like vip: total_spent > 500",
+      message: "expected a map of segment names to expressions, like vip: total_spent > 500 EUR",
     });
     return { parsed, names };
   }
@@ -113,11 +114,13 @@ function parseEntries(
 
 /**
  * Compiles the text of a segments.yaml, keeping every segment that compiles.
+ * @param money What bare `total_spent` is in (RAPPORT_BASE_CURRENCY and currencies.yaml). Defaults to EUR alone.
  * @returns the segments, and every problem of the file (YAML, shape, expressions, unknown names, cycles).
  */
 export function compileSegments(
   source: string,
   file: string,
+  money: MoneyContext = baseOnly(),
 ): { segments: Segments; issues: CampaignIssue[] } {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false });
@@ -144,7 +147,7 @@ export function compileSegments(
       if (failed.has(ref)) return { kind: "skip" };
       return { kind: "error", message: unknownSegment(ref, names, "this file") };
     };
-    const checked = checkExpression(segment.expr, lookup);
+    const checked = checkExpression(segment.expr, lookup, money);
     issues.push(...checked.issues.map(segment.at));
     if (!checked.condition) {
       failed.add(segment.name);
@@ -163,7 +166,7 @@ export function compileSegments(
   const ordered = new Map(
     names.flatMap((name) => (byName.has(name) ? [[name, byName.get(name)!] as const] : [])),
   );
-  return { segments: { file, byName: ordered, broken: failed }, issues: issues.sort(byPosition) };
+  return { segments: { file, byName: ordered, broken: failed, money }, issues: issues.sort(byPosition) };
 }
 
 /**
@@ -171,13 +174,13 @@ export function compileSegments(
  * ```yaml
  * vip:
  *   description: Customers who spent over 500 or ordered 5 times
- *   where: total_spent > 500 or orders >= 5
+ *   where: total_spent > 500 EUR or orders >= 5
  * quiet: last_purchase < now - 60d   # shorthand: the expression alone
  * ```
  * @param file Its path, as it should appear in messages.
  * @throws CampaignSyntaxError with every problem of the file, each at file:line:col.
  */
-export async function loadSegments(file: string): Promise<Segments> {
+export async function loadSegments(file: string, money: MoneyContext = baseOnly()): Promise<Segments> {
   let source: string;
   try {
     source = await readFile(file, "utf8");
@@ -186,7 +189,7 @@ export async function loadSegments(file: string): Promise<Segments> {
       { file, line: 1, col: 1, message: `cannot read the file: ${(error as Error).message}` },
     ]);
   }
-  const { segments, issues } = compileSegments(source, file);
+  const { segments, issues } = compileSegments(source, file, money);
   if (issues.length > 0) throw new CampaignSyntaxError(issues);
   return segments;
 }

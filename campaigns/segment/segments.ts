@@ -1,6 +1,7 @@
 import { didYouMean } from "../suggest.ts";
 import type { Audience } from "./audience.ts";
 import type { SegmentLookup } from "./check.ts";
+import { baseOnly, type MoneyContext } from "./money.ts";
 
 /** One named segment of segments.yaml, compiled. Its `expression` is its `where`. */
 export interface CompiledSegment extends Audience {
@@ -16,11 +17,13 @@ export interface Segments {
   readonly byName: ReadonlyMap<string, CompiledSegment>;
   /** Names the file defines that do not compile: a reference to one says so rather than "unknown". */
   readonly broken: ReadonlySet<string>;
+  /** What bare `total_spent` is in, for these segments and the audiences that use them. */
+  readonly money: MoneyContext;
 }
 
 /** No segments: what a campaigns folder without segments.yaml has. */
-export function noSegments(file: string): Segments {
-  return { file, byName: new Map(), broken: new Set() };
+export function noSegments(file: string, money: MoneyContext = baseOnly()): Segments {
+  return { file, byName: new Map(), broken: new Set(), money };
 }
 
 /** Names that may be defined in segments.yaml and referenced as `segment(name)`. */

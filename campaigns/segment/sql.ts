@@ -1,5 +1,6 @@
 import { Prisma } from "../../lib/db/index.ts";
 import { asciiLower, type Condition, instantMs, type Operand } from "./condition.ts";
+import { moneySql } from "./money-sql.ts";
 
 const JSON_TYPES = { number: "number", text: "string", boolean: "boolean" } as const;
 const CASTS = { number: "numeric", text: "text", boolean: "boolean" } as const;
@@ -77,6 +78,8 @@ function conditionSql(condition: Condition, now: Date): Prisma.Sql {
       return known(
         Prisma.sql`(c.consent -> ${condition.channel}::text ->> 'status') = ${condition.status}::text`,
       );
+    case "money":
+      return moneySql(condition);
   }
 }
 

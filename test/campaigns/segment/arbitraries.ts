@@ -23,6 +23,10 @@ const TIMEZONES = ["Asia/Jakarta", "Europe/Warsaw", "UTC"];
 const SOURCES = ["telegram:promo", "utm:google", "import"];
 const SKUS = ["SKU-1", "SKU-2", "sku-1", "B-7"];
 const CENTS = [0, 10, 20, 1_000, 2_550, 50_000, 99_999];
+/** Currencies of purchases: with a rate (the property test's EUR, PLN, IDR), without (USD), or none. */
+const CURRENCIES = ["EUR", "PLN", "IDR", "USD", null];
+/** Amounts compared with money: sums of CENTS, and their values in EUR at the test's rates (0.23, 0.000058). */
+const AMOUNTS = [0, 0.1, 0.2, 0.3, 2.3, 5.865, 10, 12.75, 25.5, 115, 500, 525.5, 999.99];
 const RATING_CENTS = [100, 200, 300, 400, 450, 500];
 const ATTRIBUTE_KEYS = ["tier", "score", "vip", "note"];
 const TEXTS = ["gold", "Gold", "silver", "", "ł", "a b"];
@@ -91,6 +95,9 @@ export function customerSpec(now: Date, index: number): fc.Arbitrary<CustomerSpe
       fc.record({
         cents: nullable(fc.constantFrom(...CENTS)),
         skus: fc.uniqueArray(fc.constantFrom(...SKUS), { maxLength: 2 }),
+        currency: fc.constantFrom(...CURRENCIES),
+        // from the same pool, so a refund often equals its order: fully refunded
+        refunds: fc.array(fc.constantFrom(...CENTS), { maxLength: 2 }),
       }),
       { maxLength: 4 },
     ),
@@ -168,10 +175,19 @@ function leaf(now: Date, segments: readonly string[]): fc.Arbitrary<string> {
     .oneof(
       fc.tuple(fc.constant("orders"), op, fc.integer({ min: 0, max: 5 }).map(numberLiteral)),
       fc.tuple(
-        fc.constant("total_spent"),
+        fc.constantFrom("total_spent", "avg_order"),
         op,
-        fc.constantFrom(0, 0.1, 0.2, 0.3, 10, 25.5, 35.5, 500, 525.5, 999.99, 1499.97).map(numberLiteral),
+        fc.constantFrom(...AMOUNTS).map((amount) => `${numberLiteral(amount)} EUR`),
       ),
+      fc.tuple(
+        fc.tuple(fc.constantFrom("total_spent", "avg_order"), fc.constantFrom("EUR", "PLN", "IDR", "USD")),
+        op,
+        fc.tuple(fc.constantFrom(...AMOUNTS), fc.boolean()),
+      ).map(([[field, code], o, [amount, named]]): [string, string, string] => [
+        `${field}("${code}")`,
+        o,
+        named ? `${numberLiteral(amount)} ${code}` : numberLiteral(amount),
+      ]),
       fc.tuple(
         fc.constant("avg_rating"),
         op,

@@ -12,7 +12,7 @@ import {
 import { CampaignSyntaxError } from "../../../lib/errors.ts";
 
 const { segments: SEGMENTS } = compileSegments(
-  "vip: total_spent > 500 or orders >= 5\nquiet: last_purchase < now - 60d\n",
+  "vip: total_spent > 500 EUR or orders >= 5\nquiet: last_purchase < now - 60d\n",
   "campaigns/segments.yaml",
 );
 

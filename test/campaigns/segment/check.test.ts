@@ -24,7 +24,10 @@ describe("checking an audience", () => {
   it("accepts every field with a value of its type", () => {
     const all = [
       "orders >= 2",
-      "total_spent > 99.5",
+      "total_spent > 99.5 EUR",
+      'total_spent("IDR") >= 500000',
+      'avg_order("PLN") < 80.5 PLN',
+      "avg_order >= 20 EUR",
       "avg_rating >= 4",
       "avg_rating is null",
       "last_purchase < now - 60d",
@@ -60,7 +63,7 @@ describe("checking an audience", () => {
       "23: unknown segment 'vipp' — did you mean 'vip'?",
       "42: unknown channel 'emial' — did you mean 'email'?",
       "52: unknown field 'countr' — did you mean 'country'?",
-      "69: unknown field 'xyzzy': expected orders, total_spent, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, locale, timezone, source, preferred_channel, loyalty_points, channels, skus or attributes.<key>",
+      "69: unknown field 'xyzzy': expected orders, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, locale, timezone, source, preferred_channel, loyalty_points, channels, skus, total_spent, avg_order or attributes.<key>",
     ]);
   });
 
@@ -129,7 +132,7 @@ describe("checking an audience", () => {
     ["channels is null", "10: channels is a list and never null: use not channels contains …"],
     [
       "total_spent is null",
-      "13: total_spent is never null (sum of the purchases' values; 0 without purchases): compare its value instead",
+      "1: total_spent is money: compare it with =, !=, <, <=, > or >=, like total_spent > 100 EUR",
     ],
     ['attributes.tier < "gold"', "17: attributes.tier is text: use =, !=, in, not in or contains"],
     ["attributes.vip > true", "16: attributes.vip is true or false: use = or !="],

@@ -19,8 +19,11 @@ export interface CustomerSpec {
   createdAt: Date;
   attributes: Record<string, unknown>;
   consent: Record<string, unknown>;
-  /** Purchase events: their value in cents (or none) and the SKUs of their lines. */
-  purchases: Array<{ cents: number | null; skus: string[] }>;
+  /**
+   * Purchase events: their value in cents (or none), the SKUs of their lines, their currency (EUR unless said,
+   * null for none) and the refund events of the order, in cents, in the same currency.
+   */
+  purchases: Array<{ cents: number | null; skus: string[]; currency?: string | null; refunds?: number[] }>;
   /** Rating events: their value in cents (450 is a 4.5 rating) or none. */
   ratings: Array<number | null>;
   /** Other events with a value, which no field may count. */
@@ -81,7 +84,10 @@ export async function insertCustomers(db: Db, specs: readonly CustomerSpec[]): P
     id: string;
     customerId: string;
     type: string;
+    externalId?: string;
     value: string | null;
+    currency?: string | null;
+    properties?: object;
     occurredAt: Date;
   }> = [];
   const lines: Array<{
@@ -97,7 +103,13 @@ export async function insertCustomers(db: Db, specs: readonly CustomerSpec[]): P
     const money = (cents: number | null) => (cents === null ? null : (cents / 100).toFixed(2));
     for (const purchase of s.purchases) {
       const id = randomUUID();
-      events.push({ id, customerId, type: "purchase", value: money(purchase.cents), occurredAt: AT });
+      const currency = purchase.currency === undefined ? "EUR" : purchase.currency;
+      const value = money(purchase.cents);
+      events.push({ id, customerId, type: "purchase", externalId: id, value, currency, occurredAt: AT });
+      for (const cents of purchase.refunds ?? []) {
+        const refund = { type: "refund", value: money(cents), currency, properties: { orderId: id } };
+        events.push({ id: randomUUID(), customerId, ...refund, occurredAt: AT });
+      }
       for (const sku of purchase.skus) {
         lines.push({ eventId: id, customerId, sku, unitPrice: "1.00", currency: "EUR", occurredAt: AT });
       }
@@ -120,12 +132,26 @@ export async function insertCustomers(db: Db, specs: readonly CustomerSpec[]): P
 
 /** The facts of a customer computed from its spec alone, without the database. */
 export function factsOf(s: CustomerSpec, now: Date): SegmentFacts {
-  const spent = s.purchases.reduce((sum, p) => sum + (p.cents ?? 0), 0);
+  const kept = s.purchases.filter(
+    (p) => (p.refunds ?? []).length === 0 || (p.refunds ?? []).reduce((a, b) => a + b, 0) < (p.cents ?? 0),
+  );
+  const cents = new Map<string, { net: number; orders: number }>();
+  for (const p of s.purchases) {
+    const currency = p.currency === undefined ? "EUR" : p.currency;
+    if (currency === null) continue;
+    const entry = cents.get(currency) ?? { net: 0, orders: 0 };
+    entry.net += (p.cents ?? 0) - (p.refunds ?? []).reduce((a, b) => a + b, 0);
+    if (kept.includes(p)) entry.orders++;
+    cents.set(currency, entry);
+  }
+  const money = Object.fromEntries(
+    [...cents].map(([currency, { net, orders }]) => [currency, { net: (net / 100).toFixed(2), orders }]),
+  );
   const ratings = s.ratings.filter((r): r is number => r !== null);
   return {
     now,
-    orders: s.purchases.length,
-    totalSpent: spent / 100,
+    orders: kept.length,
+    money,
     avgRating: ratings.length === 0 ? null : ratings.reduce((a, b) => a + b, 0) / ratings.length / 100,
     lastPurchase: s.lastPurchaseAt,
     lastInteraction: s.lastInteractionAt,

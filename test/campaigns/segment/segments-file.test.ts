@@ -44,8 +44,8 @@ describe("loadSegments", () => {
     expect(segments.broken.size).toBe(0);
     expect(segments.byName.get("vip")).toMatchObject({
       name: "vip",
-      description: "Customers who spent over 500 or ordered 5 times",
-      expression: "total_spent > 500 or orders >= 5",
+      description: "Customers who spent over 500 EUR (all currencies converted, refunds taken off) or kept 5 orders",
+      expression: "total_spent > 500 EUR or orders >= 5",
     });
     expect(segments.byName.get("indonesia")?.description).toBeUndefined();
   });
@@ -111,13 +111,13 @@ describe("loadSegments", () => {
       'vip:\n  wher: orders > 1\nx:\n  description: no where\n"bad name": orders > 1\nn: 5\ne: ""\n';
     expect(await problems(source)).toEqual([
       "2:3 unknown key 'wher' in vip — did you mean 'where'?",
-      "4:3 missing key 'where' in x: expected a segment expression like total_spent > 500 or orders >= 5",
+      "4:3 missing key 'where' in x: expected a segment expression like total_spent > 500 EUR or orders >= 5",
       "5:1 segment name 'bad name': expected a letter, then letters, digits, _ or -, like new-customers",
-      "6:4 n: expected a segment expression like total_spent > 500 or orders >= 5, or a map with where and an optional description, got 5",
-      '7:4 e: expected a segment expression like total_spent > 500 or orders >= 5, got ""',
+      "6:4 n: expected a segment expression like total_spent > 500 EUR or orders >= 5, or a map with where and an optional description, got 5",
+      '7:4 e: expected a segment expression like total_spent > 500 EUR or orders >= 5, got ""',
     ]);
     expect(await problems("- vip\n- quiet\n")).toEqual([
-      "1:1 expected a map of segment names to expressions, like vip: total_spent > 500",
+      "1:1 expected a map of segment names to expressions, like vip: total_spent > 500 EUR",
     ]);
   });
 

@@ -77,7 +77,7 @@ beforeAll(async () => {
   const ids = await insertCustomers(database.db, Object.values(SPECS));
   for (const [i, id] of ids.entries()) labelOf.set(id, names[i]!);
   const compiled = compileSegments(
-    'vip: total_spent > 500 or orders >= 5\nid: country = "ID"\n',
+    'vip: total_spent > 500 EUR or orders >= 5\nid: country = "ID"\n',
     "segments.yaml",
   );
   segments = compiled.segments;
@@ -105,10 +105,10 @@ describe("audience SQL and predicate", () => {
   it.each([
     ["orders >= 2", ["ana", "dora"]],
     ["orders = 0", ["zed"]],
-    ["total_spent > 500", ["ana"]],
-    ["total_spent = 550.5", ["ana"]],
-    ["total_spent = 0.3", ["dora"]],
-    ["total_spent = 0", ["zed"]],
+    ["total_spent > 500 EUR", ["ana"]],
+    ["total_spent = 550.5 EUR", ["ana"]],
+    ["total_spent = 0.3 EUR", ["dora"]],
+    ["total_spent = 0 EUR", ["zed"]],
     ["avg_rating >= 4.5", ["ana"]],
     ["avg_rating < 4", ["piotr"]],
     ["avg_rating is null", ["dora", "zed"]],
@@ -238,7 +238,7 @@ describe("loadSegmentFacts", () => {
     expect({ ...facts, channels: facts.channels.sort(), skus: facts.skus.sort() }).toEqual({
       now: NOW,
       orders: 3,
-      totalSpent: 550.5,
+      money: { EUR: { net: "550.50", orders: 3 } },
       avgRating: 4.5,
       lastPurchase: ago(10 * DAY),
       lastInteraction: null,
