@@ -179,15 +179,17 @@ function leaf(now: Date, segments: readonly string[]): fc.Arbitrary<string> {
         op,
         fc.constantFrom(...AMOUNTS).map((amount) => `${numberLiteral(amount)} EUR`),
       ),
-      fc.tuple(
-        fc.tuple(fc.constantFrom("total_spent", "avg_order"), fc.constantFrom("EUR", "PLN", "IDR", "USD")),
-        op,
-        fc.tuple(fc.constantFrom(...AMOUNTS), fc.boolean()),
-      ).map(([[field, code], o, [amount, named]]): [string, string, string] => [
-        `${field}("${code}")`,
-        o,
-        named ? `${numberLiteral(amount)} ${code}` : numberLiteral(amount),
-      ]),
+      fc
+        .tuple(
+          fc.tuple(fc.constantFrom("total_spent", "avg_order"), fc.constantFrom("EUR", "PLN", "IDR", "USD")),
+          op,
+          fc.tuple(fc.constantFrom(...AMOUNTS), fc.boolean()),
+        )
+        .map(([[field, code], o, [amount, named]]): [string, string, string] => [
+          `${field}("${code}")`,
+          o,
+          named ? `${numberLiteral(amount)} ${code}` : numberLiteral(amount),
+        ]),
       fc.tuple(
         fc.constant("avg_rating"),
         op,

@@ -19,6 +19,8 @@ const MONEY: MoneyContext = { base: "EUR", rates: { EUR: "1", PLN: "0.25", IDR: 
 const SPECS: Record<string, CustomerSpec> = {
   // The customer: one Rp 45 000 order, refunded in full.
   refunded: customer({ purchases: [{ cents: 4_500_000, skus: [], currency: "IDR", refunds: [4_500_000] }] }),
+  // 600 EUR, refunded in full: over vip's 500 EUR only if refunds were ignored.
+  returned: customer({ purchases: [{ cents: 60_000, skus: [], currency: "EUR", refunds: [60_000] }] }),
   // The same order, kept.
   kept: customer({ purchases: [{ cents: 4_500_000, skus: [], currency: "IDR" }] }),
   // 400 PLN and Rp 200 000: 100 + 12 = 112 EUR, never 200 400 of anything.
@@ -75,9 +77,9 @@ async function members(expression: string): Promise<string[]> {
 describe("money in segments", () => {
   it("leaves the buyer of one fully refunded Rp 45 000 order out of vip, with 0 orders", async () => {
     expect(await members("segment(vip)")).toEqual([]);
-    expect(await members("orders = 0")).toEqual(["refunded"]);
+    expect(await members("orders = 0")).toEqual(["refunded", "returned"]);
     // no rupiah left, like those who never paid in rupiah
-    expect(await members('total_spent("IDR") = 0')).toEqual(["dollars", "partial", "refunded"]);
+    expect(await members('total_spent("IDR") = 0')).toEqual(["dollars", "partial", "refunded", "returned"]);
     expect(await members('total_spent("IDR") >= 45000')).toEqual(["kept", "mixed"]);
   });
 

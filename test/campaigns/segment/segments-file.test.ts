@@ -44,7 +44,8 @@ describe("loadSegments", () => {
     expect(segments.broken.size).toBe(0);
     expect(segments.byName.get("vip")).toMatchObject({
       name: "vip",
-      description: "Customers who spent over 500 EUR (all currencies converted, refunds taken off) or kept 5 orders",
+      description:
+        "Customers who spent over 500 EUR (all currencies converted, refunds taken off) or kept 5 orders",
       expression: "total_spent > 500 EUR or orders >= 5",
     });
     expect(segments.byName.get("indonesia")?.description).toBeUndefined();
