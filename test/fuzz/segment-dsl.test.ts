@@ -18,7 +18,7 @@ const database = useTestDatabase();
 const summary = useFuzzSummary("segment-dsl");
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const { segments } = compileSegments(
-  "big: total_spent >= 500 or orders >= 3\nreachable: consented(email)\n",
+  "big: total_spent >= 500 EUR or orders >= 3\nreachable: consented(email)\n",
   "segments.yaml",
 );
 const facts: SegmentFacts[] = [];

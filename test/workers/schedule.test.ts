@@ -22,7 +22,7 @@ import { useTestRedis } from "../support/redis.ts";
 const database = useTestDatabase();
 const redis = useTestRedis();
 const clock = manualClock(Date.parse("2026-12-01T08:00:00Z"));
-const { segments } = compileSegments("big-spenders:\n  where: total_spent >= 100\n", "segments.yaml");
+const { segments } = compileSegments("big-spenders:\n  where: total_spent >= 100 EUR\n", "segments.yaml");
 let queues: QueueContext;
 let registry: CampaignRegistry;
 let run: ReturnType<typeof processSchedule>;

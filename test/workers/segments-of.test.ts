@@ -7,7 +7,7 @@ const database = useTestDatabase();
 const NOW = new Date("2026-03-10T09:00:00Z");
 const { segments, issues } = compileSegments(
   [
-    "big-spenders: total_spent > 100",
+    'big-spenders: total_spent("IDR") > 100',
     "regulars: orders >= 2",
     'indonesia: country = "ID"',
     "happy: avg_rating >= 4",

@@ -16,7 +16,7 @@ const NOW = Date.parse("2026-03-10T09:00:00Z");
 const clock = manualClock(NOW);
 const at = (iso: string) => new Date(iso);
 const { segments } = compileSegments(
-  ["vip: total_spent > 150000", 'indonesia: country = "ID"', 'poland: country = "PL"'].join("\n"),
+  ['vip: total_spent("IDR") > 150000', 'indonesia: country = "ID"', 'poland: country = "PL"'].join("\n"),
   "segments.yaml",
 );
 let http: FastifyInstance;
