@@ -89,6 +89,15 @@ export const ConfigSchema = z.object({
   RAPPORT_CAMPAIGNS_DIR: optional(),
   /** Folder of message templates. Defaults to the project's templates/. */
   RAPPORT_TEMPLATES_DIR: optional(),
+  /**
+   * Currency of bare `total_spent` and `avg_order` in segments (`total_spent > 100 EUR`): other currencies are
+   * converted by the rates of campaigns/currencies.yaml. Defaults to EUR.
+   */
+  RAPPORT_BASE_CURRENCY: optional()
+    .refine((v) => v === undefined || /^[A-Z]{3}$/.test(v), {
+      error: "expected a currency code of three capital letters, like EUR or PLN",
+    })
+    .transform((v) => v ?? "EUR"),
   /** Auto-reply rules (YAML). Defaults to the project's bots/replies.yaml. */
   RAPPORT_REPLIES_FILE: optional(),
   /** Seconds between the campaign clock's ticks (schedules, inactivity, segment entry). Defaults to 60. */

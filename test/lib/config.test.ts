@@ -20,6 +20,11 @@ describe("loadConfig", () => {
     expect(config.RESEND_API_KEY).toBeUndefined();
   });
 
+  it("takes EUR as the base currency of segments unless told", () => {
+    expect(loadConfig({ RAPPORT_BASE_CURRENCY: "" }).RAPPORT_BASE_CURRENCY).toBe("EUR");
+    expect(loadConfig({ RAPPORT_BASE_CURRENCY: "PLN" }).RAPPORT_BASE_CURRENCY).toBe("PLN");
+  });
+
   it.each([
     ["PORT", "eighty", /^PORT: expected a port number/],
     ["PORT", "70000", /^PORT: expected a port between 0 and 65535 \(got "70000"\)$/],
@@ -27,6 +32,7 @@ describe("loadConfig", () => {
     ["DATABASE_URL", "mysql://x", /^DATABASE_URL: expected postgresql:\/\//],
     ["TELEGRAM_BOT_TOKEN", "nope", /^TELEGRAM_BOT_TOKEN: expected a token from @BotFather/],
     ["RAPPORT_WEBHOOK_SECRET", "short", /^RAPPORT_WEBHOOK_SECRET: expected at least 16 characters/],
+    ["RAPPORT_BASE_CURRENCY", "eur", /^RAPPORT_BASE_CURRENCY: expected a currency code of three capital letters/],
   ])("rejects a bad %s with one line naming it", (variable, value, message) => {
     let caught: unknown;
     try {
