@@ -2,6 +2,15 @@
  * Campaigns: marketer YAML compiled into typed, frozen plans, with every error at its file:line:col.
  */
 export { compileCampaign } from "./compile.ts";
+export {
+  type ConsentMode,
+  type ConsentPolicy,
+  compileConsentPolicy,
+  consentMode,
+  DEFAULT_CONSENT_POLICY,
+  loadConsentPolicy,
+  marketingAllowed,
+} from "./consent-policy.ts";
 export { DURATION_UNITS_MS, parseDuration } from "./duration.ts";
 export { campaignJsonSchema } from "./json-schema.ts";
 export { type LoadedCampaigns, loadCampaigns } from "./load.ts";

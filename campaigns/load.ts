@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { compileCampaign } from "./compile.ts";
+import { type ConsentPolicy, loadConsentPolicy } from "./consent-policy.ts";
 import { locate, positionOf } from "./positions.ts";
 import type { CompiledCampaign } from "./schema.ts";
 import { compileSegments, noSegments, type Segments } from "./segment/index.ts";
@@ -13,10 +14,14 @@ export interface LoadedCampaigns {
   errors: CampaignIssue[];
   /** The named segments of the folder's segments.yaml (none without one); those that do not compile are left out. */
   segments: Segments;
+  /** The folder's consent.yaml (opt-in on every channel without one, or when it has problems). */
+  consent: ConsentPolicy;
 }
 
 /** Files in the campaigns folder that are not campaigns: the named segments. */
 const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
+/** The installation's consent policy: not a campaign either. */
+const CONSENT_FILES = ["consent.yaml", "consent.yml"];
 
 /** A file's text, or undefined when it cannot be read (reported in `errors` at its line 1). */
 async function readSource(file: string, errors: CampaignIssue[]): Promise<string | undefined> {
@@ -49,14 +54,19 @@ function idPosition(source: string, file: string): CampaignIssue {
 /**
  * Compiles every `*.yaml` and `*.yml` campaign of a folder (all but `segments.yaml`), in file-name order,
  * against the named segments of the folder's `segments.yaml` (when there is one). A file that does not
- * compile never stops the others; a campaign whose id an earlier file already uses is left out and reported
+ * compile never stops the others; `consent.yaml` is the installation's consent policy, not a campaign; a campaign whose id an earlier file already uses is left out and reported
  * on its `id` line. Problems of segments.yaml are reported too, first; the segments that compile still serve.
  */
 export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
   const files = await readdir(dir);
-  const names = files.filter((n) => /\.ya?ml$/.test(n) && !SEGMENT_FILES.includes(n)).sort();
+  const names = files
+    .filter((n) => /\.ya?ml$/.test(n) && !SEGMENT_FILES.includes(n) && !CONSENT_FILES.includes(n))
+    .sort();
   const campaigns: CompiledCampaign[] = [];
   const errors: CampaignIssue[] = [];
+  const consentFile = CONSENT_FILES.find((n) => files.includes(n)) ?? CONSENT_FILES[0]!;
+  const consent = await loadConsentPolicy(join(dir, consentFile));
+  errors.push(...consent.issues);
   const segments = await folderSegments(dir, files, errors);
   const firstById = new Map<string, CampaignIssue>();
   for (const name of names) {
@@ -84,5 +94,5 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
     firstById.set(campaign.id, here);
     campaigns.push(campaign);
   }
-  return { campaigns, errors, segments };
+  return { campaigns, errors, segments, consent: consent.policy };
 }

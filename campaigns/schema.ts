@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import type { ConsentPolicy } from "./consent-policy.ts";
 import { Duration } from "./duration.ts";
 import { expected } from "./expected.ts";
 import { freeMap, identifier, kebabName, text, wholeNumber } from "./names.ts";
@@ -195,4 +196,9 @@ export type CompiledCampaign = z.output<typeof CampaignSchema> & {
   file: string;
   /** sha256 of the source text, hex: a new CampaignVersion whenever it changes. */
   contentHash: string;
+  /**
+   * The installation's consent policy (campaigns/consent.yaml), set by the campaign registry when the
+   * campaign is run; without one, opt-in on every channel.
+   */
+  consent?: ConsentPolicy;
 };

@@ -146,6 +146,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       log,
       sendWindow: config.RAPPORT_SEND_WINDOW,
+      consent: loaded.consent,
     });
     closers.push(async () => registry.close());
     const audiences = createAudiences(() => loaded.segments);

@@ -1,3 +1,4 @@
+import { type ConsentPolicy, DEFAULT_CONSENT_POLICY } from "../campaigns/consent-policy.ts";
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -33,14 +34,17 @@ export async function createCampaignRegistry(options: {
   refreshMs?: number;
   /** The global marketing send window ("08:00-21:00"): quiet hours of marketing campaigns without their own. */
   sendWindow?: string;
+  /** The installation's consent policy (campaigns/consent.yaml); without one, opt-in on every channel. */
+  consent?: ConsentPolicy;
 }): Promise<CampaignRegistry> {
   const windowQuiet = options.sendWindow
     ? { start: options.sendWindow.slice(6, 11), end: options.sendWindow.slice(0, 5) }
     : undefined;
+  const consent = options.consent ?? DEFAULT_CONSENT_POLICY;
   const effective = (campaign: CompiledCampaign): CompiledCampaign =>
     windowQuiet && campaign.kind === "marketing" && !campaign.limits.quietHours
-      ? { ...campaign, limits: { ...campaign.limits, quietHours: windowQuiet } }
-      : campaign;
+      ? { ...campaign, consent, limits: { ...campaign.limits, quietHours: windowQuiet } }
+      : { ...campaign, consent };
   let byId = new Map<string, LiveCampaign>();
   const refresh = async () => {
     const rows = await options.db.campaign.findMany({ where: { currentVersionId: { not: null } } });

@@ -88,7 +88,7 @@ export function campaignGate(
   return {
     paused: live?.status === "paused" || live?.status === "draft",
     archived: live?.status === "archived",
-    limits: live?.campaign.limits ?? {},
+    limits: { ...live?.campaign.limits, consent: live?.campaign.consent },
   };
 }
 

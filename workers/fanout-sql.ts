@@ -2,6 +2,7 @@ import type { CompiledCampaign } from "../campaigns/index.ts";
 import { LOCALES } from "../lib/channels.ts";
 import { Prisma } from "../lib/db/index.ts";
 import { variantSql } from "./buckets.ts";
+import { consentModeSql } from "./consent-sql.ts";
 import { variantMessages } from "./message-data.ts";
 import { quietShiftSql } from "./quiet-hours.ts";
 import type { Brand } from "./template-data.ts";
@@ -26,20 +27,28 @@ const identityOf = (channel: Prisma.Sql) =>
   Prisma.sql`(SELECT i."externalId" FROM "Identity" i WHERE i."customerId" = c.id AND i.channel::text = ${channel} ORDER BY i."lastSeenAt" DESC LIMIT 1)`;
 
 /**
- * The first channel of the campaign's list the customer can be reached on (and, for marketing, has not
- * opted out of nor been suppressed on): the SQL twin of `planMessage` plus the send-time suppression check.
+ * The first channel of the campaign's list the customer can be reached on and, with `policy`, may receive
+ * marketing on under the installation's consent policy (`granted` under opt-in, not `denied` under opt-out)
+ * and is not suppressed on; with `not-refused`, only not denied nor suppressed: the SQL twin of
+ * `planMessage` plus the send-time suppression check.
  */
-function channelPick(campaign: CompiledCampaign, withConsent: boolean): Prisma.Sql {
+function channelPick(campaign: CompiledCampaign, consent: "policy" | "not-refused" | "any"): Prisma.Sql {
   const listed = campaign.channels.map((name, ord) =>
     name === "preferred"
       ? Prisma.sql`(${ord}, c."preferredChannel"::text)`
       : Prisma.sql`(${ord}, ${name}::text)`,
   );
   const address = Prisma.sql`(CASE WHEN ch.name = 'email' THEN c.email ELSE idn.id END)`;
-  const allowed = withConsent
-    ? Prisma.sql`AND (c.consent -> ch.name ->> 'status') IS DISTINCT FROM 'denied'
-        AND NOT EXISTS (SELECT 1 FROM "Suppression" s WHERE s.channel::text = ch.name AND s.address = ${address})`
-    : Prisma.empty;
+  const status = Prisma.sql`(c.consent -> ch.name ->> 'status')`;
+  const policy =
+    consent === "policy"
+      ? Prisma.sql`AND (${consentModeSql(campaign.consent, Prisma.sql`ch.name`, Prisma.sql`c.country`)} = 'opt-out' OR ${status} = 'granted')`
+      : Prisma.empty;
+  const allowed =
+    consent === "any"
+      ? Prisma.empty
+      : Prisma.sql`AND ${status} IS DISTINCT FROM 'denied'
+        AND NOT EXISTS (SELECT 1 FROM "Suppression" s WHERE s.channel::text = ch.name AND s.address = ${address}) ${policy}`;
   return Prisma.sql`(
     SELECT ch.name AS channel,
       CASE ch.name WHEN 'discord' THEN 'user:' || idn.id WHEN 'x' THEN 'dm:' || idn.id ELSE ${address} END AS recipient
@@ -107,14 +116,15 @@ function byVariant(campaign: CompiledCampaign) {
 
 /**
  * The planned Delivery of every customer in `ids` as a SELECT with the Delivery table's columns: key,
- * channel, status (planned, or skipped with a reason: holdout, no_channel, opted_out, frequency_cap), locale,
+ * channel, status (planned, or skipped with a reason: holdout, no_channel, opted_out, no_consent, frequency_cap), locale,
  * variant, template, data and when it is due (quiet hours applied). `ids` is a uuid[] expression.
  */
 export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
   const { campaign } = spec;
   const marketing = campaign.kind === "marketing";
-  const pick = channelPick(campaign, marketing);
-  const reachable = channelPick(campaign, false);
+  const pick = channelPick(campaign, marketing ? "policy" : "any");
+  const notRefused = channelPick(campaign, marketing ? "not-refused" : "any");
+  const reachable = channelPick(campaign, "any");
   const message = byVariant(campaign);
   const fallback = campaign.channels.find((c) => c !== "preferred") ?? "email";
   const brand = JSON.stringify({ name: spec.brand.name, url: spec.brand.url });
@@ -128,9 +138,10 @@ export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
       'main'::text AS step,
       v.variant,
       c.id AS "customerId",
-      COALESCE(pick.channel, reach.channel, c."preferredChannel"::text, ${fallback})::"Channel" AS channel,
+      COALESCE(pick.channel, lax.channel, reach.channel, c."preferredChannel"::text, ${fallback})::"Channel" AS channel,
       (CASE WHEN v.variant = 'holdout' OR pick.channel IS NULL OR ${capped(campaign)} THEN 'skipped' ELSE 'planned' END)::"DeliveryStatus" AS status,
       CASE WHEN v.variant = 'holdout' THEN 'holdout'
+           WHEN pick.channel IS NULL AND lax.channel IS NOT NULL THEN 'no_consent'
            WHEN pick.channel IS NULL AND reach.channel IS NOT NULL THEN 'opted_out'
            WHEN pick.channel IS NULL THEN 'no_channel'
            WHEN ${capped(campaign)} THEN 'frequency_cap' END AS reason,
@@ -149,6 +160,7 @@ export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
     CROSS JOIN LATERAL (SELECT GREATEST(${spec.due}, ${spec.now}::timestamptz) AS at) due
     CROSS JOIN LATERAL (SELECT ${marketing ? quietShiftSql(Prisma.sql`due.at`, Prisma.sql`tz.zone`, campaign.limits.quietHours) : Prisma.sql`due.at`} AS at) at
     LEFT JOIN LATERAL ${pick} pick ON true
+    LEFT JOIN LATERAL ${notRefused} lax ON true
     LEFT JOIN LATERAL ${reachable} reach ON true`;
 }
 

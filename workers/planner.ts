@@ -1,3 +1,5 @@
+import { consentEntry } from "../bots/consent.ts";
+import { marketingAllowed } from "../campaigns/consent-policy.ts";
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
@@ -10,6 +12,8 @@ export interface PlanCustomer {
   email: string | null;
   locale: string;
   timezone: string | null;
+  /** ISO 3166-1 alpha-2: the consent policy may differ by country. */
+  country: string | null;
   preferredChannel: ChannelName | null;
   /** `{ "<channel>": { "status": "granted" | "denied" } }` */
   consent: unknown;
@@ -27,6 +31,7 @@ export const PLAN_CUSTOMER_SELECT = {
   email: true,
   locale: true,
   timezone: true,
+  country: true,
   preferredChannel: true,
   consent: true,
   identities: { select: { channel: true, externalId: true }, orderBy: { lastSeenAt: "desc" } },
@@ -35,11 +40,17 @@ export const PLAN_CUSTOMER_SELECT = {
 /** The planner's decision for one customer and one campaign occurrence. */
 export type PlanDecision =
   | { kind: "ready"; channel: ChannelName; recipient: string; locale: string; scheduledAt: Date }
-  | { kind: "skipped"; reason: "no_channel" | "opted_out"; channel: ChannelName; locale: string };
+  | {
+      kind: "skipped";
+      reason: "no_channel" | "opted_out" | "no_consent";
+      channel: ChannelName;
+      locale: string;
+    };
 
 /**
  * Decides where and when a campaign message goes: the first channel of the campaign's list on which the
- * customer can be reached (and, for marketing, has not opted out), at the trigger time plus the campaign's
+ * customer can be reached (and, for marketing, has consent as the installation's policy requires: `granted`
+ * under opt-in, not `denied` under opt-out), at the trigger time plus the campaign's
  * delay, never in the past. Pure: the caller loads the data and writes the result.
  */
 export function planMessage(input: {
@@ -55,11 +66,20 @@ export function planMessage(input: {
     .map((c) => (c === "preferred" ? customer.preferredChannel : c))
     .filter((c): c is ChannelName => c !== null);
   let optedOut: ChannelName | undefined;
+  let noConsent: ChannelName | undefined;
   for (const channel of candidates) {
     const recipient = recipientOn(customer, channel);
     if (!recipient) continue;
-    if (campaign.kind === "marketing" && consentOf(customer.consent, channel) === "denied") {
+    const status = consentEntry(customer.consent, channel)?.status;
+    if (campaign.kind === "marketing" && status === "denied") {
       optedOut ??= channel;
+      continue;
+    }
+    if (
+      campaign.kind === "marketing" &&
+      !marketingAllowed(campaign.consent, channel, customer.country, status)
+    ) {
+      noConsent ??= channel;
       continue;
     }
     const delayMs = campaign.trigger.kind === "event" ? campaign.trigger.delayMs : 0;
@@ -73,6 +93,7 @@ export function planMessage(input: {
     };
   }
   const fallback = candidates[0] ?? "email";
+  if (noConsent) return { kind: "skipped", reason: "no_consent", channel: noConsent, locale };
   return optedOut
     ? { kind: "skipped", reason: "opted_out", channel: optedOut, locale }
     : { kind: "skipped", reason: "no_channel", channel: fallback, locale };
@@ -90,11 +111,6 @@ export function recipientOn(customer: PlanCustomer, channel: ChannelName): strin
   if (channel === "discord") return `user:${id}`;
   if (channel === "x") return `dm:${id}`;
   return id;
-}
-
-function consentOf(consent: unknown, channel: ChannelName): string | undefined {
-  const entry = (consent as Record<string, { status?: string } | undefined> | null)?.[channel];
-  return entry?.status;
 }
 
 /**

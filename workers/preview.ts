@@ -34,7 +34,7 @@ export interface PreviewOptions {
 }
 
 /** Why the previewed customer would get nothing if the campaign ran now. */
-export type PreviewSkip = "holdout" | "no_channel" | "opted_out" | "not_in_audience";
+export type PreviewSkip = "holdout" | "no_channel" | "opted_out" | "no_consent" | "not_in_audience";
 
 /** One campaign message as one customer would get it, rendered and sent nowhere. */
 export interface MessagePreview {

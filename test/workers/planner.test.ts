@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CompiledCampaign } from "../../campaigns/index.ts";
+import type { CompiledCampaign, ConsentPolicy } from "../../campaigns/index.ts";
 import { type PlanCustomer, planMessage } from "../../workers/index.ts";
 
 const campaign = (overrides: Partial<CompiledCampaign> = {}): CompiledCampaign =>
@@ -22,6 +22,7 @@ const customer = (overrides: Partial<PlanCustomer> = {}): PlanCustomer => ({
   email: "jan@example.com",
   locale: "pl",
   timezone: "Europe/Warsaw",
+  country: null,
   preferredChannel: null,
   consent: {},
   identities: [],
@@ -91,6 +92,50 @@ describe("planMessage", () => {
     expect(planMessage({ campaign: campaign(), customer: optedOut, occurredAt: now, now }).kind).toBe(
       "ready",
     );
+  });
+
+  it("sends marketing under opt-in only with granted consent; under opt-out until refused; receipts always", () => {
+    const optIn: ConsentPolicy = { default: "opt-in", channels: {}, countries: {} };
+    const optOut: ConsentPolicy = { default: "opt-out", channels: {}, countries: {} };
+    const plan = (
+      policy: ConsentPolicy,
+      who: PlanCustomer,
+      kind: "marketing" | "transactional" = "marketing",
+    ) => planMessage({ campaign: campaign({ kind, consent: policy }), customer: who, occurredAt: now, now });
+    const silent = customer();
+    const granted = customer({ consent: { email: { status: "granted" } } });
+    expect(plan(optIn, silent)).toEqual({
+      kind: "skipped",
+      reason: "no_consent",
+      channel: "email",
+      locale: "pl",
+    });
+    expect(plan(optIn, granted).kind).toBe("ready");
+    expect(plan(optOut, silent).kind).toBe("ready");
+    expect(plan(optIn, silent, "transactional").kind).toBe("ready");
+    // no policy at all is opt-in
+    expect(
+      planMessage({ campaign: campaign({ kind: "marketing" }), customer: silent, occurredAt: now, now }).kind,
+    ).toBe("skipped");
+  });
+
+  it("applies the customer's country's rule before the channel's and the default", () => {
+    const policy: ConsentPolicy = {
+      default: "opt-in",
+      channels: { email: "opt-out" },
+      countries: { PL: { channels: { email: "opt-in" } }, US: { default: "opt-out" } },
+    };
+    const plan = (country: string | null, channels: CompiledCampaign["channels"] = ["email"]) =>
+      planMessage({
+        campaign: campaign({ kind: "marketing", consent: policy, channels }),
+        customer: customer({ country, identities: [{ channel: "telegram", externalId: "42" }] }),
+        occurredAt: now,
+        now,
+      }).kind;
+    expect(plan(null)).toBe("ready"); // email: opt-out
+    expect(plan("pl")).toBe("skipped"); // Poland: email opt-in
+    expect(plan(null, ["telegram"])).toBe("skipped"); // the default: opt-in
+    expect(plan("US", ["telegram"])).toBe("ready"); // the US: opt-out on every channel
   });
 
   it("skips with a reason when no channel reaches the customer", () => {
