@@ -42,7 +42,8 @@ const deps = () => ({
 let seq = 0;
 async function delivery(email: string, data: Record<string, unknown>) {
   const customer = await database.db.customer.create({
-    data: { email, locale: "pl", timezone: "Europe/Warsaw" },
+    // marketing needs granted consent (opt-in, the default policy)
+    data: { email, locale: "pl", timezone: "Europe/Warsaw", consent: { email: { status: "granted" } } },
   });
   return database.db.delivery.create({
     data: {

@@ -55,7 +55,8 @@ async function customer(input: {
       email: input.email ?? null,
       locale: input.locale ?? "en",
       timezone: input.timezone ?? null,
-      consent: input.consent ?? {},
+      // marketing needs granted consent (opt-in, the default policy): these customers gave it
+      consent: input.consent ?? { email: { status: "granted" }, telegram: { status: "granted" } },
       ...(input.telegram && { identities: { create: { channel: "telegram", externalId: input.telegram } } }),
     },
   });

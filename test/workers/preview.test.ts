@@ -56,7 +56,9 @@ let siti: string;
 let templatesDir: string;
 
 async function customer(data: Prisma.CustomerCreateInput, purchases = 1): Promise<string> {
-  const created = await database.db.customer.create({ data });
+  // marketing needs granted consent (opt-in, the default policy): unless the test says otherwise, they gave it
+  const consent = { email: { status: "granted" }, telegram: { status: "granted" } };
+  const created = await database.db.customer.create({ data: { consent, ...data } });
   for (let i = 0; i < purchases; i++) {
     await database.db.event.create({
       data: {
