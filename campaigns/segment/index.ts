@@ -7,11 +7,21 @@ export type { CompareOp, Expr, FieldRef, Literal } from "./ast.ts";
 export { type Audience, audienceIssues, compileAudience } from "./audience.ts";
 export { campaignSegmentIssues } from "./campaign-issues.ts";
 export { checkExpression, type SegmentLookup, type SegmentRef } from "./check.ts";
-export type { Condition, Instant, Operand } from "./condition.ts";
+export type { Condition, Instant, MoneyCondition, Operand } from "./condition.ts";
+export {
+  type CompiledCurrencies,
+  CurrenciesFile,
+  compileCurrencies,
+  loadCurrencies,
+  missingRates,
+  namedCurrencies,
+  STALE_RATE_DAYS,
+} from "./currencies.ts";
 export type { SegmentFacts } from "./facts.ts";
 export { FIELDS, type Field, type ScalarField, type SetField } from "./fields.ts";
 export type { ExpressionIssue } from "./issue.ts";
 export { loadSegmentFacts } from "./load-facts.ts";
+export { baseOnly, DEFAULT_BASE_CURRENCY, MONEY_FIELDS, type MoneyContext } from "./money.ts";
 export { type ParseResult, parseExpression } from "./parser.ts";
 export type { Predicate } from "./predicate.ts";
 export { type CompiledSegment, noSegments, SEGMENT_NAME, type Segments, segmentLookup } from "./segments.ts";
