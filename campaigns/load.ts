@@ -6,7 +6,14 @@ import { compileCampaign } from "./compile.ts";
 import { type ConsentPolicy, loadConsentPolicy } from "./consent-policy.ts";
 import { locate, positionOf } from "./positions.ts";
 import type { CompiledCampaign } from "./schema.ts";
-import { compileSegments, noSegments, type Segments } from "./segment/index.ts";
+import {
+  compileSegments,
+  DEFAULT_BASE_CURRENCY,
+  loadCurrencies,
+  type MoneyContext,
+  noSegments,
+  type Segments,
+} from "./segment/index.ts";
 
 /** What {@link loadCampaigns} found: the campaigns that compiled, and every problem of the others. */
 export interface LoadedCampaigns {
@@ -22,6 +29,8 @@ export interface LoadedCampaigns {
 const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
 /** The installation's consent policy: not a campaign either. */
 const CONSENT_FILES = ["consent.yaml", "consent.yml"];
+/** The exchange rates of money segments: not a campaign either. */
+const CURRENCY_FILES = ["currencies.yaml", "currencies.yml"];
 
 /** A file's text, or undefined when it cannot be read (reported in `errors` at its line 1). */
 async function readSource(file: string, errors: CampaignIssue[]): Promise<string | undefined> {
@@ -34,13 +43,18 @@ async function readSource(file: string, errors: CampaignIssue[]): Promise<string
 }
 
 /** The folder's segments.yaml (or .yml), compiled; problems go to `errors`. */
-async function folderSegments(dir: string, names: string[], errors: CampaignIssue[]): Promise<Segments> {
+async function folderSegments(
+  dir: string,
+  names: string[],
+  errors: CampaignIssue[],
+  money: MoneyContext,
+): Promise<Segments> {
   const name = SEGMENT_FILES.find((n) => names.includes(n));
-  if (name === undefined) return noSegments(join(dir, SEGMENT_FILES[0]!));
+  if (name === undefined) return noSegments(join(dir, SEGMENT_FILES[0]!), money);
   const file = join(dir, name);
   const source = await readSource(file, errors);
-  if (source === undefined) return noSegments(file);
-  const { segments, issues } = compileSegments(source, file);
+  if (source === undefined) return noSegments(file, money);
+  const { segments, issues } = compileSegments(source, file, money);
   errors.push(...issues);
   return segments;
 }
@@ -56,18 +70,32 @@ function idPosition(source: string, file: string): CampaignIssue {
  * against the named segments of the folder's `segments.yaml` (when there is one). A file that does not
  * compile never stops the others; `consent.yaml` is the installation's consent policy, not a campaign; a campaign whose id an earlier file already uses is left out and reported
  * on its `id` line. Problems of segments.yaml are reported too, first; the segments that compile still serve.
+ * `currencies.yaml` holds the rates to `options.baseCurrency` (RAPPORT_BASE_CURRENCY, default EUR) that bare
+ * `total_spent` converts with; with problems, only the base currency counts.
  */
-export async function loadCampaigns(dir: string): Promise<LoadedCampaigns> {
+export async function loadCampaigns(
+  dir: string,
+  options: { baseCurrency?: string; now?: Date } = {},
+): Promise<LoadedCampaigns> {
   const files = await readdir(dir);
   const names = files
-    .filter((n) => /\.ya?ml$/.test(n) && !SEGMENT_FILES.includes(n) && !CONSENT_FILES.includes(n))
+    .filter(
+      (n) =>
+        /\.ya?ml$/.test(n) &&
+        !SEGMENT_FILES.includes(n) &&
+        ![...CONSENT_FILES, ...CURRENCY_FILES].includes(n),
+    )
     .sort();
   const campaigns: CompiledCampaign[] = [];
   const errors: CampaignIssue[] = [];
   const consentFile = CONSENT_FILES.find((n) => files.includes(n)) ?? CONSENT_FILES[0]!;
   const consent = await loadConsentPolicy(join(dir, consentFile));
   errors.push(...consent.issues);
-  const segments = await folderSegments(dir, files, errors);
+  const currencyFile = CURRENCY_FILES.find((n) => files.includes(n)) ?? CURRENCY_FILES[0]!;
+  const base = options.baseCurrency ?? DEFAULT_BASE_CURRENCY;
+  const currencies = await loadCurrencies(join(dir, currencyFile), base, options.now ?? new Date());
+  errors.push(...currencies.issues);
+  const segments = await folderSegments(dir, files, errors, currencies.money);
   const firstById = new Map<string, CampaignIssue>();
   for (const name of names) {
     const file = join(dir, name);

@@ -136,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     closers.push(() => closeQueues(queues));
 
     const campaignsDir = config.RAPPORT_CAMPAIGNS_DIR ?? path.join(PROJECT_DIR, "campaigns");
-    const loaded = await loadCampaigns(campaignsDir);
+    const loaded = await loadCampaigns(campaignsDir, { baseCurrency: config.RAPPORT_BASE_CURRENCY });
     for (const issue of loaded.errors)
       log.error(`campaign not loaded: ${formatPosition(issue)}: ${issue.message}`);
     const sources = new Map(loaded.campaigns.map((c) => [c.id, readFileSync(c.file, "utf8")]));

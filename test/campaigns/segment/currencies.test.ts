@@ -1,5 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadCampaigns } from "../../../campaigns/index.ts";
 import {
   compileCurrencies,
   compileSegments,
@@ -71,5 +74,28 @@ describe("currencies.yaml", () => {
     expect(shown(missingRates(namedCurrencies(segments), money, "currencies.yaml"))).toEqual([
       "currencies.yaml:1:1: no rate for USD: orders in USD do not count toward total_spent in EUR; add it under rates, like USD: { rate: 0.23, date: 2026-12-01 }",
     ]);
+  });
+
+  it("is the campaigns folder's rates for its segments, never a campaign", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rapport-currencies-"));
+    try {
+      await writeFile(join(dir, "segments.yaml"), "big: total_spent > 100 PLN\n");
+      await writeFile(
+        join(dir, "currencies.yaml"),
+        "base: PLN\nrates:\n  EUR: { rate: 4.25, date: 2026-12-01 }\n",
+      );
+      const loaded = await loadCampaigns(dir, { baseCurrency: "PLN", now: NOW });
+      expect(shown(loaded.errors)).toEqual([]);
+      expect(loaded.campaigns).toEqual([]);
+      expect(loaded.segments.money).toEqual({ base: "PLN", rates: { PLN: "1", EUR: "4.25" } });
+      // the same folder read with EUR as the base: the file says otherwise, and 100 PLN is refused
+      const wrong = await loadCampaigns(dir, { now: NOW });
+      expect(shown(wrong.errors).map((line) => line.replace(dir, "…"))).toEqual([
+        "…/currencies.yaml:1:7: base: PLN is not RAPPORT_BASE_CURRENCY (EUR): write base: EUR, or set RAPPORT_BASE_CURRENCY=PLN",
+        '…/segments.yaml:1:20: big: total_spent is in the base currency EUR (RAPPORT_BASE_CURRENCY): write 100 EUR, or total_spent("PLN") > 100 for PLN alone',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
