@@ -1,3 +1,4 @@
+import { consentEntry } from "../bots/consent.ts";
 import {
   type Channel,
   type EmailThread,
@@ -31,7 +32,22 @@ export interface RenderedDelivery {
   locale: string | null;
   data: unknown;
   recipient: string | null;
-  customer: { timezone: string | null };
+  /** `consent` (Customer.consent) tells the email footer on what basis marketing is sent. */
+  customer: { timezone: string | null; consent?: unknown };
+}
+
+/**
+ * Why a marketing message may go to the customer, for the footer: `granted` with when and how, or
+ * `not_objected` when it goes without consent (the send-time check allowed it, so the policy is opt-out).
+ */
+export function consentBasis(
+  consent: unknown,
+  channel: ChannelName,
+): { basis: "granted"; at: string; via: string } | { basis: "not_objected" } {
+  const entry = consentEntry(consent, channel);
+  return entry?.status === "granted"
+    ? { basis: "granted", at: entry.at, via: entry.via }
+    : { basis: "not_objected" };
 }
 
 /**
@@ -72,6 +88,7 @@ export function renderDelivery(
     });
     const url = unsubscribeUrl(deps.publicUrl, token);
     data.links = { ...(data.links as Record<string, unknown> | undefined), unsubscribe: url };
+    data.consentBasis = consentBasis(delivery.customer.consent, delivery.channel);
     if (delivery.channel === "email") headers = unsubscribeHeaders(url);
   }
   const rendered = deps.templates.render(delivery.template, channel.name, delivery.locale ?? "en", data, {

@@ -170,6 +170,19 @@ describe("the consent policy", () => {
     expect(await send(OPT_IN, "send/in", "marketing")).toEqual(["skipped", "no_consent", 0]);
     expect(await send(OPT_IN, "send/receipt", "transactional")).toEqual(["sent", null, 1]);
     expect(await send(OPT_OUT, "send/out", "marketing")).toEqual(["sent", null, 2]);
+    // the footer states the real basis: under opt-out, not a consent that was never given
+    const mails = resend.emails.filter((e) => e.to.includes(silent.email!));
+    expect(mails[0]!.text).not.toMatch(/agreed|not objected/); // the receipt claims nothing
+    expect(mails[1]!.text).toContain("You are receiving this because you have not objected to our offers");
+    expect(mails[1]!.html).toContain("you have not objected to our offers");
+    expect(mails[1]!.text).not.toMatch(/agreed/);
+    await database.db.customer.update({
+      where: { id: silent.id },
+      data: { consent: { email: { status: "granted", at: "2026-11-02T09:00:00.000Z", via: "shopify" } } },
+    });
+    expect(await send(OPT_IN, "send/granted", "marketing")).toEqual(["sent", null, 3]);
+    const granted = resend.emails.filter((e) => e.to.includes(silent.email!))[2]!;
+    expect(granted.text).toContain("You agreed to receive our offers on November 2, 2026 at checkout.");
   });
 
   it("reads campaigns/consent.yaml beside the campaigns, with every problem at its line", async () => {
