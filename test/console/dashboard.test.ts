@@ -370,7 +370,7 @@ describe("dashboard caching and time zones", () => {
   it("reuses the figures for 60 s, then recomputes them", async () => {
     const csat = async () => section((await getPage(http, admin, "/console/dashboard")).body, "csat-heading");
     const before = await csat();
-    await database.db.event.create({
+    const late = await database.db.event.create({
       data: {
         customerId: await person(),
         type: "rating",
@@ -379,9 +379,15 @@ describe("dashboard caching and time zones", () => {
         occurredAt: at("2026-11-23T11:00:00Z"),
       },
     });
-    expect(await csat()).toBe(before);
-    clock.advance(61_000);
-    expect(await csat()).toContain("8 ratings");
+    try {
+      expect(await csat()).toBe(before);
+      clock.advance(61_000);
+      expect(await csat()).toContain("8 ratings");
+    } finally {
+      // the other tests see the seed's figures, whatever runs after this one
+      await database.db.event.delete({ where: { id: late.id } });
+      clock.advance(61_000);
+    }
   });
 
   it("groups days in the staff member's time zone", async () => {
@@ -398,8 +404,8 @@ describe("dashboard caching and time zones", () => {
 describe("the dashboard in Indonesian and Polish", () => {
   it("speaks the staff member's language with its number formats", async () => {
     for (const [locale, title, csat] of [
-      ["id", "<h1>Dasbor</h1>", "Rata-rata 3,63 dari 5"],
-      ["pl", "<h1>Pulpit</h1>", "Średnio 3,63 na 5"],
+      ["id", "<h1>Dasbor</h1>", "Rata-rata 3,43 dari 5"],
+      ["pl", "<h1>Pulpit</h1>", "Średnio 3,43 na 5"],
     ] as const) {
       const email = uniqueEmail(`agent-${locale}`);
       await addStaff(database.db, email, "agent", { locale });
