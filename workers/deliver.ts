@@ -92,10 +92,26 @@ export function campaignGate(
   };
 }
 
+/** Why a Delivery on a channel without idempotency key is failed instead of sent again. */
+export const UNKNOWN_OUTCOME = "unknown_outcome";
+
+/** True when the provider may have taken the message although the call failed. */
+function mayHaveGoneOut(error: unknown): boolean {
+  if (error instanceof RateLimitedError || error instanceof PermanentSendError) return false;
+  return !(error instanceof TransientSendError && error.notSent);
+}
+
 /**
  * Sends one Delivery through its channel: checks suppressions, consent and caps at send time, renders the
  * template in the customer's locale, sends with the Delivery key as idempotency key, and records the
  * outcome. A Delivery already final is left alone, so a redelivered job never sends twice.
+ *
+ * A send has `deps.sendTimeoutMs` to be answered. On an idempotent channel (email) a failed or unanswered
+ * send is retried under the same key. On a channel without idempotency key (Telegram, X) it is sent at most
+ * once: `sendStartedAt` is set before the call and cleared only when the provider proved it did not take the
+ * message (refused the connection, answered an error or a rate limit); a send that may have gone out (no
+ * answer, connection cut, timeout, or a crash mid-call found by the retry) is recorded failed with reason
+ * `unknown_outcome`, for a person to check, instead of being sent again.
  */
 export async function deliverOne(
   deps: DeliverDeps,
