@@ -9,6 +9,13 @@ import {
   noSegments,
   type Segments,
 } from "../campaigns/index.ts";
+import {
+  type CompiledCurrencies,
+  DEFAULT_BASE_CURRENCY,
+  loadCurrencies,
+  missingRates,
+  namedCurrencies,
+} from "../campaigns/segment/index.ts";
 import type { Config } from "../lib/config.ts";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { createTemplateStore } from "../templates/index.ts";
@@ -20,6 +27,8 @@ const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** Files of a campaigns folder that name segments rather than hold a campaign. */
 const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
+/** The exchange rates of money segments: not a campaign either. */
+const CURRENCY_FILES = ["currencies.yaml", "currencies.yml"];
 const YAML = /\.ya?ml$/;
 
 /** The campaigns folder: RAPPORT_CAMPAIGNS_DIR, or the project's campaigns/. */
@@ -45,7 +54,7 @@ export interface CheckedFile {
   path: string;
   /** The path as messages show it. */
   file: string;
-  kind: "campaign" | "segments";
+  kind: "campaign" | "segments" | "currencies";
   source?: string;
   /** The campaign, when the file compiled and its templates exist. */
   campaign?: CompiledCampaign;
@@ -76,7 +85,9 @@ export async function campaignFileIds(dir: string): Promise<Map<string, string>>
   const ids = new Map<string, string>();
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => YAML.test(n) && !SEGMENT_FILES.includes(n));
+    names = readdirSync(dir).filter(
+      (n) => YAML.test(n) && !SEGMENT_FILES.includes(n) && !CURRENCY_FILES.includes(n),
+    );
   } catch {
     return ids;
   }
@@ -93,6 +104,10 @@ export interface CheckOptions {
   templates: TemplateFolder;
   /** Called after each campaign file. */
   onFile?: (done: number, total: number, file: string) => void;
+  /** RAPPORT_BASE_CURRENCY: what bare total_spent is in. Defaults to EUR. */
+  baseCurrency?: string;
+  /** When rates are judged stale from. Defaults to the current time. */
+  now?: Date;
 }
 
 /** What {@link checkCampaignFiles} found. */
@@ -103,6 +118,26 @@ export interface CheckResult {
   issues: CampaignIssue[];
   /** The named segments of each folder (by absolute folder path): those that compiled. */
   segments: Map<string, Segments>;
+  /** What is worth knowing but stops nothing: stale rates, currencies segments name without a rate. */
+  warnings: CampaignIssue[];
+}
+
+/** A folder's currencies.yaml (rates to the base currency), compiled; without one only the base counts. */
+export async function folderCurrencies(
+  dir: string,
+  base?: string,
+  now = new Date(),
+): Promise<CompiledCurrencies> {
+  const name = CURRENCY_FILES.find((n) => existingNames(dir).includes(n)) ?? CURRENCY_FILES[0]!;
+  return loadCurrencies(displayPath(path.join(dir, name)), base ?? DEFAULT_BASE_CURRENCY, now);
+}
+
+function existingNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -116,20 +151,33 @@ export async function checkCampaignFiles(
 ): Promise<CheckResult> {
   const checked = new Map<string, CheckedFile>();
   const segments = new Map<string, Segments>();
-  const campaignFiles = files.filter((f) => !SEGMENT_FILES.includes(path.basename(f)));
+  const warnings: CampaignIssue[] = [];
+  const campaignFiles = files.filter(
+    (f) => !SEGMENT_FILES.includes(path.basename(f)) && !CURRENCY_FILES.includes(path.basename(f)),
+  );
   const folders = new Set(files.map((f) => path.dirname(f)));
   for (const dir of [...folders].sort()) {
+    const currencies = await folderCurrencies(dir, options.baseCurrency, options.now);
+    const currencyFile = currencies.issues[0]?.file ?? currencies.warnings[0]?.file;
+    if (currencyFile !== undefined) {
+      const full = path.resolve(currencyFile);
+      checked.set(full, { path: full, file: currencyFile, kind: "currencies", issues: currencies.issues });
+    }
+    warnings.push(...currencies.warnings);
+    const { money } = currencies;
     const name = SEGMENT_FILES.find((n) => files.includes(path.join(dir, n))) ?? existing(dir);
     if (name === undefined) {
-      segments.set(dir, noSegments(displayPath(path.join(dir, SEGMENT_FILES[0]!))));
+      segments.set(dir, noSegments(displayPath(path.join(dir, SEGMENT_FILES[0]!)), money));
       continue;
     }
     const full = path.join(dir, name);
     const entry: CheckedFile = { path: full, file: displayPath(full), kind: "segments", issues: [] };
     const source = await read(entry);
-    const compiled = compileSegments(source ?? "", entry.file);
+    const compiled = compileSegments(source ?? "", entry.file, money);
     entry.issues.push(...compiled.issues);
     segments.set(dir, compiled.segments);
+    const ratesFile = displayPath(path.join(dir, CURRENCY_FILES[0]!));
+    warnings.push(...missingRates(namedCurrencies(compiled.segments), money, ratesFile));
     checked.set(full, entry);
   }
   const firstById = new Map<string, CampaignIssue>();
@@ -159,16 +207,20 @@ export async function checkCampaignFiles(
   }
   const all = [...checked.values()].sort((a, b) => a.path.localeCompare(b.path));
   const issues = all.flatMap((f) => f.issues).sort(byPosition);
-  return { files: all, issues, segments };
+  return { files: all, issues, segments, warnings: warnings.sort(byPosition) };
 }
 
-/** The named segments of a folder's segments.yaml (those that compile), or none without one. */
-export async function folderSegments(dir: string): Promise<Segments> {
+/**
+ * The named segments of a folder's segments.yaml (those that compile), or none without one, with the rates
+ * of its currencies.yaml to `baseCurrency` (RAPPORT_BASE_CURRENCY).
+ */
+export async function folderSegments(dir: string, baseCurrency?: string): Promise<Segments> {
+  const { money } = await folderCurrencies(dir, baseCurrency);
   const name = existing(dir);
   const file = displayPath(path.join(dir, name ?? SEGMENT_FILES[0]!));
-  if (name === undefined) return noSegments(file);
+  if (name === undefined) return noSegments(file, money);
   const source = await readFile(path.join(dir, name), "utf8").catch(() => "");
-  return compileSegments(source, file).segments;
+  return compileSegments(source, file, money).segments;
 }
 
 function existing(dir: string): string | undefined {

@@ -36,7 +36,10 @@ export async function resolveCampaign(ctx: CommandContext, arg: string, db?: Db)
   const file = PATH_LIKE.test(arg) ? path.resolve(arg) : (await campaignFileIds(dir)).get(arg);
   if (file !== undefined) {
     if (!existsSync(file)) throw new CliError(`${arg}: no such file`);
-    const checked = await checkCampaignFiles([file], { templates: templateFolder(ctx.config) });
+    const checked = await checkCampaignFiles([file], {
+      templates: templateFolder(ctx.config),
+      baseCurrency: ctx.config.RAPPORT_BASE_CURRENCY,
+    });
     const entry = checked.files.find((f) => f.path === file)!;
     if (!entry.campaign) throw new CliError(refusal(entry.issues, "fix it first"));
     return {
@@ -55,7 +58,7 @@ export async function resolveCampaign(ctx: CommandContext, arg: string, db?: Db)
     return {
       campaign: version.compiled as unknown as CompiledCampaign,
       origin: `shipped version ${version.version}`,
-      segments: await folderSegments(dir),
+      segments: await folderSegments(dir, ctx.config.RAPPORT_BASE_CURRENCY),
     };
   }
   throw new CliError(unknownCampaign(arg, await knownIds(ctx, db)));
@@ -73,7 +76,10 @@ export async function checkArgs(ctx: CommandContext, args: readonly string[]): P
     if (!existsSync(file)) throw new CliError(`${arg}: no such file`);
     return file;
   });
-  return checkCampaignFiles([...new Set(files)], { templates: templateFolder(ctx.config) });
+  return checkCampaignFiles([...new Set(files)], {
+    templates: templateFolder(ctx.config),
+    baseCurrency: ctx.config.RAPPORT_BASE_CURRENCY,
+  });
 }
 
 /** Every campaign id a command could mean: the files' and the database's. */

@@ -26,6 +26,8 @@ export async function validateCommand(ctx: CommandContext, args: readonly string
   const progress = files.length >= MANY_FILES ? createProgress({ stream: out.stderr }) : undefined;
   const result = await checkCampaignFiles(files, {
     templates: templateFolder(ctx.config),
+    baseCurrency: ctx.config.RAPPORT_BASE_CURRENCY,
+    now: new Date(ctx.clock.now()),
     onFile: (done, total, file) => {
       if (done === 1) progress?.start("validating", total);
       progress?.update(done, file);
@@ -35,7 +37,9 @@ export async function validateCommand(ctx: CommandContext, args: readonly string
   for (const arg of missing) out.stdout.write(`${out.style.bold(arg)}: no such file or folder\n`);
   for (const issue of result.issues)
     out.stdout.write(`${out.style.bold(formatPosition(issue))}: ${issue.message}\n`);
-  if (result.issues.length > 0 || missing.length > 0) out.stdout.write("\n");
+  for (const warning of result.warnings)
+    out.stdout.write(`${out.style.bold(formatPosition(warning))}: warning: ${warning.message}\n`);
+  if (result.issues.length > 0 || result.warnings.length > 0 || missing.length > 0) out.stdout.write("\n");
   out.stdout.write(`${summary(result, out.style)}\n`);
   return result.issues.length > 0 || missing.length > 0 ? 1 : 0;
 }
@@ -48,7 +52,7 @@ export function summary(result: CheckResult, style: Style): string {
   const errors = bad.reduce((sum, f) => sum + f.issues.length, 0);
   const parts = [style.green(`${plural(ok, "campaign")} ok`)];
   if (bad.length > 0) parts.push(style.red(`${bad.length} with ${plural(errors, "error")}`));
-  for (const f of result.files.filter((f) => f.kind === "segments" && f.issues.length > 0))
+  for (const f of result.files.filter((f) => f.kind !== "campaign" && f.issues.length > 0))
     parts.push(style.red(`${f.file} with ${plural(f.issues.length, "error")}`));
   return parts.join(", ");
 }
