@@ -135,6 +135,7 @@ export const CampaignSchema = z
             "segment(name) from segments.yaml; consented(channel); opted_out(channel). Join with and, or, not and ( ). " +
             "Fields: orders, total_spent, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, " +
             'locale, timezone, source, preferred_channel, loyalty_points, channels, skus, attributes.<key>. Dates: now - 60d or "2026-01-31". ' +
+            'Money: total_spent > 100 EUR (base currency), total_spent("IDR") > 500000, avg_order("PLN") >= 80; refunds taken off. ' +
             "See campaigns/README.md.",
         }),
       channels: Channels,
