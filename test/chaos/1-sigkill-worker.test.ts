@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { useChaosRun } from "./support/chaos-run.ts";
-import { AUDIENCE, expectExactlyOnce, midSend, telegramDuplicates } from "./support/expect-once.ts";
+import { AUDIENCE, expectExactlyOnce, midSend } from "./support/expect-once.ts";
 
 describe("chaos 1: a worker is killed with SIGKILL mid-send", () => {
   const run = useChaosRun("chaos-sigkill", AUDIENCE);
@@ -16,23 +16,16 @@ describe("chaos 1: a worker is killed with SIGKILL mid-send", () => {
     run.note(`SIGKILL worker-1: ${JSON.stringify(await run.now())}`);
     const finalAt = await run.allFinal(110_000);
     const verdict = await run.verdict();
-    // Telegram has no idempotency key: a message Telegram took in the instant before the kill, whose answer
-    // the dead worker never recorded, is sent again by the job's next run
-    const twice = telegramDuplicates(run);
     run.report({
       scenario: "1. SIGKILL a worker",
       verdict,
       recoverMs: finalAt - killedAt,
       totalMs: finalAt - startedAt,
-      notes: twice.length
-        ? `${twice.length} Telegram message(s) answered as the worker died, sent again`
+      notes: verdict.unknown
+        ? `${verdict.unknown} Telegram message(s) in flight as the worker died: failed unknown_outcome, not sent again (${verdict.unknownDelivered} had reached Telegram)`
         : "",
     });
-    for (const { calls } of twice) expect(calls[0]!.at).toBeLessThanOrEqual(killedAt);
-    await expectExactlyOnce(run, {
-      ...verdict,
-      duplicates: verdict.duplicates - twice.length,
-      problems: verdict.problems.filter((p) => !p.startsWith("chat ")),
-    });
+    // Telegram has no idempotency key: a message the dead worker had begun to send is never sent again
+    await expectExactlyOnce(run, verdict, { unknownAllowed: true });
   });
 });

@@ -34,9 +34,14 @@ message:
   return dir;
 }
 
+/** Marketing consent granted on `channel` (a campaign under the default opt-in policy may send there). */
+const granted = (channel: string) =>
+  JSON.stringify({ [channel]: { status: "granted", at: "2026-01-01T00:00:00.000Z", via: "chaos-seed" } });
+
 /**
  * Seeds `email` customers reachable by email only (`<prefix>-00001@example.com` …) and `telegram` customers
- * with a Telegram chat and no address (chat `TELEGRAM_CHAT_BASE + i`), in two set-based statements.
+ * with a Telegram chat and no address (chat `TELEGRAM_CHAT_BASE + i`), each having granted marketing consent
+ * on that channel, in two set-based statements.
  */
 export async function seedMixedAudience(
   db: Db,
@@ -44,15 +49,15 @@ export async function seedMixedAudience(
   prefix: string,
 ): Promise<void> {
   await db.$executeRaw(Prisma.sql`
-    INSERT INTO "Customer" (email, name, locale)
+    INSERT INTO "Customer" (email, name, locale, consent)
     SELECT ${prefix} || '-' || lpad(i::text, 5, '0') || '@example.com', 'Customer ' || i,
-      (ARRAY['en', 'id', 'pl'])[1 + i % 3]
+      (ARRAY['en', 'id', 'pl'])[1 + i % 3], ${granted("email")}::jsonb
     FROM generate_series(1, ${counts.email}::int) AS i`);
   if (counts.telegram === 0) return;
   await db.$executeRaw(Prisma.sql`
     WITH made AS (
-      INSERT INTO "Customer" (name, locale)
-      SELECT ${prefix} || ' chat ' || i, (ARRAY['en', 'id', 'pl'])[1 + i % 3]
+      INSERT INTO "Customer" (name, locale, consent)
+      SELECT ${prefix} || ' chat ' || i, (ARRAY['en', 'id', 'pl'])[1 + i % 3], ${granted("telegram")}::jsonb
       FROM generate_series(1, ${counts.telegram}::int) AS i
       RETURNING id, name)
     INSERT INTO "Identity" (channel, "externalId", "customerId")

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
@@ -7,7 +7,13 @@ import { closeQueues, QUEUE, type QueueContext, queueFor } from "../../../worker
 import { startWorkerProcess, type WorkerProcess } from "../../e2e/support/worker-process.ts";
 import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../../fakes/index.ts";
 import { type TestDatabase, useTestDatabase } from "../../support/db.ts";
-import { chaosDeliveries, progress, seedMixedAudience, writeMixedCampaign } from "./chaos-campaign.ts";
+import {
+  type ChaosDelivery,
+  chaosDeliveries,
+  progress,
+  seedMixedAudience,
+  writeMixedCampaign,
+} from "./chaos-campaign.ts";
 import { type PgProxy, startPgProxy } from "./pg-proxy.ts";
 import { type ChaosRedis, startChaosRedis } from "./redis-server.ts";
 import { judge, type Verdict } from "./verdict.ts";
@@ -18,6 +24,13 @@ export const CHAOS_RESULTS_DIR = path.resolve("test/artifacts/chaos");
 /** Every worker process signs links alike, or a batch retried elsewhere would be another payload. */
 const LINK_SECRET = "chaos-suite-link-secret-0123456789";
 
+/**
+ * CHAOS_PROFILE=<folder>: each worker runs under V8's sampling profiler (support/cpu-profile.mjs) and is
+ * stopped gracefully at the end, leaving `<worker>-<pid>.cpuprofile` in that folder.
+ */
+const PROFILE_DIR = process.env.CHAOS_PROFILE ? path.resolve(process.env.CHAOS_PROFILE) : undefined;
+const PROFILER = path.resolve("test/chaos/support/cpu-profile.mjs");
+
 /** A scenario's line in the table. */
 export interface ChaosRow extends Omit<Verdict, "problems"> {
   scenario: string;
@@ -25,6 +38,12 @@ export interface ChaosRow extends Omit<Verdict, "problems"> {
   recoverMs: number;
   /** From the first worker's start until every Delivery was final, ms. */
   totalMs: number;
+  /** Each worker's time from spawn to its "running" line, ms, in start order. */
+  startupMs: Array<number | null>;
+  /** Emails per second at the provider, from its first email to its last. */
+  emailRate: number;
+  /** CPU seconds used so far by the workers (all of them, from /proc) and by the test process (fakes, probes). */
+  cpu: { workers: number; test: number };
   notes: string;
 }
 
@@ -70,10 +89,16 @@ export interface ChaosRun {
   failedTicks(): Promise<number>;
   /** The verdict of the providers against the rows. */
   verdict(): Promise<Verdict>;
+  /** The campaign's Deliveries, as the verdict reads them. */
+  deliveries(): Promise<ChaosDelivery[]>;
   /** Writes the scenario's line of the table and prints it. */
-  report(row: Omit<ChaosRow, keyof Verdict> & { verdict: Verdict }): void;
+  report(row: Omit<ChaosRow, keyof Verdict | "startupMs" | "emailRate" | "cpu"> & { verdict: Verdict }): void;
   /** A line on stderr with the seconds since `prepare`. */
   note(line: string): void;
+  /** How long each worker took from its spawn to its "running" line, in ms (undefined: not yet). */
+  startups(): Array<number | undefined>;
+  /** Emails per second at the provider, from its first accepted email to its last. */
+  emailRate(): number;
 }
 
 /**
@@ -85,6 +110,7 @@ export interface ChaosRun {
 export function useChaosRun(campaignId: string, audience: { email: number; telegram: number }): ChaosRun {
   const database = useTestDatabase();
   const workers: WorkerProcess[] = [];
+  const spawnedAt = new Map<WorkerProcess, number>();
   const killed = new Set<WorkerProcess>();
   const scratch: string[] = [];
   let redis: ChaosRedis;
@@ -96,6 +122,9 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
   let campaignsDir = "";
   let started = Date.now();
   let ticker: NodeJS.Timeout | undefined;
+  let testCpu = process.cpuUsage();
+  /** CPU seconds of the workers killed on purpose, read just before their death. */
+  let killedCpu = 0;
   const prefix = "rapport-chaos";
 
   beforeAll(async () => {
@@ -110,12 +139,36 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
   // registered after the database's hooks, so it runs before them: nothing is left writing
   afterAll(async () => {
     clearInterval(ticker);
+    // a profiled worker writes its profile as it exits: stop it as Ctrl+C would (and kill it if it hangs)
+    if (PROFILE_DIR)
+      await Promise.all(
+        workers.map((w) => Promise.race([w.stop(), new Promise((resolve) => setTimeout(resolve, 15_000))])),
+      );
     await Promise.all(workers.map((w) => w.kill9()));
+    // each worker's warnings and errors, for a run that went wrong (the table says where they are)
+    const logs = path.join(CHAOS_RESULTS_DIR, "logs");
+    mkdirSync(logs, { recursive: true });
+    for (const w of workers)
+      writeFileSync(
+        path.join(logs, `${campaignId}-${w.name}.jsonl`),
+        w.logs
+          .filter((l) => Number(l.level ?? 40) >= 40)
+          .map((l) => JSON.stringify(l))
+          .join("\n"),
+      );
     await closeQueues(queues).catch(() => {});
     connection?.disconnect();
     await Promise.all([resend?.close(), telegram?.close(), proxy?.close(), redis?.close()]);
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  const cpuSoFar = () => {
+    const test = process.cpuUsage(testCpu);
+    return {
+      workers: Math.round(workers.reduce((sum, w) => sum + (cpuSeconds(w.pid) ?? 0), 0) + killedCpu),
+      test: Math.round((test.user + test.system) / 1e6),
+    };
+  };
 
   const run: ChaosRun = {
     campaignId,
@@ -135,6 +188,7 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
     workers,
     async prepare() {
       started = Date.now();
+      testCpu = process.cpuUsage();
       await seedMixedAudience(database.db, audience, campaignId);
       campaignsDir = writeMixedCampaign(campaignId, new Date(Date.now() - 60_000));
       scratch.push(campaignsDir);
@@ -142,7 +196,7 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
       // the progress every 5 s, so a slow or stuck run shows where it stands
       ticker = setInterval(() => {
         run.now().then(
-          (now) => run.note(JSON.stringify(now)),
+          (now) => run.note(`${JSON.stringify(now)} cpu ${JSON.stringify(cpuSoFar())}`),
           () => {},
         );
       }, 5_000);
@@ -169,14 +223,22 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
           RAPPORT_LINK_SECRET: LINK_SECRET,
           LOG_LEVEL: "warn",
           LOG_FORMAT: "json",
+          ...(PROFILE_DIR && {
+            NODE_OPTIONS: `--import=${PROFILER}`,
+            RAPPORT_CPU_PROFILE_DIR: PROFILE_DIR,
+            RAPPORT_CPU_PROFILE_NAME: name,
+          }),
           ...env,
         },
         dataDir,
       );
+      if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
       workers.push(worker);
+      spawnedAt.set(worker, Date.now());
       return worker;
     },
     async kill9(worker) {
+      killedCpu += cpuSeconds(worker.pid) ?? 0;
       killed.add(worker);
       await worker.kill9();
     },
@@ -243,15 +305,39 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
     async verdict() {
       return judge(await chaosDeliveries(database.db, campaignId), resend.emails, telegram.sent);
     },
+    deliveries() {
+      return chaosDeliveries(database.db, campaignId);
+    },
     report({ verdict, ...rest }) {
       const { problems: _problems, ...counts } = verdict;
-      const row: ChaosRow = { ...counts, ...rest };
+      const row: ChaosRow = {
+        ...counts,
+        ...rest,
+        startupMs: run.startups().map((ms) => ms ?? null),
+        emailRate: run.emailRate(),
+        cpu: cpuSoFar(),
+      };
       mkdirSync(CHAOS_RESULTS_DIR, { recursive: true });
       writeFileSync(
         path.join(CHAOS_RESULTS_DIR, `${row.scenario.replace(/\W+/g, "-")}.json`),
         JSON.stringify(row),
       );
       run.note(`result ${JSON.stringify(row)}`);
+    },
+    startups() {
+      return workers.map((w) => (w.readyAt === undefined ? undefined : w.readyAt - spawnedAt.get(w)!));
+    },
+    emailRate() {
+      if (resend.emails.length < 2) return 0;
+      let first = Number.POSITIVE_INFINITY;
+      let last = 0;
+      for (const email of resend.emails) {
+        const at = Date.parse(email.created_at);
+        first = Math.min(first, at);
+        last = Math.max(last, at);
+      }
+      const seconds = (last - first) / 1000;
+      return seconds > 0 ? Math.round(resend.emails.length / seconds) : 0;
     },
     note(line) {
       process.stderr.write(
@@ -260,4 +346,15 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
     },
   };
   return run;
+}
+
+/** CPU seconds (user + system) a running process has used, from /proc (Linux); undefined elsewhere or once gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from "node:path";
 import templateSetup from "../../setup/global-setup.ts";
 import { CHAOS_RESULTS_DIR, type ChaosRow } from "./chaos-run.ts";
+import { SCALE, TOTAL } from "./scale.ts";
 
 const TABLE = path.resolve("test/artifacts/chaos-table.md");
 
@@ -10,11 +11,13 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** The table of every scenario's line, in Markdown. */
 export function chaosTable(rows: readonly ChaosRow[], suiteMs: number): string {
   const lines = [
-    "| scenario | messages (email + Telegram) | sent | duplicates at the provider | lost | unknown (Telegram) | time to recover | scenario took |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    `Each scenario: a campaign of ${TOTAL} messages (CHAOS_SCALE=${SCALE}; 1 is the issue's 10 000), two \`rapport worker\` processes (three in scenario 6).`,
+    "",
+    "| scenario | messages (email + Telegram) | sent | duplicates at the provider | lost | unknown outcome (Telegram, at most once) | time to recover | scenario took | emails/s | workers up after | CPU s: workers / test process |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.messages} (${r.email} + ${r.telegram}) | ${r.sent} | ${r.duplicates} | ${r.lost} | ${r.unknown} | ${seconds(r.recoverMs)} | ${seconds(r.totalMs)} |`,
+        `| ${r.scenario} | ${r.messages} (${r.email} + ${r.telegram}) | ${r.sent} | ${r.duplicates} | ${r.lost} | ${r.unknown} | ${seconds(r.recoverMs)} | ${seconds(r.totalMs)} | ${r.emailRate} | ${(r.startupMs ?? []).map((ms) => (ms === null ? "–" : seconds(ms))).join(", ")} | ${r.cpu ? `${r.cpu.workers} / ${r.cpu.test}` : "–"} |`,
     ),
     "",
     ...rows.filter((r) => r.notes).map((r) => `- ${r.scenario}: ${r.notes}`),

@@ -1,9 +1,7 @@
 import type { Message } from "grammy/types";
+import { UNKNOWN_OUTCOME } from "../../../workers/deliver.ts";
 import type { StoredEmail } from "../../fakes/index.ts";
 import type { ChaosDelivery } from "./chaos-campaign.ts";
-
-/** The reason a Delivery records when the engine cannot know whether a provider without idempotency got it. */
-export const UNKNOWN_OUTCOME = "unknown_outcome";
 
 /** What the providers and the Delivery rows say after a scenario, and where they disagree. */
 export interface Verdict {
@@ -19,6 +17,8 @@ export interface Verdict {
   lost: number;
   /** Telegram Deliveries recorded failed with an unknown outcome (at most once: sent once or never). */
   unknown: number;
+  /** Of those, how many Telegram did take (the answer was what got lost). */
+  unknownDelivered: number;
   /** Every disagreement between rows and providers (the first 20). */
   problems: string[];
 }
@@ -37,6 +37,7 @@ export function judge(
   let duplicates = 0;
   let lost = 0;
   let unknown = 0;
+  let unknownDelivered = 0;
 
   const byAddress = new Map<string, StoredEmail[]>();
   const byKey = new Map<string, number>();
@@ -86,6 +87,7 @@ export function judge(
     const messages = byChat.get(row.recipient ?? "") ?? [];
     if (row.status === "failed" && row.reason === UNKNOWN_OUTCOME) {
       unknown += 1;
+      if (messages.length > 0) unknownDelivered += 1;
       continue;
     }
     if (messages.length === 0) {
@@ -103,6 +105,7 @@ export function judge(
     duplicates,
     lost,
     unknown,
+    unknownDelivered,
     problems: problems.slice(0, 20),
   };
 }
