@@ -32,7 +32,11 @@ describe("loadConfig", () => {
     ["DATABASE_URL", "mysql://x", /^DATABASE_URL: expected postgresql:\/\//],
     ["TELEGRAM_BOT_TOKEN", "nope", /^TELEGRAM_BOT_TOKEN: expected a token from @BotFather/],
     ["RAPPORT_WEBHOOK_SECRET", "short", /^RAPPORT_WEBHOOK_SECRET: expected at least 16 characters/],
-    ["RAPPORT_BASE_CURRENCY", "eur", /^RAPPORT_BASE_CURRENCY: expected a currency code of three capital letters/],
+    [
+      "RAPPORT_BASE_CURRENCY",
+      "eur",
+      /^RAPPORT_BASE_CURRENCY: expected a currency code of three capital letters/,
+    ],
   ])("rejects a bad %s with one line naming it", (variable, value, message) => {
     let caught: unknown;
     try {
