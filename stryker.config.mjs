@@ -17,6 +17,8 @@ export default {
   ignoreStatic: true,
   concurrency: 1,
   timeoutMS: 60_000,
+  // the dry run runs every test once with coverage: on a busy machine it needs more than the 5 minutes default
+  dryRunTimeoutMinutes: 20,
   incremental: false,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/index.html" },
