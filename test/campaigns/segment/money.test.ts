@@ -8,6 +8,7 @@ import {
   type Segments,
 } from "../../../campaigns/segment/index.ts";
 import type { MoneyContext } from "../../../campaigns/segment/money.ts";
+import { currencyTotals } from "../../../console/customers/profile.ts";
 import { useTestDatabase } from "../../support/db.ts";
 import { type CustomerSpec, customer, factsOf, insertCustomers } from "./customers.ts";
 
@@ -108,6 +109,17 @@ describe("money in segments", () => {
     expect(await members("avg_order = 56 EUR")).toEqual(["mixed"]);
     // no PLN order kept: no average, so neither = nor != holds
     expect(await members('avg_order("PLN") != 70')).toEqual(["mixed"]);
+  });
+
+  it("agrees with the lifetime value the console's profile shows, per currency", async () => {
+    const facts = await loadSegmentFacts(database.db, [...labelOf.keys()], NOW);
+    expect(facts.size).toBe(labelOf.size);
+    for (const [id, fact] of facts) {
+      const totals = await currencyTotals(database.db, id);
+      const shown = Object.fromEntries(totals.map((t) => [t.currency, Number(t.lifetimeValue)]));
+      const net = Object.fromEntries(Object.entries(fact.money).map(([code, m]) => [code, Number(m.net)]));
+      expect(net, labelOf.get(id)).toEqual(shown);
+    }
   });
 
   it("loads the money per currency, purchases minus refunds", async () => {
