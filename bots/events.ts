@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
 import { cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
 import { isTimeZone } from "../lib/zoned-time.ts";
+import { recordConsent } from "./consent.ts";
 import { resolveCustomerByEmail } from "./identity.ts";
 
 /** Largest amount `Event.value` and `Purchase.unitPrice` hold: `Decimal(14, 2)`, 12 digits before the point. */
@@ -30,6 +32,23 @@ const Money = z
       ctx.addIssue({ code: "custom", message: `expected at most ${COLUMN_DECIMALS} decimal places` });
   });
 
+/**
+ * A customer's marketing answer as the sender saw it: `granted` or `denied`, when the customer chose
+ * (default: the event's time), where it came from (default `events_api`), and what proves it (the form,
+ * the checkbox text, an IP address).
+ */
+const ConsentInput = z.strictObject({
+  status: z.enum(["granted", "denied"], { error: "expected granted or denied" }),
+  at: z.iso
+    .datetime({ offset: true, error: "expected an ISO 8601 time with offset such as 2026-11-23T10:00:00Z" })
+    .optional(),
+  source: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, "expected a source name such as checkout_form")
+    .optional(),
+  evidence: z.record(z.string().max(100), Text.max(1_000)).optional(),
+});
+
 const CustomerRef = z.object({
   email: z.email("expected an email address"),
   name: Text.trim().min(1).max(200).optional(),
@@ -49,6 +68,12 @@ const CustomerRef = z.object({
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
+    .optional(),
+  /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */
+  consent: z
+    .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
+      error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
+    })
     .optional(),
 });
 
@@ -197,6 +222,17 @@ export async function captureEvent(
         if (seen) return seen;
       }
       const { customerId } = await resolveCustomerByEmail(tx, event.customer);
+      for (const [channel, answer] of Object.entries(event.customer.consent ?? {})) {
+        await recordConsent(tx, {
+          customerId,
+          channel: channel as ChannelName,
+          status: answer.status,
+          source: answer.source ?? "events_api",
+          evidence: { ...answer.evidence, event: event.type, ...(externalId !== null && { id: externalId }) },
+          // never later than now: a choice dated ahead would shut out every later change
+          at: new Date(Math.min(answer.at ? Date.parse(answer.at) : occurredAt.getTime(), now.getTime())),
+        });
+      }
       const created = await tx.event.create({
         data: {
           customerId,

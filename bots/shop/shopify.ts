@@ -59,7 +59,20 @@ const ShopifyOrder = z.looseObject({
   financial_status: Text,
   test: z.boolean().nullish(),
   customer: z
-    .looseObject({ email: Text, first_name: Text, last_name: Text, phone: Text, locale: Text })
+    .looseObject({
+      email: Text,
+      first_name: Text,
+      last_name: Text,
+      phone: Text,
+      locale: Text,
+      // email marketing consent; `accepts_marketing` and its `_updated_at` on older API versions
+      email_marketing_consent: z
+        .looseObject({ state: Text, opt_in_level: Text, consent_updated_at: Text })
+        .nullish()
+        .catch(null),
+      accepts_marketing: z.boolean().nullish().catch(null),
+      accepts_marketing_updated_at: Text,
+    })
     .nullish(),
   billing_address: Address,
   shipping_address: Address,
@@ -153,9 +166,53 @@ function itemOf(line: z.infer<typeof ShopifyLineItem>) {
   return { sku, ...(name && { name }), quantity: line.quantity, price: line.price };
 }
 
+/**
+ * The customer's email marketing consent as Shopify has it: `subscribed` is granted and `unsubscribed`
+ * denied, at `consent_updated_at`, with the opt-in level as evidence; `not_subscribed`, `pending` (Shopify's
+ * own double opt-in not yet confirmed) and others say nothing. Older payloads: `accepts_marketing: true` is
+ * granted at `accepts_marketing_updated_at` (false cannot tell "never asked" from "refused": nothing).
+ */
+function consentOf(order: ShopifyOrder): PurchaseEvent["customer"]["consent"] {
+  const customer = order.customer;
+  const iso = (value: string | null | undefined) =>
+    value && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : undefined;
+  const consent = customer?.email_marketing_consent;
+  const status =
+    consent?.state === "subscribed" ? "granted" : consent?.state === "unsubscribed" ? "denied" : undefined;
+  if (status) {
+    const at = iso(consent?.consent_updated_at);
+    return {
+      email: {
+        status,
+        source: "shopify",
+        ...(at && { at }),
+        evidence: {
+          field: "email_marketing_consent",
+          state: consent!.state!,
+          ...(consent?.opt_in_level && { opt_in_level: consent.opt_in_level }),
+          ...(order.id !== undefined && { order: String(orderIdOf(order) ?? "") }),
+        },
+      },
+    };
+  }
+  if (!consent && customer?.accepts_marketing === true) {
+    const at = iso(customer.accepts_marketing_updated_at);
+    return {
+      email: {
+        status: "granted",
+        source: "shopify",
+        ...(at && { at }),
+        evidence: { field: "accepts_marketing", order: String(orderIdOf(order) ?? "") },
+      },
+    };
+  }
+  return undefined;
+}
+
 function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer"] {
   const { customer, billing_address: billing, shipping_address: shipping } = order;
-  return customerDetails({
+  const consent = consentOf(order);
+  const details = customerDetails({
     email,
     name:
       fullName(customer?.first_name, customer?.last_name) ??
@@ -164,6 +221,7 @@ function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer
     locales: [order.customer_locale, customer?.locale],
     countries: [billing?.country_code, shipping?.country_code],
   });
+  return consent ? { ...details, consent } : details;
 }
 
 function orderIdOf(order: ShopifyOrder): string | undefined {

@@ -198,3 +198,48 @@ describe("POST /api/events content type", () => {
     expect(await rowCounts()).toEqual(before);
   });
 });
+
+describe("POST /api/events customer.consent", () => {
+  it("records each channel's answer as a ConsentEvent with the event as evidence, never dated ahead of now", async () => {
+    const body = purchase({
+      customer: {
+        email: "consenting@example.com",
+        consent: {
+          email: { status: "granted", source: "checkout_form", evidence: { checkbox: "Send me offers" } },
+          telegram: { status: "denied", at: "2027-01-01T00:00:00Z" },
+        },
+      },
+    });
+    const response = await post(body);
+    expect(response.statusCode, response.body).toBe(201);
+    const customer = await database.db.customer.findUniqueOrThrow({
+      where: { email: "consenting@example.com" },
+    });
+    const events = await database.db.consentEvent.findMany({
+      where: { customerId: customer.id },
+      orderBy: { channel: "asc" },
+    });
+    expect(events.map((e) => [e.channel, e.status, e.source, e.at.toISOString()])).toEqual([
+      ["telegram", "denied", "events_api", new Date(NOW).toISOString()],
+      ["email", "granted", "checkout_form", "2026-11-20T03:15:00.000Z"],
+    ]);
+    expect(events[1]!.evidence).toEqual({ checkbox: "Send me offers", event: "purchase", id: body.orderId });
+    expect(customer.consent).toMatchObject({ email: { status: "granted", via: "checkout_form" } });
+  });
+
+  it("refuses an unknown status or channel naming the field, writing nothing", async () => {
+    await expectRefused(
+      purchase({ customer: { email: "maybe@example.com", consent: { email: { status: "maybe" } } } }),
+      "customer.consent.email.status",
+      /granted or denied/,
+    );
+    await expectRefused(
+      purchase({ customer: { email: "maybe@example.com", consent: { sms: { status: "granted" } } } }),
+      "customer.consent",
+      /telegram, discord, x, email, webchat/,
+    );
+    expect(
+      await database.db.consentEvent.count({ where: { customer: { email: "maybe@example.com" } } }),
+    ).toBe(0);
+  });
+});

@@ -197,3 +197,62 @@ describe("verifyShopifyHmac", () => {
     expect(verifyShopifyHmac("", RAW, createHmac("sha256", "").update(RAW).digest("base64"))).toBe(false);
   });
 });
+
+describe("Shopify email marketing consent", () => {
+  const withCustomer = (fields: Json) => {
+    const payload = order();
+    return order({ customer: { ...(payload["customer"] as Json), ...fields } });
+  };
+
+  it("maps subscribed to granted and unsubscribed to denied, at consent_updated_at, with the opt-in level", () => {
+    const subscribed = customerOf(
+      withCustomer({
+        email_marketing_consent: {
+          state: "subscribed",
+          opt_in_level: "confirmed_opt_in",
+          consent_updated_at: "2026-10-01T12:00:00+02:00",
+        },
+      }),
+    );
+    expect(subscribed.consent).toEqual({
+      email: {
+        status: "granted",
+        source: "shopify",
+        at: "2026-10-01T10:00:00.000Z",
+        evidence: {
+          field: "email_marketing_consent",
+          state: "subscribed",
+          opt_in_level: "confirmed_opt_in",
+          order: "5912345678901",
+        },
+      },
+    });
+    const unsubscribed = customerOf(
+      withCustomer({ email_marketing_consent: { state: "unsubscribed", consent_updated_at: null } }),
+    );
+    expect(unsubscribed.consent?.email?.status).toBe("denied");
+    expect(
+      PurchaseEvent.safeParse(normalized(withCustomer({ email_marketing_consent: { state: "subscribed" } })))
+        .success,
+    ).toBe(true);
+  });
+
+  it("says nothing for not_subscribed, pending or accepts_marketing false; accepts_marketing true is granted", () => {
+    for (const state of ["not_subscribed", "pending", "redacted"]) {
+      expect(customerOf(withCustomer({ email_marketing_consent: { state } })).consent).toBeUndefined();
+    }
+    expect(customerOf(withCustomer({ accepts_marketing: false })).consent).toBeUndefined();
+    expect(customerOf(order()).consent).toBeUndefined();
+    expect(
+      customerOf(
+        withCustomer({ accepts_marketing: true, accepts_marketing_updated_at: "2026-09-01T08:00:00Z" }),
+      ).consent,
+    ).toMatchObject({ email: { status: "granted", at: "2026-09-01T08:00:00.000Z" } });
+  });
+});
+
+function normalized(payload: Json) {
+  const result = normalizeShopifyOrder(payload);
+  if (result.kind !== "purchase") throw new Error("expected a purchase");
+  return result.event;
+}
