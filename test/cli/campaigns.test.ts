@@ -64,7 +64,12 @@ const cli = (...args: string[]) =>
 
 async function customer(data: Prisma.CustomerCreateInput): Promise<string> {
   const created = await database.db.customer.create({
-    data: { lastPurchaseAt: new Date(Date.now() - 90 * 86_400_000), ...data },
+    // marketing needs granted consent (opt-in, the default policy): unless the test says otherwise, they gave it
+    data: {
+      lastPurchaseAt: new Date(Date.now() - 90 * 86_400_000),
+      consent: { email: { status: "granted" }, telegram: { status: "granted" } },
+      ...data,
+    },
   });
   await database.db.event.create({
     data: {

@@ -84,6 +84,11 @@ async function shopper(input: {
       data: { channel: "telegram", externalId: input.telegram, customerId },
     });
   }
+  // the shipped marketing campaigns need granted consent (opt-in, the default policy): these customers gave it
+  await database.db.customer.update({
+    where: { id: customerId },
+    data: { consent: { email: { status: "granted" }, telegram: { status: "granted" } } },
+  });
   return customerId;
 }
 

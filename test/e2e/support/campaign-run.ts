@@ -36,14 +36,14 @@ message:
 }
 
 /**
- * Inserts `count` customers in one set-based statement: `<prefix>-00001@example.com` …, names, and the three
- * supported locales in turn.
+ * Inserts `count` customers in one set-based statement: `<prefix>-00001@example.com` …, names, the three
+ * supported locales in turn, and granted email consent (marketing needs it under the default opt-in policy).
  */
 export async function seedCustomers(db: Db, count: number, prefix: string): Promise<void> {
   await db.$executeRaw(Prisma.sql`
-    INSERT INTO "Customer" (email, name, locale)
+    INSERT INTO "Customer" (email, name, locale, consent)
     SELECT ${prefix} || '-' || lpad(i::text, 5, '0') || '@example.com', 'Customer ' || i,
-      (ARRAY['en', 'id', 'pl'])[1 + i % 3]
+      (ARRAY['en', 'id', 'pl'])[1 + i % 3], '{"email": {"status": "granted", "via": "import"}}'::jsonb
     FROM generate_series(1, ${count}::int) AS i`);
 }
 
