@@ -30,7 +30,11 @@ export function moneyPredicate(condition: MoneyCondition): (facts: SegmentFacts)
   const rates = Object.entries(condition.rates).map(
     ([code, rate]) => [code, scaled(rate, RATE_DECIMALS)] as const,
   );
-  const amount = scaled(condition.value.toFixed(PLACES), PLACES);
+  // toFixed writes 1e21 and above with an exponent: such a double is a whole number, exact as a bigint.
+  const amount =
+    Math.abs(condition.value) >= 1e21
+      ? BigInt(condition.value) * 10n ** BigInt(PLACES)
+      : scaled(condition.value.toFixed(PLACES), PLACES);
   const { field, op } = condition;
   return (facts) => {
     let net = 0n;

@@ -41,6 +41,12 @@ beforeAll(async () => {
 const TOKENS = [
   "orders",
   "total_spent",
+  'total_spent("IDR")',
+  "avg_order",
+  'avg_order("PLN")',
+  "EUR",
+  "IDR",
+  "eur",
   "avg_rating",
   "last_purchase",
   "first_seen",

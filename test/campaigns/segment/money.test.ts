@@ -122,6 +122,19 @@ describe("money in segments", () => {
     }
   });
 
+  it("compares with amounts past any total, and below any refund", async () => {
+    expect(await members("total_spent >= 99999999999999999999999 EUR")).toEqual([]);
+    expect(await members('total_spent("PLN") < -99999999999999999999999')).toEqual([]);
+    expect(await members("total_spent > -0.01 EUR")).toEqual([
+      "dollars",
+      "kept",
+      "mixed",
+      "partial",
+      "refunded",
+      "returned",
+    ]);
+  });
+
   it("loads the money per currency, purchases minus refunds", async () => {
     const id = [...labelOf].find(([, label]) => label === "partial")![0];
     const facts = (await loadSegmentFacts(database.db, [id], NOW)).get(id)!;
