@@ -1,10 +1,11 @@
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type CompiledCampaign,
   compileCampaign,
+  compileConsentPolicy,
   compileSegments,
   noSegments,
   type Segments,
@@ -29,6 +30,8 @@ const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
 /** The exchange rates of money segments: not a campaign either. */
 const CURRENCY_FILES = ["currencies.yaml", "currencies.yml"];
+/** The installation's consent policy: not a campaign either. */
+const CONSENT_FILES = ["consent.yaml", "consent.yml"];
 const YAML = /\.ya?ml$/;
 
 /** The campaigns folder: RAPPORT_CAMPAIGNS_DIR, or the project's campaigns/. */
@@ -54,7 +57,7 @@ export interface CheckedFile {
   path: string;
   /** The path as messages show it. */
   file: string;
-  kind: "campaign" | "segments" | "currencies";
+  kind: "campaign" | "segments" | "currencies" | "consent";
   source?: string;
   /** The campaign, when the file compiled and its templates exist. */
   campaign?: CompiledCampaign;
@@ -86,7 +89,11 @@ export async function campaignFileIds(dir: string): Promise<Map<string, string>>
   let names: string[];
   try {
     names = readdirSync(dir).filter(
-      (n) => YAML.test(n) && !SEGMENT_FILES.includes(n) && !CURRENCY_FILES.includes(n),
+      (n) =>
+        YAML.test(n) &&
+        !SEGMENT_FILES.includes(n) &&
+        !CURRENCY_FILES.includes(n) &&
+        !CONSENT_FILES.includes(n),
     );
   } catch {
     return ids;
@@ -153,7 +160,10 @@ export async function checkCampaignFiles(
   const segments = new Map<string, Segments>();
   const warnings: CampaignIssue[] = [];
   const campaignFiles = files.filter(
-    (f) => !SEGMENT_FILES.includes(path.basename(f)) && !CURRENCY_FILES.includes(path.basename(f)),
+    (f) =>
+      !SEGMENT_FILES.includes(path.basename(f)) &&
+      !CURRENCY_FILES.includes(path.basename(f)) &&
+      !CONSENT_FILES.includes(path.basename(f)),
   );
   const folders = new Set(files.map((f) => path.dirname(f)));
   for (const dir of [...folders].sort()) {
@@ -164,6 +174,14 @@ export async function checkCampaignFiles(
       checked.set(full, { path: full, file: currencyFile, kind: "currencies", issues: currencies.issues });
     }
     warnings.push(...currencies.warnings);
+    const consentName = CONSENT_FILES.find((n) => existsSync(path.join(dir, n)));
+    if (consentName !== undefined) {
+      const full = path.join(dir, consentName);
+      const entry: CheckedFile = { path: full, file: displayPath(full), kind: "consent", issues: [] };
+      const source = await read(entry);
+      if (source !== undefined) entry.issues.push(...compileConsentPolicy(source, entry.file).issues);
+      checked.set(full, entry);
+    }
     const { money } = currencies;
     const name = SEGMENT_FILES.find((n) => files.includes(path.join(dir, n))) ?? existing(dir);
     if (name === undefined) {

@@ -89,6 +89,23 @@ describe("rapport campaigns validate (in process)", () => {
     expect(ctx.out.stdout.text).toMatch(/1 campaign ok, .*segments\.yaml with 1 error\n$/);
   });
 
+  it("checks consent.yaml as the consent policy, never as a campaign, each problem at its line", async () => {
+    const folder = path.join(dir, "consent");
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "good.yaml"), GOOD);
+    writeFileSync(path.join(folder, "consent.yaml"), "default: opt-in\nchannels:\n  telegram: opt-out\n");
+    const ok = commandContext();
+    expect(await validateCommand(ok, [folder])).toBe(0);
+    expect(ok.out.stdout.text).toBe("1 campaign ok\n");
+    writeFileSync(
+      path.join(folder, "consent.yaml"),
+      "default: opt-in\ncountries:\n  PL: { default: optin }\n",
+    );
+    const broken = commandContext();
+    expect(await validateCommand(broken, [folder])).toBe(1);
+    expect(broken.out.stdout.text).toMatch(/consent\.yaml:3:\d+: .*opt-in or opt-out/);
+  });
+
   it("shows its progress on stderr when there are many files", async () => {
     const many = path.join(dir, "many");
     mkdirSync(many);
