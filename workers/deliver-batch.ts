@@ -5,7 +5,7 @@ import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/erro
 import { campaignGate, type DeliverDeps, type DeliverOutcome, deliverOne, FINAL } from "./deliver.ts";
 import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
-import { holdOf } from "./send-checks.ts";
+import { holdsOf } from "./send-checks.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 
 /** A batch job: up to 100 campaign emails, and the key the batch is sent under. */
@@ -72,12 +72,14 @@ export async function deliverBatch(
   if (fresh.length > 0 && gate.paused) return { kind: "paused", campaignId: fresh[0]!.campaignId! };
   const ready: string[] = [];
   const rendered = new Map<string, OutboundMessage>();
+  // the send-time checks of every member in a few queries, not two or more per member
+  const holds = gate.archived ? new Map() : await holdsOf(db, fresh, gate.limits, now);
   for (const delivery of fresh) {
     if (gate.archived) {
       await recordOutcome(db, [delivery.id], { status: "skipped", reason: "archived" }, now);
       continue;
     }
-    const hold = await holdOf(db, delivery, gate.limits, now);
+    const hold = holds.get(delivery.id);
     if (hold) {
       await recordOutcome(db, [delivery.id], hold, now);
       continue;
