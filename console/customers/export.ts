@@ -29,6 +29,8 @@ export interface CustomerExport {
   linkCodes: object[];
   /** Contacts they gave without proof, verified or not (never the codes). */
   contactClaims: object[];
+  /** Every change of their marketing consent: channel, status, source, evidence, when (the history). */
+  consentEvents: object[];
 }
 
 /** How many rows of each kind an export or erasure touched: what the audit log keeps. */
@@ -66,6 +68,7 @@ export async function collectCustomerExport(
     segments,
     linkCodes,
     contactClaims,
+    consentEvents,
   ] = await Promise.all([
     db.customer.findMany({ where: { mergedIntoId: id }, orderBy: { createdAt: "asc" } }),
     db.conversation.findMany({
@@ -101,6 +104,11 @@ export async function collectCustomerExport(
       orderBy: { createdAt: "asc" },
       select: { kind: true, value: true, source: true, evidence: true, verifiedAt: true, createdAt: true },
     }),
+    db.consentEvent.findMany({
+      where: mine,
+      orderBy: [{ at: "asc" }, { createdAt: "asc" }],
+      select: { channel: true, status: true, source: true, evidence: true, at: true, createdAt: true },
+    }),
   ]);
   return {
     format: EXPORT_FORMAT,
@@ -118,6 +126,7 @@ export async function collectCustomerExport(
     segments,
     linkCodes,
     contactClaims,
+    consentEvents,
   };
 }
 

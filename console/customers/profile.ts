@@ -54,6 +54,15 @@ export interface CustomerProfile {
   /** Contacts the customer typed but never proved, each with who else holds it: "possibly the same person". */
   unverified: UnverifiedContact[];
   consent: ChannelConsent[];
+  /** Every change of consent, newest first: the ConsentEvent history. */
+  consentHistory: Array<{
+    channel: ChannelName;
+    status: string;
+    source: string;
+    at: Date;
+    /** The evidence as "key: value" pairs, for reading. */
+    evidence: string;
+  }>;
   suppressions: Array<{ channel: ChannelName; address: string; reason: string; createdAt: Date }>;
   totals: CurrencyTotals[];
   purchases: Array<{
@@ -146,6 +155,7 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
     conversations,
     deliveries,
     unverified,
+    consentEvents,
   ] = await Promise.all([
     db.identity.findMany({
       where: mine,
@@ -219,6 +229,12 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
       },
     }),
     unverifiedContacts(db, id),
+    db.consentEvent.findMany({
+      where: mine,
+      orderBy: [{ at: "desc" }, { createdAt: "desc" }],
+      take: 50,
+      select: { channel: true, status: true, source: true, at: true, evidence: true },
+    }),
   ]);
   const conversionIds = deliveries.flatMap((d) => (d.conversionEventId ? [d.conversionEventId] : []));
   const currencies = conversionIds.length
@@ -251,6 +267,12 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
       identities,
       unverified,
       consent: consentByChannel(row.consent),
+      consentHistory: consentEvents.map((e) => ({
+        ...e,
+        evidence: Object.entries((e.evidence ?? {}) as Record<string, unknown>)
+          .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+          .join(", "),
+      })),
       suppressions,
       totals,
       purchases: purchases.map((p) => ({

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordConsent } from "../../bots/consent.ts";
 import { type ConsoleDeps, registerConsole } from "../../console/index.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
@@ -308,6 +309,41 @@ describe("the customer profile", () => {
     const page = await getPage(http, agent, `/console/customers/${gone.id}`);
     expect(page.statusCode).toBe(302);
     expect(page.headers.location).toBe(`/console/customers/${budi}`);
+  });
+});
+
+describe("consent history", () => {
+  it("shows every change of consent on the profile and exports it with the customer, no one else's", async () => {
+    const record = (customerId: string, status: "granted" | "denied", source: string, at: string) =>
+      database.db.$transaction((tx) =>
+        recordConsent(tx, {
+          customerId,
+          channel: "telegram",
+          status,
+          source,
+          evidence: { messageId: `${source}-${customerId.slice(0, 4)}` },
+          at: new Date(at),
+        }),
+      );
+    await record(anna, "granted", "chat_start", "2026-03-01T10:00:00Z");
+    await record(anna, "denied", "chat_stop", "2026-04-01T10:00:00Z");
+    await record(annaB, "granted", "someone_else", "2026-03-01T10:00:00Z");
+    const page = await getPage(http, agent, `/console/customers/${anna}`);
+    expect(page.statusCode).toBe(200);
+    const history = /<ul class="consent-history">([\s\S]*?)<\/ul>/.exec(page.body)?.[1] ?? "";
+    const items = history.match(/<li>[\s\S]*?<\/li>/g) ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContain("denied (chat_stop)");
+    expect(items[0]).toContain(`messageId: chat_stop-${anna.slice(0, 4)}`);
+    expect(items[1]).toContain("granted (chat_start)");
+    expect(page.body).not.toContain("someone_else");
+    const response = await postForm(http, agent, `/console/customers/${anna}/export`, { _csrf: agent.csrf });
+    expect(response.statusCode).toBe(200);
+    const exported = response.json() as { consentEvents: Array<{ status: string; source: string }> };
+    expect(exported.consentEvents.map((e) => [e.status, e.source])).toEqual([
+      ["granted", "chat_start"],
+      ["denied", "chat_stop"],
+    ]);
   });
 });
 
