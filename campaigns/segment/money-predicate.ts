@@ -1,6 +1,6 @@
 import type { MoneyCondition } from "./condition.ts";
 import type { SegmentFacts } from "./facts.ts";
-import { RATE_DECIMALS, scaled } from "./money.ts";
+import { decimalOf, RATE_DECIMALS, scaled } from "./money.ts";
 
 /** Amounts have 2 decimals and rates at most {@link RATE_DECIMALS}: their products are exact at this scale. */
 const PLACES = 2 + RATE_DECIMALS;
@@ -30,11 +30,11 @@ export function moneyPredicate(condition: MoneyCondition): (facts: SegmentFacts)
   const rates = Object.entries(condition.rates).map(
     ([code, rate]) => [code, scaled(rate, RATE_DECIMALS)] as const,
   );
-  // toFixed writes 1e21 and above with an exponent: such a double is a whole number, exact as a bigint.
-  const amount =
-    Math.abs(condition.value) >= 1e21
-      ? BigInt(condition.value) * 10n ** BigInt(PLACES)
-      : scaled(condition.value.toFixed(PLACES), PLACES);
+  // The amount as PostgreSQL reads it (String(value)), at a scale that holds it and every net × rate exactly.
+  const literal = decimalOf(condition.value);
+  const places = Math.max(PLACES, literal.places);
+  const amount = literal.digits * 10n ** BigInt(places - literal.places);
+  const up = 10n ** BigInt(places - PLACES);
   const { field, op } = condition;
   return (facts) => {
     let net = 0n;
@@ -42,7 +42,7 @@ export function moneyPredicate(condition: MoneyCondition): (facts: SegmentFacts)
     for (const [code, rate] of rates) {
       const money = Object.hasOwn(facts.money, code) ? facts.money[code] : undefined;
       if (!money) continue;
-      net += scaled(money.net, 2) * rate;
+      net += scaled(money.net, 2) * rate * up;
       orders += BigInt(money.orders);
     }
     if (field === "total_spent") return compare(net, op, amount);

@@ -30,7 +30,8 @@ export function moneySql(condition: MoneyCondition): Prisma.Sql {
     Object.entries(condition.rates).map(([code, rate]) => Prisma.sql`(${code}::text, ${rate}::numeric)`),
   );
   const net = Prisma.sql`COALESCE(sum(${SIGNED_VALUE} * r.rate), 0)`;
-  const amount = Prisma.sql`${condition.value}::numeric`;
+  // As text, the very digits the predicate compares with (decimalOf), never a float.
+  const amount = Prisma.sql`${String(condition.value)}::numeric`;
   const op = operator(condition.op);
   const test =
     condition.field === "total_spent"

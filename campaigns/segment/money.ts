@@ -44,3 +44,20 @@ export function scaled(decimal: string, places: number): bigint {
   const digits = BigInt(whole + fraction.padEnd(places, "0").slice(0, places));
   return negative ? -digits : digits;
 }
+
+/**
+ * A number exactly as `String(number)` writes it (`"12.5"`, `"1e+21"`, `"1.5e-7"`), as an integer and how many
+ * decimals it has: what PostgreSQL reads from the same text.
+ */
+export function decimalOf(value: number): { digits: bigint; places: number } {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(value));
+  if (!match) throw new Error(`not a finite number: ${value}`);
+  const [, sign, whole = "0", fraction = "", exponent = "0"] = match;
+  let digits = BigInt(whole + fraction);
+  let places = fraction.length - Number(exponent);
+  if (places < 0) {
+    digits *= 10n ** BigInt(-places);
+    places = 0;
+  }
+  return { digits: sign ? -digits : digits, places };
+}

@@ -46,7 +46,7 @@ describe("a campaign's audience", () => {
     const stored = JSON.parse(JSON.stringify(compiled)) as typeof compiled;
     const audience = compileAudience(stored.audience!, SEGMENTS);
     expect(audience.sql(new Date("2026-03-01T00:00:00Z")).values).toEqual(
-      expect.arrayContaining([500, 5, 2, "ID", "PL"]),
+      expect.arrayContaining(["500", "EUR", 5, 2, "ID", "PL"]),
     );
   });
 

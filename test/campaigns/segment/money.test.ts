@@ -125,6 +125,14 @@ describe("money in segments", () => {
   it("compares with amounts past any total, and below any refund", async () => {
     expect(await members("total_spent >= 99999999999999999999999 EUR")).toEqual([]);
     expect(await members('total_spent("PLN") < -99999999999999999999999')).toEqual([]);
+    // more decimals than any total has: compared exactly, never rounded to one
+    expect(await members("total_spent = 112.000000001 EUR")).toEqual([]);
+    expect(await members("total_spent > 111.999999999 EUR and total_spent < 112.000000001 EUR")).toEqual([
+      "mixed",
+    ]);
+    expect(await members('total_spent("PLN") > 0.0000001 and total_spent("PLN") < 70.0000001')).toEqual([
+      "partial",
+    ]);
     expect(await members("total_spent > -0.01 EUR")).toEqual([
       "dollars",
       "kept",
