@@ -39,8 +39,9 @@ export function consentEntry(consent: unknown, channel: ChannelName): ConsentEnt
  * Records a change of a customer's marketing consent inside `tx`: appends a ConsentEvent (the history, never
  * edited) and sets the channel's latest answer on `Customer.consent`. The customer row is locked first, so
  * concurrent changes cannot lose each other. Nothing is written when the answer is the current one, or when
- * it is older than the current one (a late webhook cannot undo a newer choice); `pending` never replaces a
- * granted answer. Returns whether anything changed.
+ * it is older than the current one (a late webhook cannot undo a newer choice); `pending` (a request not yet
+ * confirmed) is kept in the history but never replaces a granted or denied answer. Returns whether anything
+ * was recorded.
  */
 export async function recordConsent(tx: Tx, change: ConsentChange): Promise<boolean> {
   await tx.$queryRaw`SELECT id FROM "Customer" WHERE id = ${change.customerId}::uuid FOR UPDATE`;
@@ -52,17 +53,20 @@ export async function recordConsent(tx: Tx, change: ConsentChange): Promise<bool
   const current = consentEntry(customer.consent, change.channel);
   if (current?.status === change.status) return false;
   if (current?.at && new Date(current.at).getTime() > change.at.getTime()) return false;
-  if (change.status === "pending" && current?.status === "granted") return false;
-  const consent = { ...((customer.consent ?? {}) as Record<string, unknown>) };
-  consent[change.channel] = {
-    status: change.status,
-    at: change.at.toISOString(),
-    via: change.source,
-  } satisfies ConsentEntry;
-  await tx.customer.update({
-    where: { id: change.customerId },
-    data: { consent: consent as Prisma.InputJsonValue },
-  });
+  // a request awaiting confirmation is history, never an answer: it replaces neither a yes nor a no
+  const answered = current?.status === "granted" || current?.status === "denied";
+  if (!(change.status === "pending" && answered)) {
+    const consent = { ...((customer.consent ?? {}) as Record<string, unknown>) };
+    consent[change.channel] = {
+      status: change.status,
+      at: change.at.toISOString(),
+      via: change.source,
+    } satisfies ConsentEntry;
+    await tx.customer.update({
+      where: { id: change.customerId },
+      data: { consent: consent as Prisma.InputJsonValue },
+    });
+  }
   await tx.consentEvent.create({
     data: {
       customerId: change.customerId,

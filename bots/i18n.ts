@@ -27,6 +27,11 @@ export const BOT_TEXTS = {
     id: "Selamat datang kembali! Anda akan menerima kabar dan promo kami lagi di sini. Kirim /stop kapan saja untuk berhenti.",
     pl: "Witaj ponownie! Znów będziesz dostawać tutaj nasze nowości i oferty. Wyślij /stop, aby w każdej chwili zrezygnować.",
   },
+  startByEmail: {
+    en: "Thanks! An email's sender can be forged, so /start by email does not sign you up for our offers: sign up on our website or in our chat, where we ask you to confirm your address.",
+    id: "Terima kasih! Pengirim email bisa dipalsukan, jadi /start lewat email tidak mendaftarkan Anda untuk promo kami: daftar di situs web atau chat kami, tempat kami meminta Anda mengonfirmasi alamat Anda.",
+    pl: "Dziękujemy! Nadawcę e-maila można podrobić, więc /start wysłane e-mailem nie zapisuje Cię na nasze oferty: zapisz się na naszej stronie lub w czacie, gdzie poprosimy o potwierdzenie adresu.",
+  },
   help: {
     en: "Write your question and we'll answer here.\n/link: connect this chat with your other accounts (Telegram, Discord, X, web chat)\n/stop: no more news or offers here\n/start: get them again",
     id: "Tulis pertanyaan Anda dan kami akan menjawab di sini.\n/link: hubungkan obrolan ini dengan akun Anda yang lain (Telegram, Discord, X, web chat)\n/stop: berhenti menerima kabar dan promo di sini\n/start: terima lagi",

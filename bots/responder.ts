@@ -3,7 +3,7 @@ import type { Db } from "../lib/db/index.ts";
 import { replyKey } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type Command, emailIn, parseCommand } from "./commands.ts";
-import { setConsent } from "./consent.ts";
+import { recordConsent, setConsent } from "./consent.ts";
 import { claimContact } from "./contact-claims.ts";
 import { type CaptureResult, captureEdit, captureMessage, cleanInboundMessage } from "./conversation.ts";
 import { type BotTextKey, t } from "./i18n.ts";
@@ -171,6 +171,21 @@ export function createResponder(
         await consent("denied");
         return say("stopped");
       case "start": {
+        // anyone can put someone else's address in From: an email never grants email consent nor lifts an
+        // unsubscribe (a confirmed double opt-in does); the request is kept in the history as pending
+        if (message.channel === "email") {
+          await deps.db.$transaction((tx) =>
+            recordConsent(tx, {
+              customerId,
+              channel: "email",
+              status: "pending",
+              source: "chat_start",
+              evidence: { command: "/start", messageId: message.externalId, note: "From not proven" },
+              at: now,
+            }),
+          );
+          return say("startByEmail");
+        }
         const suppressed = await deps.db.suppression.findUnique({
           where: { channel_address: { channel: message.channel, address: message.sender.externalId } },
         });
