@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { requireRole } from "../auth/guard.ts";
+import { StaffConsentForm, staffSetConsent } from "../customers/consent.ts";
 import { exportCustomer } from "../customers/export.ts";
 import { customerProfile } from "../customers/profile.ts";
 import { searchCustomers } from "../customers/search.ts";
@@ -31,7 +32,8 @@ export function customersUrl(query: string, after?: string): string {
  * The customers pages, for admins and agents: `GET /console/customers` (search by name, email, phone,
  * handle or channel id; newest first; keyset pages), `GET /console/customers/:id` (the profile) and
  * `POST /console/customers/:id/export` (everything about the customer as a JSON download, audited as
- * `customer.export`). Merging and erasing are admin-only, in customers-actions.ts.
+ * `customer.export`) and `POST /console/customers/:id/consent` (a consent answer the customer gave to staff,
+ * with a reason, audited as `customer.consent`). Merging and erasing are admin-only, in customers-actions.ts.
  */
 export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): void {
   const staffOnly = { preHandler: requireRole("admin", "agent") };
@@ -82,6 +84,18 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
       .header("content-disposition", `attachment; filename="customer-${data.customer.id}-${day}.json"`)
       .header("cache-control", "no-store")
       .send(JSON.stringify(data, null, 2));
+  });
+
+  scope.post<{ Params: { id: string } }>("/customers/:id/consent", staffOnly, async (request, reply) => {
+    const form = StaffConsentForm.safeParse(request.body ?? {});
+    if (!form.success) return sendProblem(reply, { kind: "bad_request" });
+    const at = new Date(deps.clock.now());
+    const result = await staffSetConsent(deps.db, request.params.id, form.data, {
+      staffUserId: request.staff!.id,
+      at,
+    });
+    if (result === "not_found") return sendProblem(reply, { kind: "not_found" });
+    return reply.redirect(`/console/customers/${request.params.id.toLowerCase()}`, 303);
   });
 
   registerCustomerActions(scope, deps);

@@ -347,6 +347,58 @@ describe("consent history", () => {
   });
 });
 
+describe("staff recording consent", () => {
+  it("records the customer's answer with the staff user and reason, lifts the opt-out, and audits it", async () => {
+    const customer = await database.db.customer.create({ data: { email: "phone-call@example.com" } });
+    await database.db.suppression.create({
+      data: {
+        channel: "email",
+        address: "phone-call@example.com",
+        customerId: customer.id,
+        reason: "unsubscribed",
+      },
+    });
+    const url = `/console/customers/${customer.id}/consent`;
+    const count = () => database.db.consentEvent.count({ where: { customerId: customer.id } });
+    // refused: no reason, an unknown status, no CSRF token; nothing written
+    expect(
+      (await postForm(http, agent, url, { _csrf: agent.csrf, channel: "email", status: "granted" }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await postForm(http, agent, url, {
+          _csrf: agent.csrf,
+          channel: "email",
+          status: "maybe",
+          reason: "on the phone",
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (await postForm(http, agent, url, { channel: "email", status: "granted", reason: "on the phone" }))
+        .statusCode,
+    ).toBeGreaterThanOrEqual(400);
+    expect(await count()).toBe(0);
+    const done = await postForm(http, agent, url, {
+      _csrf: agent.csrf,
+      channel: "email",
+      status: "granted",
+      reason: "asked on the phone, ticket 4411",
+    });
+    expect(done.statusCode).toBe(303);
+    const events = await database.db.consentEvent.findMany({ where: { customerId: customer.id } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ channel: "email", status: "granted", source: "staff" });
+    expect(events[0]!.evidence).toMatchObject({ reason: "asked on the phone, ticket 4411" });
+    expect(await database.db.suppression.count({ where: { address: "phone-call@example.com" } })).toBe(0);
+    const audit = await database.db.auditLog.findFirst({
+      where: { action: "customer.consent", targetId: customer.id },
+    });
+    expect(audit?.data).toMatchObject({ channel: "email", status: "granted" });
+  });
+});
+
 describe("exporting a customer's data", () => {
   it("downloads everything about them as JSON, nothing about anyone else, and audits it", async () => {
     const response = await postForm(http, agent, `/console/customers/${anna}/export`, { _csrf: agent.csrf });
