@@ -28,6 +28,7 @@ describe("chaos 2: Redis is killed with SIGKILL mid-send and restarted from its 
       totalMs: finalAt - startedAt,
       notes: "down 3 s; appendonly yes, appendfsync everysec (as the managed Redis)",
     });
-    await expectExactlyOnce(run, verdict);
+    // a Telegram send cut short (a lock lapsed, a connection lost) is failed unknown_outcome, never resent
+    await expectExactlyOnce(run, verdict, { unknownAllowed: true });
   });
 });

@@ -59,6 +59,7 @@ describe("chaos 5: the providers answer 5xx and 429 in bursts", () => {
       totalMs: finalAt - startedAt,
       notes: `fault on for the whole send, ${bursts} bursts: Resend ${refused.resend5xx} × 5xx, ${refused.resend429} × 429; Telegram ${refused.telegram5xx} × 5xx, ${refused.telegram429} × 429`,
     });
-    await expectExactlyOnce(run, verdict);
+    // a Telegram send cut short (a lock lapsed, a connection lost) is failed unknown_outcome, never resent
+    await expectExactlyOnce(run, verdict, { unknownAllowed: true });
   });
 });

@@ -31,7 +31,8 @@ describe("chaos 6: two workers race on the same campaign, a third joins mid-send
       notes: `jobs that sent, per worker (the late one last): ${sentBy.join(", ")}`,
     });
 
-    await expectExactlyOnce(run, verdict);
+    // a Telegram send cut short (a lock lapsed, a connection lost) is failed unknown_outcome, never resent
+    await expectExactlyOnce(run, verdict, { unknownAllowed: true });
     // the worker that joined late came up beside the others (its share depends on how soon it was up)
     expect(late.readyAt).toBeDefined();
   });

@@ -333,11 +333,19 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
       return finalAt;
     },
     async failedJobs() {
-      // a Telegram send whose outcome is unknown ends its job for good, by design: counted as unknown instead
+      // a Telegram send whose outcome is unknown ends its job for good, by design: counted as unknown instead;
+      // so does a second run of a job whose first run was still sending (its lock lapsed on a starved CPU),
+      // which finds the send begun: the first run then records the message sent
       const unknown = new Set(
         (
           await database.db.delivery.findMany({
-            where: { campaignId, status: "failed", reason: UNKNOWN_OUTCOME },
+            where: {
+              campaignId,
+              OR: [
+                { status: "failed", reason: UNKNOWN_OUTCOME },
+                { status: "sent", channel: "telegram" },
+              ],
+            },
             select: { id: true },
           })
         ).map((d) => d.id),
@@ -346,7 +354,12 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
       for (const name of [QUEUE.deliver("email"), QUEUE.deliver("telegram"), QUEUE.campaigns])
         for (const job of await queueFor<{ deliveryId?: string }>(queues, name).getFailed()) {
           if (job.id?.startsWith("repeat:campaign-clock:")) continue;
-          if (job.data.deliveryId && unknown.has(job.data.deliveryId)) continue;
+          if (
+            job.data.deliveryId &&
+            unknown.has(job.data.deliveryId) &&
+            /answer never came|no answer within|may have been sent/.test(job.failedReason ?? "")
+          )
+            continue;
           failed.push(`${name} ${job.id}: ${job.failedReason}`);
         }
       return failed;
