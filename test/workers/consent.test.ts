@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 let seq = 0;
-async function customer(consent: Record<string, unknown>, country?: string) {
+async function customer(consent: Prisma.InputJsonValue, country?: string) {
   return database.db.customer.create({
     data: { email: `c${++seq}@example.com`, locale: "en", consent, ...(country && { country }) },
   });
