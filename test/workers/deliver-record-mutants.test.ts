@@ -251,6 +251,27 @@ describe("recordAnswers", () => {
   });
 });
 
+describe("recordAnswers without a wait given", () => {
+  it("really pauses between its quick tries (100, 500 and 2 000 ms) before giving up", async () => {
+    const delivery = await queued();
+    const allow = await refuseRows(database.db, "Interaction", "text", "refused-paused");
+    try {
+      const started = performance.now();
+      const failure = await recordAnswers(
+        database.db,
+        [delivery],
+        [{ deliveryId: delivery.id, providerId: "re_paused", text: "refused-paused" }],
+        NOW,
+      ).catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(RecordingPendingError);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(2_590);
+    } finally {
+      await allow();
+    }
+  });
+});
+
 describe("RecordingPendingError", () => {
   it("names a cause that is not an Error by its text", () => {
     const error = new RecordingPendingError([], { cause: "connection reset" });
