@@ -129,8 +129,9 @@ describe("a Telegram conversation", () => {
   it("sends nothing marketing-related after /stop, even what was already planned", async () => {
     // the shop knows Piotr's email; a staff member joined his Telegram chat to him (a proven merge)
     const shop = await resolveCustomerByEmail(database.db, { email: "piotr@example.com", locale: "pl" });
-    await say(900005, "Dzień dobry", "pl");
-    await waitFor("the handover message", () => sentTo(900005).length === 1);
+    // /start is Telegram's opt-in to the brand's offers there: marketing needs it under the default opt-in policy
+    await say(900005, "/start", "pl");
+    await waitFor("the welcome message", () => sentTo(900005).length === 1);
     const chat = await database.db.identity.findUniqueOrThrow({
       where: { channel_externalId: { channel: "telegram", externalId: "900005" } },
     });
