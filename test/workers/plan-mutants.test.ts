@@ -297,6 +297,46 @@ describe("processPlan", () => {
   });
 });
 
+describe("processPlan at the edges", () => {
+  it("draws no coupon for a customer no channel reaches", async () => {
+    let unreachable = "";
+    for (let i = 0; i < 40 && !unreachable; i++) {
+      const id = await customer({ email: null });
+      if (variantOf(PROMO, id) !== "holdout") unreachable = id;
+    }
+    if (!unreachable) throw new Error("40 customers at a 50 % hold-out had to fall outside it once");
+
+    expect((await plan(PROMO, unreachable, "o")).kind).toBe("skipped");
+    expect((await deliveriesOf(PROMO.id, unreachable))[0]).toMatchObject({ reason: "no_channel" });
+    expect(await database.db.coupon.count({ where: { customerId: unreachable } })).toBe(0);
+  });
+
+  it("writes one Delivery when two jobs plan the same occurrence at once, and neither fails", async () => {
+    const id = await customer();
+    // both jobs have looked for the Delivery (none yet) before either writes it
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothLooked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const racing = processPlan({
+      ...deps(),
+      inAudience: async () => {
+        if (++arrived === 2) release();
+        await bothLooked;
+        return true;
+      },
+    });
+    const job = { data: { campaignId: THANK_YOU.id, customerId: id, occurrence: "race" } } as Job<PlanJob>;
+
+    const outcomes = await Promise.all([racing(job), racing(job)]);
+
+    const rows = await deliveriesOf(THANK_YOU.id, id);
+    expect(rows).toHaveLength(1);
+    expect(outcomes.map((o) => "deliveryId" in o && o.deliveryId)).toEqual([rows[0]?.id, rows[0]?.id]);
+  });
+});
+
 describe("planJobOptions", () => {
   it("derives the job id from the occurrence, so the same occurrence is queued once, and retries", () => {
     const options = planJobOptions("thanks", "c-1", "evt:1");
