@@ -160,7 +160,10 @@ describe("the web chat widget in Chromium", () => {
       else await route.continue();
     });
     await page.goto(`${base}/webchat/demo`);
+    // the live stream's opening says "online": let it open first, or it can hide the offline notice at once
+    const streaming = page.waitForResponse((r) => r.url().includes("/webchat/api/events"));
     await page.getByRole("button", { name: "Buka chat dengan Acme" }).click();
+    await streaming;
     await page.getByPlaceholder("Tulis pesan…").fill("Halo, apakah toko buka hari Minggu?");
     await page.getByRole("button", { name: "Kirim" }).click();
     await page.getByText("Anda sedang offline").waitFor();
