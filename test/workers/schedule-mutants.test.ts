@@ -11,6 +11,7 @@ import {
   QUEUE,
   type QueueContext,
   queueFor,
+  setCampaignStatus,
   shipCampaign,
 } from "../../workers/index.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "../../workers/schedule.ts";
@@ -219,6 +220,67 @@ describe("a schedule in the customer's timezone", () => {
   });
 });
 
+describe("a tick", () => {
+  it("queues each due occurrence once however often it ticks, counts what it queued, and leaves event campaigns alone", async () => {
+    clock.set(Date.parse("2027-03-02T09:00:30Z"));
+    const queue = queueFor<ScheduleJob>(queues, QUEUE.campaigns);
+    await tickAndRun(); // what earlier tests left due is done
+    await ship("tick-weekly", '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }');
+    await shipCampaign(
+      database.db,
+      compileCampaign(
+        "id: tick-event\nname: tick-event\nkind: transactional\ntrigger: { event: { type: purchase } }\nchannels: [email]\nmessage: { template: thank-you }\n",
+        "tick-event.yaml",
+      ),
+      "",
+      { activate: true },
+    );
+    await registry.refresh();
+
+    const first = await run({ data: { kind: "tick" } } as Job<ScheduleJob>);
+    const afterFirst = (await queue.getJobs(["waiting"])).map((j) => j.data);
+    await run({ data: { kind: "tick" } } as Job<ScheduleJob>);
+    const waiting = (await queue.getJobs(["waiting"])).map((j) => j.data);
+
+    // a tick returns how many fan-outs it queued; a second tick at the same moment adds none
+    expect(first).toBe(afterFirst.length);
+    expect(waiting).toHaveLength(afterFirst.length);
+    // the inactive and segment campaigns of earlier tests queue theirs too; the schedule one is due once
+    const mine = waiting.filter((d) => "campaignId" in d && d.campaignId.startsWith("tick-"));
+    expect(mine).toEqual([expect.objectContaining({ kind: "schedule", campaignId: "tick-weekly" })]);
+    const job = (await queue.getJobs(["waiting"])).find((j) => j.data.kind === "schedule");
+    expect(job?.opts.attempts).toBeGreaterThan(1);
+
+    // once run, the occurrence is not queued again
+    await tickAndRun();
+    await registry.refresh();
+    await run({ data: { kind: "tick" } } as Job<ScheduleJob>);
+    expect((await queue.getJobs(["waiting"])).filter((j) => j.data.kind === "schedule")).toEqual([]);
+    for (const leftover of await queue.getJobs(["waiting"])) await leftover.remove();
+  });
+
+  it("drops a fan-out whose campaign was paused after it was queued, or is unknown", async () => {
+    clock.set(Date.parse("2027-03-09T09:00:30Z"));
+    const reader = await customer({});
+    await ship("paused-later", '{ schedule: { cron: "0 9 * * 2", timezone: UTC } }');
+    await registry.refresh();
+    await run({ data: { kind: "tick" } } as Job<ScheduleJob>);
+    const queue = queueFor<ScheduleJob>(queues, QUEUE.campaigns);
+    const queued = (await queue.getJobs(["waiting"])).filter(
+      (j) => "campaignId" in j.data && j.data.campaignId === "paused-later",
+    );
+    expect(queued).toHaveLength(1);
+    await setCampaignStatus(database.db, "paused-later", "paused");
+    await registry.refresh();
+
+    expect(await run(queued[0] as Job<ScheduleJob>)).toBeUndefined();
+    const unknown = { ...queued[0]?.data, campaignId: "no-such-campaign" } as ScheduleJob;
+    expect(await run({ data: unknown } as Job<ScheduleJob>)).toBeUndefined();
+    expect(await database.db.delivery.count({ where: { customerId: reader } })).toBe(0);
+    for (const leftover of await queue.getJobs(["waiting"])) await leftover.remove();
+  });
+});
+
 describe("startCampaignClock", () => {
   it("registers one tick scheduler on the campaigns queue, however often it is called", async () => {
     await startCampaignClock(queues, 30_000);
@@ -226,5 +288,10 @@ describe("startCampaignClock", () => {
     const schedulers = await queueFor(queues, QUEUE.campaigns).getJobSchedulers();
     expect(schedulers).toHaveLength(1);
     expect(schedulers[0]).toMatchObject({ key: "campaign-clock", name: "tick", every: 30_000 });
+    // what it queues is a tick, which runs the clock
+    const ticks = await queueFor<ScheduleJob>(queues, QUEUE.campaigns).getJobs(["waiting", "delayed"]);
+    expect(ticks.filter((j) => j.name === "tick").map((j) => j.data)).toEqual([
+      expect.objectContaining({ kind: "tick" }),
+    ]);
   });
 });
