@@ -220,6 +220,24 @@ describe("a schedule in the customer's timezone", () => {
   });
 });
 
+describe("a schedule in a fixed timezone", () => {
+  it("keeps the quiet hours of a customer without a timezone in the campaign's zone", async () => {
+    clock.set(Date.parse("2026-12-01T06:30:30Z")); // 07:30:30 in Warsaw, in the night until 08:00
+    const nowhere = await customer({});
+    const compiled = compileCampaign(
+      `id: warsaw-early\nname: warsaw-early\ntrigger: { schedule: { at: 2026-12-01T07:30:00, timezone: Europe/Warsaw } }\nchannels: [email]\nmessage: { template: promo, data: { headline: Hi, body: Hello, endsAt: "2027-12-31T00:00:00Z" } }\nlimits: { quiet_hours: "21:00-08:00" }\n`,
+      "warsaw-early.yaml",
+      segments,
+    );
+    await shipCampaign(database.db, compiled, "", { activate: true });
+    await tickAndRun();
+
+    const [delivery] = (await deliveriesOf("warsaw-early")).filter((d) => d.customerId === nowhere);
+    // 08:00 in Warsaw, not 08:00 UTC
+    expect(delivery?.scheduledAt.toISOString()).toBe("2026-12-01T07:00:00.000Z");
+  });
+});
+
 describe("a tick", () => {
   it("queues each due occurrence once however often it ticks, counts what it queued, and leaves event campaigns alone", async () => {
     clock.set(Date.parse("2027-03-02T09:00:30Z"));
