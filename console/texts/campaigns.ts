@@ -73,6 +73,8 @@ export const CAMPAIGNS_TEXTS = defineTexts(
       "This customer has no channel this campaign can use: they would get nothing.",
     "campaigns.wouldSkip.opted_out": "This customer opted out of marketing: they would get nothing.",
     "campaigns.wouldSkip.not_in_audience": "This customer is not in the campaign's audience now.",
+    "campaigns.wouldSkip.no_consent":
+      "This customer has not agreed to marketing on this channel, as the consent policy requires: they would get nothing.",
     "campaigns.subject": "Subject",
     "campaigns.text": "Text",
     "campaigns.html": "Email",
@@ -164,6 +166,8 @@ export const CAMPAIGNS_TEXTS = defineTexts(
     "campaigns.wouldSkip.opted_out":
       "Pelanggan ini menolak pesan pemasaran: mereka tidak akan menerima apa pun.",
     "campaigns.wouldSkip.not_in_audience": "Pelanggan ini saat ini tidak termasuk dalam audiens kampanye.",
+    "campaigns.wouldSkip.no_consent":
+      "Pelanggan ini belum menyetujui pesan pemasaran di saluran ini, sebagaimana disyaratkan kebijakan persetujuan: mereka tidak akan menerima apa pun.",
     "campaigns.subject": "Subjek",
     "campaigns.text": "Teks",
     "campaigns.html": "Email",
@@ -250,6 +254,8 @@ export const CAMPAIGNS_TEXTS = defineTexts(
       "Ten klient nie ma kanału, którego może użyć ta kampania: nic by nie dostał.",
     "campaigns.wouldSkip.opted_out": "Ten klient zrezygnował z wiadomości marketingowych: nic by nie dostał.",
     "campaigns.wouldSkip.not_in_audience": "Ten klient nie należy teraz do odbiorców kampanii.",
+    "campaigns.wouldSkip.no_consent":
+      "Ten klient nie zgodził się na wiadomości marketingowe w tym kanale, czego wymaga polityka zgód: nic by nie dostał.",
     "campaigns.subject": "Temat",
     "campaigns.text": "Treść",
     "campaigns.html": "E-mail",

@@ -130,7 +130,14 @@ beforeAll(async () => {
   await delivery("holdout", "skipped", { reason: "holdout" });
 
   const customer = await database.db.customer.create({
-    data: { name: "Jan Kowalski", email: "jan@example.com", locale: "pl-PL", timezone: "Europe/Warsaw" },
+    data: {
+      name: "Jan Kowalski",
+      email: "jan@example.com",
+      locale: "pl-PL",
+      timezone: "Europe/Warsaw",
+      // marketing needs a yes under the default opt-in policy: Jan gave it at checkout
+      consent: { email: { status: "granted", at: "2026-11-01T10:00:00.000Z", via: "shopify" } },
+    },
   });
   jan = customer.id;
 });
@@ -304,6 +311,16 @@ describe("previewing a message", () => {
     expect(html.headers["x-frame-options"]).toBe("SAMEORIGIN");
     expect(html.body).toContain("WINBACK15-PREVIEW");
     expect(html.body).toMatch(/<html/i);
+  });
+
+  it("says a customer who never agreed to marketing would get nothing, in the staff member's language", async () => {
+    const ewa = await database.db.customer.create({
+      data: { name: "Ewa Nowak", email: "ewa@example.com", locale: "pl", timezone: "Europe/Warsaw" },
+    });
+    const page = await getPage(http, marketer, `/console/campaigns/win-back/preview?customer=${ewa.id}`);
+    expect(page.statusCode).toBe(200);
+    // the message is still shown, under the note that it would not go out
+    expect(page.body).toContain("has not agreed to marketing on this channel");
   });
 
   it("says what is wrong: no such customer, no templates on this server", async () => {
