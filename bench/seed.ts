@@ -70,7 +70,11 @@ export async function seedCustomers(sql: pg.Client, count: number): Promise<Seed
       const email = next() < 0.92 ? `customer${i}@bench.example` : null;
       const telegram = next() < 0.35 ? String(700_000_000 + i) : null;
       const denied = email !== null && next() < 0.04;
-      const consent = denied ? { email: { status: "denied", via: "unsubscribe" } } : {};
+      // everyone else said yes where they can be reached: marketing needs it under the default opt-in policy
+      const granted = { status: "granted", at: "2026-09-01T00:00:00.000Z", via: "bench" };
+      const consent = denied
+        ? { email: { status: "denied", via: "unsubscribe" } }
+        : { ...(email && { email: granted }), ...(telegram && { telegram: granted }) };
       const preferred = telegram && next() < 0.5 ? "telegram" : email ? "email" : null;
       customers.push(
         id,

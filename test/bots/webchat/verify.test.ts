@@ -205,9 +205,12 @@ describe("the code", () => {
     expect((await identify(visitor, "ana@example.com")).statusCode).toBe(200);
     const emails = await waitFor("the code email", () => codeEmails("ana@example.com")[0]);
     expect(emails.subject).toMatch(/^\d{6} to Twój kod weryfikacyjny Kopi Kita$/);
-    const delivery = await database.db.delivery.findFirstOrThrow({
-      where: { recipient: "ana@example.com", template: "verify-email" },
-    });
+    // the outbox file is written before the worker records the send: wait for the record
+    const delivery = await waitFor("the code's Delivery recorded as sent", () =>
+      database.db.delivery.findFirst({
+        where: { recipient: "ana@example.com", template: "verify-email", status: "sent" },
+      }),
+    );
     expect(delivery).toMatchObject({ kind: "transactional", channel: "email", locale: "pl", status: "sent" });
 
     const response = await verify(visitor, emails.code);
