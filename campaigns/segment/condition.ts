@@ -49,3 +49,24 @@ export function asciiLower(text: string): string {
 export function instantMs(instant: Instant, now: Date): number {
   return instant.from === "now" ? now.getTime() + instant.offsetMs : instant.ms;
 }
+
+/**
+ * A comparison operator of the DSL applied to two values of one kind (numbers, instants in ms, text,
+ * booleans, or exact money as bigint): the predicate's single reading of `=`, `!=`, `<`, `<=`, `>`, `>=`.
+ */
+export function compare<T extends number | string | boolean | bigint>(a: T, op: string, b: T): boolean {
+  switch (op) {
+    case "=":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    default:
+      return a >= b;
+  }
+}

@@ -1,26 +1,9 @@
-import type { MoneyCondition } from "./condition.ts";
+import { compare, type MoneyCondition } from "./condition.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { decimalOf, RATE_DECIMALS, scaled } from "./money.ts";
 
 /** Amounts have 2 decimals and rates at most {@link RATE_DECIMALS}: their products are exact at this scale. */
 const PLACES = 2 + RATE_DECIMALS;
-
-function compare(a: bigint, op: MoneyCondition["op"], b: bigint): boolean {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "!=":
-      return a !== b;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case ">":
-      return a > b;
-    default:
-      return a >= b;
-  }
-}
 
 /**
  * The in-memory twin of `moneySql`, in exact integer arithmetic: each currency with a rate adds net × rate,

@@ -1,4 +1,4 @@
-import { asciiLower, type Condition, instantMs, type Operand } from "./condition.ts";
+import { asciiLower, type Condition, compare, instantMs, type Operand } from "./condition.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { moneyPredicate } from "./money-predicate.ts";
 
@@ -26,23 +26,6 @@ function reader(operand: Operand): (facts: SegmentFacts) => Value | undefined {
     const value = own(facts.attributes, key);
     return typeof value === jsonType ? (value as Value) : null;
   };
-}
-
-function compare(a: number | string | boolean, op: string, b: number | string | boolean): boolean {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "!=":
-      return a !== b;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case ">":
-      return a > b;
-    default:
-      return a >= b;
-  }
 }
 
 function isPresent<T>(value: T | null | undefined): value is T {
