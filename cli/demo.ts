@@ -52,6 +52,30 @@ export const DEMO_PURCHASES = [
  * `rapport demo`: runs Rapport in this process with every channel on the outbox, posts three signed
  * purchases to its real HTTP API, waits for the thank-you emails, and prints where they are.
  */
+/** The signed `POST /api/events` of one demo purchase, as a shop would post it. Returns its total and the answer. */
+export async function postDemoPurchase(
+  baseUrl: string,
+  secret: string,
+  orderId: string,
+  purchase: (typeof DEMO_PURCHASES)[number],
+): Promise<{ total: number; response: Response }> {
+  const total = purchase.items.reduce((sum, item) => sum + item.price * item.quantity, 0);
+  const body = JSON.stringify({
+    type: "purchase",
+    orderId,
+    customer: purchase.customer,
+    total: total.toFixed(2),
+    currency: purchase.currency,
+    items: purchase.items,
+  });
+  const response = await fetch(`${baseUrl}/api/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-rapport-signature": signBody(secret, body) },
+    body,
+  });
+  return { total, response };
+}
+
 export async function runDemo(config: Config, log: Logger, timeoutMs = 60_000): Promise<string[]> {
   const quiet = log.child({}, { level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL });
   const app = await createApp({ config: { ...config, PORT: 0 }, log: quiet, outboxOnly: true, bots: false });
@@ -63,23 +87,7 @@ export async function runDemo(config: Config, log: Logger, timeoutMs = 60_000): 
     const orderIds: string[] = [];
     for (const [i, purchase] of DEMO_PURCHASES.entries()) {
       const orderId = `DEMO-${run}-${i + 1}`;
-      const total = purchase.items.reduce((sum, item) => sum + item.price * item.quantity, 0);
-      const body = JSON.stringify({
-        type: "purchase",
-        orderId,
-        customer: purchase.customer,
-        total: total.toFixed(2),
-        currency: purchase.currency,
-        items: purchase.items,
-      });
-      const response = await fetch(`${app.url}/api/events`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-rapport-signature": signBody(app.webhookSecret, body),
-        },
-        body,
-      });
+      const { total, response } = await postDemoPurchase(app.url!, app.webhookSecret, orderId, purchase);
       if (!response.ok)
         throw new Error(`POST /api/events answered ${response.status}: ${await response.text()}`);
       orderIds.push(orderId);

@@ -4,11 +4,10 @@ import path from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../cli/app.ts";
-import { DEMO_PURCHASES, runDemo } from "../../cli/demo.ts";
+import { DEMO_PURCHASES, postDemoPurchase, runDemo } from "../../cli/demo.ts";
 import { type Config, loadConfig } from "../../lib/config.ts";
 import { createDb } from "../../lib/db/index.ts";
 import { silentLogger } from "../../lib/logger.ts";
-import { signBody } from "../../lib/signature.ts";
 import { installationId, QUEUE, queueFor, queuePrefixOf } from "../../workers/index.ts";
 import { createTestDatabase, dropTestDatabase } from "../support/db.ts";
 import { deletePrefix, useTestRedis } from "../support/redis.ts";
@@ -50,20 +49,7 @@ async function start(config: Config, options: { workers?: boolean; log?: pino.Lo
 }
 
 async function postPurchase(app: App, orderId: string, purchase: (typeof DEMO_PURCHASES)[number]) {
-  const total = purchase.items.reduce((sum, item) => sum + item.price * item.quantity, 0);
-  const body = JSON.stringify({
-    type: "purchase",
-    orderId,
-    customer: purchase.customer,
-    total: total.toFixed(2),
-    currency: purchase.currency,
-    items: purchase.items,
-  });
-  const response = await fetch(`${app.url}/api/events`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-rapport-signature": signBody(app.webhookSecret, body) },
-    body,
-  });
+  const { response } = await postDemoPurchase(app.url!, app.webhookSecret, orderId, purchase);
   expect(response.status, await response.clone().text()).toBe(201);
 }
 
