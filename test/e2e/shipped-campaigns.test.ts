@@ -1,22 +1,18 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureEvent } from "../../bots/index.ts";
-import { loadCampaigns } from "../../campaigns/index.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { variantOf } from "../../workers/index.ts";
 import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../fakes/index.ts";
 import { newWebhookSecret } from "../fakes/resend-webhooks.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
+import { idsForVariants, shopper, VIP_ORDERS } from "./support/shipped.ts";
 
 // The three campaigns Rapport ships (campaigns/*.yaml), run by the whole app against fake Telegram and Resend.
 // The app's clock ticks from 10:30 UTC on 4 December 2026: promo-vip's 10:00 has passed in Jakarta (17:30)
 // and Warsaw (11:30), and both are outside the campaigns' quiet hours.
 const offset = Date.parse("2026-12-04T10:30:00Z") - Date.now();
 const clock: Clock = { now: () => Date.now() + offset };
-const at = (iso: string) => new Date(iso);
 const WEBHOOK_SECRET = newWebhookSecret();
 
 const database = useTestDatabase();
@@ -25,77 +21,6 @@ let telegram: FakeTelegram;
 let resend: FakeResend;
 let app: TestApp;
 
-/**
- * Customer ids that put promo-vip's VIPs in each of its branches, every run: the first of a fixed sequence of
- * ids that variantOf sends to `want` (random ids left the hold-out to a tenth of the runs).
- */
-async function idsForVariants(want: readonly string[]): Promise<string[]> {
-  const { campaigns } = await loadCampaigns(fileURLToPath(new URL("../../campaigns", import.meta.url)));
-  const promo = campaigns.find((c) => c.id === "promo-vip")!;
-  const found: string[] = [];
-  for (let i = 1; found.length < want.length; i++) {
-    const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
-    if (variantOf(promo, id) === want[found.length]) found.push(id);
-  }
-  return found;
-}
-
-/** A customer with purchases, as the shop would have reported them. */
-async function shopper(input: {
-  id?: string;
-  email: string;
-  name: string;
-  locale: string;
-  timezone: string;
-  orders: Array<{ at: string; total: string }>;
-  telegram?: string;
-}): Promise<string> {
-  let customerId = "";
-  if (input.id) {
-    await database.db.customer.create({
-      data: {
-        id: input.id,
-        email: input.email,
-        name: input.name,
-        locale: input.locale,
-        timezone: input.timezone,
-      },
-    });
-  }
-  for (const [i, order] of input.orders.entries()) {
-    const captured = await captureEvent(
-      database.db,
-      {
-        type: "purchase",
-        orderId: `${input.email}-${i}`,
-        occurredAt: order.at,
-        customer: { email: input.email, name: input.name, locale: input.locale, timezone: input.timezone },
-        total: order.total,
-        currency: "EUR",
-        items: [{ sku: "BEANS", quantity: 1, price: order.total }],
-        properties: {},
-      },
-      at(order.at),
-    );
-    customerId = captured.customerId;
-  }
-  if (input.telegram) {
-    await database.db.identity.create({
-      data: { channel: "telegram", externalId: input.telegram, customerId },
-    });
-  }
-  // the shipped marketing campaigns need granted consent (opt-in, the default policy): these customers gave it
-  await database.db.customer.update({
-    where: { id: customerId },
-    data: { consent: { email: { status: "granted" }, telegram: { status: "granted" } } },
-  });
-  return customerId;
-}
-
-const vipOrders = Array.from({ length: 5 }, (_, i) => ({
-  at: `2026-11-${10 + i}T10:00:00Z`,
-  total: "120.00",
-}));
 let ids: Record<string, string>;
 
 beforeAll(async () => {
@@ -106,7 +31,7 @@ beforeAll(async () => {
   const [variantA, variantB, holdout] = await idsForVariants(["a", "b", "holdout"]);
   ids = {
     // quiet since September: the win-back's audience
-    quietTelegram: await shopper({
+    quietTelegram: await shopper(database.db, {
       email: "siti@example.com",
       name: "Siti",
       locale: "id",
@@ -114,7 +39,7 @@ beforeAll(async () => {
       orders: [{ at: "2026-09-20T10:00:00Z", total: "30.00" }],
       telegram: "7007001",
     }),
-    quietEmail: await shopper({
+    quietEmail: await shopper(database.db, {
       email: "ola@example.com",
       name: "Ola",
       locale: "pl",
@@ -122,32 +47,32 @@ beforeAll(async () => {
       orders: [{ at: "2026-09-01T10:00:00Z", total: "45.00" }],
     }),
     // five orders this autumn: VIPs (segments.yaml), not quiet
-    vipJakarta: await shopper({
+    vipJakarta: await shopper(database.db, {
       id: variantA,
       email: "budi@example.com",
       name: "Budi",
       locale: "id",
       timezone: "Asia/Jakarta",
-      orders: vipOrders,
+      orders: VIP_ORDERS,
     }),
-    vipWarsaw: await shopper({
+    vipWarsaw: await shopper(database.db, {
       id: variantB,
       email: "jan@example.com",
       name: "Jan",
       locale: "pl",
       timezone: "Europe/Warsaw",
-      orders: vipOrders,
+      orders: VIP_ORDERS,
     }),
-    vipHeldOut: await shopper({
+    vipHeldOut: await shopper(database.db, {
       id: holdout,
       email: "mia@example.com",
       name: "Mia",
       locale: "en",
       timezone: "Europe/London",
-      orders: vipOrders,
+      orders: VIP_ORDERS,
     }),
     // one recent order: in neither audience
-    regular: await shopper({
+    regular: await shopper(database.db, {
       email: "emma@example.com",
       name: "Emma",
       locale: "en",
@@ -179,6 +104,22 @@ afterAll(async () => {
 
 const emailsTo = (address: string) => resend.emails.filter((e) => e.to.includes(address));
 
+/**
+ * The win-back email Ola gets (the app sends it on its first campaign tick): each test that needs it waits
+ * for it itself, so any one of them runs alone (`-t`).
+ */
+async function winBackEmail() {
+  const [email] = await waitFor(
+    "the win-back email",
+    () => {
+      const found = emailsTo("ola@example.com");
+      return found.length ? found : undefined;
+    },
+    20_000,
+  );
+  return email!;
+}
+
 describe("the shipped campaigns", () => {
   it("win-back: a unique code to each quiet customer, on their phone's chat if they have one, else by email", async () => {
     const coupon = async (customerId: string) =>
@@ -194,19 +135,12 @@ describe("the shipped campaigns", () => {
     expect(chat.text).toMatch(/15%/);
     expect(chat.text).toMatch(/\/stop/);
 
-    const [email] = await waitFor(
-      "the win-back email",
-      () => {
-        const found = emailsTo("ola@example.com");
-        return found.length ? found : undefined;
-      },
-      20_000,
-    );
-    expect(email!.subject).toMatch(/Tęsknimy/);
-    expect(email!.html).toContain(await coupon(ids.quietEmail!));
-    expect(email!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
-    expect(email!.headers["List-Unsubscribe"]).toMatch(/^<http:\/\/[^>]+\/u\/[A-Za-z0-9_-]+>/);
-    expect(email!.idempotencyKey).toMatch(/^b\/win-back\//); // a campaign batch, keyed by its members
+    const email = await winBackEmail();
+    expect(email.subject).toMatch(/Tęsknimy/);
+    expect(email.html).toContain(await coupon(ids.quietEmail!));
+    expect(email.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(email.headers["List-Unsubscribe"]).toMatch(/^<http:\/\/[^>]+\/u\/[A-Za-z0-9_-]+>/);
+    expect(email.idempotencyKey).toMatch(/^b\/win-back\//); // a campaign batch, keyed by its members
 
     // nobody else was quiet
     const winBacks = await database.db.delivery.findMany({ where: { campaignId: "win-back" } });
@@ -280,9 +214,12 @@ describe("the shipped campaigns", () => {
   });
 
   it("credits a purchase within the goal's window to the win-back, and takes Resend's delivery report", async () => {
-    const delivery = await database.db.delivery.findFirstOrThrow({
-      where: { campaignId: "win-back", customerId: ids.quietEmail },
-    });
+    await winBackEmail();
+    const delivery = await waitFor("the win-back's Delivery recorded as sent", () =>
+      database.db.delivery.findFirst({
+        where: { campaignId: "win-back", customerId: ids.quietEmail, status: "sent" },
+      }),
+    );
     const report = await resend.sendWebhook(`${app.url}/webhooks/resend`, WEBHOOK_SECRET, {
       type: "email.delivered",
       data: { email_id: delivery.providerId! },
@@ -307,8 +244,8 @@ describe("the shipped campaigns", () => {
   });
 
   it("unsubscribes in one click from the email's List-Unsubscribe link", async () => {
-    const [email] = emailsTo("ola@example.com");
-    const link = new URL(/<([^>]+)>/.exec(email!.headers["List-Unsubscribe"]!)![1]!);
+    const email = await winBackEmail();
+    const link = new URL(/<([^>]+)>/.exec(email.headers["List-Unsubscribe"]!)![1]!);
     // PUBLIC_URL names port 0 here: the test server's real port is in app.url
     const response = await fetch(`${app.url}${link.pathname}`, {
       method: "POST",
