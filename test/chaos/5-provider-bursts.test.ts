@@ -15,35 +15,32 @@ describe("chaos 5: the providers answer 5xx and 429 in bursts", () => {
       async () => (await run.now()).queued >= TOTAL,
       90_000,
     );
-    // a burst every 2 s while the campaign sends, alternating: Resend 500s and Telegram 502s, then 429s from both
-    // (retry-after 1 s); a new burst only once the calls have used up the last one, so none piles up
+    // an outage every 3 s while the campaign sends, as providers have them: for 0.8 s every call fails,
+    // alternating Resend 500s and Telegram 502s, then 429s from both (retry-after 1 s); the rest of the 3 s
+    // the providers answer. A burst is a span of time, not a count of calls: a count re-armed forever would
+    // fail the campaign's last job on every try, which no provider does.
     const faultFrom = Date.now();
+    const BURST_MS = 800;
     let bursts = 0;
-    let kind = 0;
-    const seen = { resend: -1, telegram: -1 };
+    let ending: NodeJS.Timeout | undefined;
     const burst = setInterval(() => {
-      kind += 1;
-      const resendCalls = run.resend.requests.length;
-      if (resendCalls >= seen.resend + 4) {
-        seen.resend = resendCalls;
-        bursts += 1;
-        run.resend.failNext(kind % 2 ? { status: 500, times: 4 } : { status: 429, retryAfter: 1, times: 4 });
-      }
-      const telegramCalls = run.telegram.calls.length;
-      if (telegramCalls >= seen.telegram + 10) {
-        seen.telegram = telegramCalls;
-        bursts += 1;
-        run.telegram.failNext(
-          "sendMessage",
-          kind % 2 ? { status: 502, times: 10 } : { status: 429, retryAfter: 1, times: 10 },
-        );
-      }
-    }, 2_000);
+      bursts += 1;
+      const rateLimited = bursts % 2 === 0;
+      run.resend.failSome(1, rateLimited ? { status: 429, retryAfter: 1 } : { status: 500 });
+      run.telegram.failSome("sendMessage", 1, rateLimited ? { status: 429, retryAfter: 1 } : { status: 502 });
+      ending = setTimeout(() => {
+        run.resend.failSome(0, { status: 500 });
+        run.telegram.failSome("sendMessage", 0, { status: 502 });
+      }, BURST_MS);
+    }, 3_000);
     let finalAt: number;
     try {
       finalAt = await run.allFinal(115_000);
     } finally {
       clearInterval(burst);
+      clearTimeout(ending);
+      run.resend.failSome(0, { status: 500 });
+      run.telegram.failSome("sendMessage", 0, { status: 502 });
     }
     const verdict = await run.verdict();
     const refused = {
@@ -57,7 +54,7 @@ describe("chaos 5: the providers answer 5xx and 429 in bursts", () => {
       verdict,
       recoverMs: finalAt - faultFrom,
       totalMs: finalAt - startedAt,
-      notes: `fault on for the whole send, ${bursts} bursts: Resend ${refused.resend5xx} × 5xx, ${refused.resend429} × 429; Telegram ${refused.telegram5xx} × 5xx, ${refused.telegram429} × 429`,
+      notes: `fault on for the whole send, ${bursts} outages of ${BURST_MS} ms every 3 s: Resend ${refused.resend5xx} × 5xx, ${refused.resend429} × 429; Telegram ${refused.telegram5xx} × 5xx, ${refused.telegram429} × 429`,
     });
     // a Telegram send cut short (a lock lapsed, a connection lost) is failed unknown_outcome, never resent
     await expectExactlyOnce(run, verdict, { unknownAllowed: true });
