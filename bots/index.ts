@@ -46,6 +46,15 @@ export {
   retryInboundFailure,
 } from "./inbound-failures.ts";
 export { issueLinkCode, redeemLinkCode } from "./linking.ts";
+export {
+  adjustPoints,
+  balanceOf,
+  LOYALTY_REASONS,
+  type LoyaltyReason,
+  loyaltyHistory,
+  redeemPoints,
+} from "./loyalty-ledger.ts";
+export { registerLoyaltyApi } from "./loyalty-route.ts";
 export { attachContact, mergeCustomers, survivorOf } from "./merge.ts";
 export { createOutboxChannel, OUTBOX_MAX_BATCH, type OutboxOptions } from "./outbox.ts";
 export { compileReplies, loadReplies, type Replies } from "./replies.ts";

@@ -14,6 +14,14 @@ export {
 export { DURATION_UNITS_MS, parseDuration } from "./duration.ts";
 export { campaignJsonSchema } from "./json-schema.ts";
 export { type LoadedCampaigns, loadCampaigns } from "./load.ts";
+export {
+  compileLoyaltyRules,
+  type LoyaltyRules,
+  loadLoyaltyRules,
+  pointsFor,
+  tierFor,
+  tierNames,
+} from "./loyalty.ts";
 export { CAMPAIGN_CHANNELS, type CampaignSource, type CompiledCampaign } from "./schema.ts";
 export {
   type Audience,

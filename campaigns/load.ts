@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { compileCampaign } from "./compile.ts";
 import { type ConsentPolicy, loadConsentPolicy } from "./consent-policy.ts";
+import { type LoyaltyRules, loadLoyaltyRules } from "./loyalty.ts";
 import { locate, positionOf } from "./positions.ts";
 import type { CompiledCampaign } from "./schema.ts";
 import {
@@ -23,6 +24,8 @@ export interface LoadedCampaigns {
   segments: Segments;
   /** The folder's consent.yaml (opt-in on every channel without one, or when it has problems). */
   consent: ConsentPolicy;
+  /** The folder's loyalty.yaml; undefined without one or when it has problems (then nothing earns). */
+  loyalty: LoyaltyRules | undefined;
 }
 
 /** Files in the campaigns folder that are not campaigns: the named segments. */
@@ -31,6 +34,8 @@ const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
 const CONSENT_FILES = ["consent.yaml", "consent.yml"];
 /** The exchange rates of money segments: not a campaign either. */
 const CURRENCY_FILES = ["currencies.yaml", "currencies.yml"];
+/** The loyalty programme: not a campaign either. */
+const LOYALTY_FILES = ["loyalty.yaml", "loyalty.yml"];
 
 /** A file's text, or undefined when it cannot be read (reported in `errors` at its line 1). */
 async function readSource(file: string, errors: CampaignIssue[]): Promise<string | undefined> {
@@ -83,7 +88,7 @@ export async function loadCampaigns(
       (n) =>
         /\.ya?ml$/.test(n) &&
         !SEGMENT_FILES.includes(n) &&
-        ![...CONSENT_FILES, ...CURRENCY_FILES].includes(n),
+        ![...CONSENT_FILES, ...CURRENCY_FILES, ...LOYALTY_FILES].includes(n),
     )
     .sort();
   const campaigns: CompiledCampaign[] = [];
@@ -91,6 +96,9 @@ export async function loadCampaigns(
   const consentFile = CONSENT_FILES.find((n) => files.includes(n)) ?? CONSENT_FILES[0]!;
   const consent = await loadConsentPolicy(join(dir, consentFile));
   errors.push(...consent.issues);
+  const loyaltyFile = LOYALTY_FILES.find((n) => files.includes(n)) ?? LOYALTY_FILES[0]!;
+  const loyalty = await loadLoyaltyRules(join(dir, loyaltyFile));
+  errors.push(...loyalty.issues);
   const currencyFile = CURRENCY_FILES.find((n) => files.includes(n)) ?? CURRENCY_FILES[0]!;
   const base = options.baseCurrency ?? DEFAULT_BASE_CURRENCY;
   const currencies = await loadCurrencies(join(dir, currencyFile), base, options.now ?? new Date());
@@ -122,5 +130,5 @@ export async function loadCampaigns(
     firstById.set(campaign.id, here);
     campaigns.push(campaign);
   }
-  return { campaigns, errors, segments, consent: consent.policy };
+  return { campaigns, errors, segments, consent: consent.policy, loyalty: loyalty.rules };
 }

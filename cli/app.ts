@@ -11,6 +11,7 @@ import {
   mergeCustomers,
   type Replies,
   registerEventsApi,
+  registerLoyaltyApi,
   registerResendWebhook,
   registerShopWebhooks,
   registerUnsubscribe,
@@ -201,6 +202,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
+      await registerLoyaltyApi(http, { db: database.db, secret: webhookSecret.value, clock });
       await platforms.registerRoutes(http);
       await registerUnsubscribe(http, {
         db: database.db,
@@ -299,6 +301,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
         stalledIntervalMs: config.WORKER_STALLED_INTERVAL * 1000,
         sendTimeoutMs: config.SEND_TIMEOUT_MS,
+        loyalty: () => loaded.loyalty && { rules: loaded.loyalty, money: loaded.segments.money },
         onDelivered: (delivered) => {
           const event = deliveredEvent(delivered);
           if (event) live.publish(event);

@@ -6,6 +6,7 @@ import {
   type CompiledCampaign,
   compileCampaign,
   compileConsentPolicy,
+  compileLoyaltyRules,
   compileSegments,
   noSegments,
   type Segments,
@@ -32,6 +33,8 @@ const SEGMENT_FILES = ["segments.yaml", "segments.yml"];
 const CURRENCY_FILES = ["currencies.yaml", "currencies.yml"];
 /** The installation's consent policy: not a campaign either. */
 const CONSENT_FILES = ["consent.yaml", "consent.yml"];
+/** The loyalty programme: not a campaign either. */
+const LOYALTY_FILES = ["loyalty.yaml", "loyalty.yml"];
 const YAML = /\.ya?ml$/;
 
 /** The campaigns folder: RAPPORT_CAMPAIGNS_DIR, or the project's campaigns/. */
@@ -57,7 +60,7 @@ export interface CheckedFile {
   path: string;
   /** The path as messages show it. */
   file: string;
-  kind: "campaign" | "segments" | "currencies" | "consent";
+  kind: "campaign" | "segments" | "currencies" | "consent" | "loyalty";
   source?: string;
   /** The campaign, when the file compiled and its templates exist. */
   campaign?: CompiledCampaign;
@@ -93,7 +96,8 @@ export async function campaignFileIds(dir: string): Promise<Map<string, string>>
         YAML.test(n) &&
         !SEGMENT_FILES.includes(n) &&
         !CURRENCY_FILES.includes(n) &&
-        !CONSENT_FILES.includes(n),
+        !CONSENT_FILES.includes(n) &&
+        !LOYALTY_FILES.includes(n),
     );
   } catch {
     return ids;
@@ -163,7 +167,8 @@ export async function checkCampaignFiles(
     (f) =>
       !SEGMENT_FILES.includes(path.basename(f)) &&
       !CURRENCY_FILES.includes(path.basename(f)) &&
-      !CONSENT_FILES.includes(path.basename(f)),
+      !CONSENT_FILES.includes(path.basename(f)) &&
+      !LOYALTY_FILES.includes(path.basename(f)),
   );
   const folders = new Set(files.map((f) => path.dirname(f)));
   for (const dir of [...folders].sort()) {
@@ -180,6 +185,14 @@ export async function checkCampaignFiles(
       const entry: CheckedFile = { path: full, file: displayPath(full), kind: "consent", issues: [] };
       const source = await read(entry);
       if (source !== undefined) entry.issues.push(...compileConsentPolicy(source, entry.file).issues);
+      checked.set(full, entry);
+    }
+    const loyaltyName = LOYALTY_FILES.find((n) => existsSync(path.join(dir, n)));
+    if (loyaltyName !== undefined) {
+      const full = path.join(dir, loyaltyName);
+      const entry: CheckedFile = { path: full, file: displayPath(full), kind: "loyalty", issues: [] };
+      const source = await read(entry);
+      if (source !== undefined) entry.issues.push(...compileLoyaltyRules(source, entry.file).issues);
       checked.set(full, entry);
     }
     const { money } = currencies;

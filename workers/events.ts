@@ -4,6 +4,7 @@ import type { Db } from "../lib/db/index.ts";
 import { jobId } from "../lib/ids.ts";
 import { attributeConversion } from "./goals.ts";
 import { type Stamped, stamp } from "./installation.ts";
+import { applyLoyalty, type LoyaltyProgramme } from "./loyalty.ts";
 import { type PlanJob, planJobOptions } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
@@ -33,6 +34,10 @@ export interface EventsDeps {
   campaigns: () => readonly CompiledCampaign[];
   /** Every campaign whose goals still count (active, paused or archived). */
   goalCampaigns?: () => readonly CompiledCampaign[];
+  /** The loyalty programme (campaigns/loyalty.yaml) events earn points by. Unset or undefined: no points. */
+  loyalty?: () => LoyaltyProgramme | undefined;
+  /** What "now" is for loyalty entries, in ms. Defaults to the system clock. */
+  now?: () => number;
 }
 
 /** True when an event trigger of `campaign` fires for an event of `type` with `properties`. */
@@ -51,9 +56,23 @@ export function processEvent(deps: EventsDeps) {
   return async (job: Job<EventsJob>): Promise<{ matched: string[]; converted: string[] }> => {
     const event = await deps.db.event.findUnique({
       where: { id: job.data.eventId },
-      select: { id: true, type: true, customerId: true, properties: true, occurredAt: true, value: true },
+      select: {
+        id: true,
+        type: true,
+        customerId: true,
+        properties: true,
+        occurredAt: true,
+        value: true,
+        currency: true,
+      },
     });
     if (!event) return { matched: [], converted: [] };
+    const programme = deps.loyalty?.();
+    if (programme) {
+      const now = new Date(deps.now?.() ?? Date.now());
+      const { tierChangedEventId } = await applyLoyalty(deps.db, programme, event, now);
+      if (tierChangedEventId) await enqueueEvent(deps.queues, tierChangedEventId);
+    }
     const converted = await attributeConversion(deps.db, (deps.goalCampaigns ?? deps.campaigns)(), event);
     const matched = deps.campaigns().filter((c) => triggerMatches(c, event.type, event.properties));
     await queueFor<PlanJob>(deps.queues, QUEUE.plan).addBulk(

@@ -147,7 +147,8 @@ export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
            WHEN ${capped(campaign)} THEN 'frequency_cap' END AS reason,
       ${message.template} AS template,
       ${LOCALE_SQL} AS locale,
-      jsonb_build_object('customer', jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email)), 'brand', ${brand}::jsonb)
+      jsonb_build_object('customer', jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email)), 'brand', ${brand}::jsonb,
+        'loyalty', jsonb_strip_nulls(jsonb_build_object('points', c."loyaltyPoints", 'tier', c."loyaltyTier")))
         || ${message.data} AS data,
       pick.recipient,
       at.at AS "scheduledAt"

@@ -10,6 +10,7 @@ import type { CampaignRegistry } from "./campaign-registry.ts";
 import { type Delivered, startDeliverWorker } from "./deliver.ts";
 import { type EventsJob, processEvent } from "./events.ts";
 import { refuseForeignJobs } from "./installation.ts";
+import type { LoyaltyProgramme } from "./loyalty.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
@@ -104,6 +105,8 @@ export interface WorkerDeps {
   installation?: string;
   /** How long a provider has to answer one send or batch, in ms (SEND_TIMEOUT_MS). Defaults to 30 000. */
   sendTimeoutMs?: number;
+  /** The loyalty programme (campaigns/loyalty.yaml) purchases earn by. Unset or undefined: no points. */
+  loyalty?: () => LoyaltyProgramme | undefined;
 }
 
 /** Running workers. */
@@ -137,6 +140,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
         queues,
         campaigns: () => deps.registry.active(),
         goalCampaigns: () => deps.registry.all(),
+        loyalty: deps.loyalty,
+        now: () => deps.clock.now(),
       }),
     ),
     common,

@@ -34,6 +34,8 @@ export const PLAN_CUSTOMER_SELECT = {
   country: true,
   preferredChannel: true,
   consent: true,
+  loyaltyPoints: true,
+  loyaltyTier: true,
   identities: { select: { channel: true, externalId: true }, orderBy: { lastSeenAt: "desc" } },
 } as const;
 

@@ -40,7 +40,14 @@ export function templateEvent(
  */
 export function buildTemplateData(input: {
   data: Record<string, unknown>;
-  customer: { name: string | null; email: string | null; locale: string };
+  customer: {
+    name: string | null;
+    email: string | null;
+    locale: string;
+    /** Customer.loyaltyPoints and loyaltyTier: `{{loyalty.points}}`, `{{loyalty.tier}}`. */
+    loyaltyPoints?: number;
+    loyaltyTier?: string | null;
+  };
   brand: Brand;
   event?: TemplateEvent;
 }): Record<string, unknown> {
@@ -62,6 +69,7 @@ export function buildTemplateData(input: {
   return {
     customer: { name: input.customer.name ?? undefined, email: input.customer.email ?? undefined },
     brand: { name: input.brand.name, url: input.brand.url },
+    loyalty: { points: input.customer.loyaltyPoints ?? 0, tier: input.customer.loyaltyTier ?? undefined },
     ...(event
       ? {
           event: {

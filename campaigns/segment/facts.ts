@@ -31,6 +31,8 @@ export interface SegmentFacts {
   source: string | null;
   preferredChannel: string | null;
   loyaltyPoints: number;
+  /** Customer.loyaltyTier (campaigns/loyalty.yaml); absent or null before any points. */
+  loyaltyTier?: string | null;
   /** Channels the customer has an identity on. */
   channels: string[];
   /** SKUs the customer bought (Purchase.sku). */

@@ -152,6 +152,22 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
         description: "loyalty points",
       },
       {
+        name: "loyalty.points",
+        type: "number",
+        nullable: false,
+        fact: "loyaltyPoints",
+        sql: column("loyaltyPoints"),
+        description: "loyalty points balance (campaigns/loyalty.yaml)",
+      },
+      {
+        name: "loyalty.tier",
+        type: "text",
+        nullable: true,
+        fact: "loyaltyTier",
+        sql: column("loyaltyTier"),
+        description: 'loyalty tier as campaigns/loyalty.yaml names it, e.g. "gold"; null before any points',
+      },
+      {
         name: "channels",
         type: "set",
         fact: "channels",

@@ -42,7 +42,7 @@ export async function loadSegmentFacts(
       ${aggregate("avg_rating")}::text AS "avgRating",
       c."lastPurchaseAt" AS "lastPurchase", c."lastInteractionAt" AS "lastInteraction", c."createdAt" AS "firstSeen",
       c.name, c.email, c.phone, c.country, c.locale, c.timezone, c.source,
-      c."preferredChannel"::text AS "preferredChannel", c."loyaltyPoints" AS "loyaltyPoints",
+      c."preferredChannel"::text AS "preferredChannel", c."loyaltyPoints" AS "loyaltyPoints", c."loyaltyTier" AS "loyaltyTier",
       ARRAY(SELECT DISTINCT i.channel::text FROM "Identity" i WHERE i."customerId" = c.id) AS channels,
       ARRAY(SELECT DISTINCT p.sku FROM "Purchase" p WHERE p."customerId" = c.id) AS skus,
       c.consent, c.attributes
@@ -82,6 +82,7 @@ export async function loadSegmentFacts(
         source: row.source,
         preferredChannel: row.preferredChannel,
         loyaltyPoints: row.loyaltyPoints,
+        loyaltyTier: row.loyaltyTier ?? null,
         channels: row.channels,
         skus: row.skus,
         consent: asMap(row.consent),
