@@ -20,7 +20,11 @@ export interface ConsentChange {
   customerId: string;
   channel: ChannelName;
   status: ConsentStatus;
-  /** double_opt_in, shopify, events_api, chat_start, chat_stop, unsubscribe_link, resend_bounce, staff, … */
+  /**
+   * double_opt_in, shopify, events_api, chat_start, chat_stop, unsubscribe_link, resend_complaint, staff, …
+   * A bounce is no answer of the customer's: it suppresses the address (bots/email/resend-events.ts) and
+   * leaves consent as it was.
+   */
   source: string;
   /** What was seen: form, IP address, message id, staff user and reason, the provider's fields. */
   evidence?: Record<string, unknown>;

@@ -5,7 +5,7 @@ import { survivorOf } from "./merge.ts";
 export type ContactKind = "email" | "phone";
 
 /** Where a claim was made: each is a contact someone typed or showed, not one they proved. */
-export type ClaimSource = "webchat_identify" | "chat_message" | "telegram_contact";
+export type ClaimSource = "webchat_identify" | "webchat_subscribe" | "chat_message" | "telegram_contact";
 
 /** A contact as someone gave it, with where it came from. */
 export interface Claim {

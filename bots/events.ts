@@ -35,10 +35,11 @@ const Money = z
 /**
  * A customer's marketing answer as the sender saw it: `granted` or `denied`, when the customer chose
  * (default: the event's time), where it came from (default `events_api`), and what proves it (the form,
- * the checkbox text, an IP address).
+ * the checkbox text, an IP address). On email, `requested` answers nothing yet: it starts a double opt-in
+ * (a link to confirm is emailed to the customer's address; bots/double-opt-in.ts).
  */
 const ConsentInput = z.strictObject({
-  status: z.enum(["granted", "denied"], { error: "expected granted or denied" }),
+  status: z.enum(["granted", "denied", "requested"], { error: "expected granted, denied or requested" }),
   at: z.iso
     .datetime({ offset: true, error: "expected an ISO 8601 time with offset such as 2026-11-23T10:00:00Z" })
     .optional(),
@@ -73,6 +74,16 @@ const CustomerRef = z.object({
   consent: z
     .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
       error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
+    })
+    .superRefine((consent, ctx) => {
+      for (const [channel, answer] of Object.entries(consent)) {
+        if (answer?.status === "requested" && channel !== "email")
+          ctx.addIssue({
+            code: "custom",
+            path: [channel, "status"],
+            message: "requested (double opt-in) is for email only: expected granted or denied",
+          });
+      }
     })
     .optional(),
 });
@@ -170,6 +181,11 @@ export function parseInboundEvent(body: unknown): z.ZodSafeParseResult<InboundEv
   return type === "purchase" ? PurchaseEvent.safeParse(body) : GenericEvent.safeParse(body);
 }
 
+/** True when the event asks for a double opt-in by email (`customer.consent.email.status: "requested"`). */
+export function doubleOptInRequested(event: InboundEvent): boolean {
+  return event.customer.consent?.email?.status === "requested";
+}
+
 /** What happened to an event. A repeat is an expected outcome. */
 export type EventCaptureResult =
   | { kind: "stored"; eventId: string; customerId: string }
@@ -223,6 +239,8 @@ export async function captureEvent(
       }
       const { customerId } = await resolveCustomerByEmail(tx, event.customer);
       for (const [channel, answer] of Object.entries(event.customer.consent ?? {})) {
+        // a double opt-in request is started once the event is stored (doubleOptInRequested)
+        if (answer.status === "requested") continue;
         await recordConsent(tx, {
           customerId,
           channel: channel as ChannelName,

@@ -117,6 +117,46 @@ export const BOT_TEXTS = {
     id: "Tautan berhenti berlangganan ini tidak lengkap atau telah diubah. Buka lagi dari pesan yang Anda terima, atau salin seluruh tautan ke peramban Anda.",
     pl: "Link do wypisania się jest niepełny lub został zmieniony. Otwórz go ponownie z otrzymanej wiadomości albo skopiuj cały link do przeglądarki.",
   },
+  confirmSubscriptionTitle: {
+    en: "Get offers by email",
+    id: "Dapatkan promo lewat email",
+    pl: "Oferty e-mailem",
+  },
+  confirmSubscriptionQuestion: {
+    en: "Get news and offers from {brand} at {address}?",
+    id: "Terima kabar dan promo dari {brand} di {address}?",
+    pl: "Otrzymywać nowości i oferty od {brand} na adres {address}?",
+  },
+  confirmSubscriptionNote: {
+    en: "Every email has a link to unsubscribe whenever you like.",
+    id: "Setiap email memiliki tautan untuk berhenti berlangganan kapan saja.",
+    pl: "Każdy e-mail ma link, którym możesz się wypisać w dowolnej chwili.",
+  },
+  confirmSubscriptionButton: {
+    en: "Yes, send me offers",
+    id: "Ya, kirimi saya promo",
+    pl: "Tak, wysyłajcie mi oferty",
+  },
+  subscriptionConfirmedTitle: {
+    en: "You are subscribed",
+    id: "Anda sudah berlangganan",
+    pl: "Zapisano Cię",
+  },
+  subscriptionConfirmedBody: {
+    en: "{brand} will send news and offers to {address}. Every email has a link to unsubscribe.",
+    id: "{brand} akan mengirim kabar dan promo ke {address}. Setiap email memiliki tautan untuk berhenti berlangganan.",
+    pl: "{brand} będzie wysyłać nowości i oferty na adres {address}. Każdy e-mail ma link do wypisania się.",
+  },
+  confirmSubscriptionBrokenBody: {
+    en: "The confirmation link is incomplete, was changed or has expired (links work for 7 days). Ask for a new one where you signed up.",
+    id: "Tautan konfirmasi ini tidak lengkap, telah diubah, atau sudah kedaluwarsa (tautan berlaku 7 hari). Minta tautan baru di tempat Anda mendaftar.",
+    pl: "Link potwierdzający jest niepełny, został zmieniony lub wygasł (link działa 7 dni). Poproś o nowy link tam, gdzie podano ten adres.",
+  },
+  confirmSubscriptionStaleBody: {
+    en: "The address this link was sent to is no longer one we have for you, so nothing was changed. Ask for a new link where you signed up.",
+    id: "Alamat tujuan tautan ini bukan lagi alamat yang kami miliki untuk Anda, jadi tidak ada yang diubah. Minta tautan baru di tempat Anda mendaftar.",
+    pl: "Adresu, na który wysłano ten link, nie mamy już dla Ciebie, więc nic nie zmieniono. Poproś o nowy link tam, gdzie podano adres.",
+  },
   channelEmail: {
     en: "email",
     id: "email",

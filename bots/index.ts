@@ -10,6 +10,25 @@ export {
   type SentMessage,
 } from "./channel.ts";
 export { parseCommand } from "./commands.ts";
+export {
+  CONFIRM_TEMPLATE,
+  type ConfirmOutcome,
+  confirmDoubleOptIn,
+  DOUBLE_OPT_IN_SOURCE,
+  type DoubleOptInDeps,
+  type DoubleOptInRequest,
+  requestDoubleOptIn,
+} from "./double-opt-in.ts";
+export { type DoubleOptInRoutesOptions, registerDoubleOptIn } from "./double-opt-in-routes.ts";
+export {
+  CONFIRM_PATH,
+  CONFIRM_TTL_MS,
+  type ConfirmLink,
+  type ConfirmTokenContent,
+  confirmToken,
+  confirmUrl,
+  readConfirmToken,
+} from "./double-opt-in-token.ts";
 export { setConsent } from "./consent.ts";
 export { type Claim, type ClaimSource, type ContactKind, claimContact } from "./contact-claims.ts";
 export { type CaptureResult, captureMessage } from "./conversation.ts";

@@ -50,13 +50,8 @@ export async function requestEmailVerification(
     select: { customerId: true, value: true, createdAt: true },
     orderBy: { createdAt: "asc" },
   });
-  const mine = recent.filter((r) => r.customerId === owner);
-  const theirs = recent.filter((r) => r.value === value);
-  const full = [mine, theirs].find((list) => list.length >= VERIFY_SENDS_PER_HOUR);
-  if (full) {
-    const oldest = full[full.length - VERIFY_SENDS_PER_HOUR]!.createdAt.getTime();
-    return { kind: "rate_limited", retryAfterMs: Math.max(1_000, oldest + 3_600_000 - now.getTime()) };
-  }
+  const retryAfterMs = hourlyWait(recent, { customerId: owner, value }, now);
+  if (retryAfterMs !== undefined) return { kind: "rate_limited", retryAfterMs };
   await deps.db.contactVerification.updateMany({
     where: { customerId: owner, usedAt: null, expiresAt: { gt: now } },
     data: { expiresAt: now },
@@ -93,6 +88,32 @@ export async function requestEmailVerification(
     data: { code, minutes: VERIFY_CODE_TTL_MS / 60_000, brand: { name: deps.brandName } },
   });
   return { kind: "sent", claimId };
+}
+
+/** One email sent to an address for a customer: what {@link hourlyWait} counts. */
+export interface SentToAddress {
+  customerId: string;
+  value: string;
+  createdAt: Date;
+}
+
+/**
+ * The limit of emails a visitor can make us send (codes, double opt-in links): at most
+ * {@link VERIFY_SENDS_PER_HOUR} an hour to one customer and to one address, whoever asks. `recent` holds the
+ * sends of the last hour to either, oldest first.
+ * @returns how long to wait in ms (at least 1 000) when the limit is reached, else undefined.
+ */
+export function hourlyWait(
+  recent: SentToAddress[],
+  next: { customerId: string; value: string },
+  now: Date,
+): number | undefined {
+  const mine = recent.filter((r) => r.customerId === next.customerId);
+  const theirs = recent.filter((r) => r.value === next.value);
+  const full = [mine, theirs].find((list) => list.length >= VERIFY_SENDS_PER_HOUR);
+  if (!full) return undefined;
+  const oldest = full[full.length - VERIFY_SENDS_PER_HOUR]!.createdAt.getTime();
+  return Math.max(1_000, oldest + 3_600_000 - now.getTime());
 }
 
 /** What entering a code did. */
@@ -142,8 +163,11 @@ export async function verifyEmailCode(
   return { kind: "verified", email: latest.value, ...(await adoptEmail(db, owner, latest.value)) };
 }
 
-/** Gives a customer an email they proved: merges with its holder, or makes it theirs. */
-async function adoptEmail(
+/**
+ * Gives a customer an email they proved (a code typed back, a double opt-in link confirmed): merges with its
+ * holder, or makes it theirs.
+ */
+export async function adoptEmail(
   db: Db,
   customerId: string,
   email: string,

@@ -30,6 +30,7 @@ export {
   compileSegments,
   loadSegmentFacts,
   loadSegments,
+  NOT_FULLY_REFUNDED,
   noSegments,
   type SegmentFacts,
   type Segments,

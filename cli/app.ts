@@ -10,6 +10,7 @@ import {
   loadReplies,
   mergeCustomers,
   type Replies,
+  registerDoubleOptIn,
   registerEventsApi,
   registerLoyaltyApi,
   registerResendWebhook,
@@ -201,7 +202,27 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (options.http !== false) {
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
-      await registerEventsApi(http, { db: database.db, secret: webhookSecret.value, clock, onEvent });
+      await registerEventsApi(http, {
+        db: database.db,
+        secret: webhookSecret.value,
+        clock,
+        onEvent,
+        doubleOptIn: {
+          db: database.db,
+          clock,
+          sendReply,
+          secret: linkSecret.value,
+          publicUrl: config.PUBLIC_URL,
+          brandName: config.BRAND_NAME,
+        },
+      });
+      await registerDoubleOptIn(http, {
+        db: database.db,
+        secret: linkSecret.value,
+        clock,
+        log,
+        brandName: config.BRAND_NAME,
+      });
       await registerLoyaltyApi(http, { db: database.db, secret: webhookSecret.value, clock });
       await platforms.registerRoutes(http);
       await registerUnsubscribe(http, {

@@ -150,6 +150,9 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
         onMessage,
         sendReply: deps.sendReply,
         secret: configuredOrGeneratedSecret(undefined, config.dataDir, "webchat-secret").value,
+        // the same secret as cli/app.ts gives the confirm page: the web chat's double opt-in links verify there
+        linkSecret: configuredOrGeneratedSecret(config.RAPPORT_LINK_SECRET, config.dataDir, "link-secret")
+          .value,
         brandName: config.BRAND_NAME,
         publicUrl: config.PUBLIC_URL,
         log,

@@ -56,9 +56,23 @@ export function renderUnsubscribePage(
           `<form method="post"><button type="submit">${escapeHtml(t(locale, "unsubscribeButton"))}</button></form>`,
         ]
       : [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(body)}</p>`];
+  return renderBrandPage({ locale, brand: options.brand, title, content });
+}
+
+/**
+ * The page every signed link lands on (unsubscribe, double opt-in confirm): one card with the brand, in the
+ * given language. `content` is HTML, already escaped.
+ */
+export function renderBrandPage(options: {
+  locale: string;
+  brand: string;
+  title: string;
+  content: string[];
+}): string {
+  const { locale, title, content } = options;
   return [
     "<!doctype html>",
-    `<html lang="${locale}">`,
+    `<html lang="${toLocale(locale)}">`,
     "<head>",
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',

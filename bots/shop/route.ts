@@ -3,7 +3,8 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { jsonOnly } from "../../lib/http.ts";
 import { verifyBodySignature } from "../../lib/signature.ts";
-import { captureEvent, type EventCaptureResult, parseInboundEvent } from "../events.ts";
+import { type DoubleOptInDeps, requestDoubleOptIn } from "../double-opt-in.ts";
+import { captureEvent, doubleOptInRequested, type EventCaptureResult, parseInboundEvent } from "../events.ts";
 
 /** Dependencies of the events API. */
 export interface EventsApiOptions {
@@ -13,6 +14,11 @@ export interface EventsApiOptions {
   clock: Clock;
   /** Called for every accepted event, new or repeated (enqueueing is idempotent), before the response. */
   onEvent: (result: EventCaptureResult) => Promise<void>;
+  /**
+   * What `customer.consent.email.status: "requested"` needs to email the customer a double opt-in link.
+   * Without it such a request is stored with the event but no link goes out (`doubleOptIn: "off"`).
+   */
+  doubleOptIn?: DoubleOptInDeps;
 }
 
 /** The header carrying `sha256=<hex HMAC-SHA256 of the raw body>`. */
@@ -52,8 +58,22 @@ export async function registerEventsApi(app: FastifyInstance, options: EventsApi
     }
     const result = await captureEvent(options.db, parsed.data, new Date(options.clock.now()));
     await options.onEvent(result);
-    return reply
-      .status(result.kind === "stored" ? 201 : 200)
-      .send({ id: result.eventId, customerId: result.customerId, duplicate: result.kind === "duplicate" });
+    // a repeated event sends no second link
+    const doubleOptIn =
+      doubleOptInRequested(parsed.data) && result.kind === "stored"
+        ? options.doubleOptIn
+          ? (
+              await requestDoubleOptIn(options.doubleOptIn, result.customerId, parsed.data.customer.email, {
+                starter: "events_api",
+              })
+            ).kind
+          : "off"
+        : undefined;
+    return reply.status(result.kind === "stored" ? 201 : 200).send({
+      id: result.eventId,
+      customerId: result.customerId,
+      duplicate: result.kind === "duplicate",
+      ...(doubleOptIn && { doubleOptIn }),
+    });
   });
 }

@@ -1,8 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { requestDoubleOptIn } from "../double-opt-in.ts";
 import type { InboundMessage } from "../inbound.ts";
 import { requestEmailVerification, verifyEmailCode } from "../verification.ts";
 import { DEFAULT_WEBCHAT_LIMITS, type WebchatOptions } from "./options.ts";
-import { IdentifyBody, MessageBody, SessionBody, sendInvalid, VerifyBody, VisitorQuery } from "./schemas.ts";
+import {
+  IdentifyBody,
+  MessageBody,
+  SessionBody,
+  SubscribeBody,
+  sendInvalid,
+  VerifyBody,
+  VisitorQuery,
+} from "./schemas.ts";
 import { verifyVisitorToken, visitorToken } from "./token.ts";
 import { createVisitor, visitorCustomer, visitorHistory } from "./visitors.ts";
 
@@ -123,6 +132,37 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
     log.info({ visitorId }, "web chat email claimed, code sent");
     return { verification: "sent" };
   });
+
+  // "Get offers by email": the typed address is a claim; the confirm link goes there and nothing merges until
+  // it is confirmed. The answer is the same whether anyone has that address or not.
+  const linkSecret = options.linkSecret;
+  if (linkSecret) {
+    const doubleOptIn = { ...verification, secret: linkSecret, publicUrl: options.publicUrl };
+    app.post(
+      "/webchat/api/subscribe",
+      perMinute(limits.verifyPerMinute, byVisitor),
+      async (request, reply) => {
+        const parsed = SubscribeBody.safeParse(request.body);
+        if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
+        const { visitorId, token, email } = parsed.data;
+        const customerId = await admitVisitor(options, reply, visitorId, token);
+        if (!customerId) return reply;
+        const result = await requestDoubleOptIn(doubleOptIn, customerId, email, {
+          starter: "webchat",
+          claimSource: "webchat_subscribe",
+        });
+        if (result.kind === "rate_limited") {
+          const seconds = Math.ceil(result.retryAfterMs / 1000);
+          return reply
+            .status(429)
+            .header("retry-after", String(seconds))
+            .send({ error: "rate_limited", message: `too many links asked for: try again in ${seconds} s` });
+        }
+        log.info({ visitorId }, "web chat email offers asked for, confirm link sent");
+        return { subscription: "sent" };
+      },
+    );
+  }
 
   app.post("/webchat/api/verify", perMinute(limits.verifyPerMinute, byVisitor), async (request, reply) => {
     const parsed = VerifyBody.safeParse(request.body);

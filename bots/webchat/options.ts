@@ -16,6 +16,11 @@ export interface WebchatOptions {
    * email a visitor leaves. Until the code is typed back the email is only a claim: nothing is merged.
    */
   sendReply: SendReply;
+  /**
+   * HMAC key of double opt-in links (the link secret, as unsubscribe links): with it, `POST
+   * /webchat/api/subscribe` sends a visitor a link to confirm email offers; without it that endpoint is 404.
+   */
+  linkSecret?: string;
   /** HMAC key of visitor tokens. Changing it signs every visitor out (their widget starts a new session). */
   secret: string;
   /** Shown in the widget's title on the demo page ("Chat with Acme"). */

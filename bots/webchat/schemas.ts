@@ -41,6 +41,9 @@ export const IdentifyBody = z.object({
     .pipe(z.email({ message: "expected an email address" })),
 });
 
+/** `POST /webchat/api/subscribe`: the "Get offers by email" box; a confirm link goes to the address. */
+export const SubscribeBody = IdentifyBody;
+
 /** `POST /webchat/api/verify`: the code emailed after identify. */
 export const VerifyBody = z.object({
   visitorId: VisitorId,

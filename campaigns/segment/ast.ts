@@ -8,7 +8,15 @@ export interface FieldRef {
   col: number;
   /** The currency of `total_spent("PLN")`, as written, and where. */
   currency?: { code: string; col: number };
+  /** The arguments of a count over a window, `opened(30d, "email")`, as written (checked by the checker). */
+  args?: CallArg[];
 }
+
+/** One argument of `opened(30d, "email")` as written: a duration, text, or anything else (refused). */
+export type CallArg =
+  | { kind: "duration"; ms: number; text: string; col: number }
+  | { kind: "string"; value: string; text: string; col: number }
+  | { kind: "other"; text: string; col: number };
 
 /** A value as written. `now` carries its offset: `now - 30d` is `{ kind: "now", offsetMs: -2592000000 }`. */
 export type Literal =

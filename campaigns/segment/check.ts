@@ -3,6 +3,8 @@ import { didYouMean } from "../suggest.ts";
 import type { CompareOp, Expr, FieldRef, Literal } from "./ast.ts";
 import type { Condition, Instant, Operand } from "./condition.ts";
 import { ONE_DAY_MS, parseDateLiteral } from "./dates.ts";
+import { ENGAGEMENT_METRICS, isEngagementMetric } from "./engagement.ts";
+import { engagementRef } from "./engagement-check.ts";
 import { ATTRIBUTE_KEY, ATTRIBUTE_PREFIX, FIELDS, type ScalarField, type SetField } from "./fields.ts";
 import type { ExpressionIssue } from "./issue.ts";
 import {
@@ -29,7 +31,7 @@ type Resolved =
   | { kind: "attribute"; key: string };
 
 const DATE_EXAMPLE = 'now - 30d or a date like "2026-01-31"';
-const FIELD_NAMES = [...FIELDS.keys(), ...MONEY_FIELDS];
+const FIELD_NAMES = [...FIELDS.keys(), ...MONEY_FIELDS, ...ENGAGEMENT_METRICS];
 const FIELD_LIST = `${FIELD_NAMES.join(", ")} or attributes.<key>`;
 
 function unknownValue(kind: string, value: string, allowed: readonly string[]): string {
@@ -87,6 +89,11 @@ class Checker {
         ref.col,
         `${ref.name} is money: compare it with =, !=, <, <=, > or >=, like ${ref.name} > 100 ${this.money.base}`,
       );
+    }
+    if (isEngagementMetric(ref.name)) {
+      const checked = engagementRef(ref, ref.name);
+      if (checked.kind === "error") return this.report(checked.col, checked.message);
+      return { kind: "scalar", field: checked.field, operand: { kind: "field", field: checked.field } };
     }
     const field = FIELDS.get(ref.name);
     if (field?.type === "set") return { kind: "set", field };
@@ -259,7 +266,7 @@ class Checker {
       return this.report(value.col, `${ref.name} is text: put the value in double quotes, like ${quoted}`);
     }
     if (field?.values && !field.values.includes(value.value)) {
-      return this.report(value.col, unknownValue("channel", value.value, field.values));
+      return this.report(value.col, unknownValue(field.valueKind ?? "channel", value.value, field.values));
     }
     return field?.lowerCase ? value.value.toLowerCase() : value.value;
   }

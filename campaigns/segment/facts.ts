@@ -1,3 +1,5 @@
+import type { EngagementFact } from "./engagement.ts";
+
 /**
  * Everything the segment DSL can ask about one customer, as plain data: what an audience's in-memory predicate
  * reads. `loadSegmentFacts` fills it from the database; tests may build it by hand.
@@ -41,4 +43,13 @@ export interface SegmentFacts {
   consent: Record<string, unknown>;
   /** Customer.attributes. */
   attributes: Record<string, unknown>;
+  /** CustomerRfm's scores 1–5 and segment (rfm-map.ts); absent or null without a row. */
+  rfmRecency?: number | null;
+  rfmFrequency?: number | null;
+  rfmMonetary?: number | null;
+  rfmSegment?: string | null;
+  /** Opens, clicks, replies and conversions of the last 365 days (engagement.ts); absent: none. */
+  engagement?: EngagementFact[];
+  /** The channel the customer clicks or answers on most (engagement.ts); absent or null: none. */
+  respondsOn?: string | null;
 }

@@ -1,7 +1,9 @@
 import { CHANNEL_NAMES } from "../../lib/channels.ts";
 import { Prisma } from "../../lib/db/index.ts";
+import { RESPONDS_ON_FIELD } from "./engagement.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { ORDERS_SQL } from "./money-sql.ts";
+import { RFM_FIELDS } from "./rfm-fields.ts";
 
 /** A field holding one value (or null). */
 export interface ScalarField {
@@ -15,6 +17,12 @@ export interface ScalarField {
   sql: Prisma.Sql;
   /** The only values it can take, when there is a short list (channel names). */
   values?: readonly string[];
+  /** What those values are, in messages ("unknown RFM segment"). Defaults to "channel". */
+  valueKind?: string;
+  /** The value at `now`, when it depends on it (`opened(30d)`): used instead of `sql`. */
+  sqlAt?: (now: Date) => Prisma.Sql;
+  /** How the predicate reads it, when not as `facts[fact]`. */
+  read?: (facts: SegmentFacts) => number | string | Date | null;
   /** Stored lower-cased: a literal is lower-cased before comparing. */
   lowerCase?: true;
   /** One line for people: what it is. */
@@ -184,6 +192,8 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
           Prisma.sql`EXISTS (SELECT 1 FROM "Purchase" p WHERE p."customerId" = c.id AND p.sku = ${value}::text)`,
         description: "SKUs the customer bought",
       },
+      ...RFM_FIELDS,
+      RESPONDS_ON_FIELD,
     ] satisfies Field[]
   ).map((field) => [field.name, field]),
 );

@@ -1,10 +1,14 @@
 import { type Db, Prisma } from "../../lib/db/index.ts";
+import { engagementByCustomer, engagementFactsSql, RESPONDS_ON_SQL } from "./engagement.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { FIELDS } from "./fields.ts";
 import { NOT_FULLY_REFUNDED, SIGNED_VALUE } from "./money-sql.ts";
 
 /** One customer's row of the facts query: {@link SegmentFacts} as SQL returns it (decimals as text, JSON raw). */
-type FactsRow = Omit<SegmentFacts, "now" | "money" | "avgRating" | "consent" | "attributes"> & {
+type FactsRow = Omit<
+  SegmentFacts,
+  "now" | "money" | "avgRating" | "consent" | "attributes" | "engagement"
+> & {
   id: string;
   avgRating: string | null;
   consent: unknown;
@@ -45,8 +49,10 @@ export async function loadSegmentFacts(
       c."preferredChannel"::text AS "preferredChannel", c."loyaltyPoints" AS "loyaltyPoints", c."loyaltyTier" AS "loyaltyTier",
       ARRAY(SELECT DISTINCT i.channel::text FROM "Identity" i WHERE i."customerId" = c.id) AS channels,
       ARRAY(SELECT DISTINCT p.sku FROM "Purchase" p WHERE p."customerId" = c.id) AS skus,
-      c.consent, c.attributes
-    FROM "Customer" c
+      c.consent, c.attributes,
+      r.recency AS "rfmRecency", r.frequency AS "rfmFrequency", r.monetary AS "rfmMonetary", r.segment AS "rfmSegment",
+      ${RESPONDS_ON_SQL} AS "respondsOn"
+    FROM "Customer" c LEFT JOIN "CustomerRfm" r ON r."customerId" = c.id
     WHERE c.id IN (${uuids})`;
   // The same rules as the money conditions (money-sql.ts): purchases minus refunds per currency.
   const money = await db.$queryRaw<Array<{ id: string; currency: string; net: string; orders: number }>>`
@@ -56,6 +62,11 @@ export async function loadSegmentFacts(
     FROM "Event" e
     WHERE e."customerId" IN (${uuids}) AND e.type IN ('purchase', 'refund') AND e.currency IS NOT NULL
     GROUP BY e."customerId", e.currency`;
+  const engagement = engagementByCustomer(
+    await db.$queryRaw<Array<{ id: string; kind: string; channel: string; at: Date }>>(
+      engagementFactsSql(uuids, now),
+    ),
+  );
   const moneyOf = new Map<string, SegmentFacts["money"]>();
   for (const row of money) {
     const byCurrency = moneyOf.get(row.id) ?? {};
@@ -87,6 +98,12 @@ export async function loadSegmentFacts(
         skus: row.skus,
         consent: asMap(row.consent),
         attributes: asMap(row.attributes),
+        rfmRecency: row.rfmRecency,
+        rfmFrequency: row.rfmFrequency,
+        rfmMonetary: row.rfmMonetary,
+        rfmSegment: row.rfmSegment,
+        engagement: engagement.get(row.id) ?? [],
+        respondsOn: row.respondsOn,
       },
     ]),
   );

@@ -1,5 +1,6 @@
 import { didYouMean } from "../suggest.ts";
-import { COMPARE_OPS, type CompareOp, type Expr, type FieldRef, type Literal } from "./ast.ts";
+import { type CallArg, COMPARE_OPS, type CompareOp, type Expr, type FieldRef, type Literal } from "./ast.ts";
+import { isEngagementMetric } from "./engagement.ts";
 import { ExpressionFailure, type ExpressionIssue } from "./issue.ts";
 import { type Token, tokenize } from "./lexer.ts";
 import { CURRENCY_CODE, isMoneyField } from "./money.ts";
@@ -123,6 +124,7 @@ class Parser {
     this.next();
     const lower = token.text.toLowerCase();
     if (isMoneyField(lower) && this.isSymbol("(")) return this.condition(this.currencyOf(token));
+    if (isEngagementMetric(token.text) && this.isSymbol("(")) return this.condition(this.argsOf(token));
     if ((FUNCTIONS as readonly string[]).includes(lower) || this.isSymbol("(")) {
       return this.call(token, lower);
     }
@@ -162,6 +164,27 @@ class Parser {
     this.next();
     this.expectSymbol(")", `expected ) after ${name.text}(${arg.text}`);
     return { name: name.text, col: name.col, currency: { code: arg.value, col: arg.col } };
+  }
+
+  /** `opened(30d, "email")`: the arguments as written, each checked by the checker. */
+  argsOf(name: Extract<Token, { kind: "word" }>): FieldRef {
+    this.next();
+    const args: CallArg[] = [];
+    while (!this.isSymbol(")")) {
+      const arg = this.peek;
+      if (arg.kind === "end") {
+        throw new ExpressionFailure(arg.col, `expected ) to close ${name.text}(, like ${name.text}(30d)`);
+      }
+      this.next();
+      if (arg.kind === "duration") args.push({ kind: "duration", ms: arg.ms, text: arg.text, col: arg.col });
+      else if (arg.kind === "string")
+        args.push({ kind: "string", value: arg.value, text: arg.text, col: arg.col });
+      else args.push({ kind: "other", text: arg.text, col: arg.col });
+      if (this.isSymbol(")")) break;
+      this.expectSymbol(",", `expected , or ) after ${arg.text} in ${name.text}(…)`);
+    }
+    this.next();
+    return { name: name.text, col: name.col, args };
   }
 
   /** A number, or an amount when a currency code follows it: `100 EUR`. */

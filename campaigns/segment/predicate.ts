@@ -15,6 +15,7 @@ function own(map: Record<string, unknown>, key: string): unknown {
 
 function reader(operand: Operand): (facts: SegmentFacts) => Value | undefined {
   if (operand.kind === "field") {
+    if (operand.field.read) return operand.field.read;
     const fact = operand.field.fact;
     return (facts) => facts[fact] as Value;
   }

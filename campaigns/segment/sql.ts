@@ -10,8 +10,8 @@ function timestamp(ms: number): Prisma.Sql {
   return Prisma.sql`${new Date(ms).toISOString().slice(0, -1)}::timestamp`;
 }
 
-function operandSql(operand: Operand): Prisma.Sql {
-  if (operand.kind === "field") return operand.field.sql;
+function operandSql(operand: Operand, now: Date): Prisma.Sql {
+  if (operand.kind === "field") return operand.field.sqlAt?.(now) ?? operand.field.sql;
   const value = Prisma.sql`(c.attributes -> ${operand.key}::text)`;
   if (operand.type === "any") return value;
   // An attribute of another JSON type than the value it is compared with counts as missing.
@@ -48,20 +48,20 @@ function conditionSql(condition: Condition, now: Date): Prisma.Sql {
     case "text":
     case "boolean":
       return known(
-        Prisma.sql`${operandSql(condition.operand)} ${operator(condition.op)} ${literal(condition.value)}`,
+        Prisma.sql`${operandSql(condition.operand, now)} ${operator(condition.op)} ${literal(condition.value)}`,
       );
     case "date":
       return known(
-        Prisma.sql`${operandSql(condition.operand)} ${operator(condition.op)} ${timestamp(instantMs(condition.value, now))}`,
+        Prisma.sql`${operandSql(condition.operand, now)} ${operator(condition.op)} ${timestamp(instantMs(condition.value, now))}`,
       );
     case "in": {
       const list = Prisma.join((condition.values as Array<number | string>).map(literal));
       const word = Prisma.raw(condition.negated ? "NOT IN" : "IN");
-      return known(Prisma.sql`${operandSql(condition.operand)} ${word} (${list})`);
+      return known(Prisma.sql`${operandSql(condition.operand, now)} ${word} (${list})`);
     }
     case "contains":
       return known(
-        Prisma.sql`strpos(lower(${operandSql(condition.operand)} COLLATE "C"), ${asciiLower(condition.value)}::text) > 0`,
+        Prisma.sql`strpos(lower(${operandSql(condition.operand, now)} COLLATE "C"), ${asciiLower(condition.value)}::text) > 0`,
       );
     case "has":
       return condition.field.has(condition.value);
@@ -70,8 +70,8 @@ function conditionSql(condition: Condition, now: Date): Prisma.Sql {
       // For an attribute, a JSON null is as missing as an absent key.
       const isNull =
         operand.kind === "attribute"
-          ? Prisma.sql`COALESCE(jsonb_typeof(${operandSql(operand)}), 'null') = 'null'`
-          : Prisma.sql`${operandSql(operand)} IS NULL`;
+          ? Prisma.sql`COALESCE(jsonb_typeof(${operandSql(operand, now)}), 'null') = 'null'`
+          : Prisma.sql`${operandSql(operand, now)} IS NULL`;
       return condition.negated ? Prisma.sql`(NOT ${isNull})` : Prisma.sql`(${isNull})`;
     }
     case "consent":

@@ -1,3 +1,4 @@
+import { NOT_FULLY_REFUNDED } from "../../campaigns/index.ts";
 import { CHANNEL_NAMES, type ChannelName } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../locale.ts";
@@ -106,19 +107,20 @@ export type ProfileResult =
 
 /**
  * A customer's orders and money per currency, purchases minus refunds: the lifetime value the profile and the
- * conversation's customer panel show.
+ * conversation's customer panel show. Orders are counted as the segment DSL's `orders` counts them: a fully
+ * refunded order is not one.
  */
 export function currencyTotals(db: Db, customerId: string): Promise<CurrencyTotals[]> {
   return db.$queryRaw<CurrencyTotals[]>(Prisma.sql`
-    SELECT currency,
-      count(*) FILTER (WHERE type = 'purchase')::int AS orders,
-      COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)::text AS revenue,
-      COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0)::text AS refunds,
-      (COALESCE(sum(value) FILTER (WHERE type = 'purchase'), 0)
-        - COALESCE(sum(value) FILTER (WHERE type = 'refund'), 0))::text AS "lifetimeValue"
-    FROM "Event"
-    WHERE "customerId" = ${customerId}::uuid AND type IN ('purchase', 'refund') AND currency IS NOT NULL
-    GROUP BY currency ORDER BY currency`);
+    SELECT e.currency,
+      count(*) FILTER (WHERE e.type = 'purchase' AND ${NOT_FULLY_REFUNDED})::int AS orders,
+      COALESCE(sum(e.value) FILTER (WHERE e.type = 'purchase'), 0)::text AS revenue,
+      COALESCE(sum(e.value) FILTER (WHERE e.type = 'refund'), 0)::text AS refunds,
+      (COALESCE(sum(e.value) FILTER (WHERE e.type = 'purchase'), 0)
+        - COALESCE(sum(e.value) FILTER (WHERE e.type = 'refund'), 0))::text AS "lifetimeValue"
+    FROM "Event" e
+    WHERE e."customerId" = ${customerId}::uuid AND e.type IN ('purchase', 'refund') AND e.currency IS NOT NULL
+    GROUP BY e.currency ORDER BY e.currency`);
 }
 
 /** `Customer.consent` as one entry per channel, "unknown" where the customer never answered. */

@@ -142,6 +142,25 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     "aria-expanded": "false",
     text: t.emailToggle,
   });
+  // "Get offers by email": a double opt-in, the address gets a link to confirm (bots/double-opt-in.ts)
+  const offersInput = el("input", {
+    id: "rw-offers",
+    type: "email",
+    required: "",
+    autocomplete: "email",
+    placeholder: "name@example.com",
+    "aria-label": t.emailLabel,
+  });
+  const offersForm = el("form", { className: "email-form offers-form", hidden: "", novalidate: "" }, [
+    el("label", { className: "email-prompt", for: "rw-offers", text: t.offersPrompt }),
+    el("div", { className: "row" }, [offersInput, el("button", { type: "submit", text: t.offersSave })]),
+  ]);
+  const offersToggle = el("button", {
+    type: "button",
+    className: "email-toggle offers-toggle",
+    "aria-expanded": "false",
+    text: t.offersToggle,
+  });
   const input = el("textarea", { rows: "1", placeholder: t.placeholder, "aria-label": t.placeholder });
   const sendButton = el(
     "button",
@@ -160,7 +179,14 @@ function startRapportWebchat(script, TEXTS, STYLE) {
       ]),
       offline,
       log,
-      el("div", { className: "email" }, [emailToggle, emailForm, codeForm, emailStatus]),
+      el("div", { className: "email" }, [
+        emailToggle,
+        offersToggle,
+        emailForm,
+        codeForm,
+        offersForm,
+        emailStatus,
+      ]),
       composer,
     ],
   );
@@ -437,6 +463,32 @@ function startRapportWebchat(script, TEXTS, STYLE) {
         emailStatus.textContent = t.codeExpired;
         emailInput.focus();
       } else emailStatus.textContent = error.status === 400 ? t.codeInvalid : t.offline;
+    }
+  });
+
+  // ---- offers by email: the address gets a link; nothing is signed up until it is confirmed there
+  offersToggle.addEventListener("click", () => {
+    offersForm.hidden = !offersForm.hidden;
+    offersToggle.setAttribute("aria-expanded", String(!offersForm.hidden));
+    if (!offersForm.hidden) offersInput.focus();
+  });
+  offersForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = offersInput.value.trim();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      emailStatus.textContent = t.emailInvalid;
+      return;
+    }
+    try {
+      const s = await startSession(false);
+      await api("POST", "/api/subscribe", { visitorId: s.visitorId, token: s.token, email });
+      offersForm.hidden = true;
+      offersToggle.hidden = true;
+      emailStatus.textContent = say("offersSent", { email });
+      input.focus();
+    } catch (error) {
+      emailStatus.textContent =
+        error.status === 400 ? t.emailInvalid : error.status === 429 ? t.offersTooMany : t.offline;
     }
   });
 

@@ -256,6 +256,13 @@ describe("loadSegmentFacts", () => {
       skus: ["SKU-1", "SKU-2"],
       consent: { email: { status: "granted", at: "2026-01-01T00:00:00Z" }, telegram: { status: "denied" } },
       attributes: { tier: "gold", score: 7.5, vip: true },
+      loyaltyTier: null,
+      rfmRecency: null,
+      rfmFrequency: null,
+      rfmMonetary: null,
+      rfmSegment: null,
+      engagement: [],
+      respondsOn: null,
     } satisfies SegmentFacts);
   });
 
