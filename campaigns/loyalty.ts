@@ -5,7 +5,7 @@ import { Prisma } from "../lib/db/index.ts";
 import type { CampaignIssue } from "../lib/errors.ts";
 import { expected } from "./expected.ts";
 import { campaignIssues, KnownKeys } from "./issues.ts";
-import { identifier, wholeNumber } from "./names.ts";
+import { wholeNumber } from "./names.ts";
 import { positionOf } from "./positions.ts";
 import { yamlIssues } from "./yaml-issues.ts";
 
@@ -51,30 +51,43 @@ const EarnRate = z
     return { points: Number(points), per: per! };
   });
 
-const TierName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,39}$/, {
-    error: "expected a tier name in lowercase letters, digits, _ and -, like gold",
-  });
+/** Every key of a map must match: checked apart so the message names the key, not the map. */
+function keysMatch(test: (key: string) => string | undefined) {
+  return (map: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const key of Object.keys(map)) {
+      const problem = test(key);
+      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem, input: key });
+    }
+  };
+}
+
+const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+const TIER_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 const LoyaltyFile = z.strictObject(
   {
     earn: z
-      .record(
-        z.string().regex(/^[A-Z]{3}$/, { error: "expected a currency code in capitals, like IDR" }),
-        EarnRate,
-        {
-          error: expected('a map of currencies to points per amount, like IDR: "1 per 10000"'),
-        },
+      .record(z.string(), EarnRate, {
+        error: expected('a map of currencies to points per amount, like IDR: "1 per 10000"'),
+      })
+      .superRefine(
+        keysMatch((code) =>
+          /^[A-Z]{3}$/.test(code) ? undefined : `'${code}': expected a currency code in capitals, like IDR`,
+        ),
       )
       .optional(),
     bonus: z
-      .record(
-        identifier("an event name like survey_answered").refine((t) => !NOT_BONUS.includes(t), {
-          error: `purchase, refund and tier_changed cannot be bonus events: purchases earn by earn:`,
-        }),
-        wholeNumber("points", 1, MAX_POINTS),
-        { error: expected("a map of event types to the points each earns, like survey_answered: 20") },
+      .record(z.string(), wholeNumber("points", 1, MAX_POINTS), {
+        error: expected("a map of event types to the points each earns, like survey_answered: 20"),
+      })
+      .superRefine(
+        keysMatch((type) =>
+          NOT_BONUS.includes(type)
+            ? `${type} cannot be a bonus event: purchases earn by earn:, refunds take back, tier changes would loop`
+            : EVENT_NAME.test(type)
+              ? undefined
+              : `'${type}': expected an event name like survey_answered`,
+        ),
       )
       .optional(),
     expire_after_months: wholeNumber("months after which earned points expire (0: never)", 0, 120).optional(),
@@ -84,29 +97,37 @@ const LoyaltyFile = z.strictObject(
           by: z.enum(["points", "spend"], { error: expected("points or spend") }),
           levels: z
             .record(
-              TierName,
+              z.string(),
               z.number({ error: expected("the points or spend a tier starts at, like 500") }).min(0),
               {
                 error: expected("a map of tier names to where they start, like { bronze: 0, silver: 500 }"),
               },
             )
-            .refine((levels) => Object.keys(levels).length > 0, { error: "expected at least one tier" }),
+            .superRefine(
+              keysMatch((name) =>
+                TIER_NAME.test(name)
+                  ? undefined
+                  : `'${name}': expected a tier name in lowercase letters, digits, _ and -, like gold`,
+              ),
+            )
+            .superRefine((levels, ctx) => {
+              if (Object.keys(levels).length === 0)
+                ctx.addIssue({ code: "custom", message: "expected at least one tier" });
+              const seen = new Map<number, string>();
+              for (const [name, from] of Object.entries(levels)) {
+                const other = seen.get(from);
+                if (other !== undefined)
+                  ctx.addIssue({
+                    code: "custom",
+                    path: [name],
+                    message: `${name} starts where ${other} does (${from}): give each tier its own start`,
+                  });
+                seen.set(from, name);
+              }
+            }),
         },
         { error: expected("a map with by (points or spend) and levels") },
       )
-      .superRefine((tiers, ctx) => {
-        const seen = new Map<number, string>();
-        for (const [name, from] of Object.entries(tiers.levels)) {
-          const other = seen.get(from);
-          if (other !== undefined)
-            ctx.addIssue({
-              code: "custom",
-              path: ["levels", name],
-              message: `${name} starts where ${other} does (${from}): give each tier its own start`,
-            });
-          seen.set(from, name);
-        }
-      })
       .optional(),
   },
   { error: expected("a map with earn, bonus, expire_after_months and tiers") },
