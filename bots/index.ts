@@ -10,6 +10,10 @@ export {
   type SentMessage,
 } from "./channel.ts";
 export { parseCommand } from "./commands.ts";
+export { setConsent } from "./consent.ts";
+export { type Claim, type ClaimSource, type ContactKind, claimContact } from "./contact-claims.ts";
+export { type CaptureResult, captureMessage } from "./conversation.ts";
+export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
 export {
   CONFIRM_TEMPLATE,
   type ConfirmOutcome,
@@ -29,10 +33,6 @@ export {
   confirmUrl,
   readConfirmToken,
 } from "./double-opt-in-token.ts";
-export { setConsent } from "./consent.ts";
-export { type Claim, type ClaimSource, type ContactKind, claimContact } from "./contact-claims.ts";
-export { type CaptureResult, captureMessage } from "./conversation.ts";
-export { createDiscordBot, createDiscordChannel, type DiscordBot } from "./discord/index.ts";
 export {
   createReceivedEmailFetcher,
   createResendChannel,
