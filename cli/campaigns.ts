@@ -132,11 +132,21 @@ function examples(...lines: string[]): string {
   return `\nExample${lines.length > 1 ? "s" : ""}:\n${lines.map((l) => `  $ ${l}\n`).join("")}`;
 }
 
+/** Runs one `rapport campaigns` command (see {@link runCommand}). */
+function run(
+  name: string,
+  needsDb: boolean,
+  command: (ctx: CommandContext | DbCommandContext) => Promise<number>,
+): Promise<void> {
+  return runCommand(`campaigns ${name}`, needsDb, command);
+}
+
 /**
- * Runs one command: loads the configuration, opens the database when the command needs it (closing it
- * after), and turns the operator's mistakes into one clear message on stderr and exit code 1.
+ * Runs one command of the CLI (`name` as typed after `rapport`): loads the configuration, opens the database
+ * when the command needs it (closing it after), and turns the operator's mistakes into one clear message on
+ * stderr and exit code 1.
  */
-async function run(
+export async function runCommand(
   name: string,
   needsDb: boolean,
   command: (ctx: CommandContext | DbCommandContext) => Promise<number>,
@@ -156,7 +166,7 @@ async function run(
     process.exitCode = await command({ ...ctx, db: handle.db, actor: actor() });
   } catch (error) {
     if (!(error instanceof CliError || error instanceof ConfigError)) throw error;
-    const text = error.message.includes("\n") ? error.message : `rapport campaigns ${name}: ${error.message}`;
+    const text = error.message.includes("\n") ? error.message : `rapport ${name}: ${error.message}`;
     out.stderr.write(`${out.errorStyle.red(text)}\n`);
     process.exitCode = 1;
   } finally {

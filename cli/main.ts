@@ -4,6 +4,7 @@ import { ConfigError } from "../lib/errors.ts";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
+import { exportCommand } from "./export-command.ts";
 import { registerStaffCommand } from "./staff.ts";
 
 // The app (bots, queues, HTTP) loads only for the commands that run it, so `rapport campaigns validate` and
@@ -97,6 +98,7 @@ program
   });
 
 program.addCommand(campaignsCommand());
+program.addCommand(exportCommand());
 
 registerStaffCommand(program);
 
