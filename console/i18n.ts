@@ -6,6 +6,7 @@ import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
 import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { FAILURES_TEXTS } from "./texts/failures.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
+import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
 import { SETUP_TEXTS } from "./texts/setup.ts";
 
 /**
@@ -223,6 +224,7 @@ const AREAS = [
   DASHBOARD_TEXTS,
   SETUP_TEXTS,
   FAILURES_TEXTS,
+  LOYALTY_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

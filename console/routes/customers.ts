@@ -3,6 +3,8 @@ import { z } from "zod";
 import { requireRole } from "../auth/guard.ts";
 import { StaffConsentForm, staffSetConsent } from "../customers/consent.ts";
 import { exportCustomer } from "../customers/export.ts";
+import { customerLoyalty } from "../customers/loyalty.ts";
+import { registerCustomerLoyalty } from "../customers/loyalty-route.ts";
 import { customerProfile } from "../customers/profile.ts";
 import { searchCustomers } from "../customers/search.ts";
 import type { ConsoleDeps } from "../deps.ts";
@@ -66,6 +68,7 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
       "customers/show",
       {
         profile: result.profile,
+        loyalty: await customerLoyalty(deps.db, result.profile.customer.id, request.query),
         isAdmin: staff.role === "admin",
         canMerge: staff.role === "admin" && Boolean(deps.mergeCustomers),
         notice: merged === "1" ? t(staff.locale, "customers.mergedNotice") : undefined,
@@ -99,4 +102,5 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
   });
 
   registerCustomerActions(scope, deps);
+  registerCustomerLoyalty(scope, deps);
 }
