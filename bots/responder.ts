@@ -5,6 +5,7 @@ import type { Logger } from "../lib/logger.ts";
 import { type Command, emailIn, parseCommand } from "./commands.ts";
 import { recordConsent, setConsent } from "./consent.ts";
 import { claimContact } from "./contact-claims.ts";
+import { processMetrics } from "../lib/metrics.ts";
 import { type CaptureResult, captureEdit, captureMessage, cleanInboundMessage } from "./conversation.ts";
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
@@ -55,6 +56,7 @@ export function createResponder(
     const captured = await captureMessage(deps.db, message);
     if (captured.kind === "duplicate") return { kind: "duplicate" };
     deps.onStored?.(captured);
+    processMetrics.inboundMessages.inc({ channel: message.channel });
     let customerId = captured.customerId;
     const evidence = { channel: message.channel, messageId: message.externalId };
     // an address typed in a chat is a claim, never proof (anyone can type anyone's); in an email it is a

@@ -52,6 +52,20 @@ export const ConfigSchema = z.object({
         "expected a number of proxy hops (e.g. 1), or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8)",
     },
   ),
+  /**
+   * Bearer token for `GET /metrics` (Prometheus). Unset: metrics answer only to requests from this machine
+   * (the socket's address, never a forwarded header).
+   */
+  METRICS_TOKEN: optional().refine((v) => v === undefined || v.length >= 16, {
+    error: "expected at least 16 characters (e.g. `openssl rand -hex 32`)",
+  }),
+  /** `rapport worker` only: serve its /metrics and /readyz on this port (on HOST). Unset: no HTTP at all. */
+  METRICS_PORT: z.coerce
+    .number({ error: "expected a port number, e.g. 9464" })
+    .int("expected a whole port number")
+    .min(0, "expected a port between 0 and 65535")
+    .max(65535, "expected a port between 0 and 65535")
+    .optional(),
   /** The public base URL (links in emails, webhooks). Defaults to http://localhost:$PORT. */
   PUBLIC_URL: url("a URL such as https://crm.example.com"),
   /** HMAC key for signed inbound events (`X-Rapport-Signature`). Unset → generated once into the data dir. */
@@ -207,6 +221,7 @@ export const SECRET_KEYS = [
   "DATABASE_URL",
   "RAPPORT_WEBHOOK_SECRET",
   "RAPPORT_LINK_SECRET",
+  "METRICS_TOKEN",
   "SHOPIFY_WEBHOOK_SECRET",
   "WOOCOMMERCE_WEBHOOK_SECRET",
   "RESEND_API_KEY",

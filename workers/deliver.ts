@@ -3,6 +3,7 @@ import { type Channel, emailThreadOf } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError, TransientSendError } from "../lib/errors.ts";
+import { processMetrics } from "../lib/metrics.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
@@ -17,6 +18,7 @@ import {
 } from "./deliver-record.ts";
 import { DELIVER_RETRY, isLastTry, type RetryPolicy, retryDelayMs } from "./deliver-retry.ts";
 import { refuseForeignJobs } from "./installation.ts";
+import { observeSends } from "./deliver-metrics.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
@@ -291,6 +293,7 @@ export function startDeliverWorker(
             { jobId: job.id, retryAfterMs: error.retryAfterMs },
             "provider rate limit: pausing the queue",
           );
+          processMetrics.providerRateLimited.inc({ channel: channel.name });
           await worker.rateLimit(error.retryAfterMs);
           throw Worker.RateLimitError();
         }
@@ -315,5 +318,6 @@ export function startDeliverWorker(
     },
   );
   worker.on("error", (error) => log.error({ err: error }, "deliver worker error"));
+  observeSends(worker, channel.name);
   return worker;
 }

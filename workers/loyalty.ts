@@ -186,3 +186,35 @@ export function addMonths(at: Date, months: number): Date {
   target.setUTCHours(at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds(), at.getUTCMilliseconds());
   return target;
 }
+
+/** The ChannelCursor key of the expiry sweep: up to when expiries have been written off. */
+const EXPIRY_CURSOR = "loyalty:expiry";
+
+/**
+ * Writes off the points that expired since the last sweep (each customer in their own transaction, oldest
+ * points spent first), so `loyalty.points` in segments is true for customers who buy nothing more. Run by every
+ * campaign clock tick; idempotent, and two sweeps at once write each expiry once (the customer lock).
+ * @returns the points written off.
+ */
+export async function expireLoyaltyPoints(db: Db, now: Date): Promise<number> {
+  const cursor = await db.channelCursor.findUnique({ where: { key: EXPIRY_CURSOR } });
+  const since = cursor ? new Date(cursor.value) : new Date(0);
+  const due = await db.loyaltyEntry.findMany({
+    where: { expiresAt: { gt: since, lte: now } },
+    distinct: ["customerId"],
+    select: { customerId: true },
+  });
+  let written = 0;
+  for (const { customerId } of due) {
+    written += await db.$transaction(async (tx) =>
+      (await lockLoyaltyCustomer(tx, customerId)) ? settleExpiry(tx, customerId, now) : 0,
+    );
+  }
+  const value = now.toISOString();
+  await db.channelCursor.upsert({
+    where: { key: EXPIRY_CURSOR },
+    create: { key: EXPIRY_CURSOR, value },
+    update: { value },
+  });
+  return written;
+}

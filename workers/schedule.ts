@@ -8,6 +8,7 @@ import type { Audiences } from "./audiences.ts";
 import type { CampaignRegistry } from "./campaign-registry.ts";
 import { type FanOutResult, type FanOutTarget, fanOut } from "./fanout.ts";
 import { type Stamped, stamp } from "./installation.ts";
+import { expireLoyaltyPoints } from "./loyalty.ts";
 import { dueOccurrence } from "./occurrences.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 import type { Brand } from "./template-data.ts";
@@ -115,6 +116,8 @@ export async function tick(deps: ScheduleDeps): Promise<number> {
       );
     }
   }
+  // points that expired since the last tick are written off, so segments read true balances
+  await expireLoyaltyPoints(deps.db, now);
   return queued;
 }
 

@@ -20,7 +20,7 @@ import {
   queueFor,
   shipCampaign,
 } from "../../workers/index.ts";
-import { addMonths, type LoyaltyProgramme } from "../../workers/loyalty.ts";
+import { addMonths, expireLoyaltyPoints, type LoyaltyProgramme } from "../../workers/loyalty.ts";
 import { processPlan } from "../../workers/plan.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
@@ -283,6 +283,31 @@ describe("expiry", () => {
         ["earn", 50],
         ["expire", -70],
       ]);
+    } finally {
+      clock.set(NOW);
+    }
+  });
+
+  it("writes off expired points of a customer who buys nothing more, once, in the clock's sweep", async () => {
+    const email = "quiet@example.com";
+    clock.set(Date.parse("2024-03-01T10:00:00Z"));
+    try {
+      await process(await store(purchase(email, "80", "PLN")));
+      const { id } = await customerOf(email);
+      expect(await expireLoyaltyPoints(database.db, new Date("2025-02-28T10:00:00Z"))).toBe(0);
+      expect((await customerOf(email)).loyaltyPoints).toBe(80);
+      const swept = await expireLoyaltyPoints(database.db, new Date("2025-03-02T10:00:00Z"));
+      expect(swept).toBeGreaterThanOrEqual(80);
+      expect(await expireLoyaltyPoints(database.db, new Date("2025-03-03T10:00:00Z"))).toBe(0);
+      const entries = await database.db.loyaltyEntry.findMany({
+        where: { customerId: id },
+        orderBy: { createdAt: "asc" },
+      });
+      expect(entries.map((e) => [e.reason, e.points])).toEqual([
+        ["earn", 80],
+        ["expire", -80],
+      ]);
+      expect((await customerOf(email)).loyaltyPoints).toBe(0);
     } finally {
       clock.set(NOW);
     }
