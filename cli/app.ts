@@ -35,6 +35,7 @@ import { formatPosition } from "../lib/errors.ts";
 import { createHttpServer, trustProxyOption } from "../lib/http.ts";
 import { randomToken } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
+import { type OpsOptions, registerOps } from "../lib/metrics.ts";
 import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib/redis.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 import { createTemplateStore } from "../templates/index.ts";
@@ -46,7 +47,9 @@ import {
   createCampaignRegistry,
   enqueueEvent,
   installationId,
+  QUEUE,
   type QueueContext,
+  queueFor,
   queuePrefixOf,
   queueReply,
   segmentsOf,
@@ -197,10 +200,29 @@ export async function createApp(options: AppOptions): Promise<App> {
       "webhook-secret",
     );
 
+    // /readyz and /metrics: on the HTTP server, or for a `rapport worker` on METRICS_PORT alone
+    const ops: OpsOptions = {
+      db: database.db,
+      redis,
+      queues: () =>
+        [QUEUE.events, QUEUE.plan, QUEUE.campaigns, ...channels.map((c) => QUEUE.deliver(c.name))].map((name) =>
+          queueFor(queues, name),
+        ),
+      ...(config.METRICS_TOKEN !== undefined && { token: config.METRICS_TOKEN }),
+      log,
+    };
     let url: string | undefined;
     let firstStart: string | undefined;
+    if (options.http === false && config.METRICS_PORT !== undefined) {
+      const metricsHttp = createHttpServer({ log, trustProxy: false });
+      registerOps(metricsHttp, ops);
+      url = await metricsHttp.listen({ port: config.METRICS_PORT, host: config.HOST });
+      closers.push(() => metricsHttp.close());
+      log.info({ url }, "metrics and readiness listening");
+    }
     if (options.http !== false) {
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
+      registerOps(http, ops);
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, {
         db: database.db,
