@@ -4,6 +4,7 @@ import { ConfigError } from "../lib/errors.ts";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
+import { rfmCommand } from "./rfm.ts";
 import { exportCommand } from "./export-command.ts";
 import { registerStaffCommand } from "./staff.ts";
 
@@ -98,6 +99,7 @@ program
   });
 
 program.addCommand(campaignsCommand());
+program.addCommand(rfmCommand());
 program.addCommand(exportCommand());
 
 registerStaffCommand(program);

@@ -1,5 +1,11 @@
 import type { CompiledCampaign } from "../campaigns/index.ts";
-import { type Audience, compileAudience, loadSegmentFacts, type Segments } from "../campaigns/index.ts";
+import {
+  type Audience,
+  compileAudience,
+  loadSegmentFacts,
+  type MoneyContext,
+  type Segments,
+} from "../campaigns/index.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
 
 /** Audiences of campaigns and named segments, compiled once per expression. */
@@ -10,6 +16,8 @@ export interface Audiences {
   includes(db: Db, campaign: CompiledCampaign, customerId: string, now: Date): Promise<boolean>;
   /** A named segment's condition over `c`. */
   segmentSql(name: string, now: Date): Prisma.Sql;
+  /** The base currency and rates the segments use (currencies.yaml). */
+  money(): MoneyContext;
 }
 
 /** Compiles audiences against the named segments (campaigns/segments.yaml). */
@@ -30,6 +38,7 @@ export function createAudiences(segments: () => Segments): Audiences {
       const facts = (await loadSegmentFacts(db, [customerId], now)).get(customerId);
       return facts ? compiled(campaign.audience).predicate(facts) : false;
     },
+    money: () => segments().money,
     segmentSql(name, now) {
       const segment = segments().byName.get(name);
       if (!segment) throw new Error(`unknown segment '${name}': define it in ${segments().file}`);

@@ -13,6 +13,7 @@ import { refuseForeignJobs } from "./installation.ts";
 import type { LoyaltyProgramme } from "./loyalty.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
+import { processRfm, type RfmJob, startRfmSchedule } from "./rfm.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
 import type { Brand } from "./template-data.ts";
 
@@ -67,6 +68,7 @@ export {
   type ReportRow,
   type Revenue,
 } from "./reports.ts";
+export { processRfm, RFM_NIGHTLY, type RfmJob, startRfmSchedule } from "./rfm.ts";
 export { refreshSegment, tick } from "./schedule.ts";
 export { segmentsOf } from "./segments-of.ts";
 export { type Brand, buildTemplateData } from "./template-data.ts";
@@ -168,6 +170,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     { ...common, concurrency: 1 },
   );
   await startCampaignClock(queues, deps.clockEveryMs);
+  // one refresh at a time: it is one long set-based statement
+  const rfm = new Worker<RfmJob>(
+    QUEUE.rfm,
+    guard(processRfm({ ...deps, money: () => deps.audiences.money() })),
+    { ...common, concurrency: 1 },
+  );
+  await startRfmSchedule(queues);
   // a deliver job holds one connection at a time: more jobs at once than connections would only queue
   const deliverDeps = {
     ...deps,
@@ -178,9 +187,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     events,
     plan,
     campaigns,
+    rfm,
     ...deps.channels.map((channel) => startDeliverWorker(deliverDeps, channel)),
   ];
-  for (const worker of [events, plan, campaigns]) {
+  for (const worker of [events, plan, campaigns, rfm]) {
     worker.on("failed", (job, error) =>
       log.warn({ queue: worker.name, jobId: job?.id, err: error }, "job failed"),
     );

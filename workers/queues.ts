@@ -11,6 +11,8 @@ export const QUEUE = {
   plan: "plan",
   /** The campaign clock's ticks and the fan-outs they start. */
   campaigns: "campaigns",
+  /** The nightly RFM refresh (workers/rfm.ts). */
+  rfm: "rfm",
   deliver: (channel: ChannelName) => `deliver-${channel}`,
 } as const;
 
