@@ -249,6 +249,28 @@ describe("double opt-in by email", () => {
   });
 });
 
+describe("a link whose address is no longer the customer's", () => {
+  it("grants nothing and says so with a 409 page", async () => {
+    const response = await app.postEvent({
+      type: "signup",
+      id: "SIGNUP-MOVED",
+      customer: { email: "moved.away@example.com", consent: { email: { status: "requested" } } },
+    });
+    const { customerId } = (await response.json()) as { customerId: string };
+    const link = linkIn(await waitFor("the confirm email", () => confirmEmails("moved.away@example.com")[0]));
+    // the shop changed the customer's address after the link went out (the old inbox may be someone else's now)
+    await database.db.customer.update({ where: { id: customerId }, data: { email: "new.home@example.com" } });
+    await database.db.identity.deleteMany({ where: { customerId, channel: "email" } });
+
+    const page = await open(link);
+    expect(page.status).toBe(409);
+    const pressed = await press(link);
+    expect(pressed.status).toBe(409);
+    expect(await pressed.text()).toContain("no longer one we have for you");
+    expect((await consentEvents(customerId)).map((e) => e.status)).toEqual(["pending"]);
+  });
+});
+
 describe("the events API's double opt-in field", () => {
   it("refuses requested on a channel other than email, naming the field, and stores nothing", async () => {
     const response = await app.postEvent({
