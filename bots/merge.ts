@@ -60,6 +60,8 @@ export async function mergeCustomers(db: Db, a: string, b: string, cause: MergeC
     await tx.contactVerification.updateMany({ where: from, data: to });
     // the consent history is evidence: both histories are kept, on the survivor
     await tx.consentEvent.updateMany({ where: from, data: to });
+    // the points ledger follows its customer, as Customer.loyaltyPoints (summed below) does
+    await tx.loyaltyEntry.updateMany({ where: from, data: to });
     // one claim per (customer, kind, value): the survivor keeps its own where both made the same claim
     const claims = await tx.contactClaim.findMany({ where: to, select: { kind: true, value: true } });
     await tx.contactClaim.deleteMany({

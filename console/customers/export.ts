@@ -31,6 +31,8 @@ export interface CustomerExport {
   contactClaims: object[];
   /** Every change of their marketing consent: channel, status, source, evidence, when (the history). */
   consentEvents: object[];
+  /** Their loyalty points ledger: every earning, refund, redeem, adjustment and expiry. */
+  loyaltyEntries: object[];
 }
 
 /** How many rows of each kind an export or erasure touched: what the audit log keeps. */
@@ -69,6 +71,7 @@ export async function collectCustomerExport(
     linkCodes,
     contactClaims,
     consentEvents,
+    loyaltyEntries,
   ] = await Promise.all([
     db.customer.findMany({ where: { mergedIntoId: id }, orderBy: { createdAt: "asc" } }),
     db.conversation.findMany({
@@ -109,6 +112,7 @@ export async function collectCustomerExport(
       orderBy: [{ at: "asc" }, { createdAt: "asc" }],
       select: { channel: true, status: true, source: true, evidence: true, at: true, createdAt: true },
     }),
+    db.loyaltyEntry.findMany({ where: mine, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
   ]);
   return {
     format: EXPORT_FORMAT,
@@ -127,6 +131,7 @@ export async function collectCustomerExport(
     linkCodes,
     contactClaims,
     consentEvents,
+    loyaltyEntries,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mergeCustomers } from "../../bots/merge.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { addStaff, type Browser, getPage, postForm, signIn, startConsole, uniqueEmail } from "./support.ts";
 
@@ -105,5 +106,29 @@ describe("loyalty on the customer profile", () => {
     expect(audits).toHaveLength(2);
     const page = await getPage(http, agent, `/console/customers/${id}?loyalty=done`);
     expect(page.body).toContain("Punkty zostały zapisane.");
+  });
+
+  it("exports the ledger with the customer, and a merge moves it with the balance", async () => {
+    const survivor = await customerWithPoints(30);
+    const merged = await customerWithPoints(12);
+    await mergeCustomers(database.db, survivor, merged, { reason: "test" });
+    const owner = await database.db.loyaltyEntry.groupBy({
+      by: ["customerId"],
+      where: { customerId: { in: [survivor, merged] } },
+      _sum: { points: true },
+    });
+    expect(owner).toEqual([{ customerId: survivor, _sum: { points: 42 } }]);
+    expect((await database.db.customer.findUniqueOrThrow({ where: { id: survivor } })).loyaltyPoints).toBe(
+      42,
+    );
+    const response = await postForm(http, agent, `/console/customers/${survivor}/export`, {
+      _csrf: agent.csrf,
+    });
+    expect(response.statusCode).toBe(200);
+    const exported = response.json() as { loyaltyEntries: Array<{ reason: string; points: number }> };
+    expect(exported.loyaltyEntries.map((e) => [e.reason, e.points]).sort()).toEqual([
+      ["earn", 12],
+      ["earn", 30],
+    ]);
   });
 });
