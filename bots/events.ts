@@ -39,7 +39,9 @@ const Money = z
  * (a link to confirm is emailed to the customer's address; bots/double-opt-in.ts).
  */
 const ConsentInput = z.strictObject({
-  status: z.enum(["granted", "denied", "requested"], { error: "expected granted, denied or requested" }),
+  status: z.enum(["granted", "denied", "requested"], {
+    error: "expected granted or denied (or requested on email: a double opt-in)",
+  }),
   at: z.iso
     .datetime({ offset: true, error: "expected an ISO 8601 time with offset such as 2026-11-23T10:00:00Z" })
     .optional(),
