@@ -23,6 +23,8 @@ export interface CustomerPanel {
     /** First-touch attribution. */
     source: string | null;
     loyaltyPoints: number;
+    /** The loyalty tier (campaigns/loyalty.yaml); null before any points. */
+    loyaltyTier: string | null;
     createdAt: Date;
   };
   /** Shown at the top: the first identity's avatar. */
@@ -115,6 +117,7 @@ export async function customerPanel(
       country: customer.country,
       source: customer.source,
       loyaltyPoints: customer.loyaltyPoints,
+      loyaltyTier: customer.loyaltyTier,
       createdAt: customer.createdAt,
     },
     avatarUrl: customer.identities.find((i) => i.avatarUrl)?.avatarUrl ?? null,

@@ -131,4 +131,15 @@ describe("loyalty on the customer profile", () => {
       ["earn", 30],
     ]);
   });
+
+  it("shows the tier in the conversation's customer panel", async () => {
+    const id = await customerWithPoints(2500);
+    await database.db.customer.update({ where: { id }, data: { loyaltyTier: "gold" } });
+    const conversation = await database.db.conversation.create({
+      data: { customerId: id, channel: "telegram" },
+    });
+    const page = await getPage(http, agent, `/console/conversations/${conversation.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(/data-fact="tier">([^<]*)</.exec(page.body)?.[1]).toBe("gold");
+  });
 });
