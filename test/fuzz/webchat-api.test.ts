@@ -60,6 +60,10 @@ const ENDPOINTS = [
     samples: [{ visitorId: VISITOR, token: TOKEN, email: "siti@example.com" }],
   },
   { path: "/webchat/api/verify", samples: [{ visitorId: VISITOR, token: TOKEN, code: "123456" }] },
+  {
+    path: "/webchat/api/subscribe",
+    samples: [{ visitorId: VISITOR, token: TOKEN, email: "ayu@example.com" }],
+  },
 ];
 
 it.each(ENDPOINTS)(
