@@ -1,9 +1,12 @@
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import type { MoneyContext } from "./money.ts";
-import { NOT_FULLY_REFUNDED, SIGNED_VALUE } from "./money-sql.ts";
+import { NOT_FULLY_REFUNDED_JOINED, REFUNDS_BY_ORDER, SIGNED_VALUE } from "./money-sql.ts";
 import { RFM_SEGMENTS, RFM_WINDOW_DAYS, type RfmSegment, rfmMapRows } from "./rfm-map.ts";
 
 const DAY_MS = 86_400_000;
+
+/** How long one refresh may hold its transaction, in ms: an hour, far above a million customers' minutes. */
+const REFRESH_TIMEOUT_MS = 3_600_000;
 
 /** What one refresh wrote. */
 export interface RfmSummary {
@@ -30,7 +33,8 @@ function quintile(order: Prisma.Sql): Prisma.Sql {
 /**
  * The SELECT of every customer's RFM row at `now` as (customerId, recency, frequency, monetary, segment): one
  * pass over the purchase and refund events of the window, monetary in the base currency by the money rules
- * of segments (refunds subtracted through `properties.orderId`, currencies without a rate left out).
+ * of segments (money-sql.ts: refunds subtracted through `properties.orderId`, joined once per order; currencies
+ * without a rate left out).
  */
 export function rfmSelectSql(money: MoneyContext, now: Date): Prisma.Sql {
   const since = new Date(now.getTime() - RFM_WINDOW_DAYS * DAY_MS);
@@ -41,11 +45,13 @@ export function rfmSelectSql(money: MoneyContext, now: Date): Prisma.Sql {
     rfmMapRows().map((row) => Prisma.sql`(${row.recency}::int, ${row.fm}::int, ${row.segment}::text)`),
   );
   return Prisma.sql`
-    WITH events AS (
+    WITH refunds AS (${REFUNDS_BY_ORDER}), events AS (
       SELECT e."customerId" AS id, e."occurredAt" AS at,
-        (e.type = 'purchase' AND ${NOT_FULLY_REFUNDED}) AS kept,
+        (e.type = 'purchase' AND ${NOT_FULLY_REFUNDED_JOINED}) AS kept,
         ${SIGNED_VALUE} * r.rate AS base
-      FROM "Event" e LEFT JOIN (VALUES ${rates}) AS r(currency, rate) ON r.currency = e.currency
+      FROM "Event" e
+      LEFT JOIN refunds f ON e.type = 'purchase' AND f."customerId" = e."customerId" AND f."orderId" = e."externalId"
+      LEFT JOIN (VALUES ${rates}) AS r(currency, rate) ON r.currency = e.currency
       WHERE e.type IN ('purchase', 'refund') AND e."occurredAt" > ${timestamp(since)}
         AND e."occurredAt" <= ${timestamp(now)}
     ), buyers AS (
@@ -73,12 +79,16 @@ export function rfmSelectSql(money: MoneyContext, now: Date): Prisma.Sql {
  * @param now The moment scores are taken at: the window is the {@link RFM_WINDOW_DAYS} days before it.
  */
 export async function refreshRfm(db: Db, money: MoneyContext, now: Date): Promise<RfmSummary> {
-  await db.$transaction([
-    db.$executeRaw`DELETE FROM "CustomerRfm"`,
-    db.$executeRaw`INSERT INTO "CustomerRfm" ("customerId", recency, frequency, monetary, segment, "computedAt")
-      SELECT r."customerId", r.recency, r.frequency, r.monetary, r.segment, ${timestamp(now)}
-      FROM (${rfmSelectSql(money, now)}) r`,
-  ]);
+  // one long statement over every purchase: far past Prisma's default 5 s transaction timeout at scale
+  await db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`DELETE FROM "CustomerRfm"`;
+      await tx.$executeRaw`INSERT INTO "CustomerRfm" ("customerId", recency, frequency, monetary, segment, "computedAt")
+        SELECT r."customerId", r.recency, r.frequency, r.monetary, r.segment, ${timestamp(now)}
+        FROM (${rfmSelectSql(money, now)}) r`;
+    },
+    { timeout: REFRESH_TIMEOUT_MS, maxWait: REFRESH_TIMEOUT_MS },
+  );
   const distribution = await rfmDistribution(db);
   return { computedAt: now, ...distribution };
 }
