@@ -20,6 +20,7 @@ import {
   type SendReply,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
+import { registerLookupApi } from "../console/customers/lookup-api.ts";
 import {
   createLiveHub,
   deliveredEvent,
@@ -205,8 +206,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       redis,
       queues: () =>
-        [QUEUE.events, QUEUE.plan, QUEUE.campaigns, ...channels.map((c) => QUEUE.deliver(c.name))].map((name) =>
-          queueFor(queues, name),
+        [QUEUE.events, QUEUE.plan, QUEUE.campaigns, ...channels.map((c) => QUEUE.deliver(c.name))].map(
+          (name) => queueFor(queues, name),
         ),
       ...(config.METRICS_TOKEN !== undefined && { token: config.METRICS_TOKEN }),
       log,
@@ -314,6 +315,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         audiences,
         retryInboundFailure: (id) =>
           retryInboundFailure(database.db, inboundRetries, id, new Date(clock.now())),
+      });
+      registerLookupApi(http, {
+        db: database.db,
+        clock,
+        segmentsOf: (customerId) =>
+          segmentsOf(database.db, loaded.segments, customerId, new Date(clock.now())),
       });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());

@@ -4,9 +4,10 @@ import { ConfigError } from "../lib/errors.ts";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
-import { rfmCommand } from "./rfm.ts";
 import { exportCommand } from "./export-command.ts";
+import { rfmCommand } from "./rfm.ts";
 import { registerStaffCommand } from "./staff.ts";
+import { tokensCommand } from "./tokens.ts";
 
 // The app (bots, queues, HTTP) loads only for the commands that run it, so `rapport campaigns validate` and
 // `rapport --help` start quickly.
@@ -101,6 +102,7 @@ program
 program.addCommand(campaignsCommand());
 program.addCommand(rfmCommand());
 program.addCommand(exportCommand());
+program.addCommand(tokensCommand());
 
 registerStaffCommand(program);
 

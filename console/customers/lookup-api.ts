@@ -1,0 +1,144 @@
+import type { FastifyInstance } from "fastify";
+import { parsePhoneNumberWithError } from "libphonenumber-js";
+import { requireScope } from "../../lib/api-tokens.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Db } from "../../lib/db/index.ts";
+import { customerPanel } from "../inbox/panel.ts";
+
+export interface LookupApiOptions {
+  db: Db;
+  clock: Clock;
+  segmentsOf?: (customerId: string) => Promise<string[]>;
+}
+
+/** The one key a lookup names, normalised; or why the query cannot be used. */
+type LookupKey =
+  | { ok: true; by: "id" | "email" | "phone" | "handle"; value: string; channel?: string }
+  | { ok: false; field: string; message: string };
+
+const KEYS = ["id", "email", "phone", "handle"] as const;
+const HANDLE_CHANNELS = ["telegram", "discord", "x", "webchat"];
+
+/** Reads the query: exactly one of id, email, phone (E.164, or with `country` for a national number), handle. */
+export function lookupKey(query: Record<string, unknown>): LookupKey {
+  const given = KEYS.filter((k) => typeof query[k] === "string" && (query[k] as string).trim() !== "");
+  if (given.length !== 1) {
+    return {
+      ok: false,
+      field: "(query)",
+      message: `give exactly one of ${KEYS.join(", ")} (got ${given.length})`,
+    };
+  }
+  const by = given[0]!;
+  const raw = (query[by] as string).trim();
+  if (raw.length > 320) return { ok: false, field: by, message: "too long" };
+  if (by === "id") {
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)
+      ? { ok: true, by, value: raw.toLowerCase() }
+      : { ok: false, field: "id", message: "expected a customer id (a UUID)" };
+  }
+  if (by === "email") {
+    return /^[^\s@]+@[^\s@]+$/.test(raw)
+      ? { ok: true, by, value: raw.toLowerCase() }
+      : { ok: false, field: "email", message: "expected an email address" };
+  }
+  if (by === "phone") {
+    const country = typeof query.country === "string" ? query.country.toUpperCase() : undefined;
+    try {
+      // libphonenumber-js: "+62 812-3456-7890", "0812 3456 7890" with country=ID → +6281234567890
+      const parsed = parsePhoneNumberWithError(
+        raw,
+        country as Parameters<typeof parsePhoneNumberWithError>[1],
+      );
+      if (!parsed.isPossible()) return { ok: false, field: "phone", message: "not a possible phone number" };
+      return { ok: true, by, value: parsed.number };
+    } catch {
+      return {
+        ok: false,
+        field: "phone",
+        message: "expected a phone number in E.164 (+48601234567), or a national number with country=PL",
+      };
+    }
+  }
+  const channel = typeof query.channel === "string" ? query.channel : undefined;
+  if (channel !== undefined && !HANDLE_CHANNELS.includes(channel)) {
+    return { ok: false, field: "channel", message: `expected one of ${HANDLE_CHANNELS.join(", ")}` };
+  }
+  return { ok: true, by, value: raw.replace(/^@/, ""), ...(channel !== undefined && { channel }) };
+}
+
+/**
+ * `GET /api/customers/lookup?email=|phone=|handle=[&channel=]|id=` with a token holding `customers:read`:
+ * the customer panel as JSON (identities, orders with items, lifetime value per currency, loyalty, consent,
+ * segments, likely next purchases) and their open conversations. Only proven contacts are searched (the
+ * customer's own email and phone, platform identities): a claim someone typed never finds anyone. A customer
+ * merged into another answers as the survivor.
+ */
+export function registerLookupApi(http: FastifyInstance, options: LookupApiOptions): void {
+  const { db } = options;
+  http.get(
+    "/api/customers/lookup",
+    { preHandler: requireScope(db, "customers:read", () => new Date(options.clock.now())) },
+    async (request, reply) => {
+      const key = lookupKey((request.query ?? {}) as Record<string, unknown>);
+      if (!key.ok) {
+        return reply.status(400).send({
+          error: "bad_request",
+          message: `${key.field}: ${key.message}`,
+          issues: [{ path: key.field, message: key.message }],
+        });
+      }
+      let ids: string[];
+      if (key.by === "id") ids = [key.value];
+      else if (key.by === "email") {
+        ids = (await db.customer.findMany({ where: { email: key.value }, select: { id: true } })).map(
+          (c) => c.id,
+        );
+      } else if (key.by === "phone") {
+        ids = (await db.customer.findMany({ where: { phone: key.value }, select: { id: true } })).map(
+          (c) => c.id,
+        );
+      } else {
+        const identities = await db.identity.findMany({
+          where: {
+            handle: { equals: key.value, mode: "insensitive" },
+            ...(key.channel !== undefined && { channel: key.channel as "telegram" }),
+          },
+          select: { customerId: true, channel: true },
+        });
+        ids = [...new Set(identities.map((i) => i.customerId))];
+        if (ids.length > 1) {
+          return reply.status(409).send({
+            error: "ambiguous",
+            message: `the handle ${key.value} belongs to ${ids.length} customers: name the channel (channel=${[...new Set(identities.map((i) => i.channel))].join("|")})`,
+          });
+        }
+      }
+      // follow merges to the survivor
+      let id = ids[0];
+      for (let hops = 0; id !== undefined && hops < 10; hops++) {
+        const row = await db.customer.findUnique({ where: { id }, select: { mergedIntoId: true } });
+        if (!row) id = undefined;
+        else if (row.mergedIntoId) id = row.mergedIntoId;
+        else break;
+      }
+      const panel =
+        id === undefined ? undefined : await customerPanel(db, id, { segmentsOf: options.segmentsOf });
+      if (!panel)
+        return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
+      const openConversations = await db.conversation.findMany({
+        where: { customerId: panel.customer.id, status: { not: "closed" } },
+        orderBy: { lastMessageAt: "desc" },
+        select: {
+          id: true,
+          channel: true,
+          status: true,
+          lastMessageAt: true,
+          unreadCount: true,
+          handedOver: true,
+        },
+      });
+      return reply.send({ ...panel, openConversations });
+    },
+  );
+}
