@@ -21,6 +21,7 @@ export {
   pointsFor,
   tierFor,
   tierNames,
+  unknownTiers,
 } from "./loyalty.ts";
 export { CAMPAIGN_CHANNELS, type CampaignSource, type CompiledCampaign } from "./schema.ts";
 export {

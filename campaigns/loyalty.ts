@@ -7,6 +7,7 @@ import { expected } from "./expected.ts";
 import { campaignIssues, KnownKeys } from "./issues.ts";
 import { wholeNumber } from "./names.ts";
 import { positionOf } from "./positions.ts";
+import type { Condition, Operand } from "./segment/index.ts";
 import { yamlIssues } from "./yaml-issues.ts";
 
 /**
@@ -208,4 +209,22 @@ export function tierFor(rules: LoyaltyRules, measure: number): string | null {
 /** The names of the tiers, lowest first. */
 export function tierNames(rules: LoyaltyRules | undefined): string[] {
   return rules?.tiers.levels.map((l) => l.name) ?? [];
+}
+
+/**
+ * The tier names an audience condition compares `loyalty.tier` with that `names` (loyalty.yaml's tiers) lacks:
+ * such a comparison matches nobody, which is a typo far more often than an intent.
+ */
+export function unknownTiers(condition: Condition, names: readonly string[]): string[] {
+  const unknown = new Set<string>();
+  const isTier = (operand: Operand) => operand.kind === "field" && operand.field.name === "loyalty.tier";
+  const walk = (c: Condition): void => {
+    if (c.kind === "and" || c.kind === "or") c.items.forEach(walk);
+    else if (c.kind === "not") walk(c.item);
+    else if (c.kind === "text" && isTier(c.operand) && !names.includes(c.value)) unknown.add(c.value);
+    else if (c.kind === "in" && isTier(c.operand))
+      for (const value of c.values) if (!names.includes(String(value))) unknown.add(String(value));
+  };
+  walk(condition);
+  return [...unknown];
 }

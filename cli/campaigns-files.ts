@@ -4,12 +4,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type CompiledCampaign,
+  compileAudience,
   compileCampaign,
   compileConsentPolicy,
   compileLoyaltyRules,
   compileSegments,
   noSegments,
   type Segments,
+  tierNames,
+  unknownTiers,
 } from "../campaigns/index.ts";
 import {
   type CompiledCurrencies,
@@ -163,6 +166,8 @@ export async function checkCampaignFiles(
   const checked = new Map<string, CheckedFile>();
   const segments = new Map<string, Segments>();
   const warnings: CampaignIssue[] = [];
+  // the tiers of each folder's loyalty.yaml: an audience comparing loyalty.tier with another name is a typo
+  const tiers = new Map<string, string[]>();
   const campaignFiles = files.filter(
     (f) =>
       !SEGMENT_FILES.includes(path.basename(f)) &&
@@ -192,7 +197,9 @@ export async function checkCampaignFiles(
       const full = path.join(dir, loyaltyName);
       const entry: CheckedFile = { path: full, file: displayPath(full), kind: "loyalty", issues: [] };
       const source = await read(entry);
-      if (source !== undefined) entry.issues.push(...compileLoyaltyRules(source, entry.file).issues);
+      const compiled = source === undefined ? undefined : compileLoyaltyRules(source, entry.file);
+      entry.issues.push(...(compiled?.issues ?? []));
+      tiers.set(dir, tierNames(compiled?.rules));
       checked.set(full, entry);
     }
     const { money } = currencies;
@@ -230,6 +237,7 @@ export async function checkCampaignFiles(
         } else {
           firstById.set(campaign.id, here);
           entry.issues.push(...templateIssues(campaign, source, entry.file, options.templates));
+          entry.issues.push(...tierIssues(campaign, source, entry.file, segments, tiers));
         }
         if (entry.issues.length === 0) entry.campaign = campaign;
       }
@@ -239,6 +247,25 @@ export async function checkCampaignFiles(
   const all = [...checked.values()].sort((a, b) => a.path.localeCompare(b.path));
   const issues = all.flatMap((f) => f.issues).sort(byPosition);
   return { files: all, issues, segments, warnings: warnings.sort(byPosition) };
+}
+
+/** An audience comparing `loyalty.tier` with a name the folder's loyalty.yaml does not define, at `audience:`. */
+function tierIssues(
+  campaign: CompiledCampaign,
+  source: string,
+  file: string,
+  segments: Map<string, Segments>,
+  tiers: Map<string, string[]>,
+): CampaignIssue[] {
+  const dir = path.dirname(path.resolve(file));
+  const folderSegments = segments.get(dir);
+  if (campaign.audience === undefined || folderSegments === undefined) return [];
+  const names = tiers.get(dir) ?? [];
+  const unknown = unknownTiers(compileAudience(campaign.audience, folderSegments).condition, names);
+  if (unknown.length === 0) return [];
+  const expected = names.length ? `one of ${names.join(", ")}` : "a tier, but loyalty.yaml defines none";
+  const message = `loyalty.tier ${unknown.map((t) => JSON.stringify(t)).join(", ")}: not a tier of loyalty.yaml, expected ${expected}`;
+  return [{ file, ...yamlPositions(source)(["audience"]), message }];
 }
 
 /**

@@ -82,6 +82,32 @@ describe("loyalty.yaml", () => {
     expect(fixed.loyalty?.earn).toEqual({ PLN: { points: 2, per: "1" } });
   });
 
+  it("refuses an audience comparing loyalty.tier with a name loyalty.yaml does not define, at audience:", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "loyalty-tiers-"));
+    writeFileSync(
+      path.join(dir, "loyalty.yaml"),
+      "tiers:\n  by: points\n  levels: { bronze: 0, gold: 900 }\n",
+    );
+    const campaign = (audience: string) =>
+      [
+        "id: tier-promo",
+        "name: Tier promo",
+        "trigger: { event: purchase }",
+        `audience: ${audience}`,
+        "channels: [email]",
+        "message: { template: thank-you }",
+      ].join("\n");
+    const file = path.join(dir, "tier-promo.yaml");
+    const templates = { store: createTemplateStore(), display: "templates" };
+    writeFileSync(file, campaign('loyalty.tier = "glod" or loyalty.tier in ["gold", "silver"]'));
+    const checked = await checkCampaignFiles([file, path.join(dir, "loyalty.yaml")], { templates });
+    expect(checked.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      '4:11 loyalty.tier "glod", "silver": not a tier of loyalty.yaml, expected one of bronze, gold',
+    ]);
+    writeFileSync(file, campaign('loyalty.tier in ["gold", "bronze"] and loyalty.points > 10'));
+    expect((await checkCampaignFiles([file], { templates })).issues).toEqual([]);
+  });
+
   it("puts a customer in the highest tier whose start they reach, none below the lowest", () => {
     const { rules } = compile("tiers:\n  by: spend\n  levels: { gold: 1000, silver: 250 }\n");
     expect(tierNames(rules)).toEqual(["silver", "gold"]);
