@@ -4,7 +4,9 @@ import { cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
 import { isTimeZone } from "../lib/zoned-time.ts";
 import { recordConsent } from "./consent.ts";
+import { FirstTouchInput, recordFirstTouch, touchOf } from "./first-touch.ts";
 import { resolveCustomerByEmail } from "./identity.ts";
+import { redeemCoupons } from "./redeem-coupons.ts";
 
 /** Largest amount `Event.value` and `Purchase.unitPrice` hold: `Decimal(14, 2)`, 12 digits before the point. */
 export const MAX_AMOUNT = "999999999999.99";
@@ -73,6 +75,8 @@ const CustomerRef = z.object({
     .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
     .optional(),
   /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */
+  /** Where the customer first came from (utm tags, referrer, landing page): kept only if none is known yet. */
+  firstTouch: FirstTouchInput.optional(),
   consent: z
     .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
       error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
@@ -134,6 +138,8 @@ export const PurchaseEvent = z
       )
       .max(1000)
       .default([]),
+    /** Discount codes the order used: a Rapport coupon among them is marked redeemed by this order. */
+    coupons: z.array(Text.trim().min(1).max(200)).max(100).optional(),
     properties: Properties.default({}),
   })
   .superRefine((purchase, ctx) => {
@@ -253,6 +259,10 @@ export async function captureEvent(
           at: new Date(Math.min(answer.at ? Date.parse(answer.at) : occurredAt.getTime(), now.getTime())),
         });
       }
+      if (event.customer.firstTouch) {
+        const via = source === "api" ? "events_api" : source;
+        await recordFirstTouch(tx, customerId, touchOf(event.customer.firstTouch, via, via, now));
+      }
       const created = await tx.event.create({
         data: {
           customerId,
@@ -283,6 +293,10 @@ export async function captureEvent(
           where: { id: customerId, OR: [{ lastPurchaseAt: null }, { lastPurchaseAt: { lt: occurredAt } }] },
           data: { lastPurchaseAt: occurredAt },
         });
+        if (purchase.coupons?.length) {
+          const redeemed = { codes: purchase.coupons, orderId: purchase.orderId, eventId: created.id };
+          await redeemCoupons(tx, { ...redeemed, at: occurredAt });
+        }
       }
       return { kind: "stored" as const, eventId: created.id, customerId };
     });

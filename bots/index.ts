@@ -79,6 +79,18 @@ export { createOutboxChannel, OUTBOX_MAX_BATCH, type OutboxOptions } from "./out
 export { compileReplies, loadReplies, type Replies } from "./replies.ts";
 export type { BotReply, SendReply } from "./reply.ts";
 export { createResponder, type Handled, type ResponderDeps } from "./responder.ts";
+export {
+  type CodeToCreate,
+  type CouponTerms,
+  type CreatedCodes,
+  ShopCallError,
+  type ShopCouponSettings,
+  type ShopCoupons,
+} from "./shop/coupons.ts";
+export { SHOPIFY_API_VERSION, shopifyCoupons } from "./shop/coupons-shopify.ts";
+export { wooCommerceCoupons } from "./shop/coupons-woocommerce.ts";
+export { connectedShop } from "./shop/coupons-connect.ts";
+export { type FirstTouch, recordFirstTouch } from "./first-touch.ts";
 export { registerEventsApi, SIGNATURE_HEADER } from "./shop/route.ts";
 export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";
 export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.ts";

@@ -1,3 +1,4 @@
+import { mergeFirstTouch } from "./first-touch.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 
 /** What a merge did. Merging twice is harmless: the second call says so. */
@@ -98,6 +99,8 @@ export async function mergeCustomers(db: Db, a: string, b: string, cause: MergeC
         lastPurchaseAt: latest(survivor.lastPurchaseAt, merged.lastPurchaseAt),
       },
     });
+    // first touch is written once: the survivor keeps the earlier of the two
+    await mergeFirstTouch(tx, merged.id, survivor.id);
     await tx.auditLog.create({
       data: {
         actorType: cause.actorType ?? "system",

@@ -1,3 +1,4 @@
+import { recordFirstTouch } from "./first-touch.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { replyKey } from "../lib/ids.ts";
@@ -92,9 +93,15 @@ export function createResponder(
     if (!customer.source) {
       const payload =
         command?.name === "start" ? command.payload?.replace(/[^\w.-]/g, "").slice(0, 64) : undefined;
-      await deps.db.customer.update({
-        where: { id: customerId },
-        data: { source: payload || message.channel },
+      // a deep link (t.me/bot?start=<payload>) names where they came from: their first touch, written once
+      const touch = {
+        source: payload || message.channel,
+        ...(payload && { medium: "deep_link", campaign: payload }),
+      };
+      await recordFirstTouch(deps.db, customerId, { ...touch, via: message.channel, at: now });
+      await deps.db.customer.updateMany({
+        where: { id: customerId, source: null },
+        data: { source: touch.source },
       });
     }
     const reply = (kind: string, text: string) =>

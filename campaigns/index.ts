@@ -23,7 +23,12 @@ export {
   tierNames,
   unknownTiers,
 } from "./loyalty.ts";
-export { CAMPAIGN_CHANNELS, type CampaignSource, type CompiledCampaign } from "./schema.ts";
+export {
+  CAMPAIGN_CHANNELS,
+  type CampaignSource,
+  type CompiledCampaign,
+  type CouponDeclaration,
+} from "./schema.ts";
 export {
   type Audience,
   type CompiledSegment,

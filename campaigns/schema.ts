@@ -110,6 +110,73 @@ const Variants = z
   })
   .meta({ description: "A/B test: each customer gets one variant, by weight (percent, adding up to 100)." });
 
+const COUPON_PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
+
+const CouponDeclaration = z
+  .strictObject(
+    {
+      percentage: wholeNumber("a percent off, 1 to 100", 1, 100)
+        .optional()
+        .meta({ description: "Percent off the order. Either this or amount." }),
+      amount: z
+        .union([z.number().positive(), z.string().regex(/^\d+(\.\d{1,2})?$/)], {
+          error: expected('an amount off in the shop\'s currency, like 10 or "9.99"'),
+        })
+        .optional()
+        .meta({
+          description: "Fixed amount off the order, in the shop's currency. Either this or percentage.",
+        }),
+      ends_at: z.iso
+        .datetime({
+          offset: true,
+          error: expected('a time the codes stop working, like "2026-12-31T23:59:59Z"'),
+        })
+        .optional()
+        .meta({ description: "When the codes stop working at the shop. Default: never." }),
+      once_per_customer: z
+        .boolean({ error: expected("true or false") })
+        .default(true)
+        .meta({ description: "One use per customer. Defaults to true." }),
+    },
+    { error: expected('a map like { percentage: 15, ends_at: "2026-12-31T23:59:59Z" }') },
+  )
+  .superRefine((coupon, ctx) => {
+    if ((coupon.percentage === undefined) === (coupon.amount === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: coupon.percentage === undefined ? [] : ["amount"],
+        message: "expected either percentage or amount (not both)",
+      });
+  });
+
+const Coupons = z
+  .record(
+    z.string().regex(COUPON_PREFIX, { error: "expected a code prefix like WINBACK15" }),
+    CouponDeclaration,
+    {
+      error: expected("a map of code prefixes to discounts, like { WINBACK15: { percentage: 15 } }"),
+    },
+  )
+  .meta({
+    description:
+      "The discount behind each unique(PREFIX) of the message: created at the shop (Shopify, WooCommerce) before any message carries a code.",
+  });
+
+/** What the shop creates for one `unique(PREFIX)`: compiled from the campaign's `coupons:`. */
+export interface CouponDeclaration {
+  percentage?: number;
+  amount?: string;
+  endsAt?: string;
+  oncePerCustomer: boolean;
+}
+
+function uniquePrefixes(data: Record<string, unknown> | undefined): string[] {
+  return Object.values(data ?? {}).flatMap((v) => {
+    const match = typeof v === "string" ? /^unique\(([A-Za-z0-9_-]{1,32})\)$/.exec(v.trim()) : null;
+    return match ? [match[1]!.toUpperCase()] : [];
+  });
+}
+
 /** The YAML of one campaign, validated, before it gets its file name and content hash. */
 export const CampaignSchema = z
   .strictObject(
@@ -146,10 +213,25 @@ export const CampaignSchema = z
       holdout: wholeNumber("a holdout in percent", 0, 99).optional().meta({
         description: "Percent of the audience that gets nothing, to measure the campaign's effect.",
       }),
+      coupons: Coupons.optional(),
     },
     { error: expected("a map of campaign keys (id, name, trigger, channels, message, …)") },
   )
   .superRefine((campaign, ctx) => {
+    const used = new Set([
+      ...uniquePrefixes(campaign.message.data as Record<string, unknown>),
+      ...(campaign.variants ?? []).flatMap((v) =>
+        uniquePrefixes(v.data as Record<string, unknown> | undefined),
+      ),
+    ]);
+    for (const prefix of Object.keys(campaign.coupons ?? {})) {
+      if (!used.has(prefix.toUpperCase()))
+        ctx.addIssue({
+          code: "custom",
+          path: ["coupons", prefix],
+          message: `no unique(${prefix}) in the message data: remove it or use it, like coupon: unique(${prefix})`,
+        });
+    }
     if (campaign.kind !== "transactional") return;
     for (const key of ["max_per_day", "max_per_week"] as const) {
       if (campaign.limits?.[key] !== undefined) {
@@ -181,6 +263,19 @@ export const CampaignSchema = z
           ...(c.goal !== undefined && { goal: { event: c.goal.event, withinMs: c.goal.within } }),
           ...(c.variants !== undefined && { variants: c.variants }),
           ...(c.holdout !== undefined && { holdoutPercent: c.holdout }),
+          ...(c.coupons !== undefined && {
+            coupons: Object.fromEntries(
+              Object.entries(c.coupons).map(([prefix, d]): [string, CouponDeclaration] => [
+                prefix.toUpperCase(),
+                {
+                  ...(d.percentage !== undefined && { percentage: d.percentage }),
+                  ...(d.amount !== undefined && { amount: String(d.amount) }),
+                  ...(d.ends_at !== undefined && { endsAt: new Date(d.ends_at).toISOString() }),
+                  oncePerCustomer: d.once_per_customer,
+                },
+              ]),
+            ),
+          }),
         },
   )
   .meta({

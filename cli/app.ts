@@ -5,6 +5,7 @@ import {
   type Channel,
   closeConversation,
   createReceivedEmailFetcher,
+  connectedShop,
   createResponder,
   InboundRetries,
   loadReplies,
@@ -351,6 +352,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         clockEveryMs: config.RAPPORT_CAMPAIGN_CLOCK * 1000,
         stalledIntervalMs: config.WORKER_STALLED_INTERVAL * 1000,
         sendTimeoutMs: config.SEND_TIMEOUT_MS,
+        shopCoupons: connectedShop(config),
         loyalty: () => loaded.loyalty && { rules: loaded.loyalty, money: loaded.segments.money },
         onDelivered: (delivered) => {
           const event = deliveredEvent(delivered);

@@ -89,6 +89,18 @@ export const ConfigSchema = z.object({
   /** Secret of the WooCommerce webhook: enables POST /webhooks/woocommerce (X-WC-Webhook-Signature). */
   WOOCOMMERCE_WEBHOOK_SECRET: optional(),
   /**
+   * The Shopify shop whose discounts Rapport creates (`my-shop` or `my-shop.myshopify.com`), with
+   * SHOPIFY_ADMIN_TOKEN: `unique()` codes are created there before any message carries them.
+   */
+  SHOPIFY_SHOP: optional(),
+  /** An Admin API access token of SHOPIFY_SHOP with the write_discounts scope. */
+  SHOPIFY_ADMIN_TOKEN: optional(),
+  /** The WooCommerce store (e.g. https://shop.example.com) whose coupons Rapport creates, with its REST API key. */
+  WOOCOMMERCE_URL: url("a URL such as https://shop.example.com"),
+  /** WooCommerce REST API consumer key and secret (Read/Write) of WOOCOMMERCE_URL. */
+  WOOCOMMERCE_KEY: optional(),
+  WOOCOMMERCE_SECRET: optional(),
+  /**
    * Prefix of every BullMQ key. Unset: `rapport:<installation id>`, the id created with the database, so
    * installations sharing one Redis never take each other's jobs. Set it for Redis Cluster (a hash tag such
    * as {rapport}), one per installation.
@@ -224,6 +236,9 @@ export const SECRET_KEYS = [
   "METRICS_TOKEN",
   "SHOPIFY_WEBHOOK_SECRET",
   "WOOCOMMERCE_WEBHOOK_SECRET",
+  "SHOPIFY_ADMIN_TOKEN",
+  "WOOCOMMERCE_KEY",
+  "WOOCOMMERCE_SECRET",
   "RESEND_API_KEY",
   "RESEND_WEBHOOK_SECRET",
   "TELEGRAM_BOT_TOKEN",

@@ -2,10 +2,18 @@ import { UnrecoverableError } from "bullmq";
 import { type Channel, isBatchChannel, isRejected, type OutboundMessage } from "../bots/index.ts";
 import { Prisma } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
-import { campaignGate, type DeliverDeps, type DeliverOutcome, deliverOne, FINAL } from "./deliver.ts";
+import {
+  applyShopHold,
+  campaignGate,
+  type DeliverDeps,
+  type DeliverOutcome,
+  deliverOne,
+  FINAL,
+} from "./deliver.ts";
 import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdsOf } from "./send-checks.ts";
+import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 
 /** A batch job: up to 100 campaign emails, and the key the batch is sent under. */
@@ -74,12 +82,40 @@ export async function deliverBatch(
   const rendered = new Map<string, OutboundMessage>();
   // the send-time checks of every member in a few queries, not two or more per member
   const holds = gate.archived ? new Map() : await holdsOf(db, fresh, gate.limits, now);
+  // codes the shop has not confirmed hold the whole batch (a refused one fails its member alone)
+  const open = fresh.filter((d) => !holds.has(d.id) && !gate.archived);
+  const shop = await shopHolds(deps, gate.coupons, open);
+  const refused = new Set<string>();
+  for (const delivery of open) {
+    const hold = shop.get(delivery.id);
+    if (hold?.kind === "refused") {
+      await recordOutcome(
+        db,
+        [delivery.id],
+        { status: "failed", reason: COUPON_REFUSED, error: hold.error },
+        now,
+      );
+      refused.add(delivery.id);
+    }
+  }
+  const wait = open.map((d) => shop.get(d.id)).find((h) => h?.kind === "waiting");
+  if (wait) {
+    for (const delivery of open) await applyShopHold(deps, delivery, shop.get(delivery.id), now);
+    return {
+      kind: "waiting",
+      reason: WAITING_FOR_SHOP,
+      error: wait.error,
+      ...(wait.retryAfterMs !== undefined && { retryAfterMs: wait.retryAfterMs }),
+    };
+  }
+  for (const delivery of open) await applyShopHold(deps, delivery, undefined, now);
   for (const delivery of fresh) {
     if (gate.archived) {
       await recordOutcome(db, [delivery.id], { status: "skipped", reason: "archived" }, now);
       continue;
     }
     const hold = holds.get(delivery.id);
+    if (refused.has(delivery.id)) continue;
     if (hold) {
       await recordOutcome(db, [delivery.id], hold, now);
       continue;

@@ -16,6 +16,8 @@ export type DeliverJob = ({ deliveryId: string } | { batchKey: string; deliveryI
     recordingTries?: number;
     /** When a try first failed (ms): retries go on for the retry window from then (workers/deliver-retry.ts). */
     failingSince?: number;
+    /** How many times the job waited for the shop to confirm its codes (workers/shop-coupons.ts). */
+    shopTries?: number;
   };
 
 export { DELIVER_ATTEMPTS } from "./deliver-retry.ts";

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { type Channel, emailThreadOf } from "../bots/index.ts";
+import { type Channel, emailThreadOf, type ShopCoupons } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError, TransientSendError } from "../lib/errors.ts";
@@ -22,6 +22,7 @@ import { observeSends } from "./deliver-metrics.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
+import { COUPON_REFUSED, type ShopHold, shopHolds, shopRetryMs, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 
 /** Dependencies of a deliver worker. */
@@ -38,6 +39,11 @@ export interface DeliverDeps extends RenderDeps {
   onDelivered?: (delivered: Delivered) => void;
   /** How long a provider has to answer one send or batch, in ms (SEND_TIMEOUT_MS). Defaults to 30 000. */
   sendTimeoutMs?: number;
+  /**
+   * The connected shop (Shopify, WooCommerce): a message carrying a `unique()` code waits until the shop has
+   * confirmed the code (workers/shop-coupons.ts). Without one, codes are loaded into the shop by hand.
+   */
+  shopCoupons?: ShopCoupons;
 }
 
 /** A Delivery whose outcome was just recorded, for {@link DeliverDeps.onDelivered}. */
@@ -73,7 +79,48 @@ export type DeliverOutcome =
   | { kind: "sent"; providerId: string }
   | { kind: "suppressed" | "skipped"; reason: string }
   | { kind: "paused"; campaignId: string }
+  | { kind: "waiting"; reason: typeof WAITING_FOR_SHOP; error: string; retryAfterMs?: number }
   | { kind: "done-before"; status: string };
+
+/**
+ * Applies the shop's answer about a Delivery's codes: a refused code fails it (never sent with a code the shop
+ * will not take); a code not confirmed yet keeps it queued with reason `waiting_for_shop` and the shop's error,
+ * for the worker to look again later; confirmed codes clear that reason.
+ */
+export async function applyShopHold(
+  deps: Pick<DeliverDeps, "db">,
+  delivery: { id: string; reason: string | null },
+  hold: ShopHold | undefined,
+  now: Date,
+): Promise<DeliverOutcome | undefined> {
+  if (!hold) {
+    if (delivery.reason === WAITING_FOR_SHOP)
+      await deps.db.delivery.updateMany({
+        where: { id: delivery.id, reason: WAITING_FOR_SHOP },
+        data: { reason: null, error: null },
+      });
+    return undefined;
+  }
+  if (hold.kind === "refused") {
+    await recordOutcome(
+      deps.db,
+      [delivery.id],
+      { status: "failed", reason: COUPON_REFUSED, error: hold.error },
+      now,
+    );
+    throw new UnrecoverableError(hold.error);
+  }
+  await deps.db.delivery.updateMany({
+    where: { id: delivery.id, status: { in: ["planned", "queued"] } },
+    data: { reason: WAITING_FOR_SHOP, error: hold.error },
+  });
+  return {
+    kind: "waiting",
+    reason: WAITING_FOR_SHOP,
+    error: hold.error,
+    ...(hold.retryAfterMs !== undefined && { retryAfterMs: hold.retryAfterMs }),
+  };
+}
 
 /** Statuses after which a Delivery is never sent again. */
 export const FINAL = new Set(["sent", "suppressed", "skipped", "failed"]);
@@ -85,12 +132,18 @@ export const PAUSED_RECHECK_MS = 30_000;
 export function campaignGate(
   deps: Pick<DeliverDeps, "campaign">,
   campaignId: string | null,
-): { paused: boolean; archived: boolean; limits: SendLimits } {
+): {
+  paused: boolean;
+  archived: boolean;
+  limits: SendLimits;
+  coupons?: NonNullable<LiveCampaign["campaign"]["coupons"]>;
+} {
   const live = campaignId ? deps.campaign(campaignId) : undefined;
   return {
     paused: live?.status === "paused" || live?.status === "draft",
     archived: live?.status === "archived",
     limits: { ...live?.campaign.limits, consent: live?.campaign.consent },
+    ...(live?.campaign.coupons && { coupons: live.campaign.coupons }),
   };
 }
 
@@ -158,6 +211,11 @@ export async function deliverOne(
     tell(deps, delivery, hold.status);
     return { kind: hold.status, reason: hold.reason };
   }
+  // a code the shop has not confirmed never goes out: create it there first, or wait for it
+  const shopHold = (await shopHolds(deps, gate.coupons, [delivery])).get(delivery.id);
+  if (shopHold?.kind === "refused") tell(deps, delivery, "failed");
+  const waiting = await applyShopHold(deps, delivery, shopHold, now);
+  if (waiting) return waiting;
   // a written reply by email answers the customer's last email in its conversation
   const thread =
     channel.name === "email" && !delivery.template && delivery.conversationId
@@ -265,6 +323,17 @@ export function startDeliverWorker(
             : await deliverOne({ ...deps, log }, channel, data.deliveryId, lastAttempt, data.recording);
         if (outcome.kind === "paused") {
           await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+          throw new DelayedError();
+        }
+        if (outcome.kind === "waiting") {
+          // the shop has not confirmed a code yet: look again later, without spending an attempt
+          const tries = (data.shopTries ?? 0) + 1;
+          log.warn(
+            { jobId: job.id, tries, error: outcome.error },
+            "waiting for the shop to confirm coupon codes",
+          );
+          await job.updateData({ ...data, shopTries: tries });
+          await job.moveToDelayed(Date.now() + shopRetryMs(tries, outcome.retryAfterMs), token);
           throw new DelayedError();
         }
         log.debug({ jobId: job.id, outcome }, "delivery processed");

@@ -1,5 +1,5 @@
 import { type Job, Worker } from "bullmq";
-import type { Channel } from "../bots/index.ts";
+import type { Channel, ShopCoupons } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -107,6 +107,8 @@ export interface WorkerDeps {
   installation?: string;
   /** How long a provider has to answer one send or batch, in ms (SEND_TIMEOUT_MS). Defaults to 30 000. */
   sendTimeoutMs?: number;
+  /** The shop whose coupon API creates `unique()` codes before they are sent (bots `connectedShop`). */
+  shopCoupons?: ShopCoupons;
   /** The loyalty programme (campaigns/loyalty.yaml) purchases earn by. Unset or undefined: no points. */
   loyalty?: () => LoyaltyProgramme | undefined;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { verifyHmac } from "../../lib/signature.ts";
 import { PurchaseEvent } from "../events.ts";
+import { referrerHost, utmOf } from "../first-touch.ts";
 import {
   customerDetails,
   fullName,
@@ -77,6 +78,14 @@ const ShopifyOrder = z.looseObject({
   billing_address: Address,
   shipping_address: Address,
   line_items: z.array(ShopifyLineItem),
+  // codes used at checkout; first touch of the visit that placed the order (storefront orders only)
+  discount_codes: z
+    .array(z.looseObject({ code: z.string() }))
+    .nullish()
+    .catch(null),
+  landing_site: Text.catch(null),
+  referring_site: Text.catch(null),
+  source_name: Text.catch(null),
 });
 
 type ShopifyOrder = z.infer<typeof ShopifyOrder>;
@@ -142,6 +151,7 @@ export function normalizeShopifyOrder(payload: unknown): ShopifyOrderResult {
     total: order.total_price,
     currency: order.currency,
     items: order.line_items.map(itemOf),
+    ...(codesOf(order).length > 0 && { coupons: codesOf(order) }),
     properties: {
       shop: "shopify",
       orderName: order.name ?? null,
@@ -221,7 +231,33 @@ function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer
     locales: [order.customer_locale, customer?.locale],
     countries: [billing?.country_code, shipping?.country_code],
   });
-  return consent ? { ...details, consent } : details;
+  const firstTouch = firstTouchOf(order);
+  return { ...details, ...(consent && { consent }), ...(firstTouch && { firstTouch }) };
+}
+
+function codesOf(order: ShopifyOrder): string[] {
+  return (order.discount_codes ?? [])
+    .map((d) => d.code.trim())
+    .filter((c) => c.length > 0 && c.length <= 200);
+}
+
+/**
+ * The order's visit as a first touch: `landing_site` (a path whose `utm_*` name the source), `referring_site`,
+ * and `source_name` (web, pos, an app) as the medium when no tag says otherwise. The order time is when.
+ */
+function firstTouchOf(order: ShopifyOrder): PurchaseEvent["customer"]["firstTouch"] {
+  const landing = order.landing_site?.trim().slice(0, 2_000) || undefined;
+  const referrer = order.referring_site?.trim().slice(0, 2_000) || undefined;
+  const sourceName = order.source_name?.trim().slice(0, 200) || undefined;
+  if (!landing && !referrer && !sourceName) return undefined;
+  const tagged = utmOf(landing).medium ?? (referrerHost(referrer) ? "referral" : undefined);
+  const at = ifValid(OccurredAt, order.processed_at) ?? ifValid(OccurredAt, order.created_at);
+  return {
+    ...(landing && { landingPage: landing }),
+    ...(referrer && { referrer }),
+    ...(!tagged && sourceName && { medium: sourceName }),
+    ...(at && { at }),
+  };
 }
 
 function orderIdOf(order: ShopifyOrder): string | undefined {

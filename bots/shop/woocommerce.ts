@@ -52,6 +52,11 @@ const WooOrder = z.looseObject({
   billing: Address,
   shipping: Address,
   line_items: z.array(WooLineItem),
+  /** The coupons applied to the order. */
+  coupon_lines: z
+    .array(z.looseObject({ code: z.string() }))
+    .nullish()
+    .catch(null),
   meta_data: z.array(z.looseObject({ key: z.string(), value: z.unknown() })).nullish(),
 });
 
@@ -130,6 +135,7 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
       quantity: line.quantity,
       price: typeof line.price === "number" ? amount(line.price, order.currency) : line.price,
     })),
+    ...(couponCodes(order).length > 0 && { coupons: couponCodes(order) }),
     properties: { shop: "woocommerce", orderNumber: String(order.number ?? order.id), status: order.status },
   };
   const event = PurchaseEvent.safeParse(candidate);
@@ -179,4 +185,9 @@ export function verifyWooCommerceSignature(
   header: string | undefined,
 ): boolean {
   return Boolean(secret) && verifyHmac(secret, rawBody, header, "base64");
+}
+
+/** The codes of the order's `coupon_lines` (WooCommerce stores them lower-cased). */
+function couponCodes(order: WooOrder): string[] {
+  return (order.coupon_lines ?? []).map((c) => c.code.trim()).filter((c) => c.length > 0 && c.length <= 200);
 }

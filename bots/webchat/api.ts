@@ -64,7 +64,7 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
   app.post("/webchat/api/session", perMinute(limits.sessionsPerMinute), async (request, reply) => {
     const parsed = SessionBody.safeParse(request.body ?? {});
     if (!parsed.success) return sendInvalid(reply, parsed.error, "body");
-    const { visitorId, token, locale, timezone } = parsed.data;
+    const { visitorId, token, locale, timezone, page, referrer } = parsed.data;
     if (visitorId && token) {
       if (!verifyVisitorToken(options.secret, visitorId, token)) {
         return reply.status(401).send({ error: "invalid_token", message: "token does not match visitorId" });
@@ -72,7 +72,8 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
       // an erased visitor is not brought back: the browser gets a new one, as on a first visit
       if (await visitorCustomer(options.db, visitorId)) return { visitorId, token, resumed: true };
     }
-    const created = await createVisitor(options.db, locale, timezone);
+    const visit = { ...(page && { landingPage: page }), ...(referrer && { referrer }) };
+    const created = await createVisitor(options.db, locale, timezone, visit);
     log.debug({ visitorId: created }, "web chat visitor created");
     return reply.status(201).send({
       visitorId: created,

@@ -13,6 +13,9 @@ export const SessionBody = z
     locale: z.string().max(35).optional(),
     /** The browser's IANA time zone (`Intl`), kept on the new customer when the runtime knows it. */
     timezone: z.string().max(64).optional(),
+    /** The page the chat was opened on (its `utm_*` tags name the source) and the page before it. */
+    page: z.string().max(2_000).optional(),
+    referrer: z.string().max(2_000).optional(),
   })
   .refine((body) => (body.visitorId === undefined) === (body.token === undefined), {
     message: "visitorId and token go together",

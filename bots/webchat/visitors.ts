@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordFirstTouch, touchOf } from "../first-touch.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
 import { resolveIdentity } from "../identity.ts";
@@ -23,9 +24,16 @@ export interface HistoryMessage {
  * browser's time zone, when it is one the runtime knows, becomes the customer's (their local time in the
  * console, quiet hours and `timezone: customer` schedules).
  */
-export async function createVisitor(db: Db, locale: string | undefined, timezone?: string): Promise<string> {
+export async function createVisitor(
+  db: Db,
+  locale: string | undefined,
+  timezone?: string,
+  visit: { landingPage?: string; referrer?: string } = {},
+): Promise<string> {
   const visitorId = randomUUID();
   const { customerId } = await resolveIdentity(db, "webchat", { externalId: visitorId, locale });
+  // the new visitor's first touch: the page the chat opened on and where they came from
+  await recordFirstTouch(db, customerId, touchOf(visit, "webchat", "webchat", new Date()));
   if (isTimeZone(timezone)) {
     await db.customer.update({ where: { id: customerId }, data: { timezone } });
   }

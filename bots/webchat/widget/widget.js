@@ -253,7 +253,12 @@ function startRapportWebchat(script, TEXTS, STYLE) {
   const startSession = (renew) => {
     if (session && !renew && starting === null && session.checked) return Promise.resolve(session);
     if (starting) return starting;
-    const body = { locale: localeTag, timezone };
+    // where the visitor is and came from: the server keeps it as a new visitor's first touch
+    const visit = {
+      page: String(location.href).slice(0, 2000),
+      referrer: document.referrer.slice(0, 2000) || undefined,
+    };
+    const body = { locale: localeTag, timezone, ...visit };
     if (session && !renew) {
       body.visitorId = session.visitorId;
       body.token = session.token;
@@ -261,7 +266,8 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     starting = api("POST", "/api/session", body)
       .catch((error) => {
         // a token signed with an old secret: start afresh as a new visitor
-        if (error.status === 401) return api("POST", "/api/session", { locale: localeTag, timezone });
+        if (error.status === 401)
+          return api("POST", "/api/session", { locale: localeTag, timezone, ...visit });
         throw error;
       })
       .then((s) => {
