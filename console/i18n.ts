@@ -7,6 +7,7 @@ import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { FAILURES_TEXTS } from "./texts/failures.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
 import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
+import { RFM_TEXTS } from "./texts/rfm.ts";
 import { SETUP_TEXTS } from "./texts/setup.ts";
 
 /**
@@ -225,6 +226,7 @@ const AREAS = [
   SETUP_TEXTS,
   FAILURES_TEXTS,
   LOYALTY_TEXTS,
+  RFM_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

@@ -20,6 +20,7 @@ export {
 export {
   ENGAGEMENT_METRICS,
   type EngagementMetric,
+  engagementField,
   MAX_ENGAGEMENT_WINDOW_MS,
   REPLY_WITHIN_HOURS,
   RESPONDS_ON_SQL,

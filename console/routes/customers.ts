@@ -6,6 +6,7 @@ import { exportCustomer } from "../customers/export.ts";
 import { customerLoyalty } from "../customers/loyalty.ts";
 import { registerCustomerLoyalty } from "../customers/loyalty-route.ts";
 import { customerProfile } from "../customers/profile.ts";
+import { customerRfmSection } from "../customers/rfm-section.ts";
 import { searchCustomers } from "../customers/search.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
@@ -69,6 +70,7 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
       {
         profile: result.profile,
         loyalty: await customerLoyalty(deps.db, result.profile.customer.id, request.query),
+        rfm: await customerRfmSection(deps.db, result.profile.customer.id, new Date(deps.clock.now())),
         isAdmin: staff.role === "admin",
         canMerge: staff.role === "admin" && Boolean(deps.mergeCustomers),
         notice: merged === "1" ? t(staff.locale, "customers.mergedNotice") : undefined,

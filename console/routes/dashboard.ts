@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { requireRole } from "../auth/guard.ts";
 import { createTtlCache } from "../dashboard/cache.ts";
+import { rfmDashboard } from "../dashboard/rfm.ts";
 import { dashboardData } from "../dashboard/summary.ts";
 import { dashboardView } from "../dashboard/view.ts";
 import { dashboardWindow } from "../dashboard/window.ts";
@@ -23,7 +24,7 @@ export function registerDashboard(scope: FastifyInstance, deps: ConsoleDeps): vo
       const data = await dashboardData(deps.db, dashboardWindow(deps.clock.now(), timezone), cache);
       // admins see how many inbound items wait in the dead-letter table, uncached: a retry shows at once
       const failures = request.staff?.role === "admin" ? await countOpenFailures(deps.db) : 0;
-      const view = { ...dashboardView(data, locale), failures };
+      const view = { ...dashboardView(data, locale), failures, rfm: await rfmDashboard(deps.db, locale) };
       return render(reply, "dashboard/index", view, { title: "dashboard.title" });
     },
   );
