@@ -149,7 +149,8 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     required: "",
     autocomplete: "email",
     placeholder: "name@example.com",
-    "aria-label": t.emailLabel,
+    // not "Your email": the reply-by-email field's name stays its own
+    "aria-label": t.offersLabel,
   });
   const offersForm = el("form", { className: "email-form offers-form", hidden: "", novalidate: "" }, [
     el("label", { className: "email-prompt", for: "rw-offers", text: t.offersPrompt }),
