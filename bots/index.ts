@@ -66,7 +66,6 @@ export {
 } from "./inbound-failures.ts";
 export { issueLinkCode, redeemLinkCode } from "./linking.ts";
 export {
-  adjustPoints,
   balanceOf,
   LOYALTY_REASONS,
   type LoyaltyReason,

@@ -108,7 +108,8 @@ export async function redeemPoints(
       }
       await settleExpiry(tx, customerId, request.at);
       const balance = await balanceOf(tx, customerId);
-      if (balance < request.points) return { kind: "insufficient", balance };
+      // a refused request writes nothing, not even the write-off of expired points
+      if (balance < request.points) throw new Refused({ kind: "insufficient", balance });
       const entryId = await appendLoyaltyEntry(tx, {
         customerId,
         points: -request.points,
@@ -121,6 +122,7 @@ export async function redeemPoints(
       return { kind: "redeemed", entryId, balance: balance - request.points };
     });
   } catch (error) {
+    if (error instanceof Refused) return error.result;
     // the same ref sent twice at once: the second waited on the lock, then hit the unique (reason, ref)
     if (ref !== undefined && isUniqueViolation(error)) {
       const seen = await db.loyaltyEntry.findUnique({ where: { reason_ref: { reason: "redeem", ref } } });
@@ -128,6 +130,13 @@ export async function redeemPoints(
       if (seen) return { kind: "ref_taken" };
     }
     throw error;
+  }
+}
+
+/** Rolls a transaction back with the outcome to answer. */
+class Refused extends Error {
+  constructor(readonly result: RedeemResult) {
+    super(result.kind);
   }
 }
 
@@ -142,24 +151,6 @@ export async function balanceOf(db: Db | Tx, customerId: string): Promise<number
     select: { loyaltyPoints: true },
   });
   return customer?.loyaltyPoints ?? 0;
-}
-
-/**
- * A staff member's correction: adds (or, negative, takes) points with a note, never below zero for a
- * taking. Adjustments change the balance, not the tier (tiers count what was earned).
- */
-export async function adjustPoints(
-  tx: Tx,
-  request: { customerId: string; points: number; staffUserId: string; note: string; at: Date },
-): Promise<
-  { kind: "adjusted"; balance: number } | { kind: "insufficient"; balance: number } | { kind: "not_found" }
-> {
-  if (!(await lockLoyaltyCustomer(tx, request.customerId))) return { kind: "not_found" };
-  await settleExpiry(tx, request.customerId, request.at);
-  const balance = await balanceOf(tx, request.customerId);
-  if (balance + request.points < 0) return { kind: "insufficient", balance };
-  await appendLoyaltyEntry(tx, { ...request, reason: "adjust" });
-  return { kind: "adjusted", balance: balance + request.points };
 }
 
 /** The newest ledger entries of a customer, newest first. */

@@ -76,27 +76,38 @@ export async function staffLoyaltyChange(
   if (!isUuid(customerId)) return { kind: "not_found" };
   const id = customerId.toLowerCase();
   const points = form.action === "redeem" ? -form.points : form.points;
-  return db.$transaction(async (tx): Promise<StaffLoyaltyResult> => {
-    if (!(await lockLoyaltyCustomer(tx, id))) return { kind: "not_found" };
-    await settleExpiry(tx, id, actor.at);
-    const balance = await balanceOf(tx, id);
-    if (balance + points < 0) return { kind: "insufficient", balance };
-    await appendLoyaltyEntry(tx, {
-      customerId: id,
-      points,
-      reason: form.action,
-      staffUserId: actor.staffUserId,
-      note: form.note,
-      at: actor.at,
+  let refused: StaffLoyaltyResult | undefined;
+  const result = await db
+    .$transaction(async (tx): Promise<StaffLoyaltyResult> => {
+      if (!(await lockLoyaltyCustomer(tx, id))) return { kind: "not_found" };
+      await settleExpiry(tx, id, actor.at);
+      const balance = await balanceOf(tx, id);
+      if (balance + points < 0) {
+        // a refused change writes nothing, not even the write-off of expired points
+        refused = { kind: "insufficient", balance };
+        throw new Error("refused");
+      }
+      await appendLoyaltyEntry(tx, {
+        customerId: id,
+        points,
+        reason: form.action,
+        staffUserId: actor.staffUserId,
+        note: form.note,
+        at: actor.at,
+      });
+      await recordAudit(tx, {
+        staffUserId: actor.staffUserId,
+        action: "customer.loyalty",
+        targetType: "Customer",
+        targetId: id,
+        data: { action: form.action, points, note: form.note, balance: balance + points },
+        at: actor.at,
+      });
+      return { kind: "done", balance: balance + points };
+    })
+    .catch((error: unknown) => {
+      if (refused) return refused;
+      throw error;
     });
-    await recordAudit(tx, {
-      staffUserId: actor.staffUserId,
-      action: "customer.loyalty",
-      targetType: "Customer",
-      targetId: id,
-      data: { action: form.action, points, note: form.note, balance: balance + points },
-      at: actor.at,
-    });
-    return { kind: "done", balance: balance + points };
-  });
+  return result;
 }

@@ -98,7 +98,11 @@ async function customerOf(email: string) {
 
 async function entriesOf(email: string) {
   const { id } = await customerOf(email);
-  return database.db.loyaltyEntry.findMany({ where: { customerId: id }, orderBy: { createdAt: "asc" } });
+  // entries of one moment (a write-off and the redeem it precedes) by points, largest first: a stable order
+  return database.db.loyaltyEntry.findMany({
+    where: { customerId: id },
+    orderBy: [{ createdAt: "asc" }, { points: "desc" }],
+  });
 }
 
 beforeAll(async () => {
@@ -277,10 +281,21 @@ describe("expiry", () => {
           at: new Date(clock.now()),
         }),
       ).toEqual({ kind: "insufficient", balance: 50 });
+      // refused: nothing written, not even the write-off
+      expect((await entriesOf(email)).map((e) => e.reason)).toEqual(["earn", "redeem", "earn"]);
+      expect(
+        await redeemPoints(database.db, {
+          customerId: id,
+          points: 50,
+          ref: "EXP-3",
+          at: new Date(clock.now()),
+        }),
+      ).toMatchObject({ kind: "redeemed", balance: 0 });
       expect((await entriesOf(email)).map((e) => [e.reason, e.points])).toEqual([
         ["earn", 100],
         ["redeem", -30],
         ["earn", 50],
+        ["redeem", -50],
         ["expire", -70],
       ]);
     } finally {
