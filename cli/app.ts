@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import {
   type Channel,
   closeConversation,
-  createReceivedEmailFetcher,
   connectedShop,
+  createReceivedEmailFetcher,
   createResponder,
   InboundRetries,
   loadReplies,
@@ -50,6 +50,7 @@ import {
   enqueueEvent,
   installationId,
   QUEUE,
+  QUEUE_WEBHOOKS,
   type QueueContext,
   queueFor,
   queuePrefixOf,
@@ -207,9 +208,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       redis,
       queues: () =>
-        [QUEUE.events, QUEUE.plan, QUEUE.campaigns, ...channels.map((c) => QUEUE.deliver(c.name))].map(
-          (name) => queueFor(queues, name),
-        ),
+        [
+          QUEUE.events,
+          QUEUE.plan,
+          QUEUE.campaigns,
+          QUEUE_WEBHOOKS,
+          ...channels.map((c) => QUEUE.deliver(c.name)),
+        ].map((name) => queueFor(queues, name)),
       ...(config.METRICS_TOKEN !== undefined && { token: config.METRICS_TOKEN }),
       log,
     };

@@ -8,6 +8,7 @@ import { exportCommand } from "./export-command.ts";
 import { rfmCommand } from "./rfm.ts";
 import { registerStaffCommand } from "./staff.ts";
 import { tokensCommand } from "./tokens.ts";
+import { webhooksCommand } from "./webhooks.ts";
 
 // The app (bots, queues, HTTP) loads only for the commands that run it, so `rapport campaigns validate` and
 // `rapport --help` start quickly.
@@ -103,6 +104,7 @@ program.addCommand(campaignsCommand());
 program.addCommand(rfmCommand());
 program.addCommand(exportCommand());
 program.addCommand(tokensCommand());
+program.addCommand(webhooksCommand());
 
 registerStaffCommand(program);
 

@@ -7,6 +7,7 @@ import { type Stamped, stamp } from "./installation.ts";
 import { applyLoyalty, type LoyaltyProgramme } from "./loyalty.ts";
 import { type PlanJob, planJobOptions } from "./plan.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
+import { emitPurchaseCreated } from "./webhooks.ts";
 
 /** A stored customer event to match against campaign triggers. */
 export interface EventsJob extends Stamped {
@@ -73,6 +74,8 @@ export function processEvent(deps: EventsDeps) {
       const { tierChangedEventId } = await applyLoyalty(deps.db, programme, event, now);
       if (tierChangedEventId) await enqueueEvent(deps.queues, tierChangedEventId);
     }
+    // subscribed systems hear of the order (idempotent: a retried job sends no second message)
+    if (event.type === "purchase") await emitPurchaseCreated(deps.db, deps.queues, event.id);
     const converted = await attributeConversion(deps.db, (deps.goalCampaigns ?? deps.campaigns)(), event);
     const matched = deps.campaigns().filter((c) => triggerMatches(c, event.type, event.properties));
     await queueFor<PlanJob>(deps.queues, QUEUE.plan).addBulk(

@@ -16,6 +16,7 @@ import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { processRfm, type RfmJob, startRfmSchedule } from "./rfm.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
 import type { Brand } from "./template-data.ts";
+import { startWebhooksWorker } from "./webhooks.ts";
 
 export { type Audiences, createAudiences } from "./audiences.ts";
 export { bucketOf, variantOf } from "./buckets.ts";
@@ -72,6 +73,17 @@ export { processRfm, RFM_NIGHTLY, type RfmJob, startRfmSchedule } from "./rfm.ts
 export { refreshSegment, tick } from "./schedule.ts";
 export { segmentsOf } from "./segments-of.ts";
 export { type Brand, buildTemplateData } from "./template-data.ts";
+export {
+  allowedFields,
+  emitPurchaseCreated,
+  emitWebhook,
+  enqueueWebhook,
+  newWebhookSecret,
+  QUEUE_WEBHOOKS,
+  signWebhook,
+  WEBHOOK_EVENTS,
+  type WebhookEventType,
+} from "./webhooks.ts";
 
 /** Everything the workers need, injected. */
 export interface WorkerDeps {
@@ -191,6 +203,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     campaigns,
     rfm,
     ...deps.channels.map((channel) => startDeliverWorker(deliverDeps, channel)),
+    startWebhooksWorker({
+      db: deps.db,
+      log,
+      now: () => deps.clock.now(),
+      connection: deps.connection,
+      prefix: deps.prefix,
+      installation: deps.installation,
+      stalledIntervalMs: deps.stalledIntervalMs,
+    }),
   ];
   for (const worker of [events, plan, campaigns, rfm]) {
     worker.on("failed", (job, error) =>
