@@ -41,6 +41,7 @@ export {
   NOT_FULLY_REFUNDED,
   noSegments,
   RESPONDS_ON_SQL,
+  respondsOnOf,
   RFM_MAP,
   RFM_SEGMENTS,
   type RfmSegment,

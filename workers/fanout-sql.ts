@@ -1,4 +1,4 @@
-import type { CompiledCampaign } from "../campaigns/index.ts";
+import { type CompiledCampaign, RESPONDS_ON_SQL } from "../campaigns/index.ts";
 import { LOCALES } from "../lib/channels.ts";
 import { Prisma } from "../lib/db/index.ts";
 import { variantSql } from "./buckets.ts";
@@ -35,7 +35,7 @@ const identityOf = (channel: Prisma.Sql) =>
 function channelPick(campaign: CompiledCampaign, consent: "policy" | "not-refused" | "any"): Prisma.Sql {
   const listed = campaign.channels.map((name, ord) =>
     name === "preferred"
-      ? Prisma.sql`(${ord}, c."preferredChannel"::text)`
+      ? Prisma.sql`(${ord}, COALESCE(${RESPONDS_ON_SQL}, c."preferredChannel"::text))`
       : Prisma.sql`(${ord}, ${name}::text)`,
   );
   const address = Prisma.sql`(CASE WHEN ch.name = 'email' THEN c.email ELSE idn.id END)`;

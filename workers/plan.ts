@@ -1,4 +1,5 @@
 import type { Job, JobsOptions } from "bullmq";
+import { respondsOnOf } from "../campaigns/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { deliveryKey, jobId } from "../lib/ids.ts";
@@ -75,10 +76,13 @@ export function processPlan(deps: PlanDeps) {
     if (!delivery) {
       const now = new Date(deps.clock.now());
       if (!(await deps.inAudience(live, customerId, now))) return { kind: "not-in-audience", campaignId };
-      const customer = await deps.db.customer.findUniqueOrThrow({
-        where: { id: customerId },
-        select: PLAN_CUSTOMER_SELECT,
-      });
+      const customer = {
+        ...(await deps.db.customer.findUniqueOrThrow({
+          where: { id: customerId },
+          select: PLAN_CUSTOMER_SELECT,
+        })),
+        respondsOn: await respondsOnOf(deps.db, customerId),
+      };
       const event = eventId
         ? await deps.db.event.findUnique({
             where: { id: eventId },

@@ -15,6 +15,8 @@ export interface PlanCustomer {
   /** ISO 3166-1 alpha-2: the consent policy may differ by country. */
   country: string | null;
   preferredChannel: ChannelName | null;
+  /** Where the customer clicks or answers most (`responds_on`): what `preferred` means when known. */
+  respondsOn?: ChannelName | null;
   /** `{ "<channel>": { "status": "granted" | "denied" } }` */
   consent: unknown;
   identities: Array<{ channel: ChannelName; externalId: string }>;
@@ -65,7 +67,7 @@ export function planMessage(input: {
   const { campaign, customer } = input;
   const locale = toLocale(customer.locale);
   const candidates = campaign.channels
-    .map((c) => (c === "preferred" ? customer.preferredChannel : c))
+    .map((c) => (c === "preferred" ? (customer.respondsOn ?? customer.preferredChannel) : c))
     .filter((c): c is ChannelName => c !== null);
   let optedOut: ChannelName | undefined;
   let noConsent: ChannelName | undefined;

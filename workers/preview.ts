@@ -1,5 +1,5 @@
 import { type Channel, unsubscribeToken, unsubscribeUrl } from "../bots/index.ts";
-import type { CompiledCampaign } from "../campaigns/index.ts";
+import { type CompiledCampaign, respondsOnOf } from "../campaigns/index.ts";
 import { type ChannelName, type Locale, toLocale } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
@@ -113,7 +113,11 @@ export async function previewMessage(
   const planned = options.channel ? { ...compiled, channels: [options.channel] } : compiled;
   const decision = planMessage({
     campaign: planned,
-    customer: { ...customer, locale: options.locale ?? customer.locale },
+    customer: {
+      ...customer,
+      locale: options.locale ?? customer.locale,
+      respondsOn: await respondsOnOf(db, customer.id),
+    },
     occurredAt: event?.occurredAt ?? now,
     now,
   });

@@ -1,5 +1,5 @@
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
-import { Prisma } from "../../lib/db/index.ts";
+import { CHANNEL_NAMES, type ChannelName } from "../../lib/channels.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
 import type { SegmentFacts } from "./facts.ts";
 import type { ScalarField } from "./fields.ts";
 
@@ -141,4 +141,11 @@ export function engagementByCustomer(
     byCustomer.set(row.id, list);
   }
   return byCustomer;
+}
+
+/** `responds_on` of one customer: the channel they click or answer on most, or null. */
+export async function respondsOnOf(db: Db, customerId: string): Promise<ChannelName | null> {
+  const [row] = await db.$queryRaw<Array<{ channel: string | null }>>`
+    SELECT ${RESPONDS_ON_SQL} AS channel FROM "Customer" c WHERE c.id = ${customerId}::uuid`;
+  return (row?.channel ?? null) as ChannelName | null;
 }

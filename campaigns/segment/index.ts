@@ -24,6 +24,7 @@ export {
   MAX_ENGAGEMENT_WINDOW_MS,
   REPLY_WITHIN_HOURS,
   RESPONDS_ON_SQL,
+  respondsOnOf,
 } from "./engagement.ts";
 export type { SegmentFacts } from "./facts.ts";
 export { FIELDS, type Field, type ScalarField, type SetField } from "./fields.ts";
