@@ -7,7 +7,7 @@ import { freeMap, identifier, kebabName, text, wholeNumber } from "./names.ts";
 import { didYouMean } from "./suggest.ts";
 import { Trigger } from "./trigger.ts";
 
-/** Channel names a campaign may list; `preferred` is the channel the customer last used. */
+/** Channel names a campaign may list; `preferred` is `responds_on` when known, else the channel the customer last used. */
 export const CAMPAIGN_CHANNELS = ["preferred", ...CHANNEL_NAMES] as const;
 
 function channelMessage(issue: { input?: unknown }): string | undefined {
