@@ -25,6 +25,7 @@ import type { Config } from "../lib/config.ts";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { createTemplateStore } from "../templates/index.ts";
 import { yamlCampaignId, yamlPositions } from "./campaigns-positions.ts";
+import { couponWarnings } from "./coupon-warnings.ts";
 import { type TemplateFolder, templateIssues } from "./campaigns-templates.ts";
 
 /** The project folder, whatever the working directory. */
@@ -116,6 +117,8 @@ export async function campaignFileIds(dir: string): Promise<Map<string, string>>
 /** Options of {@link checkCampaignFiles}. */
 export interface CheckOptions {
   templates: TemplateFolder;
+  /** Whether a shop's coupon API is configured; else `unique()` codes get a warning (load them by hand). */
+  shopConnected?: boolean;
   /** Called after each campaign file. */
   onFile?: (done: number, total: number, file: string) => void;
   /** RAPPORT_BASE_CURRENCY: what bare total_spent is in. Defaults to EUR. */
@@ -240,6 +243,8 @@ export async function checkCampaignFiles(
           entry.issues.push(...tierIssues(campaign, source, entry.file, segments, tiers));
         }
         if (entry.issues.length === 0) entry.campaign = campaign;
+        if (entry.issues.length === 0)
+          warnings.push(...couponWarnings(campaign, source, entry.file, options.shopConnected === true));
       }
     }
     options.onFile?.(i + 1, campaignFiles.length, entry.file);

@@ -1,3 +1,4 @@
+import { connectedShop } from "../bots/index.ts";
 import { formatPosition } from "../lib/errors.ts";
 import type { CommandContext } from "./campaigns-context.ts";
 import {
@@ -28,6 +29,7 @@ export async function validateCommand(ctx: CommandContext, args: readonly string
     templates: templateFolder(ctx.config),
     baseCurrency: ctx.config.RAPPORT_BASE_CURRENCY,
     now: new Date(ctx.clock.now()),
+    shopConnected: connectedShop(ctx.config) !== undefined,
     onFile: (done, total, file) => {
       if (done === 1) progress?.start("validating", total);
       progress?.update(done, file);

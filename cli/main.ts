@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { ConfigError } from "../lib/errors.ts";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
+import { couponsCommand } from "./coupons.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
 import { exportCommand } from "./export-command.ts";
 import { rfmCommand } from "./rfm.ts";
@@ -101,6 +102,7 @@ program
   });
 
 program.addCommand(campaignsCommand());
+program.addCommand(couponsCommand());
 program.addCommand(rfmCommand());
 program.addCommand(exportCommand());
 program.addCommand(tokensCommand());

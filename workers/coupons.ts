@@ -58,3 +58,36 @@ export async function ensureCoupons(
   }
   throw new Error(`could not create unique ${input.prefix} coupons: codes kept colliding`);
 }
+
+/** One code as `rapport coupons export` lists it. */
+export interface CouponRow {
+  code: string;
+  prefix: string;
+  campaignId: string | null;
+  email: string | null;
+  createdAt: Date;
+  shop: string | null;
+  shopConfirmedAt: Date | null;
+  redeemedAt: Date | null;
+  redeemedOrderId: string | null;
+}
+
+/** Every code under `prefix` (upper-cased, as codes are), oldest first, with its customer's email. */
+export async function couponsOf(db: Db, prefix: string): Promise<CouponRow[]> {
+  const rows = await db.coupon.findMany({
+    where: { prefix: prefix.toUpperCase() },
+    orderBy: [{ createdAt: "asc" }, { code: "asc" }],
+    select: {
+      code: true,
+      prefix: true,
+      campaignId: true,
+      createdAt: true,
+      shop: true,
+      shopConfirmedAt: true,
+      redeemedAt: true,
+      redeemedOrderId: true,
+      customer: { select: { email: true } },
+    },
+  });
+  return rows.map(({ customer, ...row }) => ({ ...row, email: customer.email }));
+}
