@@ -25,6 +25,8 @@ export interface CustomerPanel {
     loyaltyPoints: number;
     /** The loyalty tier (campaigns/loyalty.yaml); null before any points. */
     loyaltyTier: string | null;
+    /** The RFM segment of the last refresh (champions … lost); null if never bought or not refreshed yet. */
+    rfmSegment: string | null;
     createdAt: Date;
   };
   /** Shown at the top: the first identity's avatar. */
@@ -85,7 +87,7 @@ export async function customerPanel(
 ): Promise<CustomerPanel | undefined> {
   const customer = await db.customer.findUnique({
     where: { id: customerId },
-    include: { identities: { orderBy: { lastSeenAt: "desc" } } },
+    include: { identities: { orderBy: { lastSeenAt: "desc" } }, rfm: { select: { segment: true } } },
   });
   if (!customer) return undefined;
   const addresses = customer.identities.map((i) => ({ channel: i.channel, address: i.externalId }));
@@ -118,6 +120,7 @@ export async function customerPanel(
       source: customer.source,
       loyaltyPoints: customer.loyaltyPoints,
       loyaltyTier: customer.loyaltyTier,
+      rfmSegment: customer.rfm?.segment ?? null,
       createdAt: customer.createdAt,
     },
     avatarUrl: customer.identities.find((i) => i.avatarUrl)?.avatarUrl ?? null,

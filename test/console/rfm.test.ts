@@ -99,6 +99,17 @@ describe("RFM and engagement in the console", () => {
     expect(attr(other.body, "data-responds-on")).toBe("");
   });
 
+  it("shows the RFM segment in the conversation's customer panel", async () => {
+    const [row] = await database.db.customerRfm.findMany({ where: { segment: "lost", recency: 1 } });
+    expect(row).toBeDefined();
+    const conversation = await database.db.conversation.create({
+      data: { customerId: row!.customerId, channel: "telegram" },
+    });
+    const page = await getPage(http, agent, `/console/conversations/${conversation.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(/data-fact="rfm">([^<]*)</.exec(page.body)?.[1]).toBe("Utraceni");
+  });
+
   it("the dashboard shows customers per segment after a refresh", async () => {
     const page = await getPage(http, agent, "/console/dashboard");
     expect(page.statusCode).toBe(200);
