@@ -1,4 +1,11 @@
-import { type CampaignReport, campaignList, campaignReport, type OutcomeCounts } from "../workers/index.ts";
+import {
+  type CampaignReport,
+  type CouponResults,
+  campaignList,
+  campaignReport,
+  couponResults,
+  type OutcomeCounts,
+} from "../workers/index.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
 import { notShipped } from "./campaigns-resolve.ts";
 import { formatCount, formatMoney, formatPercent } from "./format.ts";
@@ -49,7 +56,23 @@ export async function statusCommand(ctx: DbCommandContext, id?: string): Promise
     throw new CliError(await notShipped(ctx, [id], shipped));
   }
   out.stdout.write(renderReport(report, style));
+  const coupons = await couponResults(db, id);
+  if (coupons.codes > 0) out.stdout.write(renderCoupons(coupons));
   return 0;
+}
+
+/** A campaign's codes as text: sent, redeemed and their orders' revenue, and messages waiting for the shop. */
+export function renderCoupons(coupons: CouponResults): string {
+  const lines = [
+    `Codes: ${formatCount(coupons.sent)} sent, ${formatCount(coupons.redeemed)} redeemed` +
+      (coupons.redeemed > 0 ? `, revenue ${formatMoney(coupons.revenue)}` : "") +
+      ` (${formatCount(coupons.confirmed)} of ${formatCount(coupons.codes)} confirmed by the shop)`,
+  ];
+  if (coupons.waiting > 0)
+    lines.push(
+      `Waiting for the shop (waiting_for_shop): ${formatCount(coupons.waiting)}: ${coupons.waitingError ?? ""}`,
+    );
+  return `${lines.join("\n")}\n`;
 }
 
 /** One campaign's results as text: a table per step and variant, then why messages were not sent. */

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
-import type { CouponRow } from "../workers/coupons.ts";
+import type { CouponRow } from "../workers/index.ts";
 import { CliError } from "./campaigns-context.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
 import { processOutput } from "./output.ts";
@@ -57,7 +57,7 @@ export function couponsCommand(): Command {
       const { config, log } = loadEnvironment();
       const output = processOutput();
       const { openDatabase } = await import("./campaigns-db.ts");
-      const { couponsOf } = await import("../workers/coupons.ts");
+      const { couponsOf } = await import("../workers/index.ts");
       const handle = await openDatabase(config, log).catch((error: unknown) => {
         if (error instanceof CliError) exitWith(`rapport coupons export: ${error.message}`);
         throw error;

@@ -91,3 +91,49 @@ export async function couponsOf(db: Db, prefix: string): Promise<CouponRow[]> {
   });
   return rows.map(({ customer, ...row }) => ({ ...row, email: customer.email }));
 }
+
+/** What a campaign's codes came to, for `campaigns status` and the console. */
+export interface CouponResults {
+  /** Codes the campaign drew. */
+  codes: number;
+  /** Of these, confirmed by the shop. */
+  confirmed: number;
+  /** Codes whose customer was sent a message of the campaign. */
+  sent: number;
+  /** Codes used in an order. */
+  redeemed: number;
+  /** The orders' totals, per currency (decimal strings). */
+  revenue: Array<{ currency: string | null; amount: string }>;
+  /** Messages waiting for the shop to confirm their codes, and the shop's last error. */
+  waiting: number;
+  waitingError: string | null;
+}
+
+/** The codes of a campaign: drawn, confirmed by the shop, sent, redeemed, and the redeeming orders' revenue. */
+export async function couponResults(db: Db, campaignId: string): Promise<CouponResults> {
+  const [counts] = await db.$queryRaw<
+    Array<Omit<CouponResults, "revenue" | "waiting" | "waitingError">>
+  >(Prisma.sql`
+    SELECT count(*)::int AS codes,
+      (count(*) FILTER (WHERE k."shopConfirmedAt" IS NOT NULL))::int AS confirmed,
+      (count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "Delivery" d WHERE d."campaignId" = k."campaignId"
+        AND d."customerId" = k."customerId" AND d.status = 'sent')))::int AS sent,
+      (count(*) FILTER (WHERE k."redeemedAt" IS NOT NULL))::int AS redeemed
+    FROM "Coupon" k WHERE k."campaignId" = ${campaignId}`);
+  const revenue = await db.$queryRaw<Array<{ currency: string | null; amount: string }>>(Prisma.sql`
+    SELECT e.currency, sum(e.value)::text AS amount
+    FROM "Coupon" k JOIN "Event" e ON e.id = k."redeemedEventId"
+    WHERE k."campaignId" = ${campaignId} AND e.value IS NOT NULL
+    GROUP BY e.currency ORDER BY e.currency`);
+  const waiting = await db.delivery.findMany({
+    where: { campaignId, reason: "waiting_for_shop", status: { in: ["planned", "queued"] } },
+    select: { error: true },
+    orderBy: { updatedAt: "desc" },
+  });
+  return {
+    ...(counts ?? { codes: 0, confirmed: 0, sent: 0, redeemed: 0 }),
+    revenue,
+    waiting: waiting.length,
+    waitingError: waiting[0]?.error ?? null,
+  };
+}

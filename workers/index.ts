@@ -28,6 +28,7 @@ export {
   shipCampaign,
   syncCampaigns,
 } from "./campaign-sync.ts";
+export { type CouponResults, type CouponRow, couponResults, couponsOf } from "./coupons.ts";
 export type { Delivered } from "./deliver.ts";
 export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { dryRunCampaign } from "./dry-run.ts";

@@ -1,9 +1,11 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { compileCampaign } from "../../campaigns/index.ts";
-import { COUPON_CSV_COLUMNS, couponsCsv } from "../../cli/coupons.ts";
+import { renderCoupons } from "../../cli/campaigns-status.ts";
 import { couponWarnings } from "../../cli/coupon-warnings.ts";
-import { couponFor, couponsOf } from "../../workers/coupons.ts";
+import { COUPON_CSV_COLUMNS, couponsCsv } from "../../cli/coupons.ts";
+import { couponFor } from "../../workers/coupons.ts";
+import { couponResults, couponsOf } from "../../workers/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 
 const database = useTestDatabase();
@@ -75,5 +77,66 @@ describe("campaigns validate and unique() codes", () => {
     );
     const declared = `${SOURCE}coupons:\n  PROMO10: { amount: "5.00" }\n`;
     expect(couponWarnings(compileCampaign(declared, "promo.yaml"), declared, "promo.yaml", true)).toEqual([]);
+  });
+});
+
+describe("campaign results of codes", () => {
+  it("counts codes sent and redeemed and the redeeming orders' revenue per currency, and messages waiting for the shop", async () => {
+    await database.db.campaign.create({ data: { id: "results", name: "Results" } });
+    const customers = await database.db.customer.createManyAndReturn({
+      data: ["a", "b", "c"].map((n) => ({ name: n })),
+    });
+    const codes = [];
+    for (const c of customers)
+      codes.push(
+        await couponFor(database.db, { prefix: "RESULTS", customerId: c.id, campaignId: "results" }),
+      );
+    const statuses = ["sent", "sent", "queued"] as const;
+    for (const [i, c] of customers.entries())
+      await database.db.delivery.create({
+        data: {
+          key: `results/${c.id}`,
+          campaignId: "results",
+          customerId: c.id,
+          channel: "email",
+          status: statuses[i]!,
+          ...(i === 2 && { reason: "waiting_for_shop", error: "Shopify answered 503 Service Unavailable" }),
+        },
+      });
+    const orders = [
+      { currency: "PLN", value: "120.50" },
+      { currency: "IDR", value: "450000" },
+    ];
+    for (const [i, order] of orders.entries()) {
+      const event = await database.db.event.create({
+        data: {
+          customerId: customers[i]!.id,
+          type: "purchase",
+          externalId: `shopify:results-${i}`,
+          value: order.value,
+          currency: order.currency,
+          occurredAt: new Date(),
+        },
+      });
+      await database.db.coupon.update({
+        where: { code: codes[i]! },
+        data: { redeemedAt: new Date(), redeemedEventId: event.id, redeemedOrderId: event.externalId },
+      });
+    }
+    const results = await couponResults(database.db, "results");
+    expect(results).toMatchObject({
+      codes: 3,
+      sent: 2,
+      redeemed: 2,
+      waiting: 1,
+      waitingError: "Shopify answered 503 Service Unavailable",
+    });
+    expect(results.revenue).toEqual([
+      { currency: "IDR", amount: "450000.00" },
+      { currency: "PLN", amount: "120.50" },
+    ]);
+    const text = renderCoupons(results);
+    expect(text).toContain("Codes: 2 sent, 2 redeemed, revenue ");
+    expect(text).toContain("Waiting for the shop (waiting_for_shop): 1: Shopify answered 503");
   });
 });
