@@ -5,7 +5,7 @@ import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
 import { isTimeZone } from "../lib/zoned-time.ts";
 import { recordConsent } from "./consent.ts";
 import { FirstTouchInput, recordFirstTouch, touchOf } from "./first-touch.ts";
-import { resolveCustomerByEmail } from "./identity.ts";
+import { resolveCustomerByContact } from "./identity.ts";
 import { redeemCoupons } from "./redeem-coupons.ts";
 
 /** Largest amount `Event.value` and `Purchase.unitPrice` hold: `Decimal(14, 2)`, 12 digits before the point. */
@@ -54,45 +54,64 @@ const ConsentInput = z.strictObject({
   evidence: z.record(z.string().max(100), Text.max(1_000)).optional(),
 });
 
-const CustomerRef = z.object({
-  email: z.email("expected an email address"),
-  name: Text.trim().min(1).max(200).optional(),
-  /** BCP 47 tag; only the language part is used (en, id, pl; others fall back to en). */
-  locale: z
-    .string()
-    .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, "expected a language tag such as pl or pl-PL")
-    .optional(),
-  phone: z
-    .string()
-    .regex(/^\+[1-9]\d{6,14}$/, "expected an E.164 phone number such as +48601234567")
-    .optional(),
-  timezone: z
-    .string()
-    .refine((tz) => isTimeZone(tz), "expected an IANA time zone such as Europe/Warsaw")
-    .optional(),
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
-    .optional(),
-  /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */
-  /** Where the customer first came from (utm tags, referrer, landing page): kept only if none is known yet. */
-  firstTouch: FirstTouchInput.optional(),
-  consent: z
-    .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
-      error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
-    })
-    .superRefine((consent, ctx) => {
-      for (const [channel, answer] of Object.entries(consent)) {
-        if (answer?.status === "requested" && channel !== "email")
-          ctx.addIssue({
-            code: "custom",
-            path: [channel, "status"],
-            message: "requested (double opt-in) is for email only: expected granted or denied",
-          });
-      }
-    })
-    .optional(),
-});
+const CustomerRef = z
+  .object({
+    email: z.email("expected an email address").optional(),
+    /** The brand's own id of the customer (a shop's customer id): trusted for identity, before email and phone. */
+    externalId: Text.trim().min(1).max(200).optional(),
+    name: Text.trim().min(1).max(200).optional(),
+    /** BCP 47 tag; only the language part is used (en, id, pl; others fall back to en). */
+    locale: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, "expected a language tag such as pl or pl-PL")
+      .optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, "expected an E.164 phone number such as +48601234567")
+      .optional(),
+    timezone: z
+      .string()
+      .refine((tz) => isTimeZone(tz), "expected an IANA time zone such as Europe/Warsaw")
+      .optional(),
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
+      .optional(),
+    /** Where the customer first came from (utm tags, referrer, landing page): kept only if none is known yet. */
+    firstTouch: FirstTouchInput.optional(),
+    /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */
+    consent: z
+      .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
+        error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
+      })
+      .superRefine((consent, ctx) => {
+        for (const [channel, answer] of Object.entries(consent)) {
+          if (answer?.status === "requested" && channel !== "email")
+            ctx.addIssue({
+              code: "custom",
+              path: [channel, "status"],
+              message: "requested (double opt-in) is for email only: expected granted or denied",
+            });
+        }
+      })
+      .optional(),
+  })
+  .superRefine((customer, ctx) => {
+    if (customer.email === undefined && customer.phone === undefined && customer.externalId === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["email"],
+        message: "expected at least one of email, phone (E.164) or externalId to tell who the customer is",
+      });
+    }
+    if (customer.consent?.email?.status === "requested" && customer.email === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["consent", "email", "status"],
+        message: "requested (double opt-in) needs the customer's email",
+      });
+    }
+  });
 
 const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
@@ -240,12 +259,12 @@ export async function captureEvent(
   try {
     return await db.$transaction(async (tx) => {
       // one customer's events one at a time, so two first orders of a new email make one customer
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EMAIL_LOCK}::int4, hashtext(${event.customer.email.trim().toLowerCase()}))`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EMAIL_LOCK}::int4, hashtext(${customerKey(event.customer)}))`;
       if (externalId !== null) {
         const seen = await findEvent(tx, event.type, externalId);
         if (seen) return seen;
       }
-      const { customerId } = await resolveCustomerByEmail(tx, event.customer);
+      const { customerId } = await resolveCustomerByContact(tx, event.customer);
       for (const [channel, answer] of Object.entries(event.customer.consent ?? {})) {
         // a double opt-in request is started once the event is stored (doubleOptInRequested)
         if (answer.status === "requested") continue;
@@ -307,6 +326,13 @@ export async function captureEvent(
     }
     throw error;
   }
+}
+
+/** What the advisory lock of a customer's events is keyed by: the first contact the resolver trusts. */
+function customerKey(customer: { externalId?: string; email?: string; phone?: string }): string {
+  if (customer.externalId) return `x:${customer.externalId.trim()}`;
+  if (customer.email) return customer.email.trim().toLowerCase();
+  return `p:${customer.phone}`;
 }
 
 /** The class id (first key) of the advisory locks {@link captureEvent} takes per customer email. */

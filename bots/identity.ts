@@ -14,7 +14,7 @@
  * | Discord | the gateway's author id | nothing beyond the id | an email typed in a message |
  * | X | the API's author id | nothing beyond the id | an email typed in a post or DM |
  * | inbound email | the From address (Resend's webhook is signed, the From is not: it is the sender's claim) | nothing: the message lands with the customer holding the email identity of that address, and every answer goes back to that same address, so a forged From reaches the real owner's mailbox and reveals nothing to the forger | addresses in the body are neither claims nor links (signatures, colleagues) |
- * | events API (`POST /api/events`) | HMAC of the body with the webhook secret: the brand's own system | the customer's email and details: `resolveCustomerByEmail` makes or finds the email's customer (phone only when free); it never joins a chat customer | — |
+ * | events API (`POST /api/events`) | HMAC of the body with the webhook secret: the brand's own system | the customer's `externalId`, email or phone, in that order: `resolveCustomerByContact` makes or finds that customer (the other contacts only when free); it never joins a chat customer | — |
  * | shop webhooks (Shopify, WooCommerce) | the shop's HMAC signature | as the events API: the shop verified the buyer's email by selling to it | — |
  * | `/link` (any chat) | a code issued in one authenticated chat, typed in another within 10 minutes, once | both sides: the two customers merge (reason `link_code`); a code sent by email is refused (the From proves nothing) | — |
  * | console staff merge | an admin, signed in, with CSRF | whatever the admin joins (reason `staff`, audited with who); "possibly the same person as …" suggests it from claims | — |
@@ -140,6 +140,68 @@ export async function resolveCustomerByEmail(
       country: customer.country ?? details.country?.toUpperCase() ?? undefined,
     },
   });
+  return resolved;
+}
+
+/** What a brand's system (events API, shop, import) knows of a customer: at least one of email, phone, externalId. */
+export interface CustomerContact extends Omit<CustomerDetails, "email"> {
+  email?: string;
+  /** The brand's own id of the customer (`Customer.externalId`). */
+  externalId?: string;
+}
+
+/**
+ * The customer a brand's own system names, made if new. The brand's data is trusted for identity, in this
+ * order: its own customer id (`externalId`), then the email (as {@link resolveCustomerByEmail}), then the
+ * phone (E.164). The contacts the match did not use fill the customer's gaps only while no other customer
+ * holds them, so a shop's typo never takes over someone else's address.
+ */
+export async function resolveCustomerByContact(
+  db: DbClient,
+  details: CustomerContact,
+): Promise<{ customerId: string; created: boolean }> {
+  const externalId = details.externalId?.trim() || undefined;
+  const email = details.email?.trim().toLowerCase() || undefined;
+  const byExternal = externalId
+    ? await db.customer.findUnique({ where: { externalId }, select: { id: true, mergedIntoId: true } })
+    : null;
+  let resolved: { customerId: string; created: boolean } | undefined;
+  if (byExternal) resolved = { customerId: byExternal.mergedIntoId ?? byExternal.id, created: false };
+  else if (email) resolved = await resolveCustomerByEmail(db, { ...details, email });
+  else if (details.phone) {
+    const byPhone = await db.customer.findUnique({ where: { phone: details.phone }, select: { id: true } });
+    if (byPhone) resolved = { customerId: byPhone.id, created: false };
+  }
+  if (!resolved) {
+    const created = await db.customer.create({
+      data: { phone: details.phone ?? null },
+      select: { id: true },
+    });
+    resolved = { customerId: created.id, created: true };
+  }
+  const customer = await db.customer.findUniqueOrThrow({ where: { id: resolved.customerId } });
+  const free = async (field: "email" | "phone" | "externalId", value: string | undefined) =>
+    value !== undefined &&
+    customer[field] === null &&
+    !(await db.customer.findFirst({ where: { [field]: value }, select: { id: true } }));
+  const [emailFree, phoneFree, externalFree] = await Promise.all([
+    free("email", email),
+    free("phone", details.phone),
+    free("externalId", externalId),
+  ]);
+  await db.customer.update({
+    where: { id: customer.id },
+    data: {
+      ...(emailFree && { email }),
+      ...(phoneFree && { phone: details.phone }),
+      ...(externalFree && { externalId }),
+      name: customer.name ?? details.name ?? null,
+      locale: details.locale ? toLocale(details.locale) : undefined,
+      timezone: customer.timezone ?? details.timezone ?? undefined,
+      country: customer.country ?? details.country?.toUpperCase() ?? undefined,
+    },
+  });
+  if (emailFree) await attachIdentity(db, customer.id, "email", email!);
   return resolved;
 }
 
