@@ -52,4 +52,8 @@ export interface SegmentFacts {
   engagement?: EngagementFact[];
   /** The channel the customer clicks or answers on most (engagement.ts); absent or null: none. */
   respondsOn?: string | null;
+  /** FirstTouch's source, medium and campaign; absent or null when none was recorded. */
+  firstTouchSource?: string | null;
+  firstTouchMedium?: string | null;
+  firstTouchCampaign?: string | null;
 }

@@ -3,6 +3,7 @@ import { Prisma } from "../../lib/db/index.ts";
 import { RESPONDS_ON_FIELD } from "./engagement.ts";
 import type { SegmentFacts } from "./facts.ts";
 import { ORDERS_SQL } from "./money-sql.ts";
+import { FIRST_TOUCH_FIELDS } from "./first-touch-fields.ts";
 import { RFM_FIELDS } from "./rfm-fields.ts";
 
 /** A field holding one value (or null). */
@@ -193,6 +194,7 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
         description: "SKUs the customer bought",
       },
       ...RFM_FIELDS,
+      ...FIRST_TOUCH_FIELDS,
       RESPONDS_ON_FIELD,
     ] satisfies Field[]
   ).map((field) => [field.name, field]),

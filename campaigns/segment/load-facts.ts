@@ -51,8 +51,10 @@ export async function loadSegmentFacts(
       ARRAY(SELECT DISTINCT p.sku FROM "Purchase" p WHERE p."customerId" = c.id) AS skus,
       c.consent, c.attributes,
       r.recency AS "rfmRecency", r.frequency AS "rfmFrequency", r.monetary AS "rfmMonetary", r.segment AS "rfmSegment",
-      ${RESPONDS_ON_SQL} AS "respondsOn"
+      ${RESPONDS_ON_SQL} AS "respondsOn",
+      ft.source AS "firstTouchSource", ft.medium AS "firstTouchMedium", ft.campaign AS "firstTouchCampaign"
     FROM "Customer" c LEFT JOIN "CustomerRfm" r ON r."customerId" = c.id
+      LEFT JOIN "FirstTouch" ft ON ft."customerId" = c.id
     WHERE c.id IN (${uuids})`;
   // The same rules as the money conditions (money-sql.ts): purchases minus refunds per currency.
   const money = await db.$queryRaw<Array<{ id: string; currency: string; net: string; orders: number }>>`
@@ -104,6 +106,9 @@ export async function loadSegmentFacts(
         rfmSegment: row.rfmSegment,
         engagement: engagement.get(row.id) ?? [],
         respondsOn: row.respondsOn,
+        firstTouchSource: row.firstTouchSource ?? null,
+        firstTouchMedium: row.firstTouchMedium ?? null,
+        firstTouchCampaign: row.firstTouchCampaign ?? null,
       },
     ]),
   );

@@ -263,6 +263,9 @@ describe("loadSegmentFacts", () => {
       rfmSegment: null,
       engagement: [],
       respondsOn: null,
+      firstTouchSource: null,
+      firstTouchMedium: null,
+      firstTouchCampaign: null,
     } satisfies SegmentFacts);
   });
 
