@@ -62,7 +62,9 @@ export function isEmail(value: string | undefined): value is string {
  * the event schema, so one bad detail never loses the order.
  */
 export function customerDetails(input: {
-  email: string;
+  email?: string;
+  /** The shop's own customer id, as `<shop>:<id>`. */
+  externalId?: string;
   name?: string;
   phones: Array<string | null | undefined>;
   locales: Array<string | null | undefined>;
@@ -77,7 +79,8 @@ export function customerDetails(input: {
   const locale = first(Customer.locale, input.locales);
   const country = first(Customer.country, input.countries);
   return {
-    email: input.email,
+    ...(input.email && { email: input.email }),
+    ...(input.externalId && { externalId: input.externalId }),
     ...(input.name && { name: input.name }),
     ...(locale && { locale }),
     ...(phone && { phone }),

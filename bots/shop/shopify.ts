@@ -19,10 +19,10 @@ export const SHOPIFY_HMAC_HEADER = "x-shopify-hmac-sha256";
  * - `purchase`: a paid order, as the event `POST /api/events` would accept;
  * - `skipped`: a well-formed order with nothing to store yet or ever (`not_paid`: pending or only
  *   authorized, it arrives again with `orders/paid`; `cancelled`: cancelled, voided, refunded or expired;
- *   `no_email`: no usable email to tie it to a customer). Answer 200 so Shopify does not retry it;
+ *   `no_customer`: no email, phone or customer id to tie it to a customer). Answer 200 so Shopify does not retry it;
  * - `invalid`: not an order body we understand, with the fields at fault.
  */
-export type ShopifyOrderResult = ShopOrderResult<"not_paid" | "cancelled" | "no_email">;
+export type ShopifyOrderResult = ShopOrderResult<"not_paid" | "cancelled" | "no_customer">;
 
 const Text = z.string().nullish();
 // Shopify ids are 64-bit: past 2^53 JSON.parse has already rounded them, so no `.int()` (it refuses those)
@@ -61,6 +61,9 @@ const ShopifyOrder = z.looseObject({
   test: z.boolean().nullish(),
   customer: z
     .looseObject({
+      // the shop's customer id; `admin_graphql_api_id` holds its digits exactly when `id` is too large
+      id: Id.nullish().catch(null),
+      admin_graphql_api_id: Text,
       email: Text,
       first_name: Text,
       last_name: Text,
@@ -106,7 +109,9 @@ const OccurredAt = PurchaseEvent.shape.occurredAt;
  * - `orderId` is `shopify:<id>`, the stable numeric id (digits taken from `admin_graphql_api_id` when
  *   present, since larger ids lose precision in JSON.parse); the display `name` ("#1001") goes to properties;
  * - `occurredAt` is `processed_at` (the date Shopify reports the sale on), else `created_at`;
- * - email: the order's `email`, else `contact_email`, else `customer.email`; none usable means `no_email`;
+ * - the customer: `customer.id` as `externalId` `shopify:<id>` (the shop's own id, trusted first), the
+ *   order's `email`, else `contact_email`, else `customer.email`, and the phone below; none of the three
+ *   means `no_customer`;
  * - name from `customer` first/last name, else the billing address; locale from `customer_locale`, else
  *   `customer.locale`, passed through ("pl-PL" stays "pl-PL") and dropped if not a language tag;
  * - phone: the first of order, customer, billing and shipping phones that is E.164 once spaces, dots,
@@ -133,9 +138,13 @@ export function normalizeShopifyOrder(payload: unknown): ShopifyOrderResult {
   const email = [order.email, order.contact_email, order.customer?.email]
     .map((candidate) => candidate?.trim())
     .find(isEmail);
-  if (!email) {
-    const message = `order ${order.name ?? order.id} has no customer email: nothing to tie it to`;
-    return { kind: "skipped", reason: "no_email", message };
+  const shopCustomer = order.customer
+    ? (gidTail(order.customer.admin_graphql_api_id) ?? idText(order.customer.id ?? undefined))
+    : undefined;
+  const customer = customerOf(order, email, shopCustomer && `shopify:${shopCustomer}`);
+  if (!customer.email && !customer.phone && !customer.externalId) {
+    const message = `order ${order.name ?? order.id} names no customer (no email, E.164 phone or customer id): nothing to tie it to`;
+    return { kind: "skipped", reason: "no_customer", message };
   }
   const orderId = orderIdOf(order);
   if (!orderId) {
@@ -147,7 +156,7 @@ export function normalizeShopifyOrder(payload: unknown): ShopifyOrderResult {
     type: "purchase",
     orderId: `shopify:${orderId}`,
     ...(occurredAt && { occurredAt }),
-    customer: customerOf(order, email),
+    customer,
     total: order.total_price,
     currency: order.currency,
     items: order.line_items.map(itemOf),
@@ -219,11 +228,16 @@ function consentOf(order: ShopifyOrder): PurchaseEvent["customer"]["consent"] {
   return undefined;
 }
 
-function customerOf(order: ShopifyOrder, email: string): PurchaseEvent["customer"] {
+function customerOf(
+  order: ShopifyOrder,
+  email: string | undefined,
+  externalId?: string,
+): PurchaseEvent["customer"] {
   const { customer, billing_address: billing, shipping_address: shipping } = order;
-  const consent = consentOf(order);
+  const consent = email ? consentOf(order) : undefined;
   const details = customerDetails({
-    email,
+    ...(email && { email }),
+    ...(externalId && { externalId }),
     name:
       fullName(customer?.first_name, customer?.last_name) ??
       fullName(billing?.first_name, billing?.last_name),

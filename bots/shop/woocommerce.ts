@@ -19,12 +19,12 @@ export const WOOCOMMERCE_SIGNATURE_HEADER = "x-wc-webhook-signature";
  * - `purchase`: a paid order, as the event `POST /api/events` would accept;
  * - `skipped`: nothing to store (`ping`: the unsigned test WooCommerce sends when a webhook is saved;
  *   `not_paid`: pending, on-hold, failed or a status we do not know, it arrives again with
- *   `order.updated` once paid; `cancelled`: cancelled, refunded or trashed; `no_email`: no usable billing
+ *   `order.updated` once paid; `cancelled`: cancelled, refunded or trashed; `no_customer`: no billing
  *   email). Answer exactly 200: WooCommerce refuses to save a webhook whose ping gets anything else, and
  *   disables one after more than 5 failed deliveries in a row;
  * - `invalid`: not an order body we understand, with the fields at fault.
  */
-export type WooCommerceOrderResult = ShopOrderResult<"ping" | "not_paid" | "cancelled" | "no_email">;
+export type WooCommerceOrderResult = ShopOrderResult<"ping" | "not_paid" | "cancelled" | "no_customer">;
 
 const Text = z.string().nullish();
 const Id = z.number().int().nonnegative();
@@ -49,6 +49,8 @@ const WooOrder = z.looseObject({
   currency: z.string(),
   total: z.string(),
   date_created_gmt: Text,
+  /** The store's customer id; 0 for a guest checkout. */
+  customer_id: Id.nullish().catch(null),
   billing: Address,
   shipping: Address,
   line_items: z.array(WooLineItem),
@@ -88,7 +90,8 @@ export function isWooCommercePing(body: unknown): boolean {
  *   properties;
  * - `occurredAt` is `date_created_gmt` read as UTC; `date_created` is site-local without an offset, so an
  *   order without the GMT date gets no `occurredAt` (the receive time is used);
- * - email is `billing.email`; none usable means `no_email`; name from billing, else shipping, first/last;
+ * - the customer: `customer_id` as `externalId` `woocommerce:<id>` (0, a guest, is none), `billing.email`
+ *   and the phone below; none of the three means `no_customer`; name from billing, else shipping, first/last;
  * - phone: billing, else shipping phone if E.164 once spaces, dots, dashes and brackets are removed;
  *   national numbers are dropped, not guessed; country from billing, else shipping `country`;
  * - locale only from WPML's `wpml_language` order meta: core WooCommerce records no customer language;
@@ -112,12 +115,18 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
     const message = `status "${order.status}" is not paid yet; the order counts when it becomes processing`;
     return { kind: "skipped", reason: "not_paid", message };
   }
-  const email = order.billing?.email?.trim();
-  if (!isEmail(email)) {
+  const billingEmail = order.billing?.email?.trim();
+  const email = isEmail(billingEmail) ? billingEmail : undefined;
+  const customer = customerOf(
+    order,
+    email,
+    order.customer_id ? `woocommerce:${order.customer_id}` : undefined,
+  );
+  if (!customer.email && !customer.phone && !customer.externalId) {
     return {
       kind: "skipped",
-      reason: "no_email",
-      message: `order ${order.id} has no billing email: nothing to tie it to`,
+      reason: "no_customer",
+      message: `order ${order.id} names no customer (no billing email, E.164 phone or customer id): nothing to tie it to`,
     };
   }
   const occurredAt = ifValid(OccurredAt, asUtc(order.date_created_gmt));
@@ -125,7 +134,7 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
     type: "purchase",
     orderId: `woocommerce:${order.id}`,
     ...(occurredAt && { occurredAt }),
-    customer: customerOf(order, email),
+    customer,
     total: order.total,
     currency: order.currency,
     items: order.line_items.map((line) => ({
@@ -144,11 +153,16 @@ export function normalizeWooCommerceOrder(payload: unknown): WooCommerceOrderRes
     : invalidOrder("mapped event", event.error.issues);
 }
 
-function customerOf(order: WooOrder, email: string): PurchaseEvent["customer"] {
+function customerOf(
+  order: WooOrder,
+  email: string | undefined,
+  externalId?: string,
+): PurchaseEvent["customer"] {
   const { billing, shipping } = order;
   const language = order.meta_data?.find((meta) => meta.key === "wpml_language")?.value;
   return customerDetails({
-    email,
+    ...(email && { email }),
+    ...(externalId && { externalId }),
     name:
       fullName(billing?.first_name, billing?.last_name) ??
       fullName(shipping?.first_name, shipping?.last_name),

@@ -34,10 +34,17 @@ describe("normalizeShopifyOrder", () => {
         occurredAt: "2026-11-20T14:32:03+01:00",
         customer: {
           email: "anna.nowak@example.com",
+          externalId: "shopify:7412345678901",
           name: "Anna Nowak",
           locale: "pl-PL",
           phone: "+48601234567",
           country: "PL",
+          // the visit that placed the order: its first touch
+          firstTouch: {
+            at: "2026-11-20T14:32:03+01:00",
+            landingPage: "/products/kubek-ceramiczny",
+            medium: "web",
+          },
         },
         total: "342.99",
         currency: "PLN",
@@ -51,9 +58,30 @@ describe("normalizeShopifyOrder", () => {
     if (result.kind === "purchase") expect(PurchaseEvent.safeParse(result.event).success).toBe(true);
   });
 
-  it("stores nothing for an order without any email, and says why", () => {
-    const payload = order({ email: null, contact_email: null, customer: null });
-    expect(normalizeShopifyOrder(payload)).toMatchObject({ kind: "skipped", reason: "no_email" });
+  it("stores nothing for an order that names no customer (no email, phone or customer id), and says why", () => {
+    const payload = order({
+      email: null,
+      contact_email: null,
+      phone: null,
+      customer: null,
+      billing_address: null,
+      shipping_address: null,
+    });
+    expect(normalizeShopifyOrder(payload)).toMatchObject({ kind: "skipped", reason: "no_customer" });
+  });
+
+  it("takes an order without email by the shop's customer id and the phone (a POS or phone order)", () => {
+    const payload = order({
+      email: null,
+      contact_email: null,
+      phone: "+48 601 234 567",
+      customer: { id: 207119551, admin_graphql_api_id: "gid://shopify/Customer/207119551", email: null },
+    });
+    const result = normalizeShopifyOrder(payload);
+    expect(result.kind).toBe("purchase");
+    if (result.kind !== "purchase") return;
+    expect(result.event.customer).toMatchObject({ externalId: "shopify:207119551", phone: "+48601234567" });
+    expect(result.event.customer.email).toBeUndefined();
   });
 
   it("falls back to the customer's email when the order has none", () => {

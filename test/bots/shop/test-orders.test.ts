@@ -36,6 +36,13 @@ async function order(id: string, email: string, test: boolean): Promise<string> 
     admin_graphql_api_id: `gid://shopify/Order/${id}`,
     email,
     contact_email: email,
+    // each address its own Shopify customer, as in a shop: the customer id is what Rapport trusts first
+    customer: {
+      ...JSON.parse(fixture).customer,
+      id: 900_000 + Number(id),
+      admin_graphql_api_id: null,
+      email,
+    },
     test,
   });
   const response = await fetch(`${app!.url}/webhooks/shopify`, {

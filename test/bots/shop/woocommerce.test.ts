@@ -64,11 +64,15 @@ describe("normalizeWooCommerceOrder", () => {
     expect(isWooCommercePing("webhook_id=12&total=1")).toBe(false);
   });
 
-  it("stores nothing for an order without a billing email, and says why", () => {
-    expect(normalizeWooCommerceOrder(order({ billing: billing({ email: "" }) }))).toMatchObject({
-      kind: "skipped",
-      reason: "no_email",
-    });
+  it("stores nothing for a guest order that names no customer (no billing email or phone), and says why", () => {
+    const guest = order({ customer_id: 0, billing: billing({ email: "", phone: "" }), shipping: null });
+    expect(normalizeWooCommerceOrder(guest)).toMatchObject({ kind: "skipped", reason: "no_customer" });
+  });
+
+  it("takes an order without email by the store's customer id", () => {
+    const result = normalizeWooCommerceOrder(order({ customer_id: 12, billing: billing({ email: "" }) }));
+    expect(result.kind).toBe("purchase");
+    if (result.kind === "purchase") expect(result.event.customer.externalId).toBe("woocommerce:12");
   });
 
   it("counts processing and completed orders only", () => {
