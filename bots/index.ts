@@ -53,6 +53,7 @@ export {
   verifyUnsubscribeToken,
 } from "./email/index.ts";
 export { captureEvent, type EventCaptureResult, type InboundEvent, parseInboundEvent } from "./events.ts";
+export { type FirstTouch, recordFirstTouch } from "./first-touch.ts";
 export { BOT_TEXTS, t } from "./i18n.ts";
 export { resolveCustomerByEmail, resolveIdentity, type SenderProfile } from "./identity.ts";
 export type { InboundHandler, InboundMessage } from "./inbound.ts";
@@ -86,10 +87,9 @@ export {
   type ShopCouponSettings,
   type ShopCoupons,
 } from "./shop/coupons.ts";
+export { connectedShop } from "./shop/coupons-connect.ts";
 export { SHOPIFY_API_VERSION, shopifyCoupons } from "./shop/coupons-shopify.ts";
 export { wooCommerceCoupons } from "./shop/coupons-woocommerce.ts";
-export { connectedShop } from "./shop/coupons-connect.ts";
-export { type FirstTouch, recordFirstTouch } from "./first-touch.ts";
 export { registerEventsApi, SIGNATURE_HEADER } from "./shop/route.ts";
 export { normalizeShopifyOrder, verifyShopifyHmac } from "./shop/shopify.ts";
 export { registerShopWebhooks, type ShopWebhooksOptions } from "./shop/webhooks.ts";

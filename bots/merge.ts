@@ -1,5 +1,5 @@
-import { mergeFirstTouch } from "./first-touch.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
+import { mergeFirstTouch } from "./first-touch.ts";
 
 /** What a merge did. Merging twice is harmless: the second call says so. */
 export type MergeResult =

@@ -1,13 +1,13 @@
-import { recordFirstTouch } from "./first-touch.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { replyKey } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
+import { processMetrics } from "../lib/metrics.ts";
 import { type Command, emailIn, parseCommand } from "./commands.ts";
 import { recordConsent, setConsent } from "./consent.ts";
 import { claimContact } from "./contact-claims.ts";
-import { processMetrics } from "../lib/metrics.ts";
 import { type CaptureResult, captureEdit, captureMessage, cleanInboundMessage } from "./conversation.ts";
+import { recordFirstTouch } from "./first-touch.ts";
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
 import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";

@@ -13,8 +13,8 @@ import {
 import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdsOf } from "./send-checks.ts";
-import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
+import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 
 /** A batch job: up to 100 campaign emails, and the key the batch is sent under. */
 export interface BatchJob {

@@ -3,11 +3,12 @@ import { type Channel, emailThreadOf, type ShopCoupons } from "../bots/index.ts"
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError, TransientSendError } from "../lib/errors.ts";
-import { processMetrics } from "../lib/metrics.ts";
 import type { Logger } from "../lib/logger.ts";
+import { processMetrics } from "../lib/metrics.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { deliverBatch } from "./deliver-batch.ts";
+import { observeSends } from "./deliver-metrics.ts";
 import type { DeliverJob } from "./deliver-queue.ts";
 import {
   type PendingRecord,
@@ -18,12 +19,11 @@ import {
 } from "./deliver-record.ts";
 import { DELIVER_RETRY, isLastTry, type RetryPolicy, retryDelayMs } from "./deliver-retry.ts";
 import { refuseForeignJobs } from "./installation.ts";
-import { observeSends } from "./deliver-metrics.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
-import { COUPON_REFUSED, type ShopHold, shopHolds, shopRetryMs, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
+import { COUPON_REFUSED, type ShopHold, shopHolds, shopRetryMs, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 
 /** Dependencies of a deliver worker. */
 export interface DeliverDeps extends RenderDeps {

@@ -127,7 +127,7 @@ export async function emitPurchaseCreated(db: Db, queues: QueueContext, eventId:
       purchases: { orderBy: { sku: "asc" } },
     },
   });
-  if (!event || event.type !== "purchase") return 0;
+  if (event?.type !== "purchase") return 0;
   return emitWebhook(db, queues, {
     type: "purchase.created",
     sourceId: event.id,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { recordFirstTouch, touchOf } from "../first-touch.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
+import { recordFirstTouch, touchOf } from "../first-touch.ts";
 import { resolveIdentity } from "../identity.ts";
 
 /** One message of a visitor's conversation, as the widget draws it. */

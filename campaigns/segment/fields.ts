@@ -2,8 +2,8 @@ import { CHANNEL_NAMES } from "../../lib/channels.ts";
 import { Prisma } from "../../lib/db/index.ts";
 import { RESPONDS_ON_FIELD } from "./engagement.ts";
 import type { SegmentFacts } from "./facts.ts";
-import { ORDERS_SQL } from "./money-sql.ts";
 import { FIRST_TOUCH_FIELDS } from "./first-touch-fields.ts";
+import { ORDERS_SQL } from "./money-sql.ts";
 import { RFM_FIELDS } from "./rfm-fields.ts";
 
 /** A field holding one value (or null). */
