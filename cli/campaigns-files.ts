@@ -25,8 +25,8 @@ import type { Config } from "../lib/config.ts";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { createTemplateStore } from "../templates/index.ts";
 import { yamlCampaignId, yamlPositions } from "./campaigns-positions.ts";
-import { couponWarnings } from "./coupon-warnings.ts";
 import { type TemplateFolder, templateIssues } from "./campaigns-templates.ts";
+import { couponWarnings } from "./coupon-warnings.ts";
 
 /** The project folder, whatever the working directory. */
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
