@@ -1,5 +1,11 @@
 import type { Db } from "../../lib/db/index.ts";
-import { type CampaignReport, campaignReport, type Revenue } from "../../workers/index.ts";
+import {
+  type CampaignReport,
+  type CouponResults,
+  campaignReport,
+  couponResults,
+  type Revenue,
+} from "../../workers/index.ts";
 import type { TtlCache } from "../dashboard/cache.ts";
 import { formatPercent, formatPoints } from "./percent.ts";
 
@@ -25,6 +31,8 @@ export interface CampaignDetail {
   holdout: HoldoutComparison | null;
   /** The current version as shipped from git, read-only. */
   version: { version: number; contentHash: string; source: string; createdAt: Date } | null;
+  /** Its unique() codes: sent, redeemed, the orders' revenue, messages waiting for the shop; null without codes. */
+  coupons: CouponResults | null;
 }
 
 /** The comparison of a report's sent messages with its hold-out group; null without a hold-out group. */
@@ -78,7 +86,8 @@ export async function campaignDetail(
     status: campaign.status,
     version: version?.version ?? null,
   };
-  return { report, holdout: holdoutOf(report), version };
+  const coupons = await couponResults(db, campaignId);
+  return { report, holdout: holdoutOf(report), version, coupons: coupons.codes > 0 ? coupons : null };
 }
 
 /**

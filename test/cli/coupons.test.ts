@@ -4,6 +4,7 @@ import { compileCampaign } from "../../campaigns/index.ts";
 import { renderCoupons } from "../../cli/campaigns-status.ts";
 import { couponWarnings } from "../../cli/coupon-warnings.ts";
 import { COUPON_CSV_COLUMNS, couponsCsv } from "../../cli/coupons.ts";
+import { campaignDetail } from "../../console/campaigns/detail.ts";
 import { couponFor } from "../../workers/coupons.ts";
 import { couponResults, couponsOf } from "../../workers/index.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -138,5 +139,11 @@ describe("campaign results of codes", () => {
     const text = renderCoupons(results);
     expect(text).toContain("Codes: 2 sent, 2 redeemed, revenue ");
     expect(text).toContain("Waiting for the shop (waiting_for_shop): 1: Shopify answered 503");
+    // the console's campaign page reads the same numbers
+    expect((await campaignDetail(database.db, "results"))?.coupons).toMatchObject({
+      sent: 2,
+      redeemed: 2,
+      waiting: 1,
+    });
   });
 });
