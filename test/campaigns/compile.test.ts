@@ -166,7 +166,7 @@ describe("compile errors", () => {
 
   it("points at the key of an unknown key and lists the allowed keys when none is close", () => {
     expect(issuesOf(`${WIN_BACK}priority: high\n`)).toEqual([
-      "12:1 unknown key 'priority': expected one of id, name, kind, trigger, audience, channels, message, limits, goal, variants, holdout",
+      "12:1 unknown key 'priority': expected one of id, name, kind, trigger, audience, channels, message, limits, goal, variants, holdout, coupons",
     ]);
     expect(issuesOf(WIN_BACK.replace("since:", "snice:"))).toEqual([
       "4:34 unknown key 'snice' in trigger.inactive — did you mean 'since'?",
