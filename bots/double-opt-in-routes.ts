@@ -5,7 +5,7 @@ import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import { confirmDoubleOptIn, lookupConfirmation } from "./double-opt-in.ts";
 import { CONFIRM_PATH, readConfirmToken } from "./double-opt-in-token.ts";
-import { escapeHtml, renderBrandPage } from "./email/unsubscribe-page.ts";
+import { escapeHtml, renderBrandPage, TOKEN_PAGE_HEADERS } from "./email/unsubscribe-page.ts";
 import { t } from "./i18n.ts";
 
 /** Dependencies of {@link registerDoubleOptIn}. */
@@ -21,16 +21,6 @@ export interface DoubleOptInRoutesOptions {
 
 /** Which page to show. */
 type PageKind = "confirm" | "done" | "stale" | "broken";
-
-// The token in the address is a credential: keep it out of referrers, caches and search engines.
-const PAGE_HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
-  "x-robots-tag": "noindex",
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
@@ -49,7 +39,7 @@ export async function registerDoubleOptIn(
   const page = (reply: FastifyReply, status: number, kind: PageKind, locale: string, address = "") =>
     reply
       .status(status)
-      .headers({ ...PAGE_HEADERS, "content-language": toLocale(locale) })
+      .headers({ ...TOKEN_PAGE_HEADERS, "content-language": toLocale(locale) })
       .send(renderConfirmPage(kind, { locale, brand: options.brandName, address }));
   const read = (request: TokenRequest) =>
     readConfirmToken(options.secret, request.params.token, new Date(options.clock.now()));

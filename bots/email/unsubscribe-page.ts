@@ -60,6 +60,19 @@ export function renderUnsubscribePage(
 }
 
 /**
+ * Headers of a page reached by a link carrying a token (unsubscribe, double opt-in): the token is a credential,
+ * so keep it out of referrers, caches and search engines; the page loads nothing from elsewhere.
+ */
+export const TOKEN_PAGE_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+  "x-robots-tag": "noindex",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+/**
  * The page every signed link lands on (unsubscribe, double opt-in confirm): one card with the brand, in the
  * given language. `content` is HTML, already escaped.
  */

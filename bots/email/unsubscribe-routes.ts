@@ -4,7 +4,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { UNSUBSCRIBE_PATH, verifyUnsubscribeToken } from "./unsubscribe.ts";
-import { renderUnsubscribePage, type UnsubscribePageKind } from "./unsubscribe-page.ts";
+import { renderUnsubscribePage, TOKEN_PAGE_HEADERS, type UnsubscribePageKind } from "./unsubscribe-page.ts";
 import { lookupUnsubscribe, recordUnsubscribe } from "./unsubscribe-record.ts";
 
 /** Dependencies of {@link registerUnsubscribe}. */
@@ -23,16 +23,6 @@ export interface UnsubscribeRoutesOptions {
 }
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
-
-// The token in the address is a credential: keep it out of referrers, caches and search engines.
-const PAGE_HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
-  "x-robots-tag": "noindex",
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
 
 /**
  * `GET /u/:token` shows a page (in the customer's language) asking to confirm, and changes nothing: mail
@@ -55,7 +45,7 @@ export async function registerUnsubscribe(
   ) =>
     reply
       .status(status)
-      .headers({ ...PAGE_HEADERS, "content-language": toLocale(locale) })
+      .headers({ ...TOKEN_PAGE_HEADERS, "content-language": toLocale(locale) })
       .send(renderUnsubscribePage(kind, { locale, brand: options.brandName, channel }));
   const verify = (request: TokenRequest) => verifyUnsubscribeToken(options.secret, request.params.token);
   const browserLocale = (request: FastifyRequest) => preferredLocale(request.headers["accept-language"]);
