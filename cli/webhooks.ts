@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { recordAudit } from "../console/auth/audit.ts";
-import { newWebhookSecret, WEBHOOK_EVENTS } from "../workers/index.ts";
+import { newWebhookSecret, WEBHOOK_EVENTS } from "../lib/standard-webhooks.ts";
 import { runCommand } from "./campaigns.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
 import { renderTable } from "./table.ts";

@@ -1,8 +1,14 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
+import {
+  newWebhookSecret,
+  signWebhook,
+  WEBHOOK_EVENTS,
+  type WebhookEventType,
+} from "../lib/standard-webhooks.ts";
 import { refuseForeignJobs, type Stamped, stamp } from "./installation.ts";
 import { JOB_RETENTION, type QueueContext, queueFor, stallOptions } from "./queues.ts";
 
@@ -15,18 +21,10 @@ import { JOB_RETENTION, type QueueContext, queueFor, stallOptions } from "./queu
  * retried with growing pauses for up to a day, every try kept as a WebhookAttempt.
  */
 
+export { newWebhookSecret, signWebhook, WEBHOOK_EVENTS, type WebhookEventType };
+
 /** The queue of outbound webhook messages. */
 export const QUEUE_WEBHOOKS = "webhooks";
-
-/** Event types a subscription can ask for. */
-export const WEBHOOK_EVENTS = [
-  "customer.created",
-  "purchase.created",
-  "delivery.sent",
-  "delivery.failed",
-  "consent.changed",
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /**
  * Pauses before each retry, in ms: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then the last try about 24 h after the
@@ -40,17 +38,6 @@ const TIMEOUT_MS = 10_000;
 
 export interface WebhooksJob extends Stamped {
   messageId: string;
-}
-
-/** A new signing secret: `whsec_` and 24 random bytes in base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString("base64")}`;
-}
-
-/** The `webhook-signature` value of a body: `v1,<base64 HMAC-SHA256>` keyed with the secret's bytes. */
-export function signWebhook(secret: string, msgId: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  return `v1,${createHmac("sha256", key).update(`${msgId}.${timestamp}.${body}`).digest("base64")}`;
 }
 
 /** Whether the customer refused to have their data shared (`consent.data_sharing.status` is `denied`). */
