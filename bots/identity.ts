@@ -29,6 +29,7 @@ import type { ChannelName } from "../lib/channels.ts";
 import { toLocale } from "../lib/channels.ts";
 import { cleanId, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
+import { survivorOf } from "./merge.ts";
 
 /** The client or, inside `$transaction`, its transaction (PGlite has one connection: use only `tx` there). */
 type DbClient = Db | Prisma.TransactionClient;
@@ -163,10 +164,10 @@ export async function resolveCustomerByContact(
   const externalId = details.externalId?.trim() || undefined;
   const email = details.email?.trim().toLowerCase() || undefined;
   const byExternal = externalId
-    ? await db.customer.findUnique({ where: { externalId }, select: { id: true, mergedIntoId: true } })
+    ? await db.customer.findUnique({ where: { externalId }, select: { id: true } })
     : null;
   let resolved: { customerId: string; created: boolean } | undefined;
-  if (byExternal) resolved = { customerId: byExternal.mergedIntoId ?? byExternal.id, created: false };
+  if (byExternal) resolved = { customerId: await survivorOf(db, byExternal.id), created: false };
   else if (email) resolved = await resolveCustomerByEmail(db, { ...details, email });
   else if (details.phone) {
     const byPhone = await db.customer.findUnique({ where: { phone: details.phone }, select: { id: true } });

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { recordAudit } from "../console/auth/audit.ts";
+import { isUuid } from "../console/customers/ids.ts";
 import { newWebhookSecret, WEBHOOK_EVENTS } from "../lib/standard-webhooks.ts";
 import { runCommand } from "./campaigns.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
@@ -139,7 +140,7 @@ export function webhooksCommand(): Command {
       .action((id: string) =>
         runCommand(`webhooks ${name}`, true, async (ctx) => {
           const c = ctx as DbCommandContext;
-          const found = /^[0-9a-f-]{36}$/i.test(id)
+          const found = isUuid(id)
             ? await c.db.webhookSubscription.findUnique({ where: { id: id.toLowerCase() } })
             : null;
           if (!found) throw new CliError(`no webhook subscription ${id} (see rapport webhooks list)`);

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { parsePhoneNumberWithError } from "libphonenumber-js";
+import { survivorOf } from "../../bots/index.ts";
 import { requireScope } from "../../lib/api-tokens.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { customerPanel } from "../inbox/panel.ts";
+import { isUuid } from "./ids.ts";
 
 export interface LookupApiOptions {
   db: Db;
@@ -33,7 +35,7 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
   const raw = (query[by] as string).trim();
   if (raw.length > 320) return { ok: false, field: by, message: "too long" };
   if (by === "id") {
-    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)
+    return isUuid(raw)
       ? { ok: true, by, value: raw.toLowerCase() }
       : { ok: false, field: "id", message: "expected a customer id (a UUID)" };
   }
@@ -114,14 +116,8 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
           });
         }
       }
-      // follow merges to the survivor
-      let id = ids[0];
-      for (let hops = 0; id !== undefined && hops < 10; hops++) {
-        const row = await db.customer.findUnique({ where: { id }, select: { mergedIntoId: true } });
-        if (!row) id = undefined;
-        else if (row.mergedIntoId) id = row.mergedIntoId;
-        else break;
-      }
+      // a merged customer answers as the survivor
+      const id = ids[0] === undefined ? undefined : await survivorOf(db, ids[0]);
       const panel =
         id === undefined ? undefined : await customerPanel(db, id, { segmentsOf: options.segmentsOf });
       if (!panel)
