@@ -63,3 +63,8 @@ export function formatPeriod(ms: number): string {
 export function plural(n: number, word: string, words = `${word}s`): string {
   return `${formatCount(n)} ${n === 1 ? word : words}`;
 }
+
+/** A moment as the CLI's tables show it: UTC to the minute, `2026-12-07 06:15`. */
+export function formatMinute(at: Date): string {
+  return at.toISOString().slice(0, 16).replace("T", " ");
+}

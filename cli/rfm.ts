@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import type { RfmSummary } from "../campaigns/index.ts";
 import { CliError } from "./campaigns-context.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
-import { formatCount, formatDuration, formatPercent } from "./format.ts";
+import { formatCount, formatDuration, formatMinute, formatPercent } from "./format.ts";
 import { processOutput } from "./output.ts";
 import { createProgress } from "./progress.ts";
 import { renderTable } from "./table.ts";
@@ -14,7 +14,7 @@ const DEFAULT_CAMPAIGNS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 /** The report of one refresh: a summary line and the customers per segment. */
 export function formatRfmSummary(summary: RfmSummary, base: string, ms: number): string {
   const total = summary.buyers + summary.lapsed;
-  const at = summary.computedAt.toISOString().slice(0, 16).replace("T", " ");
+  const at = formatMinute(summary.computedAt);
   const rows = Object.entries(summary.segments).map(([segment, count]) => [
     segment,
     formatCount(count),

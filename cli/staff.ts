@@ -5,6 +5,7 @@ import { systemClock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import type { Db, StaffRole } from "../lib/db/index.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
+import { formatMinute } from "./format.ts";
 
 // The console and the database load only when a command runs, so `rapport --help` stays quick.
 const loadConsole = () => import("../console/index.ts");
@@ -73,7 +74,7 @@ export function registerStaffCommand(program: Command): void {
           u.name ?? "",
           u.role,
           u.locale,
-          u.lastLoginAt ? u.lastLoginAt.toISOString().slice(0, 16).replace("T", " ") : "never",
+          u.lastLoginAt ? formatMinute(u.lastLoginAt) : "never",
           u.disabledAt ? "disabled" : "active",
         ]);
         const table = [["email", "name", "role", "language", "last sign-in (UTC)", "status"], ...rows];

@@ -8,6 +8,7 @@ import {
 } from "../lib/api-tokens.ts";
 import { runCommand } from "./campaigns.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
+import { formatMinute } from "./format.ts";
 import { renderTable } from "./table.ts";
 
 /** `rapport tokens create|list|revoke`: API tokens for other systems (`Authorization: Bearer rpt_…`). */
@@ -61,7 +62,7 @@ export function tokensCommand(): Command {
           c.out.stderr.write("no API tokens yet: rapport tokens create <name> --scope …\n");
           return 0;
         }
-        const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "-");
+        const day = (d: Date | null) => (d ? formatMinute(d) : "-");
         c.out.stdout.write(
           renderTable(
             ["prefix", "name", "scopes", "created", "by", "last used", "revoked"].map((header) => ({

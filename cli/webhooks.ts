@@ -4,6 +4,7 @@ import { isUuid } from "../console/customers/ids.ts";
 import { newWebhookSecret, WEBHOOK_EVENTS } from "../lib/standard-webhooks.ts";
 import { runCommand } from "./campaigns.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
+import { formatMinute } from "./format.ts";
 import { renderTable } from "./table.ts";
 
 /** An http(s) URL with a host, or why not. */
@@ -99,7 +100,7 @@ export function webhooksCommand(): Command {
         const counts = await c.db.webhookMessage.groupBy({ by: ["subscriptionId", "status"], _count: true });
         const count = (id: string, status: string) =>
           String(counts.find((r) => r.subscriptionId === id && r.status === status)?._count ?? 0);
-        const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "-");
+        const when = (d: Date | null) => (d ? formatMinute(d) : "-");
         c.out.stdout.write(
           renderTable(
             [
