@@ -1,4 +1,4 @@
-import type { ChannelName } from "../lib/channels.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 
 /** A rendered message ready for one channel. */
 export interface OutboundMessage {
@@ -41,7 +41,7 @@ export interface SendOptions {
  * supports it (`idempotent`).
  */
 export interface Channel {
-  readonly name: ChannelName;
+  readonly name: SendingChannelName;
   /** The provider's sustained rate: at most `max` sends per `durationMs`. */
   readonly limit: { max: number; durationMs: number };
   /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import { cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, Prisma } from "../lib/db/index.ts";
 import { isTimeZone } from "../lib/zoned-time.ts";
@@ -81,8 +81,8 @@ const CustomerRef = z
     firstTouch: FirstTouchInput.optional(),
     /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */
     consent: z
-      .partialRecord(z.enum(CHANNEL_NAMES), ConsentInput, {
-        error: `expected a map of channels (${CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
+      .partialRecord(z.enum(SENDING_CHANNEL_NAMES), ConsentInput, {
+        error: `expected a map of channels (${SENDING_CHANNEL_NAMES.join(", ")}) to { status, at, source, evidence }`,
       })
       .superRefine((consent, ctx) => {
         for (const [channel, answer] of Object.entries(consent)) {
@@ -270,7 +270,7 @@ export async function captureEvent(
         if (answer.status === "requested") continue;
         await recordConsent(tx, {
           customerId,
-          channel: channel as ChannelName,
+          channel: channel as SendingChannelName,
           status: answer.status,
           source: answer.source ?? "events_api",
           evidence: { ...answer.evidence, event: event.type, ...(externalId !== null && { id: externalId }) },

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { ChannelName } from "../lib/channels.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { BatchChannel, BatchResult, Channel, OutboundMessage, SentMessage } from "./channel.ts";
@@ -27,8 +27,11 @@ export const OUTBOX_MAX_BATCH = 100;
  * also takes batches (one file per message), like Resend.
  */
 export function createOutboxChannel(name: "email", options: OutboxOptions): BatchChannel;
-export function createOutboxChannel(name: ChannelName, options: OutboxOptions): Channel;
-export function createOutboxChannel(name: ChannelName, options: OutboxOptions): Channel | BatchChannel {
+export function createOutboxChannel(name: SendingChannelName, options: OutboxOptions): Channel;
+export function createOutboxChannel(
+  name: SendingChannelName,
+  options: OutboxOptions,
+): Channel | BatchChannel {
   const folder = path.join(options.dir, name);
   const log = options.log.child({ component: "outbox", channel: name });
   async function send(message: OutboundMessage, idempotencyKey: string): Promise<SentMessage> {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import type { CampaignIssue } from "../lib/errors.ts";
 import { expected } from "./expected.ts";
 import { campaignIssues, KnownKeys } from "./issues.ts";
@@ -19,9 +19,12 @@ export type ConsentMode = "opt-in" | "opt-out";
 export interface ConsentPolicy {
   /** Every channel, unless a channel or country says otherwise. */
   default: ConsentMode;
-  channels: Partial<Record<ChannelName, ConsentMode>>;
+  channels: Partial<Record<SendingChannelName, ConsentMode>>;
   /** By ISO 3166-1 alpha-2 country of the customer (upper case): overrides the above. */
-  countries: Record<string, { default?: ConsentMode; channels?: Partial<Record<ChannelName, ConsentMode>> }>;
+  countries: Record<
+    string,
+    { default?: ConsentMode; channels?: Partial<Record<SendingChannelName, ConsentMode>> }
+  >;
 }
 
 /** Without a consent.yaml: opt-in on every channel, everywhere. */
@@ -32,8 +35,8 @@ export const DEFAULT_CONSENT_POLICY: ConsentPolicy = Object.freeze({
 });
 
 const Mode = z.enum(["opt-in", "opt-out"], { error: expected("opt-in or opt-out") });
-const Channels = z.partialRecord(z.enum(CHANNEL_NAMES), Mode, {
-  error: expected(`a map of channels (${CHANNEL_NAMES.join(", ")}) to opt-in or opt-out`),
+const Channels = z.partialRecord(z.enum(SENDING_CHANNEL_NAMES), Mode, {
+  error: expected(`a map of channels (${SENDING_CHANNEL_NAMES.join(", ")}) to opt-in or opt-out`),
 });
 const CountryRules = z.strictObject(
   { default: Mode.optional(), channels: Channels.optional() },
@@ -123,7 +126,7 @@ export async function loadConsentPolicy(
 /** The mode that applies to a customer of `country` (any case, or none) on `channel`. */
 export function consentMode(
   policy: ConsentPolicy | undefined,
-  channel: ChannelName,
+  channel: SendingChannelName,
   country: string | null | undefined,
 ): ConsentMode {
   const p = policy ?? DEFAULT_CONSENT_POLICY;
@@ -137,7 +140,7 @@ export function consentMode(
  */
 export function marketingAllowed(
   policy: ConsentPolicy | undefined,
-  channel: ChannelName,
+  channel: SendingChannelName,
   country: string | null | undefined,
   status: string | undefined,
 ): boolean {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import type { ConsentPolicy } from "./consent-policy.ts";
 import { Duration } from "./duration.ts";
 import { expected } from "./expected.ts";
@@ -8,11 +8,13 @@ import { didYouMean } from "./suggest.ts";
 import { Trigger } from "./trigger.ts";
 
 /** Channel names a campaign may list; `preferred` is `responds_on` when known, else the channel the customer last used. */
-export const CAMPAIGN_CHANNELS = ["preferred", ...CHANNEL_NAMES] as const;
+export const CAMPAIGN_CHANNELS = ["preferred", ...SENDING_CHANNEL_NAMES] as const;
 
 function channelMessage(issue: { input?: unknown }): string | undefined {
   const list = `one of ${CAMPAIGN_CHANNELS.join(", ")}`;
   if (typeof issue.input !== "string") return expected(`a channel: ${list}`)(issue);
+  if (issue.input === "phone")
+    return `phone is not a channel campaigns send on: calls are only recorded; expected ${list}`;
   return `unknown channel '${issue.input}'${didYouMean(issue.input, CAMPAIGN_CHANNELS, `: expected ${list}`)}`;
 }
 
@@ -252,7 +254,7 @@ export const CampaignSchema = z
           kind: c.kind,
           trigger: c.trigger,
           ...(c.audience !== undefined && { audience: c.audience }),
-          channels: c.channels as Array<ChannelName | "preferred">,
+          channels: c.channels as Array<SendingChannelName | "preferred">,
           message: c.message,
           limits: {
             oncePerCustomer: c.limits?.once_per_customer ?? false,

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { CHANNEL_NAMES, ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, SendingChannelName } from "../lib/channels.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 import { createAudiences, findCustomerId, type MessagePreview, previewMessage } from "../workers/index.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
@@ -25,9 +25,11 @@ const LANGUAGES = new Intl.DisplayNames("en", { type: "language" });
  */
 export async function previewCommand(ctx: DbCommandContext, arg: string, args: PreviewArgs): Promise<number> {
   const { config, db, out } = ctx;
-  const channel = args.channel === undefined ? undefined : ChannelName.safeParse(args.channel);
+  const channel = args.channel === undefined ? undefined : SendingChannelName.safeParse(args.channel);
   if (channel && !channel.success)
-    throw new CliError(`--channel: unknown channel '${args.channel}': one of ${CHANNEL_NAMES.join(", ")}`);
+    throw new CliError(
+      `--channel: unknown channel '${args.channel}': one of ${SENDING_CHANNEL_NAMES.join(", ")}`,
+    );
   const resolved = await resolveCampaign(ctx, arg, db);
   const customerId = await findCustomerId(db, args.customer);
   if (!customerId)

@@ -1,6 +1,6 @@
 import type { CompiledCampaign } from "../campaigns/index.ts";
 import { didYouMean } from "../campaigns/suggest.ts";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import type { CampaignIssue } from "../lib/errors.ts";
 import type { TemplateStore } from "../templates/index.ts";
 import { yamlPositions } from "./campaigns-positions.ts";
@@ -29,9 +29,9 @@ export function templateIssues(
       variant.template ? [{ template: variant.template, path: ["variants", i, "template"] }] : [],
     ),
   ];
-  const listed = new Set(campaign.channels.filter((c): c is ChannelName => c !== "preferred"));
+  const listed = new Set(campaign.channels.filter((c): c is SendingChannelName => c !== "preferred"));
   const preferred = campaign.channels.includes("preferred");
-  const channels = preferred ? [...CHANNEL_NAMES] : [...listed];
+  const channels = preferred ? [...SENDING_CHANNEL_NAMES] : [...listed];
   const names = templates.store.names();
   const issues: CampaignIssue[] = [];
   const at = yamlPositions(source);
@@ -48,8 +48,8 @@ export function templateIssues(
 /** What a template folder lacks for the channels, or undefined when it has them all. */
 function missingChannels(
   name: string,
-  channels: readonly ChannelName[],
-  listed: ReadonlySet<ChannelName>,
+  channels: readonly SendingChannelName[],
+  listed: ReadonlySet<SendingChannelName>,
   templates: TemplateFolder,
 ): string | undefined {
   const missing = channels.filter((channel) => !templates.store.has(name, channel));

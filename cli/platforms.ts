@@ -25,7 +25,7 @@ import {
   type XListener,
 } from "../bots/index.ts";
 import { createWebchatHub, shareWebchatHub } from "../bots/webchat/index.ts";
-import { CHANNEL_NAMES, type ChannelName } from "../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
 import type { Db } from "../lib/db/index.ts";
@@ -119,7 +119,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
   });
 
   const outbox = { dir: path.join(config.dataDir, "outbox"), from: config.EMAIL_FROM, clock, log };
-  const real: Partial<Record<ChannelName, Channel>> = {
+  const real: Partial<Record<SendingChannelName, Channel>> = {
     email:
       live && config.RESEND_API_KEY
         ? createResendChannel({
@@ -137,7 +137,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
     x: xClient ? createXChannel(xClient, { clock }) : undefined,
     webchat: deps.outboxOnly ? undefined : createWebchatChannel(hub),
   };
-  const channels = CHANNEL_NAMES.map((name) => real[name] ?? createOutboxChannel(name, outbox));
+  const channels = SENDING_CHANNEL_NAMES.map((name) => real[name] ?? createOutboxChannel(name, outbox));
   const telegramSecret = () =>
     configuredOrGeneratedSecret(config.TELEGRAM_WEBHOOK_SECRET, config.dataDir, "telegram-webhook-secret")
       .value;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import { CHANNEL_NAMES, type ChannelName, type Locale, toLocale } from "../lib/channels.ts";
+import { type ChannelName, type Locale, SENDING_CHANNEL_NAMES, toLocale } from "../lib/channels.ts";
 import { TemplateError } from "../lib/errors.ts";
 import { compileTemplate, type Known, type Mode, partialMode } from "./compile.ts";
 import { assertTimezone } from "./format.ts";
@@ -173,9 +173,9 @@ export function createTemplateStore(options: TemplateStoreOptions = {}): Templat
         `template names are folder names like "thank-you", got ${JSON.stringify(name)}`,
       );
     }
-    if (!(CHANNEL_NAMES as readonly string[]).includes(channel)) {
+    if (!(SENDING_CHANNEL_NAMES as readonly string[]).includes(channel)) {
       throw new TemplateError(
-        `unknown channel ${JSON.stringify(channel)}: one of ${CHANNEL_NAMES.join(", ")}`,
+        `unknown channel ${JSON.stringify(channel)}: one of ${SENDING_CHANNEL_NAMES.join(", ")}`,
       );
     }
   };

@@ -1,8 +1,7 @@
 import { consentEntry } from "../bots/consent.ts";
 import { marketingAllowed } from "../campaigns/consent-policy.ts";
 import type { CompiledCampaign } from "../campaigns/index.ts";
-import type { ChannelName } from "../lib/channels.ts";
-import { toLocale } from "../lib/channels.ts";
+import { type ChannelName, isSendingChannel, type SendingChannelName, toLocale } from "../lib/channels.ts";
 import { quietShift } from "./quiet-hours.ts";
 
 /** What the planner knows of a customer: plain data, loaded at the edge. */
@@ -43,11 +42,11 @@ export const PLAN_CUSTOMER_SELECT = {
 
 /** The planner's decision for one customer and one campaign occurrence. */
 export type PlanDecision =
-  | { kind: "ready"; channel: ChannelName; recipient: string; locale: string; scheduledAt: Date }
+  | { kind: "ready"; channel: SendingChannelName; recipient: string; locale: string; scheduledAt: Date }
   | {
       kind: "skipped";
       reason: "no_channel" | "opted_out" | "no_consent";
-      channel: ChannelName;
+      channel: SendingChannelName;
       locale: string;
     };
 
@@ -68,9 +67,9 @@ export function planMessage(input: {
   const locale = toLocale(customer.locale);
   const candidates = campaign.channels
     .map((c) => (c === "preferred" ? (customer.respondsOn ?? customer.preferredChannel) : c))
-    .filter((c): c is ChannelName => c !== null);
-  let optedOut: ChannelName | undefined;
-  let noConsent: ChannelName | undefined;
+    .filter((c): c is SendingChannelName => c !== null && isSendingChannel(c)); // a call (phone) is never a way back
+  let optedOut: SendingChannelName | undefined;
+  let noConsent: SendingChannelName | undefined;
   for (const channel of candidates) {
     const recipient = recipientOn(customer, channel);
     if (!recipient) continue;

@@ -1,6 +1,6 @@
 import { type Channel, unsubscribeToken, unsubscribeUrl } from "../bots/index.ts";
 import { type CompiledCampaign, respondsOnOf } from "../campaigns/index.ts";
-import { type ChannelName, type Locale, toLocale } from "../lib/channels.ts";
+import { type Locale, type SendingChannelName, toLocale } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { TemplateError } from "../lib/errors.ts";
@@ -28,7 +28,7 @@ export interface PreviewDeps extends RenderDeps {
 /** Choices of one preview. */
 export interface PreviewOptions {
   /** Render for this channel instead of the one the planner would pick. */
-  channel?: ChannelName;
+  channel?: SendingChannelName;
   /** Render in this locale (any BCP 47 tag) instead of the customer's. */
   locale?: string;
 }
@@ -42,7 +42,7 @@ export interface MessagePreview {
   campaign: { id: string; name: string; kind: "marketing" | "transactional" };
   /** The customer; `timezone` is the one messages are timed and dated in (UTC when theirs is unknown). */
   customer: { id: string; name: string | null; email: string | null; locale: string; timezone: string };
-  channel: ChannelName;
+  channel: SendingChannelName;
   /** The address or chat id on that channel; null when the customer has none there. */
   recipient: string | null;
   /** The locale asked for: the customer's (or the forced one), as a supported locale. */
@@ -231,7 +231,7 @@ async function triggeringEvent(db: Db, campaign: CompiledCampaign, customerId: s
 }
 
 /** A channel that only lends its name to rendering: a preview never sends. */
-function previewChannel(name: ChannelName): Channel {
+function previewChannel(name: SendingChannelName): Channel {
   return {
     name,
     limit: { max: 1, durationMs: 1_000 },

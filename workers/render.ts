@@ -83,7 +83,7 @@ export function renderDelivery(
   if (delivery.kind === "marketing") {
     const token = unsubscribeToken(deps.unsubscribeSecret, {
       customerId: delivery.customerId,
-      channel: delivery.channel,
+      channel: channel.name,
       deliveryId: delivery.id,
     });
     const url = unsubscribeUrl(deps.publicUrl, token);

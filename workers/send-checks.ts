@@ -1,6 +1,6 @@
 import { consentEntry } from "../bots/consent.ts";
 import { type ConsentPolicy, marketingAllowed } from "../campaigns/consent-policy.ts";
-import type { ChannelName } from "../lib/channels.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 import type { Db } from "../lib/db/index.ts";
 import { Prisma } from "../lib/db/index.ts";
 import type { QuietHours } from "./quiet-hours.ts";
@@ -96,7 +96,7 @@ export async function holdsOf(
   const capped: CheckedDelivery[] = [];
   for (const delivery of marketing) {
     const customer = customers.get(delivery.customerId);
-    const channel = delivery.channel as ChannelName;
+    const channel = delivery.channel as SendingChannelName;
     const status = consentEntry(customer?.consent, channel)?.status;
     if (status === "denied") holds.set(delivery.id, { status: "suppressed", reason: "opted_out" });
     else if (!marketingAllowed(limits.consent, channel, customer?.country, status))

@@ -1,10 +1,10 @@
-import { type ChannelName, toLocale } from "../../lib/channels.ts";
+import { type SendingChannelName, toLocale } from "../../lib/channels.ts";
 import { type BotTextKey, t } from "../i18n.ts";
 
 /** Which unsubscribe page to show. */
 export type UnsubscribePageKind = "confirm" | "done" | "broken";
 
-const CHANNEL_TEXT: Record<ChannelName, BotTextKey> = {
+const CHANNEL_TEXT: Record<SendingChannelName, BotTextKey> = {
   email: "channelEmail",
   telegram: "channelTelegram",
   discord: "channelDiscord",
@@ -34,7 +34,7 @@ export function escapeHtml(text: string): string {
  */
 export function renderUnsubscribePage(
   kind: UnsubscribePageKind,
-  options: { locale: string; brand: string; channel?: ChannelName },
+  options: { locale: string; brand: string; channel?: SendingChannelName },
 ): string {
   const locale = toLocale(options.locale);
   const vars = {

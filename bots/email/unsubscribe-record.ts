@@ -1,4 +1,4 @@
-import type { ChannelName } from "../../lib/channels.ts";
+import type { SendingChannelName } from "../../lib/channels.ts";
 import type { Db, Prisma } from "../../lib/db/index.ts";
 import { survivorOf } from "../merge.ts";
 import { denyConsent, normalizeEmail, suppressAddresses } from "./opt-out.ts";
@@ -6,7 +6,7 @@ import type { UnsubscribeTarget } from "./unsubscribe.ts";
 
 /** What an unsubscribe link found or did. */
 export type UnsubscribeOutcome =
-  | { kind: "unsubscribed" | "already"; customerId: string; locale: string; channel: ChannelName }
+  | { kind: "unsubscribed" | "already"; customerId: string; locale: string; channel: SendingChannelName }
   /** The customer no longer exists (erased): nothing can be sent to them anyway. */
   | { kind: "unknown_customer" };
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type ChannelName, preferredLocale, toLocale } from "../../lib/channels.ts";
+import { preferredLocale, type SendingChannelName, toLocale } from "../../lib/channels.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -41,7 +41,7 @@ export async function registerUnsubscribe(
     status: number,
     kind: UnsubscribePageKind,
     locale: string,
-    channel?: ChannelName,
+    channel?: SendingChannelName,
   ) =>
     reply
       .status(status)

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
-import type { ChannelName } from "../../lib/channels.ts";
+import type { SendingChannelName } from "../../lib/channels.ts";
 import { hmacSha256 } from "../../lib/signature.ts";
 
 /** Who an unsubscribe link is for: one customer on one channel, and the message it came in. */
 export interface UnsubscribeTarget {
   customerId: string;
-  channel: ChannelName;
+  channel: SendingChannelName;
   /** The Delivery whose message carried the link: kept for the audit trail. */
   deliveryId?: string;
 }
@@ -14,7 +14,13 @@ export interface UnsubscribeTarget {
 export const UNSUBSCRIBE_PATH = "/u/";
 
 // Codes are part of every link already sent: never renumber, only add.
-const CHANNEL_CODES: Record<ChannelName, number> = { email: 1, telegram: 2, discord: 3, x: 4, webchat: 5 };
+const CHANNEL_CODES: Record<SendingChannelName, number> = {
+  email: 1,
+  telegram: 2,
+  discord: 3,
+  x: 4,
+  webchat: 5,
+};
 const VERSION = 1;
 const UUID_BYTES = 16;
 const MAC_BYTES = 16;
@@ -62,7 +68,9 @@ export function verifyUnsubscribeToken(secret: string, token: string): Unsubscri
   }
   const payload = bytes.subarray(0, bytes.length - MAC_BYTES);
   if (!timingSafeEqual(bytes.subarray(payload.length), mac(secret, payload))) return undefined;
-  const channel = (Object.keys(CHANNEL_CODES) as ChannelName[]).find((c) => CHANNEL_CODES[c] === payload[1]);
+  const channel = (Object.keys(CHANNEL_CODES) as SendingChannelName[]).find(
+    (c) => CHANNEL_CODES[c] === payload[1],
+  );
   if (payload[0] !== VERSION || channel === undefined) return undefined;
   const target: UnsubscribeTarget = { customerId: uuidText(payload.subarray(2, HEAD_BYTES)), channel };
   if (payload.length > HEAD_BYTES) target.deliveryId = uuidText(payload.subarray(HEAD_BYTES));

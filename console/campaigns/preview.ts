@@ -1,4 +1,4 @@
-import type { ChannelName } from "../../lib/channels.ts";
+import type { SendingChannelName } from "../../lib/channels.ts";
 import { type PreviewResult, previewMessage } from "../../workers/index.ts";
 import type { ConsoleDeps } from "../deps.ts";
 
@@ -13,7 +13,7 @@ export async function previewForCustomer(
   deps: ConsoleDeps,
   campaignId: string,
   customerId: string,
-  channel?: ChannelName,
+  channel?: SendingChannelName,
 ): Promise<ConsolePreview> {
   if (!deps.templates || !deps.linkSecret) return { kind: "unavailable" };
   return previewMessage(

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recordConsent } from "../../bots/consent.ts";
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { cleanText } from "../../lib/clean-text.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { recordAudit } from "../auth/audit.ts";
@@ -8,7 +8,7 @@ import { isUuid } from "./ids.ts";
 
 /** The staff's consent form: which channel, the customer's answer, and why staff records it. */
 export const StaffConsentForm = z.object({
-  channel: z.enum(CHANNEL_NAMES),
+  channel: z.enum(SENDING_CHANNEL_NAMES),
   status: z.enum(["granted", "denied"]),
   // without U+0000 and lone surrogates, which PostgreSQL cannot store
   reason: z.string().overwrite(cleanText).trim().min(3).max(500),

@@ -1,5 +1,5 @@
 import { NOT_FULLY_REFUNDED } from "../../campaigns/index.ts";
-import { CHANNEL_NAMES, type ChannelName } from "../../lib/channels.ts";
+import { type ChannelName, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { isTimeZone } from "../locale.ts";
 import { type UnverifiedContact, unverifiedContacts } from "./claims.ts";
@@ -126,7 +126,7 @@ export function currencyTotals(db: Db, customerId: string): Promise<CurrencyTota
 /** `Customer.consent` as one entry per channel, "unknown" where the customer never answered. */
 export function consentByChannel(consent: unknown): ChannelConsent[] {
   const map = (consent && typeof consent === "object" ? consent : {}) as Record<string, unknown>;
-  return CHANNEL_NAMES.map((channel) => {
+  return SENDING_CHANNEL_NAMES.map((channel) => {
     const entry = (map[channel] ?? {}) as { status?: unknown; at?: unknown; via?: unknown };
     const status = entry.status === "granted" || entry.status === "denied" ? entry.status : "unknown";
     const at =

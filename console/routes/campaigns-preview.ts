@@ -1,6 +1,6 @@
 import type { FastifyInstance, onSendHookHandler } from "fastify";
 import { z } from "zod";
-import { ChannelName } from "../../lib/channels.ts";
+import { SendingChannelName } from "../../lib/channels.ts";
 import { requireRole } from "../auth/guard.ts";
 import { previewForCustomer } from "../campaigns/preview.ts";
 import { searchCustomers } from "../customers/search.ts";
@@ -12,7 +12,7 @@ import { render } from "../views/render.ts";
 const PreviewQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
   customer: z.string().max(64).optional().catch(undefined),
-  channel: ChannelName.optional().catch(undefined),
+  channel: SendingChannelName.optional().catch(undefined),
 });
 
 /**
@@ -81,7 +81,7 @@ export function registerCampaignPreview(scope: FastifyInstance, deps: ConsoleDep
         htmlUrl: preview?.html
           ? `/console/campaigns/${encodeURIComponent(campaign.id)}/preview/html?${params}`
           : undefined,
-        channels: ChannelName.options.map((name) => ({ name, selected: name === query.channel })),
+        channels: SendingChannelName.options.map((name) => ({ name, selected: name === query.channel })),
       },
       { title: "campaigns.previewTitle", status: statusOf(result?.kind) },
     );

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, it } from "vitest";
 import { unsubscribeToken } from "../../bots/index.ts";
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { assertAlive, clientIp, rowCounts, sendChecked, useFuzzApp } from "./support/app.ts";
 import { checkProperty, useFuzzSummary } from "./support/run.ts";
 import { brokenBodies, contentType, hostileString } from "./support/values.ts";
@@ -35,7 +35,7 @@ const token = fc.oneof(
       .record({
         customer: fc.nat(),
         known: fc.boolean(),
-        channel: fc.constantFrom(...CHANNEL_NAMES),
+        channel: fc.constantFrom(...SENDING_CHANNEL_NAMES),
         delivery: fc.boolean(),
       })
       .map(({ customer, known, channel, delivery }) =>

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import { LOCALES, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { createTemplateStore } from "../../templates/index.ts";
 
 const store = createTemplateStore();
@@ -11,7 +11,7 @@ const sample = parse(
 ) as Record<string, unknown>;
 
 const UNSUBSCRIBE = "https://kopikita.example/u/abc123";
-const CHATS = CHANNEL_NAMES.filter((c) => c !== "email");
+const CHATS = SENDING_CHANNEL_NAMES.filter((c) => c !== "email");
 
 /** The sample data with some fields replaced; a field set to undefined is left out. */
 function promo(changes: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import { LOCALES, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { TemplateError } from "../../lib/errors.ts";
 import { createTemplateStore } from "../../templates/index.ts";
 
@@ -77,18 +77,21 @@ describe.each(LOCALES)("win-back in %s", (locale) => {
     }
   });
 
-  it.each(CHANNEL_NAMES.filter((c) => c !== "email"))("sends a short plain-text message on %s", (channel) => {
-    const message = store.render("win-back", channel, locale, sample, { timezone: "Asia/Jakarta" });
-    expect(message).toMatchObject({ locale, channel });
-    expect(message.subject).toBeUndefined();
-    expect(message.html).toBeUndefined();
-    expect(message.text).not.toMatch(/<[a-z/]/i);
-    expect(message.text).toContain("WINBACK15-7KQ2M9");
-    expect(message.text).toContain("15%");
-    expect(plain(message.text)).toContain(expected.date);
-    expect(message.text).toContain("https://kopikita.example");
-    expect(message.text).toContain("/stop");
-  });
+  it.each(SENDING_CHANNEL_NAMES.filter((c) => c !== "email"))(
+    "sends a short plain-text message on %s",
+    (channel) => {
+      const message = store.render("win-back", channel, locale, sample, { timezone: "Asia/Jakarta" });
+      expect(message).toMatchObject({ locale, channel });
+      expect(message.subject).toBeUndefined();
+      expect(message.html).toBeUndefined();
+      expect(message.text).not.toMatch(/<[a-z/]/i);
+      expect(message.text).toContain("WINBACK15-7KQ2M9");
+      expect(message.text).toContain("15%");
+      expect(plain(message.text)).toContain(expected.date);
+      expect(message.text).toContain("https://kopikita.example");
+      expect(message.text).toContain("/stop");
+    },
+  );
 
   it("fits a post on X with the sample data", () => {
     expect(store.render("win-back", "x", locale, sample).text.length).toBeLessThanOrEqual(280);

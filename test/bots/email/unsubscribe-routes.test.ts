@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUnsubscribe, unsubscribeToken } from "../../../bots/index.ts";
-import type { ChannelName } from "../../../lib/channels.ts";
+import type { SendingChannelName } from "../../../lib/channels.ts";
 import { manualClock } from "../../../lib/clock.ts";
 import { createHttpServer } from "../../../lib/http.ts";
 import { silentLogger } from "../../../lib/logger.ts";
@@ -30,7 +30,7 @@ async function customer(locale = "en", email: string | null = `${randomUUID()}@E
   return database.db.customer.create({ data: { locale, email } });
 }
 
-const linkFor = (customerId: string, channel: ChannelName = "email", deliveryId?: string) =>
+const linkFor = (customerId: string, channel: SendingChannelName = "email", deliveryId?: string) =>
   `/u/${unsubscribeToken(SECRET, { customerId, channel, deliveryId })}`;
 
 const confirm = (url: string, headers: Record<string, string> = {}) =>
