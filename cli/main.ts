@@ -6,6 +6,7 @@ import { campaignsCommand } from "./campaigns.ts";
 import { couponsCommand } from "./coupons.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
 import { exportCommand } from "./export-command.ts";
+import { importCommand } from "./import-command.ts";
 import { rfmCommand } from "./rfm.ts";
 import { registerStaffCommand } from "./staff.ts";
 import { tokensCommand } from "./tokens.ts";
@@ -104,6 +105,7 @@ program
 program.addCommand(campaignsCommand());
 program.addCommand(couponsCommand());
 program.addCommand(rfmCommand());
+program.addCommand(importCommand());
 program.addCommand(exportCommand());
 program.addCommand(tokensCommand());
 program.addCommand(webhooksCommand());

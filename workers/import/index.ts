@@ -1,0 +1,257 @@
+/**
+ * # The importer's core: `rapport import` and the console upload both call it
+ *
+ * ```ts
+ * const summary = await importRows(target, input, {
+ *   kind: "customers",                       // customers | orders | events | consent | suppressions
+ *   name: "klienci.csv",                     // the file's name: format (.csv/.jsonl, .gz ignored) and evidence
+ *   map: ["Nr klienta=externalId"],          // --map column=field (field, attributes.<name>, ignore)
+ *   country: "PL",                           // region of national phone numbers
+ *   dryRun: false,                           // true: everything is checked and counted, then rolled back
+ *   batchSize: 20_000,                       // rows per staging batch, each its own transaction
+ *   now: new Date(),
+ *   onReject: (reject) => rejectsCsv.write(reject),   // { line, column, value, reason }
+ *   onProgress: ({ rows, bytes }) => job.updateProgress(bytes / size),
+ * });
+ * // summary: { read, inserted, updated, unchanged, rejected, customersCreated, ms, columns, ignored }
+ * ```
+ *
+ * - `target` is `{ kind: "postgres", url }` (the importer opens one connection of its own: its TEMP tables
+ *   and COPY need one) or `{ kind: "pglite", pglite }` (the instance the process has open: `DbHandle.pglite`).
+ * - `input` is any byte stream: a file, stdin, an upload. CSV (delimiter sniffed from the header line, quoted
+ *   fields, UTF-8 with or without BOM) or JSON lines, gzipped or not (magic bytes). Not UTF-8 → {@link InputError}.
+ * - A file that cannot be read at all throws {@link InputError} (with `.line`) or {@link MappingError} (a
+ *   `--map` or missing required columns); nothing of it is written after the batch that failed.
+ * - Rows are read and checked in JS, then loaded a batch at a time through a TEMP staging table (COPY on
+ *   PostgreSQL, multi-row INSERT on PGlite) and merged set-based (workers/import/load.ts): memory stays flat.
+ * - The caller writes the AuditLog row (it knows who imported): the CLI does in cli/import.ts.
+ * - {@link previewImport} reads the first rows only, for a mapping preview before the job starts.
+ */
+import type { Readable } from "node:stream";
+import type { CountryCode } from "libphonenumber-js";
+import { type ColumnMapping, type ImportKind, MappingError, mapColumns } from "./columns.ts";
+import { type InputFormat, type RawRecord, readRecords } from "./input.ts";
+import { createStaging, dropStaging, loadBatch } from "./load.ts";
+import { type Cell, type Reject, type RowOptions, stageRecord } from "./rows.ts";
+import { type ImportTarget, openImportSql } from "./sql.ts";
+
+export { aliasesOf, fieldsOf, IMPORT_KINDS, type ImportKind, MappingError } from "./columns.ts";
+export { InputError } from "./input.ts";
+export type { Reject } from "./rows.ts";
+export type { ImportTarget } from "./sql.ts";
+
+export interface ImportOptions {
+  kind: ImportKind;
+  /** The file's name (format from its extension; kept as consent evidence). */
+  name?: string;
+  format?: InputFormat;
+  delimiter?: string;
+  /** `column=field` overrides of the header mapping. */
+  map?: string[];
+  /** Region of phone numbers written without a country code (a row's own country column wins). */
+  country?: CountryCode;
+  /** Check and count everything, write nothing. */
+  dryRun?: boolean;
+  /** Rows per batch (each its own transaction). Defaults to 20 000. */
+  batchSize?: number;
+  now?: Date;
+  /** Each rejected cell or row, as found (not in line order). */
+  onReject?: (reject: Reject) => void;
+  /** After each batch and as bytes are read. */
+  onProgress?: (progress: { rows: number; bytes: number }) => void;
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  kind: ImportKind;
+  /** Data rows read (the header not counted). */
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Rows not loaded (each with one or more lines in the reject file). */
+  rejected: number;
+  /** Customers made for orders, events or consent rows naming one not known yet. */
+  customersCreated: number;
+  ms: number;
+  /** How the header mapped: each column and the field, `attributes.<name>`/`properties.<name>` or `ignored`. */
+  columns: { column: string; target: string }[];
+  dryRun: boolean;
+}
+
+/** Fields a file must have a column for, per kind (at least one of each inner list). */
+const REQUIRED: Record<ImportKind, string[][]> = {
+  customers: [["externalId", "email", "phone"]],
+  orders: [["orderId"], ["total"], ["currency"], ["occurredAt"], ["externalId", "email", "phone"]],
+  events: [["type"], ["occurredAt"], ["externalId", "email", "phone"]],
+  consent: [["channel"], ["status"], ["externalId", "email", "phone"]],
+  suppressions: [["address"]],
+};
+
+/** Maps a header, refusing a CSV that lacks a required column (JSON lines are checked row by row). */
+function mappingFor(
+  kind: ImportKind,
+  headers: readonly string[],
+  map: string[],
+  csv: boolean,
+): ColumnMapping {
+  const mapping = mapColumns(kind, [...headers], map);
+  if (csv) {
+    const present = new Set(mapping.targets.flatMap((t) => ("field" in t ? [t.field] : [])));
+    for (const need of REQUIRED[kind]) {
+      if (!need.some((f) => present.has(f)))
+        throw new MappingError(
+          `no column for ${need.join(" or ")} (the header has: ${headers.join(", ")}); name one with --map column=${need[0]}`,
+        );
+    }
+  }
+  return mapping;
+}
+
+const describe = (mapping: ColumnMapping, headers: readonly string[], kind: ImportKind) =>
+  headers.map((column, i) => {
+    const t = mapping.targets[i]!;
+    const target =
+      "field" in t
+        ? t.field
+        : "extra" in t
+          ? `${kind === "customers" ? "attributes" : "properties"}.${t.extra}`
+          : "ignored";
+    return { column, target };
+  });
+
+/** Reads, checks and loads a file: see the module's comment. */
+export async function importRows(
+  target: ImportTarget,
+  input: Readable,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const started = Date.now();
+  const now = options.now ?? new Date();
+  const kind = options.kind;
+  const batchSize = options.batchSize ?? 20_000;
+  const rowOptions: RowOptions = { now, file: options.name ?? "stdin", country: options.country };
+  const summary: ImportSummary = {
+    kind,
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    customersCreated: 0,
+    ms: 0,
+    columns: [],
+    dryRun: options.dryRun === true,
+  };
+  const reject = (r: Reject) => options.onReject?.(r);
+  let bytes = 0;
+  const sql = await openImportSql(target);
+  try {
+    const staging = await createStaging(sql, kind);
+    const mappings = new Map<string, ColumnMapping>();
+    let columnOf: (field: string) => string = (f) => f;
+    let inflight: Promise<void> | undefined;
+    const flush = (rows: Cell[][]) =>
+      loadBatch(sql, staging, rows, { now, file: rowOptions.file, commit: !summary.dryRun, columnOf }).then(
+        (counts) => {
+          summary.inserted += counts.inserted;
+          summary.updated += counts.updated;
+          summary.unchanged += counts.unchanged;
+          summary.customersCreated += counts.customersCreated;
+          summary.rejected += counts.rejects.length; // one a line: duplicates and conflicts
+          for (const r of counts.rejects) reject(r);
+          options.onProgress?.({ rows: summary.read, bytes });
+        },
+      );
+    let batch: Cell[][] = [];
+    const records = readRecords(input, {
+      name: options.name,
+      format: options.format,
+      delimiter: options.delimiter,
+      onBytes: (n) => {
+        bytes = n;
+      },
+      onFormat: (format) => {
+        csv = format === "csv";
+      },
+    });
+    let csv = false;
+    for await (const record of records) {
+      summary.read++;
+      const mapping = mappingOf(record);
+      const staged = stageRecord(kind, record, mapping, rowOptions);
+      if (staged.rejects) {
+        summary.rejected++;
+        for (const r of staged.rejects) reject(r);
+      } else batch.push(staged.row);
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        await inflight;
+        inflight = flush(full);
+        inflight.catch(() => {}); // awaited before the next batch or at the end
+      }
+    }
+    await inflight;
+    if (batch.length > 0) await flush(batch);
+    await dropStaging(sql, staging);
+    summary.ms = Date.now() - started;
+    return summary;
+
+    function mappingOf(record: RawRecord): ColumnMapping {
+      if ("error" in record) return { targets: [], ignored: [] };
+      const key = record.headers.join("\u0000");
+      let mapping = mappings.get(key);
+      if (!mapping) {
+        mapping = mappingFor(kind, record.headers, options.map ?? [], csv);
+        if (mappings.size < 1_000) mappings.set(key, mapping);
+        if (summary.columns.length === 0) {
+          summary.columns = describe(mapping, record.headers, kind);
+          const headerOf = new Map(summary.columns.map((c) => [c.target, c.column]));
+          columnOf = (field) => headerOf.get(field) ?? field;
+        }
+      }
+      return mapping;
+    }
+  } finally {
+    await sql.close();
+  }
+}
+
+/**
+ * The first `limit` rows of a file as the import would read them, without touching the database: the column
+ * mapping, and per row its staged values or why it would be rejected. For the console's mapping preview.
+ */
+export async function previewImport(
+  input: Readable,
+  options: Pick<ImportOptions, "kind" | "name" | "format" | "delimiter" | "map" | "country" | "now">,
+  limit = 5,
+): Promise<{
+  columns: { column: string; target: string }[];
+  rows: { line: number; ok: boolean; rejects: Reject[] }[];
+}> {
+  const rowOptions: RowOptions = {
+    now: options.now ?? new Date(),
+    file: options.name ?? "upload",
+    country: options.country,
+  };
+  const rows: { line: number; ok: boolean; rejects: Reject[] }[] = [];
+  let columns: { column: string; target: string }[] = [];
+  for await (const record of readRecords(input, options)) {
+    if ("error" in record)
+      rows.push({
+        line: record.line,
+        ok: false,
+        rejects: stageRecord(options.kind, record, { targets: [], ignored: [] }, rowOptions).rejects ?? [],
+      });
+    else {
+      const mapping = mapColumns(options.kind, [...record.headers], options.map ?? []);
+      if (columns.length === 0) columns = describe(mapping, record.headers, options.kind);
+      const staged = stageRecord(options.kind, record, mapping, rowOptions);
+      rows.push({ line: record.line, ok: !staged.rejects, rejects: staged.rejects ?? [] });
+    }
+    if (rows.length >= limit) break;
+  }
+  input.destroy();
+  return { columns, rows };
+}

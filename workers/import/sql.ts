@@ -1,0 +1,112 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { PGliteInterface, Transaction } from "@electric-sql/pglite";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Cell } from "./rows.ts";
+
+/** One session of SQL for an import: its TEMP tables live as long as it does. */
+export interface ImportSql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; count: number }>;
+  /** Appends rows to a table: `COPY … FROM STDIN` on PostgreSQL, multi-row INSERTs on PGlite. */
+  load(table: string, columns: readonly string[], rows: readonly Cell[][]): Promise<void>;
+  /** Runs `fn` in one transaction, committed, or rolled back when `commit` is false (a dry run). */
+  transaction<T>(commit: boolean, fn: (sql: ImportSql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The database to import into: a PostgreSQL URL, or the embedded PGlite the process has open. */
+export type ImportTarget = { kind: "postgres"; url: string } | { kind: "pglite"; pglite: PGliteInterface };
+
+/** A cell in COPY's text format: `\N` for null, backslash, tab and line breaks escaped. */
+function copyCell(cell: Cell): string {
+  if (cell === null) return "\\N";
+  const text = typeof cell === "number" ? String(cell) : cell;
+  return /[\\\t\n\r]/.test(text)
+    ? text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+    : text;
+}
+
+/** COPY text lines, about 64 KB at a time. */
+function* copyText(rows: readonly Cell[][]): Generator<string> {
+  let chunk = "";
+  for (const row of rows) {
+    chunk += `${row.map(copyCell).join("\t")}\n`;
+    if (chunk.length > 65_536) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** A session on PostgreSQL: one connection of its own (TEMP tables need one), loading with COPY. */
+async function postgresSql(url: string): Promise<ImportSql> {
+  const client = new pg.Client({ connectionString: url, options: "-c jit=off" });
+  await client.connect();
+  const sql: ImportSql = {
+    async query(text, params) {
+      const result = await client.query(text, params as unknown[]);
+      return { rows: result.rows, count: result.rowCount ?? 0 };
+    },
+    async load(table, columns, rows) {
+      if (rows.length === 0) return;
+      const copy = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+      await pipeline(Readable.from(copyText(rows)), copy);
+    },
+    async transaction(commit, fn) {
+      await client.query("BEGIN");
+      try {
+        const result = await fn(sql);
+        await client.query(commit ? "COMMIT" : "ROLLBACK");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    },
+    close: () => client.end(),
+  };
+  return sql;
+}
+
+/** Rows per INSERT on PGlite: PostgreSQL takes at most 65 535 parameters a statement. */
+const maxRowsPerInsert = (columns: number) => Math.max(1, Math.floor(30_000 / columns));
+
+/** A session on PGlite (one connection, no COPY FROM STDIN): multi-row INSERTs with parameters. */
+function pgliteSql(db: PGliteInterface | Transaction, root?: PGliteInterface): ImportSql {
+  const sql: ImportSql = {
+    async query(text, params) {
+      const result = await db.query(text, params as unknown[]);
+      return { rows: result.rows as never[], count: result.affectedRows ?? result.rows.length };
+    },
+    async load(table, columns, rows) {
+      const size = maxRowsPerInsert(columns.length);
+      for (let at = 0; at < rows.length; at += size) {
+        const part = rows.slice(at, at + size);
+        const values = part.map(
+          (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`,
+        );
+        await db.query(
+          `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")}`,
+          part.flat(),
+        );
+      }
+    },
+    async transaction(commit, fn) {
+      if (!root) return fn(sql); // already inside one
+      return root.transaction(async (tx) => {
+        const result = await fn(pgliteSql(tx));
+        if (!commit) await tx.rollback();
+        return result;
+      });
+    },
+    close: async () => {},
+  };
+  return sql;
+}
+
+/** Opens an import session on the target. */
+export async function openImportSql(target: ImportTarget): Promise<ImportSql> {
+  return target.kind === "postgres" ? postgresSql(target.url) : pgliteSql(target.pglite, target.pglite);
+}
