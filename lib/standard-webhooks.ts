@@ -8,10 +8,19 @@ import { createHmac, randomBytes } from "node:crypto";
 /** Event types a webhook subscription can ask for. */
 export const WEBHOOK_EVENTS = [
   "customer.created",
+  "customer.updated",
+  "customer.merged",
+  "customer.erased",
   "purchase.created",
+  "conversation.created",
+  "conversation.closed",
+  "message.received",
   "delivery.sent",
   "delivery.failed",
   "consent.changed",
+  "segment.entered",
+  "segment.left",
+  "loyalty.tier_changed",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 

@@ -16,7 +16,7 @@ import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { processRfm, type RfmJob, startRfmSchedule } from "./rfm.ts";
 import { processSchedule, type ScheduleJob, startCampaignClock } from "./schedule.ts";
 import type { Brand } from "./template-data.ts";
-import { startWebhooksWorker } from "./webhooks.ts";
+import { startWebhookRelay, startWebhooksWorker } from "./webhooks.ts";
 
 export { type Audiences, createAudiences } from "./audiences.ts";
 export { bucketOf, variantOf } from "./buckets.ts";
@@ -81,6 +81,7 @@ export {
   enqueueWebhook,
   newWebhookSecret,
   QUEUE_WEBHOOKS,
+  relayWebhooks,
   signWebhook,
   WEBHOOK_EVENTS,
   type WebhookEventType,
@@ -107,6 +108,8 @@ export interface WorkerDeps {
   unsubscribeSecret: string;
   /** The campaign clock's period in ms. Defaults to 60 000. */
   clockEveryMs?: number;
+  /** How often the webhooks relay turns the outbox into messages, in ms. Defaults to 1 000. */
+  webhookRelayEveryMs?: number;
   /** After how long a dead worker's job goes to another, in ms. The same in every process. Defaults to 30 000. */
   stalledIntervalMs?: number;
   /** Told each single Delivery's recorded outcome (the console's live updates). */
@@ -192,6 +195,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     { ...common, concurrency: 1 },
   );
   await startRfmSchedule(queues);
+  await startWebhookRelay(queues, deps.webhookRelayEveryMs);
   // a deliver job holds one connection at a time: more jobs at once than connections would only queue
   const deliverDeps = {
     ...deps,

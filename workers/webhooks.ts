@@ -36,9 +36,17 @@ export const PAUSE_AFTER_MS = 3 * 24 * 3_600_000;
 /** How long a receiver has to answer, in ms. */
 const TIMEOUT_MS = 10_000;
 
+/** A job of the `webhooks` queue: send one message, or (name `relay`) turn the outbox into messages. */
 export interface WebhooksJob extends Stamped {
-  messageId: string;
+  messageId?: string;
 }
+
+/** How often the relay turns outbox rows into messages, in ms: a webhook leaves about this long after the change. */
+export const RELAY_EVERY_MS = 1_000;
+/** Outbox rows taken per relay transaction. */
+const RELAY_BATCH = 1_000;
+/** Unqueued pending messages queued per relay round. */
+const QUEUE_BATCH = 2_000;
 
 /** Whether the customer refused to have their data shared (`consent.data_sharing.status` is `denied`). */
 function refusedSharing(consent: unknown): boolean {
@@ -82,24 +90,137 @@ export async function emitWebhook(db: Db, queues: QueueContext, event: WebhookEv
     });
     if (customer && refusedSharing(customer.consent)) return 0;
   }
-  const msgId = `msg_${createHash("sha256").update(`${event.type}:${event.sourceId}`).digest("hex").slice(0, 26)}`;
-  const rows = subscriptions.map((s) => ({
-    subscriptionId: s.id,
-    msgId,
-    type: event.type,
-    payload: {
-      type: event.type,
-      timestamp: event.occurredAt.toISOString(),
-      data: allowedFields(event.data, s.fields),
-    } as Prisma.InputJsonValue,
-  }));
-  await db.webhookMessage.createMany({ data: rows, skipDuplicates: true });
+  const msgId = msgIdOf(event.type, event.sourceId);
+  await db.webhookMessage.createMany({
+    data: subscriptions.map((s) => messageRow(s, event.type, msgId, event.occurredAt, event.data)),
+    skipDuplicates: true,
+  });
   const messages = await db.webhookMessage.findMany({
     where: { msgId, subscriptionId: { in: subscriptions.map((s) => s.id) }, status: "pending" },
     select: { id: true },
   });
-  await Promise.all(messages.map((m) => enqueueWebhook(queues, m.id)));
+  await queueMessages(db, queues, messages);
   return messages.length;
+}
+
+/** `webhook-id`: derived from what the event is about, so the same event is one message however often it is emitted. */
+const msgIdOf = (type: string, sourceId: string) =>
+  `msg_${createHash("sha256").update(`${type}:${sourceId}`).digest("hex").slice(0, 26)}`;
+
+/** One subscription's message of an event: its body fixed now, with only the fields the subscription allows. */
+function messageRow(
+  subscription: { id: string; fields: string[] },
+  type: string,
+  msgId: string,
+  occurredAt: Date,
+  data: Record<string, unknown>,
+): Prisma.WebhookMessageCreateManyInput {
+  return {
+    subscriptionId: subscription.id,
+    msgId,
+    type,
+    payload: {
+      type,
+      timestamp: occurredAt.toISOString(),
+      data: allowedFields(data, subscription.fields),
+    } as Prisma.InputJsonValue,
+  };
+}
+
+/** Whether a subscription asks for an event type. */
+const wants = (events: readonly string[], type: string) => events.includes(type) || events.includes("*");
+
+/** Puts messages on the queue and notes when, so the relay does not queue them again. */
+async function queueMessages(db: Db, queues: QueueContext, messages: Array<{ id: string }>): Promise<void> {
+  if (messages.length === 0) return;
+  await Promise.all(messages.map((m) => enqueueWebhook(queues, m.id)));
+  await db.webhookMessage.updateMany({
+    where: { id: { in: messages.map((m) => m.id) } },
+    data: { queuedAt: new Date() },
+  });
+}
+
+interface OutboxRow {
+  id: bigint;
+  type: string;
+  customerId: string | null;
+  sharingDenied: boolean;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+}
+
+/**
+ * One round of the relay. The database's triggers write what happened (customer, conversation, message,
+ * delivery, consent, segment and loyalty changes) into `WebhookOutbox` in the change's own transaction, and
+ * only for types an active subscription asks for (migration `webhook_outbox`). Here, in one transaction, a
+ * batch of those rows becomes a message per subscription that asks for its type, with the fields it allows
+ * and never about a customer who refused data sharing (or one gone since, but for `customer.erased`), and
+ * the rows are deleted. Then every pending message not yet queued is queued, so a crash between the two
+ * loses nothing; a message queued twice is sent once (the sender skips a delivered one).
+ * @returns how many outbox rows were taken and how many messages queued.
+ */
+export async function relayWebhooks(
+  db: Db,
+  queues: QueueContext,
+): Promise<{ events: number; queued: number }> {
+  let events = 0;
+  for (;;) {
+    const taken = await db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<OutboxRow[]>`
+        DELETE FROM "WebhookOutbox" WHERE id IN (
+          SELECT id FROM "WebhookOutbox" ORDER BY id LIMIT ${RELAY_BATCH} FOR UPDATE SKIP LOCKED)
+        RETURNING id, type, "customerId", "sharingDenied", "occurredAt", data`;
+      if (rows.length === 0) return 0;
+      const subscriptions = await tx.webhookSubscription.findMany({
+        where: { active: true, pausedAt: null },
+        select: { id: true, events: true, fields: true },
+      });
+      const customerIds = [...new Set(rows.flatMap((r) => (r.customerId ? [r.customerId] : [])))];
+      const customers = await tx.customer.findMany({
+        where: { id: { in: customerIds } },
+        select: { id: true, consent: true },
+      });
+      const present = new Set(customers.map((c) => c.id));
+      const refused = new Set(customers.filter((c) => refusedSharing(c.consent)).map((c) => c.id));
+      const messages = rows.flatMap((row) => {
+        if (row.sharingDenied) return [];
+        if (row.customerId !== null) {
+          if (refused.has(row.customerId)) return [];
+          if (!present.has(row.customerId) && row.type !== "customer.erased") return [];
+        }
+        const msgId = msgIdOf(row.type, `outbox:${row.id}`);
+        return subscriptions
+          .filter((s) => wants(s.events, row.type))
+          .map((s) => messageRow(s, row.type, msgId, row.occurredAt, row.data));
+      });
+      await tx.webhookMessage.createMany({ data: messages, skipDuplicates: true });
+      return rows.length;
+    });
+    events += taken;
+    if (taken < RELAY_BATCH) break;
+  }
+  let queued = 0;
+  for (;;) {
+    const unqueued = await db.webhookMessage.findMany({
+      where: { status: "pending", queuedAt: null },
+      orderBy: { createdAt: "asc" },
+      select: { id: true },
+      take: QUEUE_BATCH,
+    });
+    await queueMessages(db, queues, unqueued);
+    queued += unqueued.length;
+    if (unqueued.length < QUEUE_BATCH) break;
+  }
+  return { events, queued };
+}
+
+/** Registers the relay: one round every `everyMs` on the `webhooks` queue, however many processes run it. */
+export async function startWebhookRelay(queues: QueueContext, everyMs = RELAY_EVERY_MS): Promise<void> {
+  await queueFor<WebhooksJob>(queues, QUEUE_WEBHOOKS).upsertJobScheduler(
+    "webhook-relay",
+    { every: everyMs },
+    { name: "relay", data: stamp(queues, {}), opts: JOB_RETENTION },
+  );
 }
 
 /**
@@ -161,6 +282,7 @@ export interface WebhooksDeps {
 export function sendWebhookMessage(deps: WebhooksDeps) {
   const now = deps.now ?? Date.now;
   return async (job: Job<WebhooksJob>): Promise<{ status: number } | { skipped: string }> => {
+    if (job.data.messageId === undefined) return { skipped: "no message" };
     const message = await deps.db.webhookMessage.findUnique({
       where: { id: job.data.messageId },
       include: { subscription: true },
@@ -265,9 +387,16 @@ export function startWebhooksWorker(
   },
 ): Worker<WebhooksJob> {
   const retry = deps.retryMs ?? WEBHOOK_RETRY_MS;
+  const send = sendWebhookMessage(deps);
+  const queues = { connection: deps.connection, prefix: deps.prefix, installation: deps.installation };
   const worker = new Worker<WebhooksJob>(
     QUEUE_WEBHOOKS,
-    refuseForeignJobs(deps.installation, deps.log, sendWebhookMessage(deps)),
+    refuseForeignJobs(
+      deps.installation,
+      deps.log,
+      async (job: Job<WebhooksJob>): Promise<object> =>
+        job.name === "relay" ? relayWebhooks(deps.db, queues) : send(job),
+    ),
     {
       connection: deps.connection,
       prefix: deps.prefix,
