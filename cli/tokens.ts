@@ -3,6 +3,7 @@ import {
   API_SCOPES,
   type ApiScope,
   createApiToken,
+  listApiTokens,
   revokeApiToken,
   unknownScopes,
 } from "../lib/api-tokens.ts";
@@ -57,7 +58,7 @@ export function tokensCommand(): Command {
     .action(() =>
       runCommand("tokens list", true, async (ctx) => {
         const c = ctx as DbCommandContext;
-        const tokens = await c.db.apiToken.findMany({ orderBy: { createdAt: "asc" } });
+        const tokens = await listApiTokens(c.db, "asc");
         if (tokens.length === 0) {
           c.out.stderr.write("no API tokens yet: rapport tokens create <name> --scope …\n");
           return 0;

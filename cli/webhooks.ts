@@ -1,26 +1,26 @@
 import { Command, Option } from "commander";
-import { recordAudit } from "../console/auth/audit.ts";
-import { isUuid } from "../console/customers/ids.ts";
-import { newWebhookSecret, WEBHOOK_EVENTS } from "../lib/standard-webhooks.ts";
+import {
+  addWebhookSubscription,
+  badWebhookFields,
+  changeWebhookSubscription,
+  checkWebhookUrl,
+  listWebhookSubscriptions,
+  splitList,
+  unknownWebhookEvents,
+  type WebhookUrlProblem,
+} from "../console/webhooks.ts";
+import { WEBHOOK_EVENTS } from "../lib/standard-webhooks.ts";
 import { runCommand } from "./campaigns.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
 import { formatMinute } from "./format.ts";
 import { renderTable } from "./table.ts";
 
-/** An http(s) URL with a host, or why not. */
-function checkUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new CliError(`not a URL: ${raw}`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw new CliError(`expected an http(s) URL, got ${raw}`);
-  if (url.username || url.password)
-    throw new CliError("put no credentials in the URL: receivers verify the signature");
-  return url.toString();
-}
+const URL_PROBLEMS: Record<WebhookUrlProblem, string> = {
+  invalid: "not a URL",
+  scheme: "expected an https URL",
+  credentials: "put no credentials in the URL (receivers verify the signature)",
+  https: "use https (plain http only to localhost, for development)",
+};
 
 /** `rapport webhooks add|list|remove|resume`: the systems Rapport tells what happened (Standard Webhooks). */
 export function webhooksCommand(): Command {
@@ -46,39 +46,25 @@ export function webhooksCommand(): Command {
     .action((rawUrl: string, opts: { event: string[]; field?: string[]; name?: string }) =>
       runCommand("webhooks add", true, async (ctx) => {
         const c = ctx as DbCommandContext;
-        const url = checkUrl(rawUrl);
-        const events = opts.event
-          .flatMap((e) => e.split(","))
-          .map((e) => e.trim())
-          .filter(Boolean);
-        const unknown = events.filter((e) => e !== "*" && !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+        const checked = checkWebhookUrl(rawUrl);
+        if (!checked.ok) throw new CliError(`${URL_PROBLEMS[checked.problem]}: ${rawUrl}`);
+        const events = splitList(opts.event);
+        const unknown = unknownWebhookEvents(events);
         if (unknown.length > 0) {
           throw new CliError(
             `unknown event type ${unknown.join(", ")}: use ${WEBHOOK_EVENTS.join(", ")} or *`,
           );
         }
-        const fields = (opts.field ?? [])
-          .flatMap((f) => f.split(","))
-          .map((f) => f.trim())
-          .filter(Boolean);
-        const secret = newWebhookSecret();
-        const row = await c.db.webhookSubscription.create({
-          data: {
-            name: opts.name ?? new URL(url).host,
-            url,
-            events,
-            fields,
-            secret,
-            createdBy: c.actor ?? "cli",
-          },
-        });
-        await recordAudit(c.db, {
-          actorType: "system",
-          action: "webhook.subscribe",
-          targetType: "WebhookSubscription",
-          targetId: row.id,
-          data: { url, events, fields, by: c.actor ?? "cli" },
-        });
+        const fields = splitList(opts.field);
+        const bad = badWebhookFields(fields);
+        if (bad.length > 0) throw new CliError(`not a field name: ${bad.join(", ")}`);
+        const by = c.actor ?? "cli";
+        const { secret, ...row } = await addWebhookSubscription(
+          c.db,
+          { name: opts.name, url: checked.url, events, fields },
+          { by },
+          new Date(c.clock.now()),
+        );
         c.out.stdout.write(`${secret}\n`);
         c.out.stderr.write(
           `subscription ${row.id} (${row.name}) added for ${events.join(", ")}; give the receiver the secret above\n`,
@@ -92,14 +78,11 @@ export function webhooksCommand(): Command {
     .action(() =>
       runCommand("webhooks list", true, async (ctx) => {
         const c = ctx as DbCommandContext;
-        const subscriptions = await c.db.webhookSubscription.findMany({ orderBy: { createdAt: "asc" } });
+        const subscriptions = await listWebhookSubscriptions(c.db);
         if (subscriptions.length === 0) {
           c.out.stderr.write("no webhook subscriptions yet: rapport webhooks add <url> --event …\n");
           return 0;
         }
-        const counts = await c.db.webhookMessage.groupBy({ by: ["subscriptionId", "status"], _count: true });
-        const count = (id: string, status: string) =>
-          String(counts.find((r) => r.subscriptionId === id && r.status === status)?._count ?? 0);
         const when = (d: Date | null) => (d ? formatMinute(d) : "-");
         c.out.stdout.write(
           renderTable(
@@ -121,9 +104,9 @@ export function webhooksCommand(): Command {
               s.url,
               s.events.join(" "),
               s.fields.join(" ") || "all",
-              count(s.id, "delivered"),
-              count(s.id, "pending"),
-              count(s.id, "failed"),
+              String(s.counts.delivered),
+              String(s.counts.pending),
+              String(s.counts.failed),
               when(s.failingSince),
               s.active ? when(s.pausedAt) : "removed",
             ]),
@@ -141,22 +124,14 @@ export function webhooksCommand(): Command {
       .action((id: string) =>
         runCommand(`webhooks ${name}`, true, async (ctx) => {
           const c = ctx as DbCommandContext;
-          const found = isUuid(id)
-            ? await c.db.webhookSubscription.findUnique({ where: { id: id.toLowerCase() } })
-            : null;
+          const found = await changeWebhookSubscription(
+            c.db,
+            id,
+            name,
+            { by: c.actor ?? "cli" },
+            new Date(c.clock.now()),
+          );
           if (!found) throw new CliError(`no webhook subscription ${id} (see rapport webhooks list)`);
-          await c.db.webhookSubscription.update({
-            where: { id: found.id },
-            data:
-              name === "remove" ? { active: false } : { pausedAt: null, failingSince: null, active: true },
-          });
-          await recordAudit(c.db, {
-            actorType: "system",
-            action: `webhook.${name}`,
-            targetType: "WebhookSubscription",
-            targetId: found.id,
-            data: { by: c.actor ?? "cli" },
-          });
           c.out.stderr.write(
             `subscription ${found.id} (${found.name}) ${name === "remove" ? "removed" : "resumed"}\n`,
           );

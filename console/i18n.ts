@@ -9,6 +9,8 @@ import { INBOX_TEXTS } from "./texts/inbox.ts";
 import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
 import { RFM_TEXTS } from "./texts/rfm.ts";
 import { SETUP_TEXTS } from "./texts/setup.ts";
+import { TOKENS_TEXTS } from "./texts/tokens.ts";
+import { WEBHOOKS_TEXTS } from "./texts/webhooks.ts";
 
 /**
  * Every text of the console, in English. `{name}` placeholders are filled by {@link t}; the Indonesian and
@@ -227,6 +229,8 @@ const AREAS = [
   FAILURES_TEXTS,
   LOYALTY_TEXTS,
   RFM_TEXTS,
+  TOKENS_TEXTS,
+  WEBHOOKS_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

@@ -19,8 +19,11 @@ import { registerLogin } from "./routes/login.ts";
 import { registerMe } from "./routes/me.ts";
 import { registerSetup } from "./routes/setup.ts";
 import { registerStaffPages } from "./routes/staff.ts";
+import { registerTokens } from "./routes/tokens.ts";
+import { registerWebhooks } from "./routes/webhooks.ts";
 import { registerAssets } from "./static.ts";
 import { consoleViews } from "./views/render.ts";
+import { countPausedWebhookSubscriptions } from "./webhooks.ts";
 
 /** The cookie console.js keeps the browser's time zone in, so dates show in the staff member's own. */
 const TIMEZONE_COOKIE = "rapport_tz";
@@ -64,6 +67,11 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
         if (request.routeOptions.config.consoleStatic) return;
         request.staff = await loadSession(deps.db, deps.clock, request);
         if (request.staff) request.consoleView.locale = request.staff.locale;
+        // admins see paused webhooks beside the navigation's link, on every page they open
+        if (request.staff?.role === "admin" && request.method === "GET" && wantsPage(request)) {
+          const paused = await countPausedWebhookSubscriptions(deps.db);
+          request.consoleView.navCounts = { "/console/webhooks": paused };
+        }
       });
       scope.addHook("onSend", async (_request, reply) => {
         void reply.headers(SECURITY_HEADERS);
@@ -92,6 +100,8 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerCampaigns(scope, deps);
       registerDashboard(scope, deps);
       registerFailures(scope, deps);
+      registerTokens(scope, deps);
+      registerWebhooks(scope, deps);
       registerInboxArea(scope, deps);
     },
     { prefix: "/console" },

@@ -23,6 +23,8 @@ export interface ViewSettings {
   timezone: string;
   brandName: string;
   clock: Clock;
+  /** Numbers the navigation shows beside a page, by its path (paused webhooks for admins). */
+  navCounts?: Readonly<Record<string, number>>;
 }
 
 declare module "fastify" {

@@ -31,7 +31,14 @@ export function unknownScopes(scopes: readonly string[]): string[] {
  */
 export async function createApiToken(
   db: Db,
-  input: { name: string; scopes: readonly ApiScope[]; createdBy: string; at?: Date },
+  input: {
+    name: string;
+    scopes: readonly ApiScope[];
+    createdBy: string;
+    /** The staff member creating it in the console (the audit row's actor). */
+    staffUserId?: string;
+    at?: Date;
+  },
 ): Promise<CreatedToken> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   const prefix = token.slice(0, 10);
@@ -48,6 +55,7 @@ export async function createApiToken(
   await db.auditLog.create({
     data: {
       actorType: input.createdBy.startsWith("cli:") ? "system" : "staff",
+      staffUserId: input.staffUserId ?? null,
       action: "api_token.create",
       targetType: "ApiToken",
       targetId: row.id,
@@ -58,8 +66,17 @@ export async function createApiToken(
   return { id: row.id, token, prefix };
 }
 
-/** Revokes a token by id or by its prefix; false when there is no such live token. */
-export async function revokeApiToken(db: Db, idOrPrefix: string, by: string, at: Date): Promise<boolean> {
+/**
+ * Revokes a token by id or by its prefix; false when there is no such live token. `staffUserId`: the staff
+ * member revoking it in the console (the audit row's actor).
+ */
+export async function revokeApiToken(
+  db: Db,
+  idOrPrefix: string,
+  by: string,
+  at: Date,
+  staffUserId?: string,
+): Promise<boolean> {
   const isId = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
   const token = await db.apiToken.findFirst({
     where: { revokedAt: null, ...(isId ? { id: idOrPrefix.toLowerCase() } : { prefix: idOrPrefix }) },
@@ -69,6 +86,7 @@ export async function revokeApiToken(db: Db, idOrPrefix: string, by: string, at:
   await db.auditLog.create({
     data: {
       actorType: by.startsWith("cli:") ? "system" : "staff",
+      staffUserId: staffUserId ?? null,
       action: "api_token.revoke",
       targetType: "ApiToken",
       targetId: token.id,
@@ -77,6 +95,14 @@ export async function revokeApiToken(db: Db, idOrPrefix: string, by: string, at:
     },
   });
   return true;
+}
+
+/** Every token, newest first, without its hash: for the console's list and `rapport tokens list`. */
+export function listApiTokens(db: Db, order: "asc" | "desc" = "desc") {
+  return db.apiToken.findMany({
+    orderBy: [{ createdAt: order }, { id: order }],
+    omit: { tokenHash: true },
+  });
 }
 
 /** Why a request's token was refused: 401 (none, unknown, revoked) or 403 (lacks the scope). */

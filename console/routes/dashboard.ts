@@ -8,6 +8,7 @@ import { dashboardWindow } from "../dashboard/window.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { countOpenFailures } from "../failures.ts";
 import { render } from "../views/render.ts";
+import { pausedWebhookSubscriptions } from "../webhooks.ts";
 
 /**
  * `GET /console/dashboard`, for every role: the last 30 days in the staff member's time zone — messages per
@@ -23,8 +24,16 @@ export function registerDashboard(scope: FastifyInstance, deps: ConsoleDeps): vo
       const { locale, timezone } = request.consoleView;
       const data = await dashboardData(deps.db, dashboardWindow(deps.clock.now(), timezone), cache);
       // admins see how many inbound items wait in the dead-letter table, uncached: a retry shows at once
-      const failures = request.staff?.role === "admin" ? await countOpenFailures(deps.db) : 0;
-      const view = { ...dashboardView(data, locale), failures, rfm: await rfmDashboard(deps.db, locale) };
+      const admin = request.staff?.role === "admin";
+      const failures = admin ? await countOpenFailures(deps.db) : 0;
+      // and the webhook subscriptions paused after 3 days of failures, to fix the receiver and resume them
+      const pausedWebhooks = admin ? await pausedWebhookSubscriptions(deps.db) : [];
+      const view = {
+        ...dashboardView(data, locale),
+        failures,
+        pausedWebhooks,
+        rfm: await rfmDashboard(deps.db, locale),
+      };
       return render(reply, "dashboard/index", view, { title: "dashboard.title" });
     },
   );

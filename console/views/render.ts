@@ -26,6 +26,8 @@ interface NavItem {
   /** Keys to press one after the other (console.js): "g i". */
   shortcut: string;
   roles?: readonly StaffRole[];
+  /** Text of the badge shown when `consoleView.navCounts[href]` is above 0 ("{count} paused"). */
+  badge?: ConsoleTextKey;
 }
 
 /** The header's navigation; pages that do not exist yet answer 404 until they land. */
@@ -36,6 +38,14 @@ const NAV: readonly NavItem[] = [
   { label: "nav.dashboard", href: "/console/dashboard", shortcut: "g d" },
   { label: "nav.staff", href: "/console/staff", shortcut: "g s", roles: ["admin"] },
   { label: "failures.nav", href: "/console/failures", shortcut: "g f", roles: ["admin"] },
+  { label: "tokens.nav", href: "/console/tokens", shortcut: "g t", roles: ["admin"] },
+  {
+    label: "webhooks.nav",
+    href: "/console/webhooks",
+    shortcut: "g w",
+    roles: ["admin"],
+    badge: "webhooks.navPaused",
+  },
 ];
 
 let views: ConsoleViews | undefined;
@@ -101,8 +111,13 @@ export function render(
 
 function navFor(request: FastifyRequest, role: StaffRole) {
   const path = request.url.split("?")[0] ?? "";
-  return NAV.filter((item) => !item.roles || item.roles.includes(role)).map((item) => ({
-    ...item,
-    current: path === item.href || path.startsWith(`${item.href}/`),
-  }));
+  const { locale, navCounts } = request.consoleView;
+  return NAV.filter((item) => !item.roles || item.roles.includes(role)).map((item) => {
+    const count = navCounts?.[item.href] ?? 0;
+    return {
+      ...item,
+      current: path === item.href || path.startsWith(`${item.href}/`),
+      badge: item.badge && count > 0 ? { count, label: t(locale, item.badge, { count }) } : undefined,
+    };
+  });
 }

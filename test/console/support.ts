@@ -5,7 +5,7 @@ import { type ConsoleDeps, createStaffUser, registerConsole } from "../../consol
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import type { Db, StaffRole } from "../../lib/db/index.ts";
 import { createHttpServer } from "../../lib/http.ts";
-import { silentLogger } from "../../lib/logger.ts";
+import { type Logger, silentLogger } from "../../lib/logger.ts";
 import type { Redis } from "../../lib/redis.ts";
 
 /** A password every test account uses. */
@@ -20,6 +20,8 @@ export interface ConsoleTestOptions {
   publicUrl?: string;
   /** The first-start page's secret (`/console/setup?token=…`); unset: that page is closed. */
   setupToken?: string;
+  /** Where the console and its HTTP server log. Defaults to nowhere. */
+  log?: Logger;
 }
 
 /** The console on a fresh Fastify instance (as `rapport start` builds it), to `inject` requests into. */
@@ -31,12 +33,12 @@ export async function startConsole(
     redis: options.redis,
     redisPrefix: options.redisPrefix,
     clock: options.clock ?? systemClock,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     publicUrl: options.publicUrl ?? "http://localhost:3000",
     brandName: "Toko Rapport",
     setupToken: options.setupToken,
   };
-  const http = createHttpServer({ log: silentLogger });
+  const http = createHttpServer({ log: options.log ?? silentLogger });
   await registerConsole(http, deps);
   await http.ready();
   return { http, deps };
