@@ -32,7 +32,8 @@ export type RequestResult =
 /**
  * Stores the email as an unverified claim of the customer and sends a 6-digit code to that address, through
  * the transactional email path, in the customer's locale. A new code ends the customer's previous one. At most
- * {@link VERIFY_SENDS_PER_HOUR} codes per customer and per address an hour: nobody floods a stranger's inbox.
+ * {@link VERIFY_SENDS_PER_HOUR} codes per customer and per address an hour: nobody floods a stranger's inbox;
+ * an ask refused for that stores nothing, not even the claim.
  */
 export async function requestEmailVerification(
   deps: VerificationDeps,
@@ -43,7 +44,6 @@ export async function requestEmailVerification(
   const now = new Date(deps.clock.now());
   const owner = await survivorOf(deps.db, customerId);
   const value = claimValue("email", email);
-  const claimId = await claimContact(deps.db, owner, { kind: "email", value, source });
   const hourAgo = new Date(now.getTime() - 3_600_000);
   const recent = await deps.db.contactVerification.findMany({
     where: { createdAt: { gt: hourAgo }, OR: [{ customerId: owner }, { value }] },
@@ -51,7 +51,9 @@ export async function requestEmailVerification(
     orderBy: { createdAt: "asc" },
   });
   const retryAfterMs = hourlyWait(recent, { customerId: owner, value }, now);
+  // a refused ask writes nothing, not even the claim
   if (retryAfterMs !== undefined) return { kind: "rate_limited", retryAfterMs };
+  const claimId = await claimContact(deps.db, owner, { kind: "email", value, source });
   await deps.db.contactVerification.updateMany({
     where: { customerId: owner, usedAt: null, expiresAt: { gt: now } },
     data: { expiresAt: now },

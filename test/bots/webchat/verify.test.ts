@@ -285,12 +285,16 @@ describe("the code", () => {
     });
   });
 
-  it("is sent at most 3 times an hour to one address, whoever asks", async () => {
+  it("is sent at most 3 times an hour to one address, whoever asks; the refused ask keeps no claim", async () => {
+    const visitors = [await newVisitor(), await newVisitor(), await newVisitor(), await newVisitor()];
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push((await identify(await newVisitor(), "flood@example.com")).statusCode);
+    for (const visitor of visitors) statuses.push((await identify(visitor, "flood@example.com")).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(await database.db.contactVerification.count({ where: { value: "flood@example.com" } })).toBe(3);
+    const claimsOf = async (visitor: Visitor) =>
+      database.db.contactClaim.count({ where: { customerId: await customerOf(visitor) } });
+    expect(await claimsOf(visitors[0]!)).toBe(1);
+    expect(await claimsOf(visitors[3]!)).toBe(0);
   });
 
   it("refuses a code that is not 6 digits with 400 naming the field", async () => {
