@@ -62,9 +62,7 @@ BEGIN
       INSERT INTO "WebhookOutbox" (type, "customerId", data)
       SELECT 'customer.updated', n.id, "rapport_customer_profile"(n)
       FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE n."mergedIntoId" IS NULL AND (n.name, n.email, n.phone, n."externalId", n.locale, n.timezone,
-        n.country, n.attributes) IS DISTINCT FROM (o.name, o.email, o.phone, o."externalId", o.locale,
-        o.timezone, o.country, o.attributes);
+      WHERE n."mergedIntoId" IS NULL AND "rapport_customer_profile"(n) IS DISTINCT FROM "rapport_customer_profile"(o);
     END IF;
     IF "rapport_webhook_wants"(wanted, 'customer.merged') THEN
       INSERT INTO "WebhookOutbox" (type, "customerId", data)
