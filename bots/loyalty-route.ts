@@ -4,6 +4,7 @@ import { cleanText } from "../lib/clean-text.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { jsonOnly } from "../lib/http.ts";
+import { describeRoute } from "../lib/openapi.ts";
 import { verifyBodySignature } from "../lib/signature.ts";
 import { redeemPoints } from "./loyalty-ledger.ts";
 import { SIGNATURE_HEADER } from "./shop/route.ts";
@@ -32,6 +33,33 @@ export const RedeemBody = z.strictObject({
   note: z.string().overwrite(cleanText).max(500).optional(),
 });
 
+/** The answer to a redemption (documentation: the handler builds it below). */
+const Redeemed = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  balance: z.number().int(),
+  duplicate: z.boolean(),
+});
+
+const REDEEM_DOC = describeRoute({
+  summary: "Spend a customer's loyalty points",
+  description:
+    "The shop spends points at checkout. `ref` (the order reference) makes it idempotent: the same ref again " +
+    "answers 200 with `duplicate: true` and spends nothing more.",
+  tags: ["Loyalty"],
+  auth: { signature: "rapportSignature" },
+  body: { RedeemBody },
+  responses: {
+    200: { description: "Redeemed (or the same ref redeemed before)", body: { Redeemed } },
+    400: "The body breaks a rule: `issues[].path` names the field; nothing spent",
+    401: "Wrong or missing X-Rapport-Signature; nothing spent",
+    404: "No customer with this email or id",
+    409: "`ref` was used to redeem another customer's points",
+    415: "The Content-Type is not application/json",
+    422: "The customer has fewer points than asked (`balance` says how many)",
+  },
+});
+
 /**
  * `POST /api/loyalty/redeem`: the shop spends a customer's points at checkout. Signed like `/api/events`
  * (401 otherwise); a malformed body is 400 naming the field; an unknown customer 404; too few points 422 with
@@ -39,7 +67,7 @@ export const RedeemBody = z.strictObject({
  * spends nothing more.
  */
 export async function registerLoyaltyApi(app: FastifyInstance, options: LoyaltyApiOptions): Promise<void> {
-  app.post("/api/loyalty/redeem", { onRequest: jsonOnly }, async (request, reply) => {
+  app.post("/api/loyalty/redeem", { onRequest: jsonOnly, config: REDEEM_DOC }, async (request, reply) => {
     const signature = String(request.headers[SIGNATURE_HEADER] ?? "");
     if (!request.rawBody || !verifyBodySignature(options.secret, request.rawBody, signature)) {
       return reply.status(401).send({

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RouteOptions } from "fastify";
 import {
   type Channel,
   closeConversation,
@@ -21,6 +22,8 @@ import {
   type SendReply,
 } from "../bots/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
+import { registerCallsApi, registerTwilioVoice } from "../bots/phone/index.ts";
+import { onCallRecorded } from "../console/calls.ts";
 import { registerLookupApi } from "../console/customers/lookup-api.ts";
 import {
   createLiveHub,
@@ -38,6 +41,8 @@ import { createHttpServer, trustProxyOption } from "../lib/http.ts";
 import { randomToken } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type OpsOptions, registerOps } from "../lib/metrics.ts";
+import type { ApiInfo } from "../lib/openapi.ts";
+import { registerOpenApi } from "../lib/openapi-routes.ts";
 import { createRedis, type EmbeddedRedis, ensureRedis, type Redis } from "../lib/redis.ts";
 import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 import { createTemplateStore } from "../templates/index.ts";
@@ -80,6 +85,8 @@ export interface AppOptions {
   migrate?: boolean;
   /** Send every channel to the outbox, whatever credentials are set (`rapport demo`). */
   outboxOnly?: boolean;
+  /** Called for every route the HTTP server registers (the OpenAPI test lists them so). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** A running Rapport: every part it started, and one way to stop them all. */
@@ -229,6 +236,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     if (options.http !== false) {
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
+      if (options.onRoute) http.addHook("onRoute", options.onRoute);
+      // first: it lists every route registered after it (GET /api/openapi.json, /api/docs)
+      registerOpenApi(http, apiInfo());
       registerOps(http, ops);
       const onEvent = (result: { eventId: string }) => enqueueEvent(queues, result.eventId);
       await registerEventsApi(http, {
@@ -328,6 +338,18 @@ export async function createApp(options: AppOptions): Promise<App> {
         segmentsOf: (customerId) =>
           segmentsOf(database.db, loaded.segments, customerId, new Date(clock.now())),
       });
+      // calls: Twilio's voice webhook and any phone system's POST /api/calls, popped in the console
+      const onCall = onCallRecorded({ db: database.db, live, log });
+      registerTwilioVoice(http, {
+        db: database.db,
+        clock,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        publicUrl: config.PUBLIC_URL,
+        dial: config.TWILIO_VOICE_DIAL,
+        onCall,
+      });
+      registerCallsApi(http, { db: database.db, clock, onCall });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());
       log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");
@@ -398,6 +420,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     await close();
     throw error;
   }
+}
+
+/** The OpenAPI document's `info`: the version is package.json's. */
+function apiInfo(): ApiInfo {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { version: string };
+  return {
+    title: "Rapport API",
+    version: pkg.version,
+    description:
+      "Events and orders in (signed with HMAC), customer lookups and calls with a scoped API token, and the " +
+      "webhooks of Telegram, Resend, Shopify and WooCommerce. Every body is JSON unless said otherwise; a refused " +
+      "request stores nothing and its 4xx names the field at fault.",
+  };
 }
 
 /** Queue names whose keys, under the old fixed prefix "rapport", show queues from before installation ids. */

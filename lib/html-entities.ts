@@ -36,3 +36,8 @@ export function decodeEntities(text: string): string {
     return ENTITIES[ref.toLowerCase()] ?? whole;
   });
 }
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

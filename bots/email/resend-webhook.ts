@@ -3,11 +3,12 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { readJsonBody, refuseUnlessJson } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { describeRoute } from "../../lib/openapi.ts";
 import { type InboundRetries, recordInboundFailure } from "../inbound-failures.ts";
 import { inboundEmailExternalId } from "./inbound.ts";
 import { type ReceiveEmailDeps, type ReceiveOutcome, receiveEmail } from "./receive.ts";
 import { ReceivedEmailEventData } from "./received.ts";
-import { applyResendEvent, parseResendWebhook } from "./resend-events.ts";
+import { applyResendEvent, parseResendWebhook, ResendWebhookEnvelope } from "./resend-events.ts";
 import { verifySvix } from "./svix.ts";
 
 /** Where Resend posts events: register `${PUBLIC_URL}/webhooks/resend` in Resend's dashboard. */
@@ -30,6 +31,33 @@ export interface ResendWebhookOptions {
   /** Where inbound email registers how its dead letters (`InboundFailure`, channel "email") are retried. */
   retries?: InboundRetries;
 }
+
+const WEBHOOK_DOC = describeRoute({
+  summary: "Resend email events and received emails",
+  description:
+    "Delivery events (`email.sent|delivered|opened|clicked|bounced|complained`) update the Delivery and " +
+    "suppress bounced or complaining addresses; `email.received` hands a customer's email to the conversation " +
+    "core. Other event types and emails Rapport did not send are answered 200. The body is read raw and " +
+    "parsed only after the signature verifies.",
+  tags: ["Platform webhooks"],
+  auth: { signature: "svixSignature" },
+  headers: {
+    "svix-id": { description: "The message id (signed)", required: true },
+    "svix-timestamp": {
+      description: "Unix seconds, within 5 minutes of the server's clock (signed)",
+      required: true,
+    },
+  },
+  body: { ResendWebhookEnvelope },
+  responses: {
+    200: "Applied, or acknowledged and ignored",
+    400: "The body is not a Resend event: `path` names the field",
+    401: "svix-signature or svix-timestamp does not verify; nothing stored",
+    415: "The Content-Type is not application/json",
+    502: "A received email could not be read from Resend: Resend retries",
+    503: "RESEND_WEBHOOK_SECRET is unset, or inbound email is off (no RESEND_API_KEY)",
+  },
+});
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -58,7 +86,9 @@ export async function registerResendWebhook(
     // the signature covers the exact bytes: take them raw, whatever the content type, and parse after verifying
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-    scope.post(RESEND_WEBHOOK_PATH, (request, reply) => handle(options, log, request, reply));
+    scope.post(RESEND_WEBHOOK_PATH, { config: WEBHOOK_DOC }, (request, reply) =>
+      handle(options, log, request, reply),
+    );
   });
 }
 

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { jsonOnly } from "../../lib/http.ts";
+import { describeRoute } from "../../lib/openapi.ts";
 import { verifyBodySignature } from "../../lib/signature.ts";
 import { type DoubleOptInDeps, requestDoubleOptIn } from "../double-opt-in.ts";
-import { captureEvent, doubleOptInRequested, type EventCaptureResult, parseInboundEvent } from "../events.ts";
+import {
+  captureEvent,
+  doubleOptInRequested,
+  type EventCaptureResult,
+  GenericEvent,
+  PurchaseEvent,
+  parseInboundEvent,
+} from "../events.ts";
 
 /** Dependencies of the events API. */
 export interface EventsApiOptions {
@@ -24,13 +33,41 @@ export interface EventsApiOptions {
 /** The header carrying `sha256=<hex HMAC-SHA256 of the raw body>`. */
 export const SIGNATURE_HEADER = "x-rapport-signature";
 
+/** The answer to an accepted event (documentation: the handler builds it below). */
+const EventAccepted = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  duplicate: z.boolean(),
+  doubleOptIn: z.enum(["sent", "rate_limited", "off"]).optional(),
+});
+
+/** What the OpenAPI document says of `POST /api/events`; the body schemas are the ones parseInboundEvent uses. */
+const EVENTS_DOC = describeRoute({
+  summary: "Send a purchase or another customer event",
+  description:
+    "A purchase (`type: purchase`, idempotent by `orderId`) or any other event type (`refund`, `rating`, " +
+    "`page_view`, your own; idempotent by `id`). The customer is named by `externalId`, `email` or `phone` " +
+    "(E.164), at least one. Amounts carry no more decimals than the currency has. Stored whole or not at all.",
+  tags: ["Events"],
+  auth: { signature: "rapportSignature" },
+  body: { PurchaseEvent, GenericEvent },
+  chosenBy: { property: "type", value: "purchase" },
+  responses: {
+    200: { description: "Already stored (same orderId or id): nothing changes", body: { EventAccepted } },
+    201: { description: "Stored; campaigns it triggers are planned", body: { EventAccepted } },
+    400: "The body breaks a rule: `issues[].path` names the field; nothing stored",
+    401: "Wrong or missing X-Rapport-Signature; nothing stored",
+    415: "The Content-Type is not application/json; nothing stored",
+  },
+});
+
 /**
  * `POST /api/events`: purchases and other customer events from a shop or any backend. The raw body must
  * be signed; a bad signature gets 401 and a malformed body 400 naming the field, and neither stores
  * anything. The same order id twice stores one event (200 with `duplicate: true`).
  */
 export async function registerEventsApi(app: FastifyInstance, options: EventsApiOptions): Promise<void> {
-  app.post("/api/events", { onRequest: jsonOnly }, async (request, reply) => {
+  app.post("/api/events", { onRequest: jsonOnly, config: EVENTS_DOC }, async (request, reply) => {
     const signature = request.headers[SIGNATURE_HEADER];
     if (!request.rawBody || !verifyBodySignature(options.secret, request.rawBody, String(signature ?? ""))) {
       request.log.warn({ hasSignature: Boolean(signature) }, "event rejected: bad signature");

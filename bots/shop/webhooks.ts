@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
 import { jsonOnly, jsonOrForm } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { describeRoute, type NamedSchemas, type SignatureScheme } from "../../lib/openapi.ts";
 import { captureEvent, type EventCaptureResult } from "../events.ts";
 import { type InboundRetries, rawJson, recordInboundFailure } from "../inbound-failures.ts";
 import { parseExactIds } from "./exact-json.ts";
@@ -48,6 +49,10 @@ interface Platform {
   parse: (raw: Buffer | string) => unknown;
   normalize: (body: unknown) => ShopOrderResult<string>;
   isPing?: (body: unknown) => boolean;
+  /** For the OpenAPI document: the signature scheme and the body schema `normalize` validates with. */
+  scheme: SignatureScheme;
+  body?: NamedSchemas;
+  subscribe: string;
 }
 
 /** What an order webhook came to. */
@@ -81,6 +86,8 @@ export async function registerShopWebhooks(
       verify: verifyShopifyHmac,
       parse: parseExactIds,
       normalize: normalizeShopifyOrder,
+      scheme: "shopifyHmac",
+      subscribe: "orders/create and orders/paid (JSON)",
     },
     {
       path: "/webhooks/woocommerce",
@@ -93,12 +100,17 @@ export async function registerShopWebhooks(
       parse: (raw) => JSON.parse(raw.toString()),
       normalize: normalizeWooCommerceOrder,
       isPing: (body) => isWooCommercePing(body),
+      scheme: "wooCommerceSignature",
+      subscribe:
+        "order.created and order.updated (API v3); its unsigned ping (a form, webhook_id=…) is answered 200",
     },
   ];
   for (const platform of platforms) {
     // a signed body that is not JSON gets 415; WooCommerce's unsigned ping is a form
     const onRequest = platform.isPing ? jsonOrForm : jsonOnly;
-    app.post(platform.path, { onRequest }, (request, reply) => handle(platform, options, request, reply));
+    app.post(platform.path, { onRequest, config: shopWebhookDoc(platform) }, (request, reply) =>
+      handle(platform, options, request, reply),
+    );
     if (platform.secret) {
       options.retries?.register(platform.source, async (payload) => {
         const outcome = await processOrder(platform, options, platform.parse(payload));
@@ -107,6 +119,28 @@ export async function registerShopWebhooks(
       });
     }
   }
+}
+
+/** What the OpenAPI document says of a shop's order webhook. */
+function shopWebhookDoc(platform: Platform) {
+  return describeRoute({
+    summary: `${platform.name} order webhook`,
+    description:
+      `Subscribe to ${platform.subscribe}. A paid order is stored as a purchase event (order id ` +
+      `\`${platform.source}:<id>\`, once however often it is redelivered); unpaid, cancelled or customer-less ` +
+      "orders are answered 200 and logged.",
+    tags: ["Shop webhooks"],
+    auth: { signature: platform.scheme },
+    ...(platform.body && { body: platform.body }),
+    responses: {
+      200: "Stored, already stored, skipped (with the reason), or kept for retry in InboundFailure",
+      401: `Wrong or missing ${platform.header}; nothing stored`,
+      404: `${platform.variable} is unset: the webhook is off`,
+      415: "The Content-Type is not application/json",
+      422: "Not an order body Rapport understands: `issues[].path` names the field; kept in InboundFailure",
+      503: "The order could not be stored nor kept: deliver it again later",
+    },
+  });
 }
 
 async function processOrder(

@@ -5,6 +5,7 @@ import type { Update } from "grammy/types";
 import { z } from "zod";
 import { jsonOnly } from "../../lib/http.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { describeRoute } from "../../lib/openapi.ts";
 import { TELEGRAM_ALLOWED_UPDATES } from "./bot.ts";
 
 /** The header Telegram sends the webhook's `secret_token` in. */
@@ -36,6 +37,22 @@ export interface SetTelegramWebhookOptions {
 /** The least an update must be; the rest is the handlers' business (an unknown kind is logged and skipped). */
 const UpdateBody = z.looseObject({ update_id: z.number().int().nonnegative() });
 
+const WEBHOOK_DOC = describeRoute({
+  summary: "Telegram updates (webhook mode)",
+  description:
+    "Registered with setWebhook when TELEGRAM_MODE is webhook (or auto with an https PUBLIC_URL). A body that " +
+    "is not an update is logged and answered 200, so Telegram does not redeliver it forever.",
+  tags: ["Platform webhooks"],
+  auth: { signature: "telegramSecretToken" },
+  body: { TelegramUpdate: UpdateBody },
+  responses: {
+    200: "Handled, or logged and skipped",
+    401: "Wrong or missing X-Telegram-Bot-Api-Secret-Token; nothing processed",
+    415: "The Content-Type is not application/json",
+    503: "The bot could not reach Telegram's getMe: Telegram redelivers the update",
+  },
+});
+
 /**
  * Serves Telegram's webhook on `POST path` (the mode when a public URL is configured; polling otherwise).
  * A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 401 and nothing is processed. A body
@@ -53,7 +70,8 @@ export function registerTelegramWebhook(
   const expected = Buffer.from(options.secretToken);
   let ready: Promise<void> | undefined;
 
-  app.post(options.path ?? TELEGRAM_WEBHOOK_PATH, { onRequest: jsonOnly }, async (request, reply) => {
+  const path = options.path ?? TELEGRAM_WEBHOOK_PATH;
+  app.post(path, { onRequest: jsonOnly, config: WEBHOOK_DOC }, async (request, reply) => {
     const header = request.headers[TELEGRAM_SECRET_HEADER];
     if (typeof header !== "string" || !sameSecret(Buffer.from(header), expected)) {
       log.warn({ ip: request.ip }, "telegram webhook call with a missing or wrong secret token refused");

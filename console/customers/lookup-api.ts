@@ -4,6 +4,7 @@ import { survivorOf } from "../../bots/index.ts";
 import { requireScope } from "../../lib/api-tokens.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
+import { describeRoute } from "../../lib/openapi.ts";
 import { customerPanel } from "../inbox/panel.ts";
 import { isUuid } from "./ids.ts";
 
@@ -69,6 +70,35 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
   return { ok: true, by, value: raw.replace(/^@/, ""), ...(channel !== undefined && { channel }) };
 }
 
+/** What the OpenAPI document says of the lookup; the query is read by {@link lookupKey}. */
+const LOOKUP_DOC = describeRoute({
+  summary: "Find a customer and answer their panel",
+  description:
+    "Exactly one of id, email, phone or handle. Only proven contacts are searched (the customer's own email " +
+    "and phone, platform identities), never a contact someone typed; a merged customer answers as the " +
+    "survivor. The answer is the console's customer panel as JSON (identities, orders with items, lifetime " +
+    "value per currency, loyalty, consent, segments, likely next purchases) with `openConversations`.",
+  tags: ["Customers"],
+  auth: { token: "customers:read" },
+  query: {
+    id: { description: "Rapport's customer id (a UUID)" },
+    email: { description: "The customer's own email address", example: "siti@example.com" },
+    phone: {
+      description: "E.164 (+48601234567), or a national number with `country`",
+      example: "+6281234567890",
+    },
+    country: { description: "Two-letter country of a national `phone` number, e.g. PL" },
+    handle: { description: "A platform handle (with or without @)" },
+    channel: { description: `The handle's platform: ${HANDLE_CHANNELS.join(", ")}` },
+  },
+  responses: {
+    200: "The customer's panel and open conversations",
+    400: "The query names no usable key: `issues[0].path` says which parameter",
+    404: "Nobody matches",
+    409: "The handle belongs to several customers: name the channel",
+  },
+});
+
 /**
  * `GET /api/customers/lookup?email=|phone=|handle=[&channel=]|id=` with a token holding `customers:read`:
  * the customer panel as JSON (identities, orders with items, lifetime value per currency, loyalty, consent,
@@ -80,7 +110,10 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
   const { db } = options;
   http.get(
     "/api/customers/lookup",
-    { preHandler: requireScope(db, "customers:read", () => new Date(options.clock.now())) },
+    {
+      preHandler: requireScope(db, "customers:read", () => new Date(options.clock.now())),
+      config: LOOKUP_DOC,
+    },
     async (request, reply) => {
       const key = lookupKey((request.query ?? {}) as Record<string, unknown>);
       if (!key.ok) {

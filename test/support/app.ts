@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type App, createApp } from "../../cli/app.ts";
+import { type App, type AppOptions, createApp } from "../../cli/app.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { type Config, loadConfig } from "../../lib/config.ts";
 import { createLogger, silentLogger } from "../../lib/logger.ts";
@@ -22,6 +22,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Run the queue workers. Defaults to true. */
   workers?: boolean;
+  /** Called for every route the HTTP server registers. */
+  onRoute?: AppOptions["onRoute"];
 }
 
 /** A whole Rapport (HTTP, workers, bots) on a test database, Redis prefix and temporary data dir. */
@@ -53,6 +55,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     bots: options.bots ?? false,
     workers: options.workers,
     clock: options.clock,
+    onRoute: options.onRoute,
   });
   return {
     ...app,
