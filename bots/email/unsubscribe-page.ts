@@ -1,4 +1,5 @@
 import { type SendingChannelName, toLocale } from "../../lib/channels.ts";
+import { escapeHtml } from "../../lib/html-entities.ts";
 import { type BotTextKey, t } from "../i18n.ts";
 
 /** Which unsubscribe page to show. */
@@ -23,10 +24,8 @@ button:hover{background:#1e40af}
 button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 `.trim();
 
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+/** Escapes text for HTML element content and double-quoted attribute values (one for every page, in lib). */
+export { escapeHtml };
 
 /**
  * The HTML of an unsubscribe page in one language: `confirm` asks, with a button that POSTs back to the same
