@@ -59,3 +59,13 @@ export function isEventStream(request: FastifyRequest): boolean {
 export function wantsPage(request: FastifyRequest): boolean {
   return !isHtmx(request) && !isEventStream(request) && (request.headers.accept ?? "").includes("text/html");
 }
+
+/**
+ * Every value of a form field sent more than once (checkboxes: `scopes=a&scopes=b`), which the form body
+ * parser (lib/http.ts) keeps only the last of; undefined when the body is not a form (JSON sends an array).
+ */
+export function repeatedFormField(request: FastifyRequest, name: string): string[] | undefined {
+  const type = request.headers["content-type"] ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded") || !request.rawBody) return undefined;
+  return new URLSearchParams(request.rawBody.toString("utf8")).getAll(name);
+}

@@ -12,6 +12,7 @@ import { requireRole } from "../auth/guard.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { sendProblem } from "../problems.ts";
+import { repeatedFormField } from "../request.ts";
 import { render } from "../views/render.ts";
 import { splitList } from "../webhooks.ts";
 
@@ -50,7 +51,7 @@ export function registerTokens(scope: FastifyInstance, deps: ConsoleDeps): void 
     if (!parsed.success) return sendProblem(reply, { kind: "bad_request" });
     const { locale } = request.consoleView;
     const name = parsed.data.name.trim();
-    const scopes = splitList(parsed.data.scopes);
+    const scopes = splitList(repeatedFormField(request, "scopes") ?? parsed.data.scopes);
     const values = { name: parsed.data.name, scopes };
     const errors: FormState["errors"] = {};
     if (name.length === 0 || name.length > NAME_MAX)

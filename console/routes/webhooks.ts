@@ -5,6 +5,7 @@ import { requireRole } from "../auth/guard.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { sendProblem } from "../problems.ts";
+import { repeatedFormField } from "../request.ts";
 import { render } from "../views/render.ts";
 import { recentWebhookMessages, replayWebhookMessage } from "../webhook-messages.ts";
 import {
@@ -74,7 +75,7 @@ export function registerWebhooks(scope: FastifyInstance, deps: ConsoleDeps): voi
     if (!parsed.success) return sendProblem(reply, { kind: "bad_request" });
     const { locale } = request.consoleView;
     const form = parsed.data;
-    const events = splitList(form.events);
+    const events = splitList(repeatedFormField(request, "events") ?? form.events);
     const fields = splitList(form.fields);
     const values = { name: form.name, url: form.url, events, fields: form.fields };
     const errors: NonNullable<FormState["errors"]> = {};

@@ -145,12 +145,12 @@ export async function signIn(http: FastifyInstance, email: string, password = PA
   return { cookie, csrf, ip };
 }
 
-/** POSTs a form as a signed-in browser. */
+/** POSTs a form as a signed-in browser; an array value is sent as repeated fields (checkboxes). */
 export function postForm(
   http: FastifyInstance,
   browser: Browser,
   url: string,
-  fields: Record<string, string>,
+  fields: Record<string, string | readonly string[]>,
   headers: Record<string, string> = {},
 ) {
   return http.inject({
@@ -163,7 +163,9 @@ export function postForm(
       "content-type": "application/x-www-form-urlencoded",
       ...headers,
     },
-    payload: new URLSearchParams(fields).toString(),
+    payload: new URLSearchParams(
+      Object.entries(fields).flatMap(([key, value]) => [value].flat().map((one) => [key, one])),
+    ).toString(),
   });
 }
 

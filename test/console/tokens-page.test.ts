@@ -67,7 +67,7 @@ describe("the API tokens page", () => {
     const created = await postForm(http, admin, "/console/tokens", {
       _csrf: admin.csrf,
       name: "call centre",
-      scopes: "customers:read",
+      scopes: ["customers:read", "calls:write"],
     });
     expect(created.statusCode).toBe(201);
     expect(created.headers.location).toBeUndefined();
@@ -78,7 +78,10 @@ describe("the API tokens page", () => {
     expect(created.body).toContain("the only time the token is shown");
 
     const row = await database.db.apiToken.findFirstOrThrow({ where: { name: "call centre" } });
-    expect(row).toMatchObject({ scopes: ["customers:read"], createdBy: expect.stringMatching(/^admin\./) });
+    expect(row).toMatchObject({
+      scopes: ["customers:read", "calls:write"],
+      createdBy: expect.stringMatching(/^admin\./),
+    });
     expect(token.startsWith(row.prefix)).toBe(true);
     expect((await lookup(token, email)).statusCode).toBe(200);
 
