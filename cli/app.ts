@@ -21,7 +21,9 @@ import {
   retryInboundFailure,
   type SendReply,
 } from "../bots/index.ts";
+import { registerCallsApi, registerTwilioVoice } from "../bots/phone/index.ts";
 import { type CompiledCampaign, loadCampaigns } from "../campaigns/index.ts";
+import { onCallRecorded } from "../console/calls.ts";
 import { registerLookupApi } from "../console/customers/lookup-api.ts";
 import {
   createLiveHub,
@@ -336,6 +338,18 @@ export async function createApp(options: AppOptions): Promise<App> {
         segmentsOf: (customerId) =>
           segmentsOf(database.db, loaded.segments, customerId, new Date(clock.now())),
       });
+      // calls: Twilio's voice webhook and any phone system's POST /api/calls, popped in the console
+      const onCall = onCallRecorded({ db: database.db, live, log });
+      registerTwilioVoice(http, {
+        db: database.db,
+        clock,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        publicUrl: config.PUBLIC_URL,
+        dial: config.TWILIO_VOICE_DIAL,
+        onCall,
+      });
+      registerCallsApi(http, { db: database.db, clock, onCall });
       url = await http.listen({ port: config.PORT, host: config.HOST });
       closers.push(() => http.close());
       log.info({ url, webhookSecretFile: webhookSecret.file }, "HTTP server listening");

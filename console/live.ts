@@ -8,9 +8,10 @@ export const LiveEvent = z.object({
   conversationId: z.uuid(),
   /**
    * message: an inbound message, a staff reply or a note; status: assigned, snoozed, closed, read;
-   * delivery: an outbound message was sent or failed; typing, presence: another staff member is there.
+   * delivery: an outbound message was sent or failed; typing, presence: another staff member is there;
+   * call: a phone call rang, was answered or ended (interactionId is the call; status its state).
    */
-  kind: z.enum(["message", "status", "delivery", "typing", "presence"]),
+  kind: z.enum(["message", "status", "delivery", "typing", "presence", "call"]),
   interactionId: z.uuid().optional(),
   deliveryId: z.uuid().optional(),
   /** The Delivery's new status (delivery), or what happened (status: "assigned", "closed", …). */
@@ -18,6 +19,8 @@ export const LiveEvent = z.object({
   /** The staff member who acted, typed or looked. */
   staffUserId: z.uuid().optional(),
   staffName: z.string().max(200).optional(),
+  /** call: the staff member the call is for (its console pops it); unset: every agent's console. */
+  forStaffUserId: z.uuid().optional(),
   /** presence: "viewing" while the page is open, "left" when it closes. */
   state: z.enum(["viewing", "left"]).optional(),
 });

@@ -213,6 +213,17 @@ export const ConfigSchema = z.object({
   X_KEYWORDS: optional(),
   /** Seconds between X polls (reads cost money). Defaults to 60. */
   X_POLL_INTERVAL: z.coerce.number().int().min(5).max(3600).default(60),
+  /**
+   * Twilio account auth token: the key of `X-Twilio-Signature` on PUBLIC_URL/webhooks/twilio/voice. Unset: that
+   * route answers 503 and calls come only through `POST /api/calls`.
+   */
+  TWILIO_AUTH_TOKEN: optional(),
+  /** Twilio account SID (AC…): set, a voice webhook of any other account is refused. */
+  TWILIO_ACCOUNT_SID: optional().refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), {
+    error: "expected the Account SID from the Twilio console: AC and 32 hex digits",
+  }),
+  /** Where the voice webhook's TwiML puts incoming calls through (`<Dial>`): a number or sip: address. Unset: `<Response/>`. */
+  TWILIO_VOICE_DIAL: optional(),
   /** pino log level. Defaults to info. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** json (one object a line) or pretty (for a person). Defaults to pretty on a terminal, json otherwise. */

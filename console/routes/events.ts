@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { hearsLive } from "../calls.ts";
 import type { LiveEvent, LiveHub } from "../live.ts";
 
 /** A comment line every this many ms keeps proxies from closing a quiet stream. */
@@ -17,7 +18,8 @@ export function registerLiveEvents(
   options: { heartbeatMs?: number } = {},
 ): void {
   const open = new Set<ServerResponse>();
-  scope.get("/events", async (_request, reply) => {
+  scope.get("/events", async (request, reply) => {
+    const staff = request.staff!;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -32,6 +34,8 @@ export function registerLiveEvents(
     open.add(res);
     res.write("retry: 3000\n\n");
     const unsubscribe = live.subscribe((event: LiveEvent) => {
+      // a call pops only in its agent's console (or every agent's)
+      if (!hearsLive(staff, event)) return;
       res.write(`event: live\ndata: ${JSON.stringify(event)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { registerCallPop } from "../calls.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { createLiveHub } from "../live.ts";
 import { registerCanned } from "./canned.ts";
@@ -19,4 +20,5 @@ export function registerInboxArea(scope: FastifyInstance, deps: ConsoleDeps): vo
   registerConversationActions(scope, withLive);
   registerCanned(scope, withLive);
   registerLiveEvents(scope, live);
+  registerCallPop(scope, withLive);
 }
