@@ -106,37 +106,45 @@ const queryValue = fc.oneof(
   fc.constantFrom("%", "%zz", "%00", "%ff%fe", "a&b=c", "%E0%A4%A", "+").map((v) => ({ raw: true, v })),
 );
 
-it("answers every generated query of GET /webchat/api/history with 2xx or a 4xx naming the field", async () => {
-  await checkProperty(
-    summary,
-    "GET /webchat/api/history",
-    fc.record({
-      fields: fc.dictionary(
-        fc.constantFrom("visitorId", "token", "lastEventId", "visitorId[]", "__proto__"),
-        queryValue,
-        {
-          maxKeys: 4,
-        },
-      ),
-      client: fc.nat({ max: 1 << 24 }),
-    }),
-    async ({ fields, client }) => {
-      const visitor = visitors[client % visitors.length]!;
-      const query = Object.entries(fields)
-        .map(([key, { raw, v }]) => {
-          const value = v === VISITOR ? visitor.visitorId : v === TOKEN ? visitor.token : v;
-          return `${key}=${raw ? value : encodeBytes(value)}`;
-        })
-        .join("&");
-      const response = await sendChecked(fuzz.db, fuzz.app.url!, {
-        method: "GET",
-        path: `/webchat/api/history?${query}`,
-        headers: { "x-forwarded-for": clientIp(client) },
-      });
-      summary.count("GET /webchat/api/history", response.status);
-      if (response.status === 400 && !namesField(response))
-        throw new Error(`400 without the field: ${response.body.toString().slice(0, 200)}`);
-    },
-    50,
-  );
-});
+const GET_ENDPOINTS = ["/webchat/api/history", "/webchat/api/events"];
+
+it.each(GET_ENDPOINTS)(
+  "answers every generated query of GET %s with 2xx or a 4xx naming the field",
+  async (path) => {
+    await checkProperty(
+      summary,
+      `GET ${path}`,
+      fc.record({
+        // a third of the queries start from a real visitor, so the accepted path is fuzzed too
+        real: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))),
+        fields: fc.dictionary(
+          fc.constantFrom("visitorId", "token", "lastEventId", "visitorId[]", "__proto__"),
+          queryValue,
+          {
+            maxKeys: 4,
+          },
+        ),
+        client: fc.nat({ max: 1 << 24 }),
+      }),
+      async ({ real, fields, client }) => {
+        const visitor = visitors[client % visitors.length]!;
+        const start = real ? { visitorId: { raw: false, v: VISITOR }, token: { raw: false, v: TOKEN } } : {};
+        const query = Object.entries({ ...start, ...fields })
+          .map(([key, { raw, v }]) => {
+            const value = v === VISITOR ? visitor.visitorId : v === TOKEN ? visitor.token : v;
+            return `${key}=${raw ? value : encodeBytes(value)}`;
+          })
+          .join("&");
+        const response = await sendChecked(fuzz.db, fuzz.app.url!, {
+          method: "GET",
+          path: `${path}?${query}`,
+          headers: { "x-forwarded-for": clientIp(client) },
+        });
+        summary.count(`GET ${path}`, response.status);
+        if (response.status === 400 && !namesField(response))
+          throw new Error(`400 without the field: ${response.body.toString().slice(0, 200)}`);
+      },
+      50,
+    );
+  },
+);

@@ -85,7 +85,10 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/** Sends one request over a new connection (a refused body may make the server close it). */
+/**
+ * Sends one request over a new connection (a refused body may make the server close it). An event stream is
+ * answered as soon as its headers arrive, and closed.
+ */
 export function send(baseUrl: string, request: RawRequest): Promise<RawResponse> {
   const url = new URL(request.path, baseUrl);
   const headers: Record<string, string> = {};
@@ -97,6 +100,12 @@ export function send(baseUrl: string, request: RawRequest): Promise<RawResponse>
       url,
       { method: request.method, headers, agent: false, timeout: 20_000 },
       (incoming) => {
+        // a Server-Sent Events stream never ends: its status and headers are the answer
+        if (String(incoming.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+          resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.alloc(0) });
+          incoming.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
         incoming.on("end", () =>
