@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, it } from "vitest";
+import { createApiToken } from "../../lib/api-tokens.ts";
 import { addStaff, PASSWORD } from "../console/support.ts";
 import { assertAlive, clientIp, type RawResponse, send, sendChecked, useFuzzApp } from "./support/app.ts";
 import { checkProperty, useFuzzSummary } from "./support/run.ts";
@@ -10,12 +11,18 @@ const fuzz = useFuzzApp();
 const summary = useFuzzSummary("console-forms");
 const BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8";
 let session: { cookie: string; csrf: string };
-const ids: Record<"conversation" | "customer" | "other" | "canned" | "delivery", string> = {
+const ids: Record<
+  "conversation" | "customer" | "other" | "canned" | "delivery" | "token" | "webhook" | "message",
+  string
+> = {
   conversation: "",
   customer: "",
   other: "",
   canned: "",
   delivery: "",
+  token: "",
+  webhook: "",
+  message: "",
 };
 
 const cookiesOf = (response: RawResponse) =>
@@ -82,7 +89,24 @@ beforeAll(async () => {
       conversationId: conversation.id,
     },
   });
+  const token = await createApiToken(db, { name: "till", scopes: ["events:write"], createdBy: email });
+  const webhook = await db.webhookSubscription.create({
+    data: {
+      name: "ERP",
+      url: "https://127.0.0.1:9/hooks",
+      events: ["*"],
+      fields: [],
+      secret: "whsec_x",
+      createdBy: email,
+    },
+  });
+  const message = await db.webhookMessage.create({
+    data: { subscriptionId: webhook.id, msgId: "msg_fuzz", type: "purchase.created", payload: { data: {} } },
+  });
   Object.assign(ids, {
+    token: token.id,
+    webhook: webhook.id,
+    message: message.id,
     conversation: conversation.id,
     customer: customer.id,
     other: other.id,
@@ -149,6 +173,26 @@ const FORMS: { path: (id: string) => string; id: IdKind | undefined; sample: Rec
   { path: (id) => `/console/campaigns/${id}/pause`, id: undefined, sample: {} },
   { path: (id) => `/console/campaigns/${id}/resume`, id: undefined, sample: {} },
   { path: () => "/console/me/locale", id: undefined, sample: { locale: "en", next: "/console/inbox" } },
+  { path: () => "/console/tokens", id: undefined, sample: { name: "call centre", scopes: "customers:read" } },
+  { path: (id) => `/console/tokens/${id}/revoke`, id: "token", sample: {} },
+  {
+    path: () => "/console/webhooks",
+    id: undefined,
+    sample: {
+      name: "ERP",
+      url: "https://erp.example.com/hooks",
+      events: "purchase.created",
+      fields: "orderId, total",
+    },
+  },
+  { path: (id) => `/console/webhooks/${id}/pause`, id: "webhook", sample: {} },
+  { path: (id) => `/console/webhooks/${id}/resume`, id: "webhook", sample: {} },
+  { path: (id) => `/console/webhooks/${id}/remove`, id: "webhook", sample: {} },
+  {
+    path: (id) => `/console/webhooks/${ids.webhook}/messages/${id}/replay`,
+    id: "message",
+    sample: {},
+  },
 ];
 
 /** Percent-encodes every byte, so any string (lone surrogates too) can stand in a path or a form. */
