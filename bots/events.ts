@@ -54,6 +54,39 @@ const ConsentInput = z.strictObject({
   evidence: z.record(z.string().max(100), Text.max(1_000)).optional(),
 });
 
+/**
+ * A postal address, in the fields most shops and spreadsheets have: at least a first line or a city. `country`
+ * is ISO 3166-1 alpha-2. Empty strings are dropped, not stored.
+ */
+export const PostalAddress = z
+  .preprocess(
+    (value) =>
+      value !== null && typeof value === "object" && !Array.isArray(value)
+        ? Object.fromEntries(
+            Object.entries(value).filter(([, v]) => v !== "" && v !== null && v !== undefined),
+          )
+        : value,
+    z.strictObject({
+      line1: Text.trim().max(200).optional(),
+      line2: Text.trim().max(200).optional(),
+      city: Text.trim().max(100).optional(),
+      postalCode: Text.trim().max(20).optional(),
+      region: Text.trim().max(100).optional(),
+      country: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
+        .transform((c) => c.toUpperCase())
+        .optional(),
+    }),
+  )
+  .transform((address) =>
+    Object.fromEntries(Object.entries(address).filter(([, value]) => value !== undefined && value !== "")),
+  )
+  .refine((address) => address.line1 !== undefined || address.city !== undefined, {
+    message: "expected at least line1 or city",
+  });
+export type PostalAddress = z.infer<typeof PostalAddress>;
+
 const CustomerRef = z
   .object({
     email: z.email("expected an email address").optional(),
@@ -77,6 +110,8 @@ const CustomerRef = z
       .string()
       .regex(/^[A-Za-z]{2}$/, "expected a two-letter country code such as PL")
       .optional(),
+    /** The postal address (a shop's billing or default address): replaces the stored one when given. */
+    address: PostalAddress.optional(),
     /** Where the customer first came from (utm tags, referrer, landing page): kept only if none is known yet. */
     firstTouch: FirstTouchInput.optional(),
     /** Marketing consent per channel, e.g. `{ "email": { "status": "granted", "at": "…" } }`: a ConsentEvent each. */

@@ -108,6 +108,8 @@ export async function resolveIdentity(
 /** Contact details a shop or importer knows about a customer. */
 export interface CustomerDetails {
   email: string;
+  /** The postal address ({ line1, line2, city, postalCode, region, country }): replaces the stored one. */
+  address?: Record<string, string>;
   name?: string;
   locale?: string;
   phone?: string;
@@ -199,7 +201,8 @@ export async function resolveCustomerByContact(
       name: customer.name ?? details.name ?? null,
       locale: details.locale ? toLocale(details.locale) : undefined,
       timezone: customer.timezone ?? details.timezone ?? undefined,
-      country: customer.country ?? details.country?.toUpperCase() ?? undefined,
+      country: customer.country ?? details.country?.toUpperCase() ?? details.address?.country ?? undefined,
+      ...(details.address && { address: details.address }),
     },
   });
   if (emailFree) await attachIdentity(db, customer.id, "email", email!);

@@ -60,12 +60,18 @@ const SPENT_SQL = Prisma.sql`(SELECT jsonb_object_agg(s.currency, s.net) FROM (
 
 const CUSTOMER_COLUMNS = [
   "id",
+  "external_id",
   "name",
   "email",
   "phone",
   "locale",
   "timezone",
   "country",
+  "address_line1",
+  "address_line2",
+  "postal_code",
+  "city",
+  "region",
   "source",
   "email_consent",
   "orders",
@@ -88,8 +94,10 @@ function customerSource(db: Db, where: (now: Date) => Prisma.Sql, now: Date): So
         (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Customer" c WHERE ${scope}`)[0]!.n,
       ),
     page: (after, limit) =>
-      db.$queryRaw`SELECT c.id::text AS id, c.name, c.email, c.phone, c.locale, c.timezone, c.country,
-          c.source, c.consent -> 'email' ->> 'status' AS email_consent,
+      db.$queryRaw`SELECT c.id::text AS id, c."externalId" AS external_id, c.name, c.email, c.phone, c.locale,
+          c.timezone, c.country, c.address ->> 'line1' AS address_line1, c.address ->> 'line2' AS address_line2,
+          c.address ->> 'postalCode' AS postal_code, c.address ->> 'city' AS city,
+          c.address ->> 'region' AS region, c.source, c.consent -> 'email' ->> 'status' AS email_consent,
           (SELECT count(*) FROM "Event" e
             WHERE e."customerId" = c.id AND e.type = 'purchase' AND ${NOT_FULLY_REFUNDED})::int AS orders,
           ${SPENT_SQL} AS spent, c."lastPurchaseAt" AS last_purchase_at,

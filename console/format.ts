@@ -100,3 +100,46 @@ export function formatRelative(value: unknown, now: number, locale: string): str
 export function formatList(items: readonly string[], locale: string): string {
   return listFormat(locale, { type: "conjunction" }).format(items);
 }
+
+/** The fields of a stored postal address (`Customer.address`); any may be missing. */
+export interface PostalAddress {
+  line1?: string;
+  line2?: string;
+  city?: string;
+  postalCode?: string;
+  region?: string;
+  country?: string;
+}
+
+/** A stored address as it is read: only its string fields, or null when there is none (or it is not an object). */
+export function postalAddress(value: unknown): PostalAddress | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const fields = ["line1", "line2", "city", "postalCode", "region", "country"] as const;
+  const address: PostalAddress = {};
+  for (const field of fields) {
+    const text = (value as Record<string, unknown>)[field];
+    if (typeof text === "string" && text.trim() !== "") address[field] = text.trim();
+  }
+  return Object.keys(address).length > 0 ? address : null;
+}
+
+/**
+ * An address as the lines of an envelope: street, the second line, postal code and city, region, and the
+ * country's name in the staff member's language ("Polska", "Indonesia").
+ */
+export function addressLines(value: unknown, locale: string): string[] {
+  const address = postalAddress(value);
+  if (!address) return [];
+  let country = address.country;
+  if (country) {
+    try {
+      country = new Intl.DisplayNames([locale], { type: "region" }).of(country) ?? country;
+    } catch {
+      // not a region code Intl knows: show it as given
+    }
+  }
+  const town = [address.postalCode, address.city].filter(Boolean).join(" ");
+  return [address.line1, address.line2, town, address.region, country].filter(
+    (line): line is string => line !== undefined && line !== "",
+  );
+}

@@ -27,10 +27,7 @@ export function invalidOrder(
 }
 
 /** The value if `schema` accepts it, else undefined: a bad optional detail is dropped, not fatal. */
-export function ifValid<T>(
-  schema: z.ZodType<T | undefined>,
-  value: string | null | undefined,
-): T | undefined {
+export function ifValid<T>(schema: z.ZodType<T | undefined>, value: unknown): T | undefined {
   if (value === null || value === undefined || value === "") return undefined;
   const result = schema.safeParse(value);
   return result.success ? result.data : undefined;
@@ -69,6 +66,8 @@ export function customerDetails(input: {
   phones: Array<string | null | undefined>;
   locales: Array<string | null | undefined>;
   countries: Array<string | null | undefined>;
+  /** Postal addresses in order of preference, in the event's fields: the first valid one is kept. */
+  addresses?: Array<Record<string, unknown> | null | undefined>;
 }): PurchaseEvent["customer"] {
   const first = <T>(schema: z.ZodType<T | undefined>, values: Array<string | null | undefined>) =>
     values.map((v) => ifValid(schema, v)).find((v) => v !== undefined);
@@ -78,7 +77,9 @@ export function customerDetails(input: {
   );
   const locale = first(Customer.locale, input.locales);
   const country = first(Customer.country, input.countries);
+  const address = (input.addresses ?? []).map((a) => ifValid(Customer.address, a ?? undefined)).find(Boolean);
   return {
+    ...(address && { address }),
     ...(input.email && { email: input.email }),
     ...(input.externalId && { externalId: input.externalId }),
     ...(input.name && { name: input.name }),

@@ -29,8 +29,30 @@ const Text = z.string().nullish();
 // and `idText` uses only the exact ones.
 const Id = z.union([z.number().nonnegative(), z.string().regex(/^\d+$/)]);
 const Address = z
-  .looseObject({ first_name: Text, last_name: Text, phone: Text, country_code: Text })
-  .nullish();
+  .looseObject({
+    first_name: Text,
+    last_name: Text,
+    phone: Text,
+    address1: Text,
+    address2: Text,
+    city: Text,
+    zip: Text,
+    province: Text,
+    country_code: Text,
+  })
+  .nullish()
+  .catch(null);
+
+/** A Shopify address in the event's fields (invalid or empty ones are dropped by `customerDetails`). */
+const postalOf = (a: z.infer<typeof Address>) =>
+  a && {
+    line1: a.address1 ?? undefined,
+    line2: a.address2 ?? undefined,
+    city: a.city ?? undefined,
+    postalCode: a.zip ?? undefined,
+    region: a.province ?? undefined,
+    country: a.country_code ?? undefined,
+  };
 
 const ShopifyLineItem = z.looseObject({
   id: Id,
@@ -76,6 +98,7 @@ const ShopifyOrder = z.looseObject({
         .catch(null),
       accepts_marketing: z.boolean().nullish().catch(null),
       accepts_marketing_updated_at: Text,
+      default_address: Address,
     })
     .nullish(),
   billing_address: Address,
@@ -244,6 +267,7 @@ function customerOf(
     phones: [order.phone, customer?.phone, billing?.phone, shipping?.phone],
     locales: [order.customer_locale, customer?.locale],
     countries: [billing?.country_code, shipping?.country_code],
+    addresses: [postalOf(customer?.default_address), postalOf(shipping), postalOf(billing)],
   });
   const firstTouch = firstTouchOf(order);
   return { ...details, ...(consent && { consent }), ...(firstTouch && { firstTouch }) };

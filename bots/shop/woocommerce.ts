@@ -29,8 +29,30 @@ export type WooCommerceOrderResult = ShopOrderResult<"ping" | "not_paid" | "canc
 const Text = z.string().nullish();
 const Id = z.number().int().nonnegative();
 const Address = z
-  .looseObject({ first_name: Text, last_name: Text, email: Text, phone: Text, country: Text })
+  .looseObject({
+    first_name: Text,
+    last_name: Text,
+    email: Text,
+    phone: Text,
+    address_1: Text,
+    address_2: Text,
+    city: Text,
+    postcode: Text,
+    state: Text,
+    country: Text,
+  })
   .nullish();
+
+/** A WooCommerce address in the event's fields (invalid or empty ones are dropped by `customerDetails`). */
+const postalOf = (a: z.infer<typeof Address>) =>
+  a && {
+    line1: a.address_1 ?? undefined,
+    line2: a.address_2 ?? undefined,
+    city: a.city ?? undefined,
+    postalCode: a.postcode ?? undefined,
+    region: a.state ?? undefined,
+    country: a.country ?? undefined,
+  };
 
 const WooLineItem = z.looseObject({
   id: Id,
@@ -169,6 +191,7 @@ function customerOf(
     phones: [billing?.phone, shipping?.phone],
     locales: [typeof language === "string" ? language : undefined],
     countries: [billing?.country, shipping?.country],
+    addresses: [postalOf(shipping), postalOf(billing)],
   });
 }
 

@@ -1,6 +1,7 @@
 import { NOT_FULLY_REFUNDED } from "../../campaigns/index.ts";
 import { type ChannelName, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
+import { type PostalAddress, postalAddress } from "../format.ts";
 import { isTimeZone } from "../locale.ts";
 import { type UnverifiedContact, unverifiedContacts } from "./claims.ts";
 import { isUuid } from "./ids.ts";
@@ -38,6 +39,8 @@ export interface CustomerProfile {
     /** The zone as stored, valid or not. */
     timezone: string | null;
     country: string | null;
+    /** The postal address, structured; null when none is known. */
+    address: PostalAddress | null;
     source: string | null;
     preferredChannel: ChannelName | null;
     loyaltyPoints: number;
@@ -259,6 +262,7 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
         zone: isTimeZone(row.timezone) ? row.timezone : null,
         timezone: row.timezone,
         country: row.country,
+        address: postalAddress(row.address),
         source: row.source,
         preferredChannel: row.preferredChannel,
         loyaltyPoints: row.loyaltyPoints,

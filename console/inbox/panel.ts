@@ -1,6 +1,7 @@
 import type { Db } from "../../lib/db/index.ts";
 import { type UnverifiedContact, unverifiedContacts } from "../customers/claims.ts";
 import { consentByChannel, currencyTotals } from "../customers/profile.ts";
+import { type PostalAddress, postalAddress } from "../format.ts";
 import { isTimeZone } from "../locale.ts";
 import { likelyNextPurchases, type Suggestion } from "./suggest.ts";
 
@@ -20,6 +21,8 @@ export interface CustomerPanel {
     /** A valid IANA zone, else null. */
     timezone: string | null;
     country: string | null;
+    /** The postal address from the shop or an import; null when none is known. */
+    address: PostalAddress | null;
     /** First-touch attribution. */
     source: string | null;
     loyaltyPoints: number;
@@ -117,6 +120,7 @@ export async function customerPanel(
       locale: customer.locale,
       timezone: isTimeZone(customer.timezone) ? customer.timezone : null,
       country: customer.country,
+      address: postalAddress(customer.address),
       source: customer.source,
       loyaltyPoints: customer.loyaltyPoints,
       loyaltyTier: customer.loyaltyTier,

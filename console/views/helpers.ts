@@ -1,6 +1,7 @@
 import type { HelperDelegate, HelperOptions } from "handlebars";
 import type { Locale } from "../../lib/channels.ts";
 import {
+  addressLines,
   type DateStyle,
   formatDate,
   formatMoney,
@@ -96,6 +97,11 @@ export const HELPERS: Readonly<Record<string, HelperDelegate>> = {
     return split(args)
       .values.map((v) => (v === null || v === undefined ? "" : String(v)))
       .join("");
+  },
+  /** `{{#each (addressLines customer.address)}}`: a postal address as envelope lines, the country named in the page's language. */
+  addressLines(...args: unknown[]) {
+    const { values, data } = split(args);
+    return addressLines(values[0], data.locale);
   },
   /** `{{#if (eq role "admin")}}`. */
   eq(...args: unknown[]) {

@@ -87,3 +87,41 @@ describe("POST /api/events: who the customer is", () => {
     expect(await database.db.customer.count()).toBe(before);
   });
 });
+
+describe("POST /api/events: the customer's postal address", () => {
+  it("keeps the address a brand's system gives, and the newest one replaces it", async () => {
+    const first = await post({
+      email: "wanda@example.com",
+      address: { line1: "ul. Długa 5", city: "Gdańsk", postalCode: "80-827", country: "pl", line2: "" },
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const id = first.json().customerId as string;
+    expect((await customer(id)).address).toEqual({
+      line1: "ul. Długa 5",
+      city: "Gdańsk",
+      postalCode: "80-827",
+      country: "PL",
+    });
+    // the country, unknown before, comes from the address
+    expect((await customer(id)).country).toBe("PL");
+    const moved = await post({ email: "wanda@example.com", address: { line1: "ul. Nowa 1", city: "Sopot" } });
+    expect(moved.statusCode).toBe(201);
+    expect((await customer(id)).address).toEqual({ line1: "ul. Nowa 1", city: "Sopot" });
+  });
+
+  it("refuses an address it cannot keep, naming the field, and stores nothing", async () => {
+    const before = await database.db.customer.count();
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ line1: "ul. Krótka 2", country: "Polska" }, "customer.address.country"],
+      [{ postalCode: "80-827" }, "customer.address"],
+      [{ line1: "Jl. Merdeka 1", street: "x" }, "customer.address"],
+      [{ line1: "x".repeat(201) }, "customer.address.line1"],
+    ];
+    for (const [address, field] of cases) {
+      const response = await post({ email: "nobody@example.com", address });
+      expect(response.statusCode, JSON.stringify(address)).toBe(400);
+      expect(response.body).toContain(field);
+    }
+    expect(await database.db.customer.count()).toBe(before);
+  });
+});

@@ -143,7 +143,7 @@ describe("rapport export", () => {
     });
     expect(ok.code).toBe(0);
     expect(ok.stdout.split("\n")[0]).toBe(
-      "id,name,email,phone,locale,timezone,country,source,email_consent,orders,spent,last_purchase_at,last_interaction_at,created_at,consent,attributes",
+      "id,external_id,name,email,phone,locale,timezone,country,address_line1,address_line2,postal_code,city,region,source,email_consent,orders,spent,last_purchase_at,last_interaction_at,created_at,consent,attributes",
     );
     expect(parse(ok.stdout, { columns: true })).toHaveLength(4);
     expect(ok.stderr).toContain("4 customers exported");

@@ -64,6 +64,13 @@ async function customerWithHistory(input: {
       phone: input.phone,
       locale: "pl",
       timezone: "Europe/Warsaw",
+      address: {
+        line1: `ul. ${input.sku} 7`,
+        line2: "m. 2",
+        city: "Kraków",
+        postalCode: "30-001",
+        country: "PL",
+      },
       source: `src-${input.order}`,
       consent: { email: { status: "granted", at: "2026-01-02T10:00:00.000Z", via: "checkout" } },
       identities: { create: { channel: input.channel, externalId: input.externalId, handle: input.handle } },
@@ -269,6 +276,7 @@ describe("the customer profile", () => {
     expect(body).toContain("anna.kowalska@example.com");
     expect(body).toContain("+48601234567");
     expect(body).toMatch(/Europe\/Warsaw · \d{1,2}:\d\d\s?[AP]M there now/);
+    expect(body).toContain("<address data-address>ul. MUG-A 7<br>m. 2<br>30-001 Kraków<br>Poland</address>");
     expect(body).toContain("src-ORDER-A1");
     expect(body).toMatch(/pill-granted">Granted<\/span> <span class="muted">\(checkout\)/);
     expect(body).toContain("@anna_k");
@@ -470,6 +478,8 @@ describe("the customers pages in Indonesian and Polish", () => {
     const plProfile = await getPage(http, pl, `/console/customers/${anna}`);
     expect(plProfile.body).toContain("199,90\u00a0zł");
     expect(plProfile.body).toContain("Zamówienia i wartość klienta");
+    expect(plProfile.body).toContain("<dt>Adres</dt>");
+    expect(plProfile.body).toContain("30-001 Kraków<br>Polska</address>");
     expect(plProfile.body).toMatch(/1 paź 2026|1 października 2026/);
 
     const idList = await getPage(http, id, "/console/customers?q=zzz");
@@ -478,5 +488,6 @@ describe("the customers pages in Indonesian and Polish", () => {
     const idProfile = await getPage(http, id, `/console/customers/${anna}`);
     expect(idProfile.body).toContain("PLN\u00a0199,90");
     expect(idProfile.body).toContain("Pesanan dan nilai seumur hidup");
+    expect(idProfile.body).toContain("<dt>Alamat</dt>");
   });
 });

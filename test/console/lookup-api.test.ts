@@ -40,7 +40,11 @@ beforeAll(async () => {
         type: "purchase",
         orderId: "PL-7",
         occurredAt: "2026-11-20T10:00:00Z",
-        customer: { email: "ola@example.com", name: "Ola" },
+        customer: {
+          email: "ola@example.com",
+          name: "Ola",
+          address: { line1: "ul. Długa 5", city: "Gdańsk", postalCode: "80-827", country: "PL" },
+        },
         total: "59.00",
         currency: "PLN",
         items: [{ sku: "BEANS", name: "Beans 1 kg", quantity: 1, price: "59.00" }],
@@ -78,6 +82,12 @@ describe("GET /api/customers/lookup", () => {
     expect(response.status).toBe(200);
     const panel = await response.json();
     expect(panel.customer).toMatchObject({ id: ola, name: "Ola", phone: "+48601234567" });
+    expect(panel.customer.address).toEqual({
+      line1: "ul. Długa 5",
+      city: "Gdańsk",
+      postalCode: "80-827",
+      country: "PL",
+    });
     expect(panel.lifetime).toEqual([{ currency: "PLN", total: "59.00" }]);
     expect(panel.purchases).toHaveLength(1);
     expect(panel.purchases[0]).toMatchObject({ orderId: "PL-7", value: "59" });

@@ -39,6 +39,14 @@ describe("normalizeShopifyOrder", () => {
           locale: "pl-PL",
           phone: "+48601234567",
           country: "PL",
+          // the customer's default address (then the shipping, then the billing one)
+          address: {
+            line1: "ul. Przykładowa 12",
+            line2: "m. 4",
+            city: "Kraków",
+            postalCode: "30-001",
+            country: "PL",
+          },
           // the visit that placed the order: its first touch
           firstTouch: {
             at: "2026-11-20T14:32:03+01:00",

@@ -42,6 +42,14 @@ describe("normalizeWooCommerceOrder", () => {
           locale: "id",
           phone: "+6281234567890",
           country: "ID",
+          // the shipping address (else the billing one); the empty address_2 is left out
+          address: {
+            line1: "Jl. Contoh No. 8",
+            city: "Bandung",
+            postalCode: "40115",
+            region: "JB",
+            country: "ID",
+          },
         },
         total: "465000",
         currency: "IDR",
