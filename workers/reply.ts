@@ -1,4 +1,5 @@
 import type { BotReply } from "../bots/index.ts";
+import { isSendingChannel } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
@@ -82,7 +83,8 @@ export function replyInConversation(
   conversation: { id: string; customerId: string; channel: BotReply["channel"]; threadRef: string | null },
   message: { key: string; text: string; locale: string },
 ): BotReply | undefined {
-  if (!conversation.threadRef) return undefined;
+  // a call (phone) is recorded only: nothing can be sent back on it
+  if (!conversation.threadRef || !isSendingChannel(conversation.channel)) return undefined;
   return {
     ...message,
     customerId: conversation.customerId,
