@@ -236,6 +236,50 @@ describe("POST /webhooks/shopify: ids, test orders and orders that cannot be sto
   });
 });
 
+describe("shop orders with text PostgreSQL cannot store", () => {
+  const dirty = (text: string) => `${text.slice(0, 2)}\u0000${text.slice(2)}\ud800`;
+
+  it("stores a Shopify order with U+0000 and lone surrogates in names, without them", async () => {
+    const order = JSON.parse(shopifyOrder);
+    order.id = 820982911946150001;
+    order.name = "#NUL1";
+    order.email = order.contact_email = order.customer.email = "nul.shopify@example.com";
+    order.customer.id = 820982911946150002;
+    delete order.customer.admin_graphql_api_id;
+    delete order.admin_graphql_api_id;
+    order.customer.first_name = dirty("Siti");
+    order.line_items[0].name = dirty(order.line_items[0].name);
+    order.note = dirty("Tolong dibungkus");
+    const response = await shopify(JSON.stringify(order));
+    expect(response.statusCode, response.body).toBe(200);
+    const event = await database.db.event.findUniqueOrThrow({
+      where: { id: response.json().id },
+      include: { customer: true, purchases: true },
+    });
+    expect(event.customer.name).toMatch(/^Siti\b/);
+    expect(JSON.stringify(event)).not.toMatch(/\\u0000|\\ud800/);
+    expect(event.purchases).toHaveLength(order.line_items.length);
+  });
+
+  it("stores a WooCommerce order with U+0000 and lone surrogates in names, without them", async () => {
+    const order = JSON.parse(wooOrder);
+    order.id = 990001;
+    order.customer_id = 0;
+    order.billing.email = "nul.woo@example.com";
+    order.billing.first_name = dirty("Jan");
+    order.line_items[0].name = dirty(order.line_items[0].name);
+    const response = await woo(JSON.stringify(order));
+    expect(response.statusCode, response.body).toBe(200);
+    const event = await database.db.event.findUniqueOrThrow({
+      where: { id: response.json().id },
+      include: { customer: true, purchases: true },
+    });
+    expect(event.customer.name).toMatch(/^Jan\b/);
+    expect(JSON.stringify(event)).not.toMatch(/\\u0000|\\ud800/);
+    expect(event.purchases).toHaveLength(order.line_items.length);
+  });
+});
+
 describe("POST /webhooks/woocommerce", () => {
   it("answers WooCommerce's unsigned ping with exactly 200", async () => {
     const response = await app.inject({
