@@ -9,6 +9,7 @@
  *    form fields are never taken.
  * 4. Live updates: RapportConsole.live(fn, onOpen) calls fn with each event of /console/events (Server-Sent
  *    Events), and onOpen whenever the stream (re)connects.
+ * 5. Screen pop: a phone call's pop-over (who is calling, what they bought) on every signed-in page.
  */
 (() => {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -132,6 +133,38 @@
       liveOpeners.delete(onOpen);
     };
   };
+
+  // 5. Screen pop: a phone call for this staff member (or for every agent) shows the caller's pop-over in the
+  //    corner of any console page, fetched as HTML (/console/calls/<id>/pop); later events of the same call
+  //    (answered, ended with its duration) refresh it. Only signed-in pages (with the top bar) listen.
+  if (document.querySelector(".topbar")) {
+    const pops = document.createElement("div");
+    pops.className = "call-pops";
+    pops.setAttribute("aria-live", "polite");
+    pops.addEventListener("click", (event) => {
+      const close = event.target instanceof Element && event.target.closest("[data-call-pop-close]");
+      if (close) close.closest("[data-call-pop]")?.remove();
+    });
+    const showPop = async (event) => {
+      const response = await nativeFetch(`/console/calls/${encodeURIComponent(event.interactionId)}/pop`, {
+        headers: { accept: "*/*" },
+      });
+      if (!response.ok) return;
+      const template = document.createElement("template");
+      template.innerHTML = (await response.text()).trim();
+      const pop = template.content.firstElementChild;
+      if (!pop) return;
+      const shown = pops.querySelector(`[data-call-pop="${CSS.escape(event.interactionId)}"]`);
+      if (shown) shown.replaceWith(pop);
+      else if (event.status === "ringing") {
+        if (!pops.isConnected) document.body.append(pops);
+        pops.prepend(pop);
+      }
+    };
+    live((event) => {
+      if (event.kind === "call" && event.interactionId) showPop(event).catch(() => {});
+    });
+  }
 
   window.RapportConsole = { csrfToken, shortcut, live };
 })();
