@@ -75,6 +75,7 @@ export function registerOpenApi(app: FastifyInstance, info: ApiInfo): void {
 const LABELS = {
   en: {
     reference: "API reference",
+    contents: "Operations",
     document: "The machine-readable OpenAPI 3.1 document",
     auth: "Authentication",
     public: "none (public)",
@@ -90,11 +91,13 @@ const LABELS = {
     in: "In",
     yes: "yes",
     oneOf: "One of",
+    otherwise: "Any other",
     errorShape:
       "Errors answer {error, message, issues[{path, message}]}: the message names the field at fault.",
   },
   id: {
     reference: "Referensi API",
+    contents: "Operasi",
     document: "Dokumen OpenAPI 3.1 yang dapat dibaca mesin",
     auth: "Autentikasi",
     public: "tidak ada (publik)",
@@ -110,11 +113,13 @@ const LABELS = {
     in: "Di",
     yes: "ya",
     oneOf: "Salah satu dari",
+    otherwise: "Selain itu",
     errorShape:
       "Galat menjawab {error, message, issues[{path, message}]}: pesannya menyebut kolom yang salah.",
   },
   pl: {
     reference: "Dokumentacja API",
+    contents: "Operacje",
     document: "Dokument OpenAPI 3.1 do odczytu maszynowego",
     auth: "Uwierzytelnianie",
     public: "brak (publiczne)",
@@ -130,6 +135,7 @@ const LABELS = {
     in: "W",
     yes: "tak",
     oneOf: "Jedno z",
+    otherwise: "Każdy inny",
     errorShape:
       "Błędy mają postać {error, message, issues[{path, message}]}: komunikat wskazuje błędne pole.",
   },
@@ -153,6 +159,8 @@ th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px s
 th{color:#374151;font-weight:600}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8125rem;word-break:break-word}
 a{color:#1d4ed8}
+nav ul{margin:0;padding-left:1.25rem;columns:2;column-gap:2rem}
+nav li{margin:.125rem 0;break-inside:avoid}
 `.trim();
 
 /** The page loads nothing and runs no script; its one style block is allowed by hash. */
@@ -168,10 +176,14 @@ export function renderDocsPage(doc: OpenApiDocument, locale: Locale): string {
   const l: Labels = LABELS[locale];
   const schemas = doc.components.schemas as Record<string, Json>;
   const byTag = new Map<string, string[]>();
+  const index: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = String((op.tags as string[] | undefined)?.[0] ?? "");
       byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, path, op, schemas, l)]);
+      index.push(
+        `<li><a href="#${escapeHtml(String(op.operationId))}"><code>${escapeHtml(`${method.toUpperCase()} ${path}`)}</code></a> ${escapeHtml(String(op.summary))}</li>`,
+      );
     }
   }
   const sections = [...byTag.entries()]
@@ -192,6 +204,7 @@ export function renderDocsPage(doc: OpenApiDocument, locale: Locale): string {
     `<p class="muted">${escapeHtml(doc.info.description)}</p>`,
     `<p><a href="${OPENAPI_PATH}">${escapeHtml(l.document)}</a> · <code>${OPENAPI_PATH}</code></p>`,
     `<p class="muted">${escapeHtml(l.errorShape)}</p>`,
+    `<nav><h2>${escapeHtml(l.contents)}</h2><ul>${index.join("")}</ul></nav>`,
     ...sections,
     "</main>",
     "</body>",
@@ -256,15 +269,22 @@ function authHtml(security: Json[], l: Labels): string {
 
 /** A body schema as a table of dotted field paths; alternatives (`anyOf` of named schemas) one after the other. */
 function schemaHtml(schema: Json, schemas: Record<string, Json>, l: Labels): string {
-  const alternatives =
-    (schema.anyOf as Json[] | undefined) ??
-    (schema.then && schema.else ? [schema.then as Json, schema.else as Json] : [schema]);
-  const tables = alternatives.map((alternative) => {
+  const table = (alternative: Json, heading: string) => {
     const name = typeof alternative.$ref === "string" ? alternative.$ref.split("/").pop()! : "";
     const rows: string[] = [];
     fieldRows(resolve(alternative, schemas), "", true, schemas, rows, 0);
-    return `${name ? `<p><code>${escapeHtml(name)}</code></p>` : ""}<table><tr><th>${l.field}</th><th>${l.type}</th><th>${l.required}</th><th>${l.rules}</th></tr>${rows.join("").replaceAll("{yes}", l.yes)}</table>`;
-  });
+    const title = [heading, name && `<code>${escapeHtml(name)}</code>`].filter(Boolean).join(" ");
+    return `${title ? `<p>${title}</p>` : ""}<table><tr><th>${l.field}</th><th>${l.type}</th><th>${l.required}</th><th>${l.rules}</th></tr>${rows.join("").replaceAll("{yes}", l.yes)}</table>`;
+  };
+  // the handler's own choice of schema by one property (if/then/else), else alternatives (anyOf)
+  const choice = schema.if as { properties: Record<string, { const: unknown }> } | undefined;
+  if (choice && schema.then && schema.else) {
+    const [property, { const: value }] = Object.entries(choice.properties)[0]!;
+    const when = `<code>${escapeHtml(`${property}: ${JSON.stringify(value)}`)}</code> →`;
+    return table(schema.then as Json, when) + table(schema.else as Json, `${escapeHtml(l.otherwise)} →`);
+  }
+  const alternatives = (schema.anyOf as Json[] | undefined) ?? [schema];
+  const tables = alternatives.map((alternative) => table(alternative, ""));
   return alternatives.length > 1
     ? `<p class="muted">${escapeHtml(l.oneOf)}:</p>${tables.join("")}`
     : tables.join("");

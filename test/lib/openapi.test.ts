@@ -166,12 +166,18 @@ describe("GET /api/docs", () => {
     await expect(page.locator("section.op").count()).resolves.toBe(operations.length);
     await expect(page.locator("h1").textContent()).resolves.toContain("API reference");
     await expect(page.locator("#postApiEvents").textContent()).resolves.toContain("customer.email");
+    // the body schema as the handler picks it: a purchase by its type, any other type as a generic event
+    await expect(page.locator("#postApiEvents").textContent()).resolves.toContain(
+      'type: "purchase" → PurchaseEvent',
+    );
+    await expect(page.locator("nav li").count()).resolves.toBe(operations.length);
     await expect(page.locator("#getApiCustomersLookup").textContent()).resolves.toContain("customers:read");
     // the stylesheet applied (allowed by its hash): the method badge has its colour
     await expect(
       page.locator("#postApiEvents .method").evaluate((el) => getComputedStyle(el).backgroundColor),
     ).resolves.toBe("rgb(4, 120, 87)");
     await page.screenshot({ path: "test/artifacts/openapi-docs-1280.png", fullPage: false });
+    await page.locator("#postApiEvents").screenshot({ path: "test/artifacts/openapi-docs-events.png" });
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith(app.url!))).toBe(true);
   });
