@@ -124,7 +124,7 @@ it("sends a signed-in browser only to console pages of this site, whatever next 
         if (response.statusCode === 302) expectOnConsole(response.headers.location, query);
       }
     },
-    300,
+    150,
   );
 });
 
@@ -143,7 +143,7 @@ it("goes back only to console pages after switching language, whatever next is (
       expect(response.statusCode, response.body.slice(0, 200)).toBe(303);
       expectOnConsole(response.headers.location, next);
     },
-    200,
+    100,
   );
 });
 
@@ -162,6 +162,6 @@ it("sends a browser without a session to the login page, and back only to a cons
       const next = new URL(location, SITE).searchParams.get("next");
       if (next !== null) expectOnConsole(next, path);
     },
-    200,
+    100,
   );
 });
