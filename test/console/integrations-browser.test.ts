@@ -124,7 +124,7 @@ async function signInAs(page: Page, email: string, path: string): Promise<void> 
 /** The page fits the screen's width (tables scroll inside their own box). */
 async function fits(page: Page): Promise<void> {
   const wider = await page.evaluate(() =>
-    [...document.querySelectorAll("body *")]
+    Array.from(document.querySelectorAll("body *"))
       .filter(
         (e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap, .nav"),
       )
