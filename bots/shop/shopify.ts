@@ -66,7 +66,8 @@ const ShopifyLineItem = z.looseObject({
   price: z.string(),
 });
 
-const ShopifyOrder = z.looseObject({
+/** A Shopify order webhook body, as far as Rapport reads it (the rest passes through). */
+export const ShopifyOrder = z.looseObject({
   id: Id,
   admin_graphql_api_id: Text,
   name: Text,

@@ -8,12 +8,13 @@ import { captureEvent, type EventCaptureResult } from "../events.ts";
 import { type InboundRetries, rawJson, recordInboundFailure } from "../inbound-failures.ts";
 import { parseExactIds } from "./exact-json.ts";
 import type { ShopOrderResult } from "./order-result.ts";
-import { normalizeShopifyOrder, SHOPIFY_HMAC_HEADER, verifyShopifyHmac } from "./shopify.ts";
+import { normalizeShopifyOrder, SHOPIFY_HMAC_HEADER, ShopifyOrder, verifyShopifyHmac } from "./shopify.ts";
 import {
   isWooCommercePing,
   normalizeWooCommerceOrder,
   verifyWooCommerceSignature,
   WOOCOMMERCE_SIGNATURE_HEADER,
+  WooOrder,
 } from "./woocommerce.ts";
 
 /** Dependencies of the shop webhooks. A platform whose secret is unset answers 404 saying how to enable it. */
@@ -51,7 +52,7 @@ interface Platform {
   isPing?: (body: unknown) => boolean;
   /** For the OpenAPI document: the signature scheme and the body schema `normalize` validates with. */
   scheme: SignatureScheme;
-  body?: NamedSchemas;
+  body: NamedSchemas;
   subscribe: string;
 }
 
@@ -87,6 +88,7 @@ export async function registerShopWebhooks(
       parse: parseExactIds,
       normalize: normalizeShopifyOrder,
       scheme: "shopifyHmac",
+      body: { ShopifyOrder },
       subscribe: "orders/create and orders/paid (JSON)",
     },
     {
@@ -101,6 +103,7 @@ export async function registerShopWebhooks(
       normalize: normalizeWooCommerceOrder,
       isPing: (body) => isWooCommercePing(body),
       scheme: "wooCommerceSignature",
+      body: { WooOrder },
       subscribe:
         "order.created and order.updated (API v3); its unsigned ping (a form, webhook_id=…) is answered 200",
     },
@@ -131,7 +134,7 @@ function shopWebhookDoc(platform: Platform) {
       "orders are answered 200 and logged.",
     tags: ["Shop webhooks"],
     auth: { signature: platform.scheme },
-    ...(platform.body && { body: platform.body }),
+    body: platform.body,
     responses: {
       200: "Stored, already stored, skipped (with the reason), or kept for retry in InboundFailure",
       401: `Wrong or missing ${platform.header}; nothing stored`,

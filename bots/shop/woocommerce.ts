@@ -64,7 +64,8 @@ const WooLineItem = z.looseObject({
   price: z.union([z.number(), z.string()]),
 });
 
-const WooOrder = z.looseObject({
+/** A WooCommerce order webhook body (REST API v3 order), as far as Rapport reads it. */
+export const WooOrder = z.looseObject({
   id: Id,
   number: z.union([z.string(), z.number()]).nullish(),
   status: z.string(),

@@ -107,6 +107,15 @@ describe("GET /api/openapi.json", () => {
       content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
     });
     expect(doc.paths["/webhooks/shopify"]!.post!.security).toEqual([{ shopifyHmac: [] }]);
+    // the webhooks' bodies are the schemas their normalisers validate with, read after the signature verifies
+    const bodyRef = (path: string) =>
+      (doc.paths[path]!.post!.requestBody as { content: Record<string, { schema: unknown }> }).content[
+        "application/json"
+      ]!.schema;
+    expect(bodyRef("/webhooks/shopify")).toEqual({ $ref: "#/components/schemas/ShopifyOrder" });
+    expect(bodyRef("/webhooks/woocommerce")).toEqual({ $ref: "#/components/schemas/WooOrder" });
+    expect(bodyRef("/webhooks/resend")).toEqual({ $ref: "#/components/schemas/ResendWebhookEnvelope" });
+    expect(bodyRef("/api/loyalty/redeem")).toEqual({ $ref: "#/components/schemas/RedeemBody" });
     expect(doc.paths["/webhooks/woocommerce"]!.post!.security).toEqual([{ wooCommerceSignature: [] }]);
     expect(doc.paths["/webhooks/telegram"]!.post!.security).toEqual([{ telegramSecretToken: [] }]);
     expect(doc.paths["/webhooks/resend"]!.post!.security).toEqual([{ svixSignature: [] }]);
