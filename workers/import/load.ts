@@ -187,13 +187,15 @@ async function mergeCustomers(sql: ImportSql, stage: string, context: BatchConte
   await sql.query(
     `UPDATE ${stage} SET customer_id = gen_random_uuid(), created = true WHERE customer_id IS NULL`,
   );
-  const { rows: lost } = await sql.query<{ line: number }>(
-    `WITH ins AS (
-       INSERT INTO "Customer" (id, "externalId", email, phone, name, locale, timezone, country, attributes, source, "createdAt", "updatedAt")
-       SELECT customer_id, external_id, email, phone, name, COALESCE(locale, 'en'), timezone, country, attributes, 'import', $1, $1
-       FROM ${stage} WHERE created ON CONFLICT DO NOTHING RETURNING id)
-     DELETE FROM ${stage} s WHERE s.created AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = s.customer_id) RETURNING s.line`,
+  await sql.query(
+    `INSERT INTO "Customer" (id, "externalId", email, phone, name, locale, timezone, country, attributes, source, "createdAt", "updatedAt")
+     SELECT customer_id, external_id, email, phone, name, COALESCE(locale, 'en'), timezone, country, attributes, 'import', $1, $1
+     FROM ${stage} WHERE created ON CONFLICT DO NOTHING`,
     [now],
+  );
+  // a row another writer beat to its email or phone meanwhile (its insert did nothing)
+  const { rows: lost } = await sql.query<{ line: number }>(
+    `DELETE FROM ${stage} s WHERE s.created AND NOT EXISTS (SELECT 1 FROM "Customer" c WHERE c.id = s.customer_id) RETURNING s.line`,
   );
   const free = (column: string, field: string) =>
     `(c.${field} IS NULL AND s.${column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Customer" o WHERE o.${field} = s.${column}))`;
@@ -254,13 +256,14 @@ async function recordConsents(sql: ImportSql, input: string, params: unknown[]):
      changes AS (SELECT l.* FROM latest l JOIN "Customer" c ON c.id = l.customer_id
        WHERE (c.consent -> l.channel ->> 'status') IS DISTINCT FROM l.status
          AND (NULLIF(c.consent -> l.channel ->> 'at', '') IS NULL OR (c.consent -> l.channel ->> 'at')::timestamptz <= l.at)),
-     updated AS (UPDATE "Customer" c SET consent = jsonb_set(c.consent, ARRAY[ch.channel],
-         jsonb_build_object('status', ch.status, 'at', to_char(ch.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'via', ch.source)),
-         "updatedAt" = now()
-       FROM changes ch WHERE c.id = ch.customer_id RETURNING ch.line),
+     patches AS (SELECT customer_id, jsonb_object_agg(channel, jsonb_build_object('status', status,
+         'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'via', source)) AS patch
+       FROM changes GROUP BY customer_id),
+     updated AS (UPDATE "Customer" c SET consent = c.consent || p.patch, "updatedAt" = now()
+       FROM patches p WHERE c.id = p.customer_id),
      events AS (INSERT INTO "ConsentEvent" ("customerId", channel, status, source, evidence, at)
        SELECT customer_id, channel::"Channel", status, source, evidence, at FROM changes)
-     SELECT line FROM updated`,
+     SELECT line FROM changes`,
     params,
   );
   return rows.map((r) => r.line);
@@ -321,13 +324,15 @@ async function mergeWithCustomers(
   const externalId = kind === "orders" ? "s.order_id" : "s.event_id";
   const value = kind === "orders" ? "s.total" : "s.value";
   await sql.query(`UPDATE ${stage} s SET row_id = gen_random_uuid(), created = true`);
-  const { rows: stored } = await sql.query<{ line: number }>(
-    `WITH ins AS (
-       INSERT INTO "Event" (id, "customerId", type, "externalId", source, value, currency, properties, "occurredAt", "createdAt")
-       SELECT s.row_id, s.customer_id, ${type}, ${externalId}, 'import', ${value}, s.currency, s.properties, s.occurred_at, $1
-       FROM ${stage} s ON CONFLICT (type, "externalId") DO NOTHING RETURNING id)
-     UPDATE ${stage} s SET created = false WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = s.row_id) RETURNING s.line`,
+  await sql.query(
+    `INSERT INTO "Event" (id, "customerId", type, "externalId", source, value, currency, properties, "occurredAt", "createdAt")
+     SELECT s.row_id, s.customer_id, ${type}, ${externalId}, 'import', ${value}, s.currency, s.properties, s.occurred_at, $1
+     FROM ${stage} s ON CONFLICT (type, "externalId") DO NOTHING`,
     [now],
+  );
+  // already stored (an earlier import, the events API, a shop webhook): left as it is
+  const { rows: stored } = await sql.query<{ line: number }>(
+    `UPDATE ${stage} s SET created = false WHERE NOT EXISTS (SELECT 1 FROM "Event" e WHERE e.id = s.row_id) RETURNING s.line`,
   );
   if (kind === "orders") {
     await sql.query(

@@ -123,6 +123,7 @@ const SUPPRESSION_REASONS: Record<string, string> = {
   stop: "stopped",
   manual: "manual",
 };
+const E164 = /^\+[1-9]\d{6,14}$/;
 const SOURCE = /^[a-z][a-z0-9_]{0,39}$/;
 
 /** Country names in English, Indonesian and Polish (and the codes themselves) → ISO 3166-1 alpha-2. */
@@ -153,6 +154,8 @@ function text(value: unknown): string | undefined {
 
 /** A phone number in E.164: national numbers read in `region`; `48601234567` (a lost `+`) read as international. */
 export function toE164(value: string, region: CountryCode | undefined): string | undefined {
+  // already E.164: taken as the events API takes it (its schema checks the same pattern), without a parse
+  if (E164.test(value)) return value;
   const parsed = parsePhoneNumberFromString(value, region ? { defaultCountry: region } : undefined);
   if (parsed?.isValid()) return parsed.number;
   const digits = value.replace(/\D/g, "");

@@ -18,6 +18,8 @@ export interface ImportSql {
 /** The database to import into: a PostgreSQL URL, or the embedded PGlite the process has open. */
 export type ImportTarget = { kind: "postgres"; url: string } | { kind: "pglite"; pglite: PGliteInterface };
 
+const TRACE = process.env.RAPPORT_IMPORT_TRACE === "1";
+
 /** A cell in COPY's text format: `\N` for null, backslash, tab and line breaks escaped. */
 function copyCell(cell: Cell): string {
   if (cell === null) return "\\N";
@@ -46,13 +48,20 @@ async function postgresSql(url: string): Promise<ImportSql> {
   await client.connect();
   const sql: ImportSql = {
     async query(text, params) {
+      const started = performance.now();
       const result = await client.query(text, params as unknown[]);
+      if (TRACE)
+        process.stderr.write(
+          `${(performance.now() - started).toFixed(0)} ms ${text.replace(/\s+/g, " ").slice(0, 90)}\n`,
+        );
       return { rows: result.rows, count: result.rowCount ?? 0 };
     },
     async load(table, columns, rows) {
       if (rows.length === 0) return;
+      const started = performance.now();
       const copy = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
       await pipeline(Readable.from(copyText(rows)), copy);
+      if (TRACE) process.stderr.write(`${(performance.now() - started).toFixed(0)} ms COPY ${rows.length}\n`);
     },
     async transaction(commit, fn) {
       await client.query("BEGIN");
