@@ -1,5 +1,7 @@
 import { randomInt } from "node:crypto";
+import { Writable } from "node:stream";
 import type { FastifyInstance, LightMyRequestResponse as InjectResponse } from "fastify";
+import pino from "pino";
 import { expect } from "vitest";
 import { type ConsoleDeps, createStaffUser, registerConsole } from "../../console/index.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
@@ -181,4 +183,27 @@ export function getPage(
     remoteAddress: browser.ip,
     headers: { ...BROWSER, cookie: browser.cookie, ...headers },
   });
+}
+
+/** Adds a staff account with `role` and signs it in: the browser state, with the account's id. */
+export async function signedInAs(
+  http: FastifyInstance,
+  db: Db,
+  role: StaffRole,
+): Promise<Browser & { id: string }> {
+  const email = uniqueEmail(role);
+  const id = await addStaff(db, email, role);
+  return { ...(await signIn(http, email)), id };
+}
+
+/** A logger that keeps every line it writes, at every level: to check that a secret is never logged. */
+export function capturingLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { log: pino({ level: "trace" }, sink), lines };
 }

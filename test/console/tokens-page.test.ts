@@ -1,26 +1,15 @@
-import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerLookupApi } from "../../console/customers/lookup-api.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { createHttpServer } from "../../lib/http.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import { useTestDatabase } from "../support/db.ts";
-import { addStaff, type Browser, getPage, postForm, signIn, startConsole, uniqueEmail } from "./support.ts";
+import { type Browser, capturingLogger, getPage, postForm, signedInAs, startConsole } from "./support.ts";
 
 const database = useTestDatabase();
 /** Every line the console logged, at every level. */
-const logged: string[] = [];
-const log = pino(
-  { level: "trace" },
-  new Writable({
-    write(chunk, _encoding, done) {
-      logged.push(String(chunk));
-      done();
-    },
-  }),
-);
+const { log, lines: logged } = capturingLogger();
 const api = createHttpServer({ log: silentLogger });
 let http: FastifyInstance;
 let admin: Browser;
@@ -32,15 +21,11 @@ beforeAll(async () => {
   registerLookupApi(api, { db: database.db, clock: systemClock });
   await api.ready();
   ({ http } = await startConsole({ db: database.db, log }));
-  const adminEmail = uniqueEmail("admin");
-  adminId = await addStaff(database.db, adminEmail, "admin");
-  admin = await signIn(http, adminEmail);
-  const agentEmail = uniqueEmail("agent");
-  await addStaff(database.db, agentEmail, "agent");
-  agent = await signIn(http, agentEmail);
-  const marketerEmail = uniqueEmail("marketer");
-  await addStaff(database.db, marketerEmail, "marketer");
-  marketer = await signIn(http, marketerEmail);
+  const signedAdmin = await signedInAs(http, database.db, "admin");
+  admin = signedAdmin;
+  adminId = signedAdmin.id;
+  agent = await signedInAs(http, database.db, "agent");
+  marketer = await signedInAs(http, database.db, "marketer");
 });
 afterAll(async () => {
   await http?.close();

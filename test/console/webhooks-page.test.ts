@@ -1,28 +1,18 @@
-import { Writable } from "node:stream";
 import type { Worker } from "bullmq";
 import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../lib/logger.ts";
 import { enqueueWebhook, startWebhooksWorker } from "../../workers/webhooks.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
 import { receiver } from "../support/webhook-receiver.ts";
-import { addStaff, type Browser, getPage, postForm, signIn, startConsole, uniqueEmail } from "./support.ts";
+import { type Browser, capturingLogger, getPage, postForm, signedInAs, startConsole } from "./support.ts";
 
 const database = useTestDatabase();
 const redis = useTestRedis();
 /** Every line the console logged, at every level. */
-const logged: string[] = [];
-const log = pino(
-  { level: "trace" },
-  new Writable({
-    write(chunk, _encoding, done) {
-      logged.push(String(chunk));
-      done();
-    },
-  }),
-);
+const { log, lines: logged } = capturingLogger();
 let http: FastifyInstance;
 let worker: Worker;
 let admin: Browser;
@@ -37,20 +27,16 @@ beforeAll(async () => {
   started.deps.queues = queues();
   worker = startWebhooksWorker({
     db: database.db,
-    log: pino({ level: "silent" }),
+    log: silentLogger,
     connection: redis.redis,
     prefix: redis.prefix,
     retryMs: [200, 200],
   });
-  const adminEmail = uniqueEmail("admin");
-  adminId = await addStaff(database.db, adminEmail, "admin");
-  admin = await signIn(http, adminEmail);
-  const agentEmail = uniqueEmail("agent");
-  await addStaff(database.db, agentEmail, "agent");
-  agent = await signIn(http, agentEmail);
-  const marketerEmail = uniqueEmail("marketer");
-  await addStaff(database.db, marketerEmail, "marketer");
-  marketer = await signIn(http, marketerEmail);
+  const signedAdmin = await signedInAs(http, database.db, "admin");
+  admin = signedAdmin;
+  adminId = signedAdmin.id;
+  agent = await signedInAs(http, database.db, "agent");
+  marketer = await signedInAs(http, database.db, "marketer");
 });
 afterAll(async () => {
   await worker?.close();
