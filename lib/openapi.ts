@@ -216,27 +216,9 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: ApiInf
     for (const tag of doc.tags) tags.add(tag);
     const path = route.url.replace(/:(\w+)/g, "{$1}");
     const parameters = [
-      ...[...route.url.matchAll(/:(\w+)/g)].map((m) => ({
-        name: m[1],
-        in: "path",
-        required: true,
-        schema: { type: "string" },
-      })),
-      ...Object.entries(doc.query ?? {}).map(([name, q]) => ({
-        name,
-        in: "query",
-        required: q.required ?? false,
-        description: q.description,
-        schema: { type: "string" },
-        ...(q.example !== undefined && { example: q.example }),
-      })),
-      ...Object.entries(doc.headers ?? {}).map(([name, h]) => ({
-        name,
-        in: "header",
-        required: h.required ?? false,
-        description: h.description,
-        schema: { type: "string" },
-      })),
+      ...parametersIn("path", Object.fromEntries([...route.url.matchAll(/:(\w+)/g)].map((m) => [m[1]!, {}]))),
+      ...parametersIn("query", doc.query ?? {}),
+      ...parametersIn("header", doc.headers ?? {}),
     ];
     const responses: Record<string, unknown> = {};
     const given: Record<number, ResponseDoc> = { ...doc.responses };
@@ -303,6 +285,21 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: ApiInf
     components: { schemas, securitySchemes: SECURITY_SCHEMES },
     tags: [...tags].sort().map((name) => ({ name })),
   };
+}
+
+/** OpenAPI parameters (all strings) from their descriptions; a path parameter is always required. */
+function parametersIn(
+  where: "path" | "query" | "header",
+  params: Record<string, { description?: string; required?: boolean; example?: string }>,
+) {
+  return Object.entries(params).map(([name, p]) => ({
+    name,
+    in: where,
+    required: where === "path" || (p.required ?? false),
+    ...(p.description !== undefined && { description: p.description }),
+    schema: { type: "string" },
+    ...(p.example !== undefined && { example: p.example }),
+  }));
 }
 
 /** `POST /api/customers/lookup` → `postApiCustomersLookup`. */
