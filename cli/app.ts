@@ -331,6 +331,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         audiences,
         retryInboundFailure: (id) =>
           retryInboundFailure(database.db, inboundRetries, id, new Date(clock.now())),
+        imports: {
+          dir: path.join(config.dataDir, "imports"),
+          maxBytes: config.RAPPORT_IMPORT_MAX_MB * 1024 * 1024,
+          keepDays: config.RAPPORT_IMPORT_KEEP_DAYS,
+        },
       });
       registerLookupApi(http, {
         db: database.db,
@@ -381,6 +386,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         sendTimeoutMs: config.SEND_TIMEOUT_MS,
         shopCoupons: connectedShop(config),
         loyalty: () => loaded.loyalty && { rules: loaded.loyalty, money: loaded.segments.money },
+        // the console's uploads: on the database this process opened (PGlite: its own instance)
+        importTarget:
+          database.kind === "pglite" && database.pglite
+            ? { kind: "pglite", pglite: database.pglite }
+            : { kind: "postgres", url: database.url },
         onDelivered: (delivered) => {
           const event = deliveredEvent(delivered);
           if (event) live.publish(event);

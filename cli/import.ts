@@ -1,10 +1,7 @@
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { finished } from "node:stream/promises";
-import { stringify } from "csv-stringify";
 import type { CountryCode } from "libphonenumber-js";
-import { recordAudit } from "../console/auth/audit.ts";
 import {
   type ImportKind,
   type ImportSummary,
@@ -12,7 +9,8 @@ import {
   InputError,
   importRows,
   MappingError,
-  type Reject,
+  recordImport,
+  rejectFile,
 } from "../workers/import/index.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
 import { formatCount, formatDuration } from "./format.ts";
@@ -35,27 +33,6 @@ export interface ImportCommandOptions {
   batchSize?: number;
   /** stdin, for `-` (tests give their own). */
   stdin?: Readable;
-}
-
-/** The reject file: created on the first reject only, with a header line. */
-function rejectFile(path: string) {
-  let out: ReturnType<typeof stringify> | undefined;
-  let file: WriteStream | undefined;
-  return {
-    write(reject: Reject) {
-      if (!out) {
-        file = createWriteStream(path);
-        out = stringify({ header: true, columns: ["line", "column", "value", "reason"] });
-        out.pipe(file);
-      }
-      out.write([reject.line, reject.column, reject.value, reject.reason]);
-    },
-    async close() {
-      if (!out || !file) return;
-      out.end();
-      await finished(file);
-    },
-  };
 }
 
 /** `rows/s` of a summary. */
@@ -141,23 +118,7 @@ export async function runImportCommand(
   const mapped = summary.columns.map((c) => `${c.column} → ${c.target}`).join(", ");
   if (mapped) ctx.out.stderr.write(`columns: ${mapped}\n`);
   ctx.out.stdout.write(`${name}: ${summaryLine(summary, rejectsPath)}\n`);
-  if (!summary.dryRun) {
-    await recordAudit(ctx.db, {
-      actorType: "system",
-      action: `import.${options.kind}`,
-      data: {
-        actor: ctx.actor ?? "cli",
-        file: name,
-        read: summary.read,
-        inserted: summary.inserted,
-        updated: summary.updated,
-        unchanged: summary.unchanged,
-        rejected: summary.rejected,
-        customersCreated: summary.customersCreated,
-        ms: summary.ms,
-      },
-      at: now,
-    });
-  }
+  if (!summary.dryRun)
+    await recordImport(ctx.db, summary, { actor: ctx.actor ?? "cli", file: name, at: now });
   return summary.rejected > 0 ? EXIT_SOME_REJECTED : 0;
 }

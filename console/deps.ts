@@ -74,4 +74,19 @@ export interface ConsoleDeps {
    * which console/ may not import); marks it resolved when that succeeds. Unset: the retry button answers 503.
    */
   retryInboundFailure?: (id: string) => Promise<FailureRetryOutcome>;
+  /**
+   * Where uploaded imports are stored and for how long (console/import-store.ts); the import itself runs on
+   * the `import` queue of `queues`. Unset (or no `queues`): the import pages answer 503.
+   */
+  imports?: ImportUploads;
+}
+
+/** The console's import uploads. */
+export interface ImportUploads {
+  /** Directory of the uploads, one folder per import: `$RAPPORT_DATA_DIR/imports`. */
+  dir: string;
+  /** Largest upload in bytes (RAPPORT_IMPORT_MAX_MB); a larger one is refused with 413. */
+  maxBytes: number;
+  /** Days an upload and its reject file are kept (RAPPORT_IMPORT_KEEP_DAYS). */
+  keepDays: number;
 }

@@ -37,6 +37,10 @@ export const ConfigSchema = z.object({
     .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), "expected redis://host:6379"),
   /** Where embedded data (PGlite, Redis, outbox, generated secrets) lives. Defaults to `.data`. */
   RAPPORT_DATA_DIR: z.string().default(".data"),
+  /** Largest file staff may upload to the console's import, in MB. Defaults to 200. */
+  RAPPORT_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Days an uploaded import file and its reject file are kept under `$RAPPORT_DATA_DIR/imports`. Defaults to 7. */
+  RAPPORT_IMPORT_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** HTTP port of `rapport start`. Defaults to 3000. */
   PORT: port(3000),
   /** Interface to listen on. Defaults to 127.0.0.1; set 0.0.0.0 behind a proxy or in a container. */

@@ -9,6 +9,8 @@ import type { Audiences } from "./audiences.ts";
 import type { CampaignRegistry } from "./campaign-registry.ts";
 import { type Delivered, startDeliverWorker } from "./deliver.ts";
 import { type EventsJob, processEvent } from "./events.ts";
+import { startImportWorker } from "./import/job.ts";
+import type { ImportTarget } from "./import/sql.ts";
 import { refuseForeignJobs } from "./installation.ts";
 import type { LoyaltyProgramme } from "./loyalty.ts";
 import { type PlanJob, processPlan } from "./plan.ts";
@@ -34,6 +36,25 @@ export { type DeliverJob, enqueueDelivery } from "./deliver-queue.ts";
 export { dryRunCampaign } from "./dry-run.ts";
 export { type EventsJob, enqueueEvent, triggerMatches } from "./events.ts";
 export { type DryRunRow, dryRun, type FanOutResult, fanOut } from "./fanout.ts";
+export {
+  fieldsOf as importFieldsOf,
+  IMPORT_KINDS,
+  type ImportKind,
+  type ImportSummary,
+  type ImportTarget,
+  InputError,
+  MappingError,
+  previewImport,
+} from "./import/index.ts";
+export {
+  enqueueImport,
+  type ImportJob,
+  type ImportProgress,
+  importJobId,
+  QUEUE_IMPORT,
+  rejectsPathOf,
+  startImportWorker,
+} from "./import/job.ts";
 export { installationId, queuePrefixOf, REFUSED_RECHECK_MS } from "./installation.ts";
 export { messageOf, variantMessages } from "./message-data.ts";
 export type { PlanJob } from "./plan.ts";
@@ -127,6 +148,8 @@ export interface WorkerDeps {
   shopCoupons?: ShopCoupons;
   /** The loyalty programme (campaigns/loyalty.yaml) purchases earn by. Unset or undefined: no points. */
   loyalty?: () => LoyaltyProgramme | undefined;
+  /** Where the console's imports load rows (the PostgreSQL URL or this process's PGlite). Unset: no import worker. */
+  importTarget?: ImportTarget;
 }
 
 /** Running workers. */
@@ -218,6 +241,19 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       stalledIntervalMs: deps.stalledIntervalMs,
     }),
   ];
+  if (deps.importTarget)
+    all.push(
+      startImportWorker({
+        db: deps.db,
+        target: deps.importTarget,
+        log,
+        now: () => deps.clock.now(),
+        connection: deps.connection,
+        prefix: deps.prefix,
+        installation: deps.installation,
+        stalledIntervalMs: deps.stalledIntervalMs,
+      }),
+    );
   for (const worker of [events, plan, campaigns, rfm]) {
     worker.on("failed", (job, error) =>
       log.warn({ queue: worker.name, jobId: job?.id, err: error }, "job failed"),

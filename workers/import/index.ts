@@ -24,7 +24,8 @@
  *   `--map` or missing required columns); nothing of it is written after the batch that failed.
  * - Rows are read and checked in JS, then loaded a batch at a time through a TEMP staging table (COPY on
  *   PostgreSQL, multi-row INSERT on PGlite) and merged set-based (workers/import/load.ts): memory stays flat.
- * - The caller writes the AuditLog row (it knows who imported): the CLI does in cli/import.ts.
+ * - The caller writes the AuditLog row (it knows who imported) with {@link recordImport}, and the reject file with
+ *   {@link rejectFile}: the CLI (cli/import.ts) and the console's job (workers/import/job.ts) both do.
  * - {@link previewImport} reads the first rows only, for a mapping preview before the job starts.
  */
 import type { Readable } from "node:stream";
@@ -37,6 +38,7 @@ import { type ImportTarget, openImportSql } from "./sql.ts";
 
 export { aliasesOf, fieldsOf, IMPORT_KINDS, type ImportKind, MappingError } from "./columns.ts";
 export { InputError } from "./input.ts";
+export { type ImportAudit, type RejectFile, recordImport, rejectFile } from "./record.ts";
 export type { Reject } from "./rows.ts";
 export type { ImportTarget } from "./sql.ts";
 
@@ -218,9 +220,13 @@ export async function importRows(
   }
 }
 
+/** A cell as the preview shows it: text as is, a JSON value as JSON, nothing as "". */
+const cellText = (value: unknown): string =>
+  value === null || value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+
 /**
  * The first `limit` rows of a file as the import would read them, without touching the database: the column
- * mapping, and per row its staged values or why it would be rejected. For the console's mapping preview.
+ * mapping, and per row its cells (as text, in header order) and why it would be rejected. For the console's mapping preview.
  */
 export async function previewImport(
   input: Readable,
@@ -228,14 +234,14 @@ export async function previewImport(
   limit = 5,
 ): Promise<{
   columns: { column: string; target: string }[];
-  rows: { line: number; ok: boolean; rejects: Reject[] }[];
+  rows: { line: number; ok: boolean; rejects: Reject[]; values: string[] }[];
 }> {
   const rowOptions: RowOptions = {
     now: options.now ?? new Date(),
     file: options.name ?? "upload",
     country: options.country,
   };
-  const rows: { line: number; ok: boolean; rejects: Reject[] }[] = [];
+  const rows: { line: number; ok: boolean; rejects: Reject[]; values: string[] }[] = [];
   let columns: { column: string; target: string }[] = [];
   for await (const record of readRecords(input, options)) {
     if ("error" in record)
@@ -243,12 +249,18 @@ export async function previewImport(
         line: record.line,
         ok: false,
         rejects: stageRecord(options.kind, record, { targets: [], ignored: [] }, rowOptions).rejects ?? [],
+        values: [record.text],
       });
     else {
       const mapping = mapColumns(options.kind, [...record.headers], options.map ?? []);
       if (columns.length === 0) columns = describe(mapping, record.headers, options.kind);
       const staged = stageRecord(options.kind, record, mapping, rowOptions);
-      rows.push({ line: record.line, ok: !staged.rejects, rejects: staged.rejects ?? [] });
+      rows.push({
+        line: record.line,
+        ok: !staged.rejects,
+        rejects: staged.rejects ?? [],
+        values: record.values.map(cellText),
+      });
     }
     if (rows.length >= limit) break;
   }
