@@ -5,6 +5,7 @@ import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
 import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
 import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { FAILURES_TEXTS } from "./texts/failures.ts";
+import { IMPORT_TEXTS } from "./texts/import.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
 import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
 import { RFM_TEXTS } from "./texts/rfm.ts";
@@ -231,6 +232,7 @@ const AREAS = [
   RFM_TEXTS,
   TOKENS_TEXTS,
   WEBHOOKS_TEXTS,
+  IMPORT_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

@@ -14,6 +14,7 @@ import { registerCustomers } from "./routes/customers.ts";
 import { registerDashboard } from "./routes/dashboard.ts";
 import { registerFailures } from "./routes/failures.ts";
 import { registerHome } from "./routes/home.ts";
+import { registerImport } from "./routes/import.ts";
 import { registerInboxArea } from "./routes/inbox-area.ts";
 import { registerLogin } from "./routes/login.ts";
 import { registerMe } from "./routes/me.ts";
@@ -102,6 +103,7 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerFailures(scope, deps);
       registerTokens(scope, deps);
       registerWebhooks(scope, deps);
+      registerImport(scope, deps);
       registerInboxArea(scope, deps);
     },
     { prefix: "/console" },

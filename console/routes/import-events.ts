@@ -1,0 +1,90 @@
+import type { ServerResponse } from "node:http";
+import type { FastifyInstance, preHandlerAsyncHookHandler } from "fastify";
+import type { ConsoleDeps } from "../deps.ts";
+import { findImport, type ImportRun } from "../import-store.ts";
+import { sendProblem } from "../problems.ts";
+import { HEARTBEAT_MS } from "./events.ts";
+
+/** How often the stream looks at the job, in ms. */
+export const IMPORT_POLL_MS = 500;
+
+/** What a progress event carries: the page's progress bar and its state. */
+const progressOf = (run: ImportRun) => ({
+  state: run.state,
+  rows: run.progress?.rows ?? 0,
+  bytes: run.progress?.bytes ?? 0,
+  size: run.progress?.size ?? run.size,
+  percent: run.progress?.percent ?? 0,
+});
+
+/**
+ * `GET /console/import/:id/events`: the import's progress as Server-Sent Events, like the inbox's stream
+ * (console/routes/events.ts): `event: progress` (state, rows, bytes, size, percent) whenever it changes, then one
+ * `event: done` (the summary, or `failed` and the reason) and the end of the stream. The page reloads on done.
+ */
+export function registerImportEvents(
+  scope: FastifyInstance,
+  deps: ConsoleDeps,
+  importers: { preHandler: preHandlerAsyncHookHandler },
+  options: { pollMs?: number; heartbeatMs?: number } = {},
+): void {
+  const open = new Set<ServerResponse>();
+  scope.get<{ Params: { id: string } }>("/import/:id/events", importers, async (request, reply) => {
+    const { imports, queues } = deps;
+    if (!imports || !queues) return reply.status(503).send({ error: "unavailable" });
+    const first = await findImport(deps.db, queues, imports, request.params.id);
+    if (!first) return sendProblem(reply, { kind: "not_found" });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      "x-content-type-options": "nosniff",
+    });
+    res.flushHeaders();
+    open.add(res);
+    res.write("retry: 3000\n\n");
+    let last = "";
+    let closed = false;
+    const send = (run: ImportRun) => {
+      if (run.state === "done" || run.state === "failed") {
+        const done = {
+          state: run.state,
+          summary: run.summary,
+          reason: run.reason,
+          hasRejects: run.hasRejects,
+        };
+        res.write(`event: done\ndata: ${JSON.stringify(done)}\n\n`);
+        res.end();
+        return false;
+      }
+      const progress = JSON.stringify(progressOf(run));
+      if (progress !== last) res.write(`event: progress\ndata: ${progress}\n\n`);
+      last = progress;
+      return true;
+    };
+    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    res.on("close", () => {
+      closed = true;
+      clearInterval(heartbeat);
+      open.delete(res);
+    });
+    let going = send(first);
+    while (going && !closed) {
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? IMPORT_POLL_MS));
+      if (closed) break;
+      const run = await findImport(deps.db, queues, imports, first.id).catch((err) => {
+        request.log.warn({ err }, "import progress not read");
+        return undefined;
+      });
+      if (run) going = send(run);
+    }
+  });
+
+  scope.addHook("preClose", async () => {
+    for (const res of open) res.end();
+  });
+}
