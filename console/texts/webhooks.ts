@@ -24,6 +24,9 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.actions": "Actions",
     "webhooks.viewMessages": "Messages",
     "webhooks.pause": "Pause",
+    "webhooks.pauseNow": "Pause now",
+    "webhooks.confirmPause":
+      "Pause {name}? Until it is resumed, what happens is not sent to it, nor kept for later.",
     "webhooks.resume": "Resume",
     "webhooks.remove": "Remove",
     "webhooks.removeNow": "Remove now",
@@ -54,7 +57,8 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.onceWarning":
       "This is the only time the secret is shown. If it is lost, remove the subscription and add it again.",
     "webhooks.back": "Back to the webhooks",
-    "webhooks.done.paused": "The subscription is paused: nothing is sent until it is resumed.",
+    "webhooks.done.paused":
+      "The subscription is paused: what happens until it is resumed is not sent to it, nor kept for later.",
     "webhooks.done.resumed": "The subscription is active again: new messages go out.",
     "webhooks.done.removed": "The subscription was removed.",
     "webhooks.done.replayed": "The message was queued to be sent again.",
@@ -109,6 +113,9 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.actions": "Tindakan",
     "webhooks.viewMessages": "Pesan",
     "webhooks.pause": "Jeda",
+    "webhooks.pauseNow": "Jeda sekarang",
+    "webhooks.confirmPause":
+      "Jeda {name}? Sampai dilanjutkan, apa yang terjadi tidak dikirim ke sana, dan tidak disimpan untuk nanti.",
     "webhooks.resume": "Lanjutkan",
     "webhooks.remove": "Hapus",
     "webhooks.removeNow": "Hapus sekarang",
@@ -140,7 +147,8 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.onceWarning":
       "Hanya kali ini rahasia ditampilkan. Jika hilang, hapus langganan lalu tambahkan lagi.",
     "webhooks.back": "Kembali ke webhook",
-    "webhooks.done.paused": "Langganan dijeda: tidak ada yang dikirim sampai dilanjutkan.",
+    "webhooks.done.paused":
+      "Langganan dijeda: apa yang terjadi sampai dilanjutkan tidak dikirim ke sana, dan tidak disimpan untuk nanti.",
     "webhooks.done.resumed": "Langganan aktif lagi: pesan baru dikirim.",
     "webhooks.done.removed": "Langganan sudah dihapus.",
     "webhooks.done.replayed": "Pesan dimasukkan ke antrean untuk dikirim lagi.",
@@ -195,6 +203,9 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.actions": "Działania",
     "webhooks.viewMessages": "Wiadomości",
     "webhooks.pause": "Wstrzymaj",
+    "webhooks.pauseNow": "Wstrzymaj teraz",
+    "webhooks.confirmPause":
+      "Wstrzymać {name}? Do wznowienia to, co się wydarzy, nie zostanie do niej wysłane ani zachowane na później.",
     "webhooks.resume": "Wznów",
     "webhooks.remove": "Usuń",
     "webhooks.removeNow": "Usuń teraz",
@@ -226,7 +237,8 @@ export const WEBHOOKS_TEXTS = defineTexts(
     "webhooks.onceWarning":
       "Sekret jest pokazywany tylko ten jeden raz. Jeśli zginie, usuń subskrypcję i dodaj ją ponownie.",
     "webhooks.back": "Wróć do webhooków",
-    "webhooks.done.paused": "Subskrypcja wstrzymana: nic nie zostanie wysłane, dopóki jej nie wznowisz.",
+    "webhooks.done.paused":
+      "Subskrypcja wstrzymana: to, co wydarzy się do wznowienia, nie zostanie do niej wysłane ani zachowane na później.",
     "webhooks.done.resumed": "Subskrypcja znów aktywna: nowe wiadomości będą wysyłane.",
     "webhooks.done.removed": "Subskrypcja została usunięta.",
     "webhooks.done.replayed": "Wiadomość czeka w kolejce na ponowne wysłanie.",

@@ -173,6 +173,14 @@ describe("the API tokens and webhooks pages in a browser", () => {
           path: `test/artifacts/console-webhooks-${locale}-${width}.png`,
           fullPage: true,
         });
+        // pausing asks first (what happens while paused is not kept): the question opens in place
+        await page.locator("summary.confirm-toggle-quiet").first().click();
+        await page.locator('form[action$="/pause"] button').first().waitFor({ state: "visible" });
+        await fits(page);
+        await page.screenshot({
+          path: `test/artifacts/console-webhooks-pause-${locale}-${width}.png`,
+          fullPage: true,
+        });
         await page.goto(`${base}/console/webhooks/${subscriptionId}`);
         await fits(page);
         await page.screenshot({
