@@ -173,7 +173,7 @@ export async function relayWebhooks(
       if (rows.length === 0) return 0;
       const subscriptions = await tx.webhookSubscription.findMany({
         where: { active: true, pausedAt: null },
-        select: { id: true, events: true, fields: true },
+        select: { id: true, events: true, fields: true, createdAt: true },
       });
       const customerIds = [...new Set(rows.flatMap((r) => (r.customerId ? [r.customerId] : [])))];
       const customers = await tx.customer.findMany({
@@ -189,8 +189,9 @@ export async function relayWebhooks(
           if (!present.has(row.customerId) && row.type !== "customer.erased") return [];
         }
         const msgId = msgIdOf(row.type, `outbox:${row.id}`);
+        // a subscription gets what happens after it was made, not what waited in the outbox for the relay
         return subscriptions
-          .filter((s) => wants(s.events, row.type))
+          .filter((s) => wants(s.events, row.type) && s.createdAt <= row.occurredAt)
           .map((s) => messageRow(s, row.type, msgId, row.occurredAt, row.data));
       });
       await tx.webhookMessage.createMany({ data: messages, skipDuplicates: true });

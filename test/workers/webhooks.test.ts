@@ -1,5 +1,5 @@
 import type { Worker } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { captureEvent } from "../../bots/index.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import { emitPurchaseCreated, newWebhookSecret } from "../../workers/index.ts";
@@ -278,6 +278,62 @@ describe("outbound webhooks in the running app", () => {
     expect(
       verifyStandardWebhook(secret, request!.headers, request!.body, Math.floor(Date.now() / 1000)),
     ).toBe(true);
+  });
+
+  it("a web chat visitor's first message reaches a local receiver as customer.created, conversation.created and message.received, signed", async () => {
+    const crm = await receiver([]);
+    onTestFinished(() => crm.close());
+    const secret = newWebhookSecret();
+    await database.db.webhookSubscription.create({
+      data: {
+        name: "crm",
+        url: crm.url,
+        events: ["customer.created", "conversation.created", "message.received"],
+        fields: [],
+        secret,
+        createdBy: "test",
+      },
+    });
+    const post = (url: string, body: unknown) =>
+      fetch(`${app.url}${url}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const session = await post("/webchat/api/session", { locale: "id-ID" });
+    expect(session.status).toBe(201);
+    const visitor = (await session.json()) as { visitorId: string; token: string };
+    const said = await post("/webchat/api/messages", {
+      ...visitor,
+      clientMessageId: "m-1",
+      text: "Halo, pesanan saya sudah dikirim?",
+      locale: "id-ID",
+    });
+    expect(said.status).toBeLessThan(300);
+    const received = await waitFor(
+      "three events at the receiver",
+      () => {
+        const bodies = crm.received.map(
+          (r) => JSON.parse(r.body) as { type: string; data: { text?: string } },
+        );
+        return bodies.some((b) => b.type === "message.received") && bodies.length >= 3 ? bodies : undefined;
+      },
+      20_000,
+    );
+    expect(received.map((b) => b.type).sort()).toEqual([
+      "conversation.created",
+      "customer.created",
+      "message.received",
+    ]);
+    expect(received.find((b) => b.type === "message.received")!.data.text).toBe(
+      "Halo, pesanan saya sudah dikirim?",
+    );
+    expect(crm.received).toHaveLength(3);
+    for (const request of crm.received) {
+      expect(
+        verifyStandardWebhook(secret, request.headers, request.body, Math.floor(Date.now() / 1000)),
+      ).toBe(true);
+    }
   });
 });
 
