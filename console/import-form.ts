@@ -40,22 +40,19 @@ export function mapOf(map: Record<number, string>, columns: readonly string[]): 
 export function mappingChoices(
   kind: ImportKind,
   columns: readonly { column: string; target: string }[],
-  detected: readonly { column: string; target: string }[],
   map: Record<number, string>,
   locale: Locale,
 ) {
   const fields = importFieldsOf(kind);
   return columns.map(({ column, target }, i) => {
     const chosen = map[i] ?? "";
-    const auto = detected[i]?.target ?? target;
-    const autoText = auto === "ignored" ? t(locale, "import.ignore") : auto;
     return {
       index: i,
       column,
       target,
       ignored: target === "ignored",
       options: [
-        { value: "", label: t(locale, "import.auto", { target: autoText }), selected: chosen === "" },
+        { value: "", label: t(locale, "import.auto"), selected: chosen === "" },
         ...fields.map((f) => ({ value: f, label: f, selected: chosen === f })),
         { value: "ignore", label: t(locale, "import.ignore"), selected: chosen === "ignore" },
       ],

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import {
   enqueueImport,
@@ -202,8 +203,13 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
         kindLabel: `import.kind.${run.kind}`,
         stateLabel: `import.state.${run.state}`,
         live: run.state === "queued" || run.state === "running",
-        seconds: run.summary ? (run.summary.ms / 1000).toFixed(1) : undefined,
+        seconds: run.summary
+          ? new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+              run.summary.ms / 1000,
+            )
+          : undefined,
         script: assetUrl("import.js"),
+        style: assetUrl("import.css"),
       },
       { title: "import.title" },
     );
@@ -237,6 +243,7 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
       reply,
       "import",
       {
+        style: assetUrl("import.css"),
         kinds: IMPORT_KINDS.map((k) => ({ value: k, label: `import.kind.${k}`, selected: k === kind })),
         maxText: formatBytes(on.uploads.maxBytes, locale),
         errors,
@@ -267,7 +274,7 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
     const read = (map: string[]) =>
       previewImport(
         createReadStream(uploadPathOf(on.uploads, run.id)),
-        { kind: run.kind, name: run.name, map },
+        { kind: run.kind, name: run.name, map, country: countryOf(form.country) },
         PREVIEW_ROWS,
       );
     const detected = await read([]).catch((error) => {
@@ -291,8 +298,9 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
       "import-preview",
       {
         run,
+        style: assetUrl("import.css"),
         intro: t(locale, "import.previewIntro", { name: run.name }),
-        columns: mappingChoices(run.kind, preview.columns, detected.columns, form.map, locale),
+        columns: mappingChoices(run.kind, preview.columns, form.map, locale),
         rows: preview.rows.map((row) => ({
           ...row,
           values: preview.columns.map((_c, i) => row.values[i] ?? ""),
@@ -326,6 +334,12 @@ async function readFieldsFirst(request: FastifyRequest): Promise<void> {
     request.body = {};
   }
 }
+
+/** A two-letter country of the form, else undefined. */
+const countryOf = (value: string) => {
+  const country = value.trim().toUpperCase();
+  return /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined;
+};
 
 /** The base name of an uploaded file, printable and at most 200 characters. */
 function fileNameOf(filename: string): string {
