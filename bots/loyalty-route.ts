@@ -3,7 +3,7 @@ import { z } from "zod";
 import { cleanText } from "../lib/clean-text.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
-import { jsonOnly } from "../lib/http.ts";
+import { bodyIssues, jsonOnly, sendInvalidBody } from "../lib/http.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { verifyBodySignature } from "../lib/signature.ts";
 import { redeemPoints } from "./loyalty-ledger.ts";
@@ -78,15 +78,7 @@ export async function registerLoyaltyApi(app: FastifyInstance, options: LoyaltyA
     }
     const parsed = RedeemBody.safeParse(request.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        path: i.path.join(".") || "(body)",
-        message: i.message,
-      }));
-      return reply.status(400).send({
-        error: "invalid_body",
-        message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
-        issues,
-      });
+      return sendInvalidBody(reply, bodyIssues(parsed.error));
     }
     const body = parsed.data;
     const customer = await options.db.customer.findFirst({

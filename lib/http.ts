@@ -157,6 +157,25 @@ function acceptOnly(types: string[], request: FastifyRequest, reply: FastifyRepl
   });
 }
 
+/** A validation error's issues as the API answers them: the field's dotted path (`(body)` for the whole body). */
+export function bodyIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message }));
+}
+
+/** Answers 400 `invalid_body` naming each field at fault (`issues[].path`), as every API route does. */
+export function sendInvalidBody(
+  reply: FastifyReply,
+  issues: readonly { path: string; message: string }[],
+): FastifyReply {
+  return reply.status(400).send({
+    error: "invalid_body",
+    message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+    issues,
+  });
+}
+
 /**
  * A query string as Fastify's default parser gives it (a repeated key becomes an array, no prototype), with
  * U+0000 and lone surrogates dropped: `?q=%00` would otherwise reach a database query and fail it.

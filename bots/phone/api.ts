@@ -4,7 +4,7 @@ import { requireScope } from "../../lib/api-tokens.ts";
 import { cleanText } from "../../lib/clean-text.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
-import { jsonOnly } from "../../lib/http.ts";
+import { bodyIssues, jsonOnly, sendInvalidBody } from "../../lib/http.ts";
 import { describeRoute } from "../../lib/openapi.ts";
 import { CALL_STATES, type CallReport, type RecordedCall, recordCall, toE164 } from "./calls.ts";
 
@@ -90,15 +90,7 @@ export function registerCallsApi(http: FastifyInstance, options: CallsApiOptions
     async (request, reply) => {
       const parsed = CallBody.safeParse(request.body);
       if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => ({
-          path: i.path.join(".") || "(body)",
-          message: i.message,
-        }));
-        return reply.status(400).send({
-          error: "invalid_body",
-          message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
-          issues,
-        });
+        return sendInvalidBody(reply, bodyIssues(parsed.error));
       }
       const body = parsed.data;
       const report: CallReport = {

@@ -4,6 +4,7 @@ import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
+import { bodyIssues, sendInvalidBody } from "../../lib/http.ts";
 import { describeRoute } from "../../lib/openapi.ts";
 import { type CallReport, type CallState, type RecordedCall, recordCall, toE164 } from "./calls.ts";
 
@@ -132,15 +133,7 @@ export function registerTwilioVoice(http: FastifyInstance, options: TwilioVoiceO
     }
     const parsed = TwilioVoiceForm.safeParse(request.body ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        path: i.path.join(".") || "(body)",
-        message: i.message,
-      }));
-      return reply.status(400).send({
-        error: "invalid_body",
-        message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
-        issues,
-      });
+      return sendInvalidBody(reply, bodyIssues(parsed.error));
     }
     const form = parsed.data;
     if (options.accountSid && form.AccountSid !== options.accountSid) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import type { Db } from "../../lib/db/index.ts";
-import { jsonOnly } from "../../lib/http.ts";
+import { bodyIssues, jsonOnly, sendInvalidBody } from "../../lib/http.ts";
 import { describeRoute } from "../../lib/openapi.ts";
 import { verifyBodySignature } from "../../lib/signature.ts";
 import { type DoubleOptInDeps, requestDoubleOptIn } from "../double-opt-in.ts";
@@ -79,19 +79,12 @@ export async function registerEventsApi(app: FastifyInstance, options: EventsApi
     }
     const parsed = parseInboundEvent(request.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        path: i.path.join(".") || "(body)",
-        message: i.message,
-      }));
+      const issues = bodyIssues(parsed.error);
       request.log.warn(
         { issues, body: request.rawBody.toString("utf8").slice(0, 4_096) },
         "event rejected: malformed",
       );
-      return reply.status(400).send({
-        error: "invalid_body",
-        message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
-        issues,
-      });
+      return sendInvalidBody(reply, issues);
     }
     const result = await captureEvent(options.db, parsed.data, new Date(options.clock.now()));
     await options.onEvent(result);

@@ -27,19 +27,22 @@ export async function signInOver(baseUrl: string, email: string): Promise<{ cook
   return { cookie, csrf };
 }
 
-/** An open /console/events stream and the call events it heard. */
+/** An open /console/events stream: what it answered, the events read so far, and how to wait for one. */
 export interface Stream {
-  calls(): LiveEvent[];
+  response: IncomingMessage;
+  text(): string;
+  events(): LiveEvent[];
   next(match: (event: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>;
   close(): void;
 }
 
-export function openStream(url: string, cookie: string): Promise<Stream> {
+/** Opens an event stream (`GET /console/events`) as a browser's EventSource does, with a session cookie. */
+export function openStream(url: string, cookie?: string): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { headers: { accept: "text/event-stream", cookie } },
-      (response: IncomingMessage) => {
+      { headers: { accept: "text/event-stream", ...(cookie && { cookie }) } },
+      (response) => {
         let buffer = "";
         const waiters = new Set<() => void>();
         response.setEncoding("utf8");
@@ -53,7 +56,9 @@ export function openStream(url: string, cookie: string): Promise<Stream> {
             .filter((block) => block.startsWith("event: live\n"))
             .map((block) => JSON.parse(block.split("\ndata: ")[1]!) as LiveEvent);
         resolve({
-          calls: () => events().filter((e) => e.kind === "call"),
+          response,
+          text: () => buffer,
+          events,
           next(match, timeoutMs = 2_000) {
             return new Promise((done, fail) => {
               const check = () => {

@@ -187,8 +187,13 @@ describe("the screen pop", () => {
       await streams.other.next((e) => e.kind === "call" && e.interactionId === unnamedId);
       // the thread and inbox hear the call as a message in its conversation, as every console does
       await streams.marketer.next((e) => e.kind === "message" && e.interactionId === unnamedId);
-      expect(streams.other.calls().map((e) => e.interactionId)).toEqual([unnamedId]);
-      expect(streams.marketer.calls()).toHaveLength(0);
+      expect(
+        streams.other
+          .events()
+          .filter((e) => e.kind === "call")
+          .map((e) => e.interactionId),
+      ).toEqual([unnamedId]);
+      expect(streams.marketer.events().filter((e) => e.kind === "call")).toHaveLength(0);
     } finally {
       for (const stream of Object.values(streams)) stream.close();
     }

@@ -1,14 +1,14 @@
-import { type IncomingMessage, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLiveHub, type LiveEvent, type LiveHub, onInboundStored } from "../../../console/index.ts";
+import { createLiveHub, type LiveHub, onInboundStored } from "../../../console/index.ts";
 import { registerLiveEvents } from "../../../console/routes/events.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { createRedis } from "../../../lib/redis.ts";
 import { useTestDatabase } from "../../support/db.ts";
 import { useTestRedis } from "../../support/redis.ts";
 import { waitFor } from "../../support/wait.ts";
+import { openStream } from "../calls-support.ts";
 import { addConversation, startInboxConsole } from "../inbox/support.ts";
 import { addStaff, type Browser, signIn, uniqueEmail } from "../support.ts";
 
@@ -37,61 +37,6 @@ afterAll(async () => {
   await http?.close();
   await live?.close();
 });
-
-/** An open event stream: the events read so far, and how to wait for one. */
-interface Stream {
-  response: IncomingMessage;
-  text(): string;
-  next(match: (event: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>;
-  close(): void;
-}
-
-function openStream(url: string, cookie?: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { headers: { accept: "text/event-stream", ...(cookie && { cookie }) } },
-      (response) => {
-        let buffer = "";
-        const waiters = new Set<() => void>();
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => {
-          buffer += chunk;
-          for (const wake of waiters) wake();
-        });
-        const events = () =>
-          buffer
-            .split("\n\n")
-            .filter((block) => block.startsWith("event: live\n"))
-            .map((block) => JSON.parse(block.split("\ndata: ")[1]!) as LiveEvent);
-        resolve({
-          response,
-          text: () => buffer,
-          next(match, timeoutMs = 1_000) {
-            return new Promise((done, fail) => {
-              const check = () => {
-                const found = events().find(match);
-                if (!found) return;
-                waiters.delete(check);
-                clearTimeout(timer);
-                done(found);
-              };
-              const timer = setTimeout(() => {
-                waiters.delete(check);
-                fail(new Error(`no matching event within ${timeoutMs} ms; got: ${buffer}`));
-              }, timeoutMs);
-              waiters.add(check);
-              check();
-            });
-          },
-          close: () => req.destroy(),
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("GET /console/events", () => {
   it("streams an inbound message stored by another process within a second", async () => {
