@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, it } from "vitest";
+import { recordUpload, uploadPathOf } from "../../console/import-store.ts";
 import { createApiToken } from "../../lib/api-tokens.ts";
 import { addStaff, PASSWORD } from "../console/support.ts";
 import { assertAlive, clientIp, type RawResponse, send, sendChecked, useFuzzApp } from "./support/app.ts";
@@ -12,7 +15,7 @@ const summary = useFuzzSummary("console-forms");
 const BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8";
 let session: { cookie: string; csrf: string };
 const ids: Record<
-  "conversation" | "customer" | "other" | "canned" | "delivery" | "token" | "webhook" | "message",
+  "conversation" | "customer" | "other" | "canned" | "delivery" | "token" | "webhook" | "message" | "import",
   string
 > = {
   conversation: "",
@@ -23,6 +26,7 @@ const ids: Record<
   token: "",
   webhook: "",
   message: "",
+  import: "",
 };
 
 const cookiesOf = (response: RawResponse) =>
@@ -103,7 +107,25 @@ beforeAll(async () => {
   const message = await db.webhookMessage.create({
     data: { subscriptionId: webhook.id, msgId: "msg_fuzz", type: "purchase.created", payload: { data: {} } },
   });
+  // an uploaded import waiting for its mapping, as POST /console/import leaves it
+  const importId = randomUUID();
+  const upload = uploadPathOf(
+    { dir: path.join(fuzz.app.dataDir, "imports"), maxBytes: 0, keepDays: 7 },
+    importId,
+  );
+  mkdirSync(path.dirname(upload), { recursive: true });
+  writeFileSync(upload, "\uFEFFImię;E-mail;Telefon\r\nZofia;zofia.fuzz@example.com;601 234 567\r\n");
+  const adminUser = await db.staffUser.findUniqueOrThrow({ where: { email } });
+  await recordUpload(db, {
+    id: importId,
+    kind: "customers",
+    name: "klienci.csv",
+    size: 60,
+    staffUserId: adminUser.id,
+    at: new Date(),
+  });
   Object.assign(ids, {
+    import: importId,
     token: token.id,
     webhook: webhook.id,
     message: message.id,
@@ -184,6 +206,17 @@ const FORMS: { path: (id: string) => string; id: IdKind | undefined; sample: Rec
       events: "purchase.created",
       fields: "orderId, total",
     },
+  },
+  { path: () => "/console/import", id: undefined, sample: { kind: "customers" } },
+  {
+    path: (id) => `/console/import/${id}/preview`,
+    id: "import",
+    sample: { map_0: "firstName", map_1: "", map_2: "ignore", country: "PL", dryRun: "1" },
+  },
+  {
+    path: (id) => `/console/import/${id}/start`,
+    id: "import",
+    sample: { map_0: "", map_1: "email", country: "pl", dryRun: "1" },
   },
   { path: (id) => `/console/webhooks/${id}/pause`, id: "webhook", sample: {} },
   { path: (id) => `/console/webhooks/${id}/resume`, id: "webhook", sample: {} },
