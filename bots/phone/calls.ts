@@ -190,7 +190,12 @@ async function recordIn(
   if (customerId === undefined) {
     // preferredChannel stays empty: a call is never a way to send a message back
     const created = await tx.customer.create({
-      data: { identities: { create: { channel: "phone", externalId: report.customerNumber } } },
+      // the number is all a caller id tells: the inbox and profile show it as their name on the channel
+      data: {
+        identities: {
+          create: { channel: "phone", externalId: report.customerNumber, displayName: report.customerNumber },
+        },
+      },
       select: { id: true },
     });
     customerId = created.id;

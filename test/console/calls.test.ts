@@ -235,6 +235,11 @@ describe("the screen pop", () => {
     ).text();
     expect(strangerPop).toContain("New caller +6281299887766");
     expect(strangerPop).toContain(`/console/customers/${stranger.customerId}`);
+    // the inbox names the new caller by their number
+    const inbox = await (
+      await fetch(`${app.url}/console/inbox`, { headers: { ...BROWSER, cookie: staff.agent.cookie } })
+    ).text();
+    expect(inbox).toContain("+6281299887766");
     // not signed in: no pop
     expect(
       (await fetch(`${app.url}/console/calls/${known.id}/pop`, { headers: { accept: "*/*" } })).status,
