@@ -165,18 +165,23 @@ describe("rapport import customers", () => {
   });
 
   it("rejects a key the file already had, naming the first line, and loads the rest", async () => {
-    const at = file("dups.csv", "email,name\nd1@example.com,One\nd2@example.com,Two\nD1@example.com,Again\n");
+    // the repeat of line 2 in the same batch (line 3), and in a later one (line 5: batches of 2 rows)
+    const at = file(
+      "dups.csv",
+      "email,name\nd1@example.com,One\nD1@example.com,Again\nd2@example.com,Two\nd1@example.com,Later\n",
+    );
     const ctx = context();
     expect(await runImportCommand(ctx, target(), { kind: "customers", file: at, batchSize: 2 })).toBe(
       EXIT_SOME_REJECTED,
     );
     expect(rejectsOf(at)).toEqual([
       {
-        line: "4",
+        line: "3",
         column: "email",
         value: "d1@example.com",
         reason: expect.stringMatching(/the same email as line 2/),
       },
+      { line: "5", column: "", value: "", reason: expect.stringMatching(/names the same customer as line 2/) },
     ]);
     expect((await database.db.customer.findUniqueOrThrow({ where: { email: "d1@example.com" } })).name).toBe(
       "One",
