@@ -239,7 +239,7 @@ describe("the screen pop", () => {
     const inbox = await (
       await fetch(`${app.url}/console/inbox`, { headers: { ...BROWSER, cookie: staff.agent.cookie } })
     ).text();
-    expect(inbox).toContain("+6281299887766");
+    expect(inbox).toContain('<span class="inbox-name">+6281299887766</span>');
     // not signed in: no pop
     expect(
       (await fetch(`${app.url}/console/calls/${known.id}/pop`, { headers: { accept: "*/*" } })).status,
