@@ -1,10 +1,40 @@
 import type { ServerResponse } from "node:http";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { hearsLive } from "../calls.ts";
 import type { LiveEvent, LiveHub } from "../live.ts";
 
 /** A comment line every this many ms keeps proxies from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
+
+/**
+ * Answers with a Server-Sent Events stream: its headers (no proxy buffering), a 3 s reconnect hint and a
+ * heartbeat comment every `heartbeatMs`; `onClose` runs when the client goes. Write events to what it returns.
+ */
+export function openEventStream(
+  reply: FastifyReply,
+  heartbeatMs: number,
+  onClose: () => void,
+): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store, no-transform",
+    connection: "keep-alive",
+    // nginx would otherwise buffer the stream and deliver events late
+    "x-accel-buffering": "no",
+    "x-content-type-options": "nosniff",
+  });
+  res.flushHeaders();
+  res.write("retry: 3000\n\n");
+  const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+  heartbeat.unref();
+  res.on("close", () => {
+    clearInterval(heartbeat);
+    onClose();
+  });
+  return res;
+}
 
 /**
  * `GET /console/events`: a Server-Sent Events stream of what changes in conversations (`event: live`, data a
@@ -20,30 +50,16 @@ export function registerLiveEvents(
   const open = new Set<ServerResponse>();
   scope.get("/events", async (request, reply) => {
     const staff = request.staff!;
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store, no-transform",
-      connection: "keep-alive",
-      // nginx would otherwise buffer the stream and deliver events late
-      "x-accel-buffering": "no",
-      "x-content-type-options": "nosniff",
+    let unsubscribe = () => {};
+    const res = openEventStream(reply, options.heartbeatMs ?? HEARTBEAT_MS, () => {
+      unsubscribe();
+      open.delete(res);
     });
-    res.flushHeaders();
     open.add(res);
-    res.write("retry: 3000\n\n");
-    const unsubscribe = live.subscribe((event: LiveEvent) => {
+    unsubscribe = live.subscribe((event: LiveEvent) => {
       // a call pops only in its agent's console (or every agent's)
       if (!hearsLive(staff, event)) return;
       res.write(`event: live\ndata: ${JSON.stringify(event)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
-    heartbeat.unref();
-    res.on("close", () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(res);
     });
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, preHandlerAsyncHookHandler } from "fastify";
 import type { ConsoleDeps } from "../deps.ts";
 import { findImport, type ImportRun } from "../import-store.ts";
 import { sendProblem } from "../problems.ts";
-import { HEARTBEAT_MS } from "./events.ts";
+import { HEARTBEAT_MS, openEventStream } from "./events.ts";
 
 /** How often the stream looks at the job, in ms. */
 export const IMPORT_POLL_MS = 500;
@@ -34,20 +34,13 @@ export function registerImportEvents(
     if (!imports || !queues) return reply.status(503).send({ error: "unavailable" });
     const first = await findImport(deps.db, queues, imports, request.params.id);
     if (!first) return sendProblem(reply, { kind: "not_found" });
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-      "x-content-type-options": "nosniff",
-    });
-    res.flushHeaders();
-    open.add(res);
-    res.write("retry: 3000\n\n");
-    let last = "";
     let closed = false;
+    const res = openEventStream(reply, options.heartbeatMs ?? HEARTBEAT_MS, () => {
+      closed = true;
+      open.delete(res);
+    });
+    open.add(res);
+    let last = "";
     const send = (run: ImportRun) => {
       if (run.state === "done" || run.state === "failed") {
         const done = {
@@ -65,13 +58,6 @@ export function registerImportEvents(
       last = progress;
       return true;
     };
-    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
-    heartbeat.unref();
-    res.on("close", () => {
-      closed = true;
-      clearInterval(heartbeat);
-      open.delete(res);
-    });
     let going = send(first);
     while (going && !closed) {
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? IMPORT_POLL_MS));
