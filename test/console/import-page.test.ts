@@ -8,9 +8,17 @@ import { registerConsole } from "../../console/index.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { createHttpServer } from "../../lib/http.ts";
 import { silentLogger } from "../../lib/logger.ts";
-import { closeQueues, type QueueContext, startImportWorker } from "../../workers/index.ts";
+import {
+  closeQueues,
+  importJobId,
+  QUEUE_IMPORT,
+  type QueueContext,
+  queueFor,
+  startImportWorker,
+} from "../../workers/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
+import { waitFor } from "../support/wait.ts";
 import { sseEvents, uploadImport } from "./import-support.ts";
 import { addStaff, type Browser, getPage, postForm, signIn, uniqueEmail } from "./support.ts";
 
@@ -163,6 +171,49 @@ describe("the console's import", () => {
     expect(audit.map((a) => a.action).sort()).toEqual(["import.customers", "import.start", "import.upload"]);
     const list = await getPage(http, admin, "/console/import");
     expect(list.body).toContain(`data-import="${id}"`);
+  });
+
+  it("imports with the columns as chosen, as a dry run that writes nothing, and says why a file without a contact column stopped", async () => {
+    if (workers.length === 0) startWorker();
+    const file = Buffer.from("\uFEFFImię;Kontakt;Miasto\r\nOla;ola.dry@example.com;Poznań\r\n", "utf8");
+    const id = idOf(
+      (await uploadImport(http, admin, { filename: "kontakty.csv", content: file })).headers.location,
+    );
+    const choices = { _csrf: admin.csrf, map_1: "email", map_2: "ignore", dryRun: "1" };
+    const again = await postForm(http, admin, `/console/import/${id}/preview`, choices);
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toMatch(/Kontakt<\/span>\s*<span class="import-target" data-target="email">/);
+    expect(again.body).toMatch(/<option value="ignore" selected>/);
+    expect(again.body).toMatch(/name="dryRun" value="1" checked/);
+    const bad = await postForm(http, admin, `/console/import/${id}/start`, {
+      ...choices,
+      map_1: "nosuchfield",
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain("nosuchfield");
+    expect(await queueFor(queues, QUEUE_IMPORT).getJob(importJobId(id))).toBeUndefined();
+    expect((await postForm(http, admin, `/console/import/${id}/start`, choices)).statusCode).toBe(303);
+    const done = await waitFor("the dry run's summary", async () => {
+      const page = await getPage(http, admin, `/console/import/${id}`);
+      return page.body.includes('data-summary="read"') ? page.body : undefined;
+    });
+    expect(done).toMatch(/data-summary="inserted">1</);
+    expect(done).toContain("Dry run: nothing was written");
+    expect(await database.db.customer.count({ where: { email: "ola.dry@example.com" } })).toBe(0);
+
+    const noContact = Buffer.from("Imię;Miasto\nOla;Poznań\n", "utf8");
+    const failing = idOf(
+      (await uploadImport(http, admin, { filename: "bez.csv", content: noContact })).headers.location,
+    );
+    await postForm(http, admin, `/console/import/${failing}/start`, { _csrf: admin.csrf });
+    const stopped = await waitFor("the failed import's page", async () => {
+      const page = await getPage(http, admin, `/console/import/${failing}`);
+      return page.body.includes("The import stopped") ? page.body : undefined;
+    });
+    expect(stopped).toContain("no column for externalId or email or phone");
+    expect(await database.db.auditLog.count({ where: { targetId: failing, action: "import.failed" } })).toBe(
+      1,
+    );
   });
 
   it("lets agents neither open nor upload, and refuses an upload without the CSRF token: nothing stored", async () => {
