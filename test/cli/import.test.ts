@@ -74,12 +74,18 @@ describe("rapport import customers", () => {
       name: 'Ola Nowak; "Biuro", Kraków',
       country: "PL",
       source: "import",
-      attributes: { city: "Kraków", ulubiony_kolor: "zielony\nciemny" },
+      attributes: { ulubiony_kolor: "zielony\nciemny" },
+      address: { city: "Kraków", country: "PL" },
     });
     expect(ola.consent).toMatchObject({ email: { status: "granted", via: "import" } });
     // a national number with the row's own country (Indonesia), not --country PL
     const budi = await database.db.customer.findUniqueOrThrow({ where: { externalId: "1003" } });
-    expect(budi).toMatchObject({ phone: "+6281234567890", country: "ID", name: "Budi" });
+    expect(budi).toMatchObject({
+      phone: "+6281234567890",
+      country: "ID",
+      name: "Budi",
+      address: { city: "Jakarta", country: "ID" },
+    });
     expect(budi.attributes).toMatchObject({ ulubiony_kolor: "merah,\nputih" });
     expect(
       await database.db.identity.count({ where: { channel: "email", externalId: "ola@example.com" } }),
@@ -181,7 +187,12 @@ describe("rapport import customers", () => {
         value: "d1@example.com",
         reason: expect.stringMatching(/the same email as line 2/),
       },
-      { line: "5", column: "", value: "", reason: expect.stringMatching(/names the same customer as line 2/) },
+      {
+        line: "5",
+        column: "",
+        value: "",
+        reason: expect.stringMatching(/names the same customer as line 2/),
+      },
     ]);
     expect((await database.db.customer.findUniqueOrThrow({ where: { email: "d1@example.com" } })).name).toBe(
       "One",
@@ -455,7 +466,7 @@ describe("importRows on the embedded database (PGlite)", () => {
       expect(first).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
       expect(rejects).toEqual([expect.objectContaining({ line: 3, column: "email" })]);
       const siti = await handle.db.customer.findUniqueOrThrow({ where: { email: "siti@example.com" } });
-      expect(siti).toMatchObject({ phone: "+6281234567890", name: "Siti", attributes: { city: "Bandung" } });
+      expect(siti).toMatchObject({ phone: "+6281234567890", name: "Siti", address: { city: "Bandung" } });
       const second = await importRows(pglite, Readable.from([csv()]), { kind: "customers", country: "ID" });
       expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
       expect((await handle.db.customer.findUniqueOrThrow({ where: { id: siti.id } })).updatedAt).toEqual(

@@ -234,8 +234,8 @@ async function mergeCustomers(sql: ImportSql, stage: string, context: BatchConte
     `UPDATE ${stage} SET customer_id = gen_random_uuid(), created = true WHERE customer_id IS NULL`,
   );
   await sql.query(
-    `INSERT INTO "Customer" (id, "externalId", email, phone, name, locale, timezone, country, attributes, source, "createdAt", "updatedAt")
-     SELECT customer_id, external_id, email, phone, name, COALESCE(locale, 'en'), timezone, country, attributes, 'import', $1, $1
+    `INSERT INTO "Customer" (id, "externalId", email, phone, name, locale, timezone, country, attributes, address, source, "createdAt", "updatedAt")
+     SELECT customer_id, external_id, email, phone, name, COALESCE(locale, 'en'), timezone, country, attributes, address, 'import', $1, $1
      FROM ${stage} WHERE created ON CONFLICT DO NOTHING`,
     [now],
   );
@@ -246,15 +246,15 @@ async function mergeCustomers(sql: ImportSql, stage: string, context: BatchConte
   const free = (column: string, field: string) =>
     `(c.${field} IS NULL AND s.${column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Customer" o WHERE o.${field} = s.${column}))`;
   const merged = `COALESCE(s.name, c.name), COALESCE(s.locale, c.locale), COALESCE(s.timezone, c.timezone),
-    COALESCE(s.country, c.country), c.attributes || s.attributes`;
+    COALESCE(s.country, c.country), c.attributes || s.attributes, COALESCE(s.address, c.address)`;
   const { rows: updated } = await sql.query<{ line: number }>(
-    `UPDATE "Customer" c SET (name, locale, timezone, country, attributes) = (${merged}),
+    `UPDATE "Customer" c SET (name, locale, timezone, country, attributes, address) = (${merged}),
        email = CASE WHEN ${free("email", "email")} THEN s.email ELSE c.email END,
        phone = CASE WHEN ${free("phone", "phone")} THEN s.phone ELSE c.phone END,
        "externalId" = CASE WHEN ${free("external_id", `"externalId"`)} THEN s.external_id ELSE c."externalId" END,
        "updatedAt" = $1
      FROM ${stage} s WHERE c.id = s.customer_id AND NOT s.created
-       AND (ROW(${merged}) IS DISTINCT FROM ROW(c.name, c.locale, c.timezone, c.country, c.attributes)
+       AND (ROW(${merged}) IS DISTINCT FROM ROW(c.name, c.locale, c.timezone, c.country, c.attributes, c.address)
          OR ${free("email", "email")} OR ${free("phone", "phone")} OR ${free("external_id", `"externalId"`)})
      RETURNING s.line`,
     [now],

@@ -1,6 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import type { z } from "zod";
-import { GenericEvent, MAX_FUTURE_MS, PurchaseEvent } from "../../bots/events.ts";
+import { GenericEvent, MAX_FUTURE_MS, PostalAddress, PurchaseEvent } from "../../bots/events.ts";
 import { CHANNEL_NAMES, toLocale } from "../../lib/channels.ts";
 import { cleanJson, cleanText } from "../../lib/clean-text.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
@@ -30,6 +30,7 @@ export const STAGING_COLUMNS: Record<ImportKind, readonly (readonly [string, str
     ["country", "text"],
     ["attributes", "jsonb"],
     ["email_consent", "text"],
+    ["address", "jsonb"],
   ],
   orders: [
     ["line", "int"],
@@ -301,6 +302,26 @@ function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((i) => ({ field: fieldOfPath(i.path), message: i.message }));
 }
 
+/** The data of a schema's result, or undefined with each issue added to the row's problems. */
+function parsedOr<T>(result: z.ZodSafeParseResult<T>, problems: Problems): T | undefined {
+  if (result.success) return result.data;
+  for (const issue of issuesOf(result.error)) problems.add(issue.field, issue.message);
+  return undefined;
+}
+
+/** A contact's staging cells: customer id, email, phone, name. */
+const contactCells = (contact: {
+  externalId?: string;
+  email?: string;
+  phone?: string;
+  name?: string;
+}): Cell[] => [
+  contact.externalId ?? null,
+  contact.email ?? null,
+  contact.phone ?? null,
+  contact.name ?? null,
+];
+
 /** The contact fields naming a row's customer, validated as the events API validates them. */
 function contactOf(fields: Fields, problems: Problems, options: RowOptions) {
   const externalId = fields.text("externalId");
@@ -381,29 +402,44 @@ function stageCustomer(fields: Fields, problems: Problems, options: RowOptions):
   const consent = status(consentText);
   if (consent === null)
     problems.add("emailConsent", "expected yes or no (ya/tidak, tak/nie, granted/denied)");
-  const address: Record<string, unknown> = {};
-  for (const [field, key] of [
-    ["city", "city"],
-    ["address", "address"],
-    ["postalCode", "postal_code"],
-    ["region", "region"],
-  ] as const) {
-    const value = fields.text(field);
-    if (value !== undefined) address[key] = value;
-  }
-  const attributes = extrasJson(fields, problems, address);
+  const { address, rest } = addressOf(fields, problems, country);
+  const attributes = extrasJson(fields, problems, rest);
   if (problems.rejects.length > 0) return undefined;
   return [
-    contact.externalId ?? null,
-    contact.email ?? null,
-    contact.phone ?? null,
-    contact.name ?? null,
+    ...contactCells(contact),
     locale === undefined ? null : toLocale(locale),
     timezone ?? null,
     country ?? null,
     attributes!,
     consent ?? null,
+    address === undefined ? null : JSON.stringify(address),
   ];
+}
+
+/** Address columns → the fields of `Customer.address`. */
+const ADDRESS_FIELDS = [
+  ["address", "line1"],
+  ["addressLine2", "line2"],
+  ["city", "city"],
+  ["postalCode", "postalCode"],
+  ["region", "region"],
+] as const;
+
+/**
+ * The row's postal address as `Customer.address` holds it (checked by the events API's PostalAddress), with
+ * the row's country. Without a street or a city (a postal code alone) it is no address: those cells are
+ * kept as attributes instead.
+ */
+function addressOf(fields: Fields, problems: Problems, country: string | undefined) {
+  const given: Record<string, string> = {};
+  for (const [field, key] of ADDRESS_FIELDS) {
+    const value = fields.text(field);
+    if (value !== undefined) given[key] = value;
+  }
+  if (Object.keys(given).length === 0) return { address: undefined, rest: {} };
+  if (given.line1 === undefined && given.city === undefined) return { address: undefined, rest: given };
+  const parsed = parsedOr(PostalAddress.safeParse({ ...given, country }), problems);
+  return { address: parsed, rest: {} };
 }
 
 function checkTime(
@@ -462,18 +498,11 @@ function stageOrder(fields: Fields, problems: Problems, options: RowOptions): Ce
       : items,
     properties: fields.extras,
   };
-  const parsed = PurchaseEvent.safeParse(body);
-  if (!parsed.success) {
-    for (const issue of issuesOf(parsed.error)) problems.add(issue.field, issue.message);
-    return undefined;
-  }
-  const order = parsed.data;
+  const order = parsedOr(PurchaseEvent.safeParse(body), problems);
+  if (!order) return undefined;
   return [
     order.orderId,
-    contact.externalId ?? null,
-    contact.email ?? null,
-    contact.phone ?? null,
-    contact.name ?? null,
+    ...contactCells(contact),
     String(order.total),
     order.currency,
     occurredAt!,
@@ -499,18 +528,12 @@ function stageEvent(fields: Fields, problems: Problems, options: RowOptions): Ce
     currency: fields.text("currency"),
     properties: fields.extras,
   });
-  if (!parsed.success) {
-    for (const issue of issuesOf(parsed.error)) problems.add(issue.field, issue.message);
-    return undefined;
-  }
-  const event = parsed.data;
+  const event = parsedOr(parsed, problems);
+  if (!event) return undefined;
   return [
     event.type,
     event.id ?? null,
-    contact.externalId ?? null,
-    contact.email ?? null,
-    contact.phone ?? null,
-    contact.name ?? null,
+    ...contactCells(contact),
     event.value === undefined ? null : String(event.value),
     event.currency ?? null,
     occurredAt!,
@@ -555,10 +578,7 @@ function stageConsent(
   if (!SOURCE.test(source)) problems.add("source", "expected a source name such as checkout_form");
   if (problems.rejects.length > 0) return undefined;
   return [
-    contact.externalId ?? null,
-    contact.email ?? null,
-    contact.phone ?? null,
-    contact.name ?? null,
+    ...contactCells(contact),
     channel!,
     answer!,
     // never later than now: a choice dated ahead would shut out every later change (as the events API)
