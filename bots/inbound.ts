@@ -1,4 +1,4 @@
-import type { ChannelName } from "../lib/channels.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 import type { Prisma } from "../lib/db/index.ts";
 import type { SenderProfile } from "./identity.ts";
 
@@ -7,7 +7,7 @@ import type { SenderProfile } from "./identity.ts";
  * to the conversation core (`onMessage`). Platform casing (`chat_id`) stays inside the adapters.
  */
 export interface InboundMessage {
-  channel: ChannelName;
+  channel: SendingChannelName;
   /**
    * The platform's message id, qualified so it is unique per channel (Telegram message ids are per chat:
    * "chatId:messageId"). The same id delivered again is stored once.

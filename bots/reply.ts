@@ -1,4 +1,4 @@
-import type { ChannelName } from "../lib/channels.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 
 /**
  * A message the bot sends by itself: an auto-reply, a command's answer, a survey question. It becomes a
@@ -10,7 +10,7 @@ export interface BotReply {
   key: string;
   customerId: string;
   conversationId: string | null;
-  channel: ChannelName;
+  channel: SendingChannelName;
   /** Where it goes on the platform: the conversation's threadRef. */
   to: string;
   text: string;

@@ -1,3 +1,4 @@
+import { isSendingChannel } from "../lib/channels.ts";
 import type { Db } from "../lib/db/index.ts";
 import { replyKey } from "../lib/ids.ts";
 import { t } from "./i18n.ts";
@@ -21,7 +22,8 @@ export async function closeConversation(
     data: { status: "closed", closedAt: options.now, handedOver: false, unreadCount: 0 },
     include: { customer: { select: { locale: true } } },
   });
-  if (!options.survey || !conversation.threadRef) return;
+  // a call (phone) is never asked anything back: nothing can be sent on it
+  if (!options.survey || !conversation.threadRef || !isSendingChannel(conversation.channel)) return;
   const survey = await deps.db.survey.create({
     data: {
       customerId: conversation.customerId,

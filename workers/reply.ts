@@ -1,5 +1,5 @@
 import type { BotReply } from "../bots/index.ts";
-import { isSendingChannel } from "../lib/channels.ts";
+import { type ChannelName, isSendingChannel } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
@@ -80,7 +80,7 @@ export async function queueStaffReply(deps: ReplyDeps, reply: StaffReply): Promi
  * the channel's `send` understands. Undefined for a conversation that has no thread to answer in.
  */
 export function replyInConversation(
-  conversation: { id: string; customerId: string; channel: BotReply["channel"]; threadRef: string | null },
+  conversation: { id: string; customerId: string; channel: ChannelName; threadRef: string | null },
   message: { key: string; text: string; locale: string },
 ): BotReply | undefined {
   // a call (phone) is recorded only: nothing can be sent back on it

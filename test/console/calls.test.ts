@@ -246,7 +246,7 @@ describe("the screen pop", () => {
     ).toBe(401);
   });
 
-  it("takes a note on the call's conversation, and refuses a reply there (a call sends nothing back)", async () => {
+  it("takes a note on the call's conversation; a reply or a closing survey there sends nothing (a call sends nothing back)", async () => {
     const call = await (
       await postCall({
         from: "+48601234999",
@@ -278,5 +278,13 @@ describe("the screen pop", () => {
     const deliveries = await database.db.delivery.count();
     await fetch(`${app.url}/console/conversations/${call.conversationId}/reply`, form({ text: "Hello?" }));
     expect(await database.db.delivery.count()).toBe(deliveries);
+    // closing it asks no rating: there is no way to send one
+    const closed = await fetch(`${app.url}/console/conversations/${call.conversationId}/close`, form({}));
+    expect(closed.status).toBeLessThan(400);
+    expect(
+      (await database.db.conversation.findUniqueOrThrow({ where: { id: call.conversationId } })).status,
+    ).toBe("closed");
+    expect(await database.db.delivery.count()).toBe(deliveries);
+    expect(await database.db.survey.count({ where: { conversationId: call.conversationId } })).toBe(0);
   });
 });
