@@ -142,6 +142,10 @@ export function registerTwilioVoice(http: FastifyInstance, options: TwilioVoiceO
         message: "AccountSid: this webhook is from another Twilio account than TWILIO_ACCOUNT_SID",
       });
     }
+    if (typeof form.ParentCallSid === "string" && form.ParentCallSid !== "") {
+      // a leg of a call already stored (a <Dial> to an agent): the same conversation, not another caller
+      return answer === "twiml" ? sendTwiml(reply, options.dial) : reply.status(204).send();
+    }
     const outbound = form.Direction?.startsWith("outbound") ?? false;
     const customerNumber = toE164(outbound ? form.To : form.From);
     if (!customerNumber) {

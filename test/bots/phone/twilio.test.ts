@@ -190,6 +190,22 @@ describe("POST /webhooks/twilio/voice", () => {
     expect((next!.raw as { call: { state: string } }).call.state).toBe("missed");
   });
 
+  it("stores nothing for a child leg of a call (a <Dial> to an agent), which is the same call", async () => {
+    const parent = callSid();
+    const leg = callSid();
+    const params = incoming(leg, "completed", "+48601234567", {
+      ParentCallSid: parent,
+      Direction: "outbound-dial",
+      To: "+48500100200",
+      CallDuration: "40",
+    });
+    expect((await post("/webhooks/twilio/voice/status", params)).status).toBe(204);
+    expect(await callRow(leg)).toBeNull();
+    expect(
+      await database.db.identity.count({ where: { channel: "phone", externalId: "+48500100200" } }),
+    ).toBe(0);
+  });
+
   it("refuses another account's webhook (403) and a signed body missing CallSid (400 naming it)", async () => {
     const before = await database.db.interaction.count();
     const foreign = incoming(callSid(), "ringing", undefined, { AccountSid: `AC${"b".repeat(32)}` });
