@@ -316,6 +316,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         live,
         segmentsOf: (customerId) =>
           segmentsOf(database.db, loaded.segments, customerId, new Date(clock.now())),
+        segments: () => loaded.segments,
         closeConversation: (conversationId, { survey }) =>
           closeConversation({ db: database.db, sendReply }, conversationId, {
             now: new Date(clock.now()),

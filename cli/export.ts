@@ -1,13 +1,19 @@
 import { createWriteStream } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { Readable, Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { stringify } from "csv-stringify";
 import { loadCampaigns } from "../campaigns/index.ts";
-import { NOT_FULLY_REFUNDED, SIGNED_VALUE } from "../campaigns/segment/money-sql.ts";
 import { recordAudit } from "../console/auth/audit.ts";
 import { collectCustomerExport, countRows } from "../console/customers/export.ts";
+import {
+  afterKey,
+  customerSource,
+  type ExportFormat,
+  exportLines,
+  rowsOf,
+  type Source,
+} from "../console/customers/rows-export.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
 import { CliError, type DbCommandContext } from "./campaigns-context.ts";
 import { campaignsDir } from "./campaigns-files.ts";
@@ -18,8 +24,7 @@ import { createProgress } from "./progress.ts";
 export const EXPORT_KINDS = ["customers", "orders", "deliveries", "segment"] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
-/** The two row formats: CSV with a header line (RFC 4180, UTF-8), or one JSON object a line. */
-export type ExportFormat = "csv" | "jsonl";
+export type { ExportFormat };
 
 export interface ExportOptions {
   kind: ExportKind;
@@ -33,78 +38,6 @@ export interface ExportOptions {
   out?: string;
   /** Rows fetched a page at a time; the export never holds more. Defaults to 2 000. */
   pageSize?: number;
-}
-
-/** One page of rows, in the order of `key`, after the last key of the page before (keyset pagination). */
-type Page = (after: string | undefined, limit: number) => Promise<Record<string, unknown>[]>;
-
-interface Source {
-  /** The columns, in order: CSV's header and each JSON object's keys. */
-  columns: readonly string[];
-  /** How many rows there are, for the progress bar. */
-  count(): Promise<number>;
-  page: Page;
-  /** The column that orders the pages, unique and never null. */
-  key: string;
-}
-
-/** `after` as a keyset condition: the first page has none. */
-const afterKey = (column: Prisma.Sql, after: string | undefined) =>
-  after === undefined ? Prisma.sql`TRUE` : Prisma.sql`${column} > ${after}::uuid`;
-
-/** Net spend per currency of the customer `c` (purchases less refunds), e.g. `{"EUR":"120.00"}`. */
-const SPENT_SQL = Prisma.sql`(SELECT jsonb_object_agg(s.currency, s.net) FROM (
-  SELECT e.currency, sum(${SIGNED_VALUE})::text AS net FROM "Event" e
-  WHERE e."customerId" = c.id AND e.type IN ('purchase', 'refund') AND e.currency IS NOT NULL
-  GROUP BY e.currency ORDER BY e.currency) s)`;
-
-const CUSTOMER_COLUMNS = [
-  "id",
-  "external_id",
-  "name",
-  "email",
-  "phone",
-  "locale",
-  "timezone",
-  "country",
-  "address_line1",
-  "address_line2",
-  "postal_code",
-  "city",
-  "region",
-  "source",
-  "email_consent",
-  "orders",
-  "spent",
-  "last_purchase_at",
-  "last_interaction_at",
-  "created_at",
-  "consent",
-  "attributes",
-] as const;
-
-/** Customers (merged-away records left out) whose ids `where` selects, over the Customer row `c`. */
-function customerSource(db: Db, where: (now: Date) => Prisma.Sql, now: Date): Source {
-  const scope = Prisma.sql`c."mergedIntoId" IS NULL AND ${where(now)}`;
-  return {
-    columns: CUSTOMER_COLUMNS,
-    key: "id",
-    count: async () =>
-      Number(
-        (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Customer" c WHERE ${scope}`)[0]!.n,
-      ),
-    page: (after, limit) =>
-      db.$queryRaw`SELECT c.id::text AS id, c."externalId" AS external_id, c.name, c.email, c.phone, c.locale,
-          c.timezone, c.country, c.address ->> 'line1' AS address_line1, c.address ->> 'line2' AS address_line2,
-          c.address ->> 'postalCode' AS postal_code, c.address ->> 'city' AS city,
-          c.address ->> 'region' AS region, c.source, c.consent -> 'email' ->> 'status' AS email_consent,
-          (SELECT count(*) FROM "Event" e
-            WHERE e."customerId" = c.id AND e.type = 'purchase' AND ${NOT_FULLY_REFUNDED})::int AS orders,
-          ${SPENT_SQL} AS spent, c."lastPurchaseAt" AS last_purchase_at,
-          c."lastInteractionAt" AS last_interaction_at, c."createdAt" AS created_at, c.consent, c.attributes
-        FROM "Customer" c WHERE ${scope} AND ${afterKey(Prisma.sql`c.id`, after)}
-        ORDER BY c.id LIMIT ${limit}`,
-  };
 }
 
 /** Purchases, one row per order, with what was refunded of it and its lines. */
@@ -180,34 +113,6 @@ function deliverySource(db: Db, campaign: string | undefined): Source {
   };
 }
 
-/** A value as a CSV cell: dates in ISO 8601 UTC, objects as JSON, null as an empty cell. */
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
-}
-
-/** A value in a JSON line: dates in ISO 8601 UTC, bigints as numbers (counts), the rest as it is. */
-function jsonValue(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "bigint") return Number(value);
-  return value ?? null;
-}
-
-/** Every row of a source, page after page: never more than one page in memory. */
-async function* rowsOf(source: Source, pageSize: number, onPage: (rows: number) => void) {
-  let after: string | undefined;
-  for (;;) {
-    const rows = await source.page(after, pageSize);
-    if (rows.length === 0) return;
-    for (const row of rows) yield row;
-    onPage(rows.length);
-    if (rows.length < pageSize) return;
-    after = String(rows[rows.length - 1]![source.key]);
-  }
-}
-
 /** The format asked for, else the one the file's name says, else CSV. */
 export function exportFormat(format: string | undefined, out: string | undefined): ExportFormat {
   if (format !== undefined) {
@@ -268,20 +173,7 @@ export async function runExport(ctx: DbCommandContext, options: ExportOptions): 
     progress.update(done);
   });
 
-  const lines =
-    format === "csv"
-      ? Readable.from(
-          (async function* () {
-            for await (const row of rows) yield source.columns.map((c) => cell(row[c]));
-          })(),
-        ).pipe(stringify({ header: true, columns: [...source.columns], bom: false }))
-      : Readable.from(
-          (async function* () {
-            for await (const row of rows) {
-              yield `${JSON.stringify(Object.fromEntries(source.columns.map((c) => [c, jsonValue(row[c])])))}\n`;
-            }
-          })(),
-        );
+  const lines = exportLines(source, format, rows);
 
   const toFile = options.out !== undefined && options.out !== "-";
   const gzip = options.out?.endsWith(".gz") === true;

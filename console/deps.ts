@@ -1,3 +1,4 @@
+import type { Segments } from "../campaigns/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -69,6 +70,8 @@ export interface ConsoleDeps {
   brandUrl?: string;
   /** Campaign audiences, so a preview can say the customer is not in the audience now. Unset: not checked. */
   audiences?: Audiences;
+  /** The named segments of campaigns/segments.yaml as loaded now (the segments page). Unset: not available. */
+  segments?: () => Segments;
   /**
    * Re-processes a kept inbound item (`InboundFailure`) through its channel's own path (bots/inbound-failures.ts,
    * which console/ may not import); marks it resolved when that succeeds. Unset: the retry button answers 503.

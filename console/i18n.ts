@@ -9,6 +9,7 @@ import { IMPORT_TEXTS } from "./texts/import.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
 import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
 import { RFM_TEXTS } from "./texts/rfm.ts";
+import { SEGMENTS_TEXTS } from "./texts/segments.ts";
 import { SETUP_TEXTS } from "./texts/setup.ts";
 import { TOKENS_TEXTS } from "./texts/tokens.ts";
 import { WEBHOOKS_TEXTS } from "./texts/webhooks.ts";
@@ -228,6 +229,7 @@ const AREAS = [
   DASHBOARD_TEXTS,
   SETUP_TEXTS,
   FAILURES_TEXTS,
+  SEGMENTS_TEXTS,
   LOYALTY_TEXTS,
   RFM_TEXTS,
   TOKENS_TEXTS,

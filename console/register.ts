@@ -18,6 +18,7 @@ import { registerImport } from "./routes/import.ts";
 import { registerInboxArea } from "./routes/inbox-area.ts";
 import { registerLogin } from "./routes/login.ts";
 import { registerMe } from "./routes/me.ts";
+import { registerSegments } from "./routes/segments.ts";
 import { registerSetup } from "./routes/setup.ts";
 import { registerStaffPages } from "./routes/staff.ts";
 import { registerTokens } from "./routes/tokens.ts";
@@ -101,6 +102,7 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerCampaigns(scope, deps);
       registerDashboard(scope, deps);
       registerFailures(scope, deps);
+      registerSegments(scope, deps);
       registerTokens(scope, deps);
       registerWebhooks(scope, deps);
       registerImport(scope, deps);

@@ -37,6 +37,7 @@ const NAV: readonly NavItem[] = [
   { label: "nav.campaigns", href: "/console/campaigns", shortcut: "g m" },
   { label: "nav.dashboard", href: "/console/dashboard", shortcut: "g d" },
   { label: "nav.staff", href: "/console/staff", shortcut: "g s", roles: ["admin"] },
+  { label: "segments.nav", href: "/console/segments", shortcut: "g g", roles: ["admin", "marketer"] },
   { label: "import.nav", href: "/console/import", shortcut: "g p", roles: ["admin", "marketer"] },
   { label: "failures.nav", href: "/console/failures", shortcut: "g f", roles: ["admin"] },
   { label: "tokens.nav", href: "/console/tokens", shortcut: "g t", roles: ["admin"] },

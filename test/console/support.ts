@@ -24,6 +24,8 @@ export interface ConsoleTestOptions {
   setupToken?: string;
   /** Where the console and its HTTP server log. Defaults to nowhere. */
   log?: Logger;
+  /** More dependencies (segments, audiences, …). */
+  deps?: Partial<ConsoleDeps>;
 }
 
 /** The console on a fresh Fastify instance (as `rapport start` builds it), to `inject` requests into. */
@@ -39,6 +41,7 @@ export async function startConsole(
     publicUrl: options.publicUrl ?? "http://localhost:3000",
     brandName: "Toko Rapport",
     setupToken: options.setupToken,
+    ...options.deps,
   };
   const http = createHttpServer({ log: options.log ?? silentLogger });
   await registerConsole(http, deps);
