@@ -1,6 +1,14 @@
+import { createReadStream } from "node:fs";
+import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { Locale } from "../lib/channels.ts";
-import { type ImportKind, importFieldsOf } from "../workers/index.ts";
+import {
+  type ImportKind,
+  InputError,
+  importFieldsOf,
+  MappingError,
+  previewImport,
+} from "../workers/index.ts";
 import { t } from "./i18n.ts";
 
 /** Columns a file may have that the preview offers a choice for. */
@@ -34,6 +42,44 @@ export function mapOf(map: Record<number, string>, columns: readonly string[]): 
     const choice = map[i]?.trim() ?? "";
     return choice === "" ? [] : [`${column}=${choice}`];
   });
+}
+
+/** The form's country when it is two letters (any case), else undefined. */
+export function countryOf(value: string): CountryCode | undefined {
+  const country = value.trim().toUpperCase();
+  return /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined;
+}
+
+type Preview = Awaited<ReturnType<typeof previewImport>>;
+
+/**
+ * The first `rows` rows of an upload read with the form's choices: the columns as detected (what the selects
+ * are for), the preview with the choices applied, the `--map` pairs they make, and why they cannot be
+ * applied (a field the kind does not have), in which case `preview` is the detected one.
+ */
+export async function previewWithChoices(
+  path: string,
+  file: { kind: ImportKind; name: string },
+  form: PreviewForm,
+  rows: number,
+): Promise<{ detected: Preview; preview: Preview; map: string[]; mapError?: string }> {
+  const read = (map: string[]) =>
+    previewImport(createReadStream(path), { ...file, map, country: countryOf(form.country) }, rows);
+  const unreadable = (error: unknown) => error instanceof MappingError || error instanceof InputError;
+  const detected = await read([]).catch((error) => {
+    if (unreadable(error)) return { columns: [], rows: [] };
+    throw error;
+  });
+  const map = mapOf(
+    form.map,
+    detected.columns.map((c) => c.column),
+  );
+  try {
+    return { detected, preview: await read(map), map };
+  } catch (error) {
+    if (!unreadable(error)) throw error;
+    return { detected, preview: detected, map, mapError: (error as Error).message };
+  }
 }
 
 /** Each column of the preview with its detected target and the select's options. */

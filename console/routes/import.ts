@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import {
   enqueueImport,
@@ -16,7 +15,7 @@ import {
 import { requireRole } from "../auth/guard.ts";
 import type { ConsoleDeps, ImportUploads } from "../deps.ts";
 import { t } from "../i18n.ts";
-import { formatBytes, mapOf, mappingChoices, PreviewForm } from "../import-form.ts";
+import { countryOf, formatBytes, mappingChoices, PreviewForm, previewWithChoices } from "../import-form.ts";
 import {
   findImport,
   recentImports,
@@ -159,7 +158,7 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
     if (!run) return sendProblem(reply, { kind: "not_found" });
     if (run.state !== "uploaded") return reply.redirect(`/console/import/${run.id}`, 303);
     const { locale } = request.consoleView;
-    const checked = await checkOptions(run.id, run.kind, run.name, on.uploads, form.data, locale);
+    const checked = await checkOptions(uploadPathOf(on.uploads, run.id), run, form.data, locale);
     if ("errors" in checked) return showPreview(request, reply, on, run.id, form.data, checked.errors);
     const staff = request.staff!;
     await enqueueImport(on.queues, {
@@ -271,28 +270,13 @@ export function registerImport(scope: FastifyInstance, deps: ConsoleDeps): void 
     if (!run) return sendProblem(reply, { kind: "not_found" });
     if (run.state !== "uploaded") return reply.redirect(`/console/import/${run.id}`, 303);
     const { locale } = request.consoleView;
-    const read = (map: string[]) =>
-      previewImport(
-        createReadStream(uploadPathOf(on.uploads, run.id)),
-        { kind: run.kind, name: run.name, map, country: countryOf(form.country) },
-        PREVIEW_ROWS,
-      );
-    const detected = await read([]).catch((error) => {
-      if (error instanceof MappingError || error instanceof InputError) return { columns: [], rows: [] };
-      throw error;
-    });
-    let preview = detected;
-    try {
-      preview = await read(
-        mapOf(
-          form.map,
-          detected.columns.map((c) => c.column),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof MappingError || error instanceof InputError)) throw error;
-      errors.map ??= t(locale, "import.errorMap", { reason: error.message });
-    }
+    const { preview, mapError } = await previewWithChoices(
+      uploadPathOf(on.uploads, run.id),
+      run,
+      form,
+      PREVIEW_ROWS,
+    );
+    if (mapError) errors.map ??= t(locale, "import.errorMap", { reason: mapError });
     return render(
       reply,
       "import-preview",
@@ -335,12 +319,6 @@ async function readFieldsFirst(request: FastifyRequest): Promise<void> {
   }
 }
 
-/** A two-letter country of the form, else undefined. */
-const countryOf = (value: string) => {
-  const country = value.trim().toUpperCase();
-  return /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined;
-};
-
 /** The base name of an uploaded file, printable and at most 200 characters. */
 function fileNameOf(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? "";
@@ -353,29 +331,16 @@ function fileNameOf(filename: string): string {
 
 /** The start form's options checked against the file: `--map` pairs and the country. */
 async function checkOptions(
-  id: string,
-  kind: ImportKind,
-  name: string,
-  uploads: ImportUploads,
+  path: string,
+  file: { kind: ImportKind; name: string },
   form: PreviewForm,
   locale: Parameters<typeof t>[0],
 ): Promise<{ map: string[]; country?: string } | { errors: { map?: string; country?: string } }> {
   const errors: { map?: string; country?: string } = {};
-  const country = form.country.trim().toUpperCase();
-  if (country !== "" && !/^[A-Z]{2}$/.test(country)) errors.country = t(locale, "import.errorCountry");
-  let columns: string[] = [];
-  try {
-    const preview = await previewImport(createReadStream(uploadPathOf(uploads, id)), { kind, name }, 1);
-    columns = preview.columns.map((c) => c.column);
-    await previewImport(
-      createReadStream(uploadPathOf(uploads, id)),
-      { kind, name, map: mapOf(form.map, columns) },
-      1,
-    );
-  } catch (error) {
-    if (!(error instanceof MappingError || error instanceof InputError)) throw error;
-    errors.map = t(locale, "import.errorMap", { reason: error.message });
-  }
+  const country = countryOf(form.country);
+  if (form.country.trim() !== "" && !country) errors.country = t(locale, "import.errorCountry");
+  const { map, mapError } = await previewWithChoices(path, file, form, 1);
+  if (mapError) errors.map = t(locale, "import.errorMap", { reason: mapError });
   if (errors.map || errors.country) return { errors };
-  return { map: mapOf(form.map, columns), ...(country !== "" && { country }) };
+  return { map, ...(country && { country }) };
 }
