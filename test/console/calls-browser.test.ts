@@ -18,6 +18,7 @@ let app: TestApp;
 let browser: Browser;
 let token: string;
 let email: string;
+let polish: string;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -31,6 +32,8 @@ beforeAll(async () => {
     .token;
   email = uniqueEmail("agent");
   await addStaff(app.db, email, "agent", { name: "Agus Agent" });
+  polish = uniqueEmail("agentka");
+  await addStaff(app.db, polish, "agent", { name: "Ola Agentka", locale: "pl" });
   for (const [orderId, sku, name, who] of [
     ["ID-1", "KOPI-1", "Kopi Toraja 250 g", "siti"],
     ["ID-2", "KOPI-1", "Kopi Toraja 250 g", "budi"],
@@ -61,19 +64,19 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function signIn(page: Page, path: string): Promise<void> {
+async function signIn(page: Page, path: string, as = email): Promise<void> {
   await page.goto(`${app.url}${path}`);
-  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Email").fill(as);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${app.url}${path}`);
 }
 
-const call = (body: Record<string, unknown>) =>
+const call = (body: Record<string, unknown>, agent = email) =>
   fetch(`${app.url}/api/calls`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ to: "+62215550100", agent: email, ...body }),
+    body: JSON.stringify({ to: "+62215550100", agent, ...body }),
   });
 
 describe("the screen pop in a browser", () => {
@@ -110,18 +113,19 @@ describe("the screen pop in a browser", () => {
     expect(errors).toEqual([]);
   });
 
-  it("fits a phone's screen", async () => {
+  it("fits a phone's screen, in the agent's language", async () => {
     const { page, errors } = await openPage(browser, 360, 740);
     const streamOpen = page.waitForResponse((r) => r.url().endsWith("/console/events"));
-    await signIn(page, "/console/customers");
+    await signIn(page, "/console/customers", polish);
     await streamOpen;
-    await call({ from: "+6281234567890", callId: "pbx-79", state: "ringing" });
+    await call({ from: "+6281234567890", callId: "pbx-79", state: "ringing" }, polish);
     const pop = page.locator(".call-pop");
     await pop.waitFor({ timeout: 10_000 });
     const box = (await pop.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(360);
-    await page.screenshot({ path: `${ARTIFACTS}/console-call-pop-ringing-en-360.png` });
+    expect(await pop.locator("[data-fact=call-state]").textContent()).toContain("Połączenie przychodzące");
+    await page.screenshot({ path: `${ARTIFACTS}/console-call-pop-ringing-pl-360.png` });
     await pop.locator("[data-call-pop-close]").click();
     expect(await page.locator(".call-pop").count()).toBe(0);
     expect(errors).toEqual([]);
