@@ -32,6 +32,8 @@ let marketer: Browser;
 let admin: Browser;
 let agent: Browser;
 const workers: Worker[] = [];
+/** The import the first test completes, with rejects. */
+let imported = "";
 
 /** A spreadsheet's "CSV (semicolon)" export: BOM, `;`, Polish headers, one bad email on line 4. */
 const SPREADSHEET = Buffer.from(
@@ -156,6 +158,8 @@ describe("the console's import", () => {
     const found = await getPage(http, admin, "/console/customers?q=zofia.importowska");
     expect(found.body).toContain("zofia.importowska@example.com");
 
+    imported = id;
+    imported = id;
     const rejects = await getPage(http, marketer, `/console/import/${id}/rejects.csv`);
     expect(rejects.statusCode).toBe(200);
     expect(rejects.headers["content-disposition"]).toBe('attachment; filename="klienci.csv.rejects.csv"');
@@ -239,6 +243,16 @@ describe("the console's import", () => {
     expect(await database.db.auditLog.count({ where: { action: "import.upload", staffUserId: null } })).toBe(
       0,
     );
+    // the rejects only for importers, only of an import by its id
+    expect(imported).not.toBe("");
+    expect((await getPage(http, agent, `/console/import/${imported}/rejects.csv`)).statusCode).toBe(403);
+    for (const id of [
+      "..%2F..%2Fetc%2Fpasswd",
+      "%2E%2E",
+      `${imported}%2F..`,
+      "00000000-0000-4000-8000-000000000000",
+    ])
+      expect((await getPage(http, admin, `/console/import/${id}/rejects.csv`)).statusCode).toBe(404);
   });
 
   it("refuses a file over the limit with 413 and a garbage file with a clear error, storing neither", async () => {
