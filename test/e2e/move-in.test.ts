@@ -101,7 +101,12 @@ describe("moving in", () => {
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ line: "4", value: "not-an-email" });
     const zofia = await database.db.customer.findUniqueOrThrow({ where: { externalId: "K-1001" } });
-    expect(zofia).toMatchObject({ email: "zofia.w@example.pl", phone: "+48601234567", country: "PL" });
+    expect(zofia).toMatchObject({
+      email: "zofia.w@example.pl",
+      phone: "+48601234567",
+      country: "PL",
+      address: { city: "Kraków", country: "PL" },
+    });
     const tomasz = await database.db.customer.findUniqueOrThrow({ where: { email: "tomasz@example.pl" } });
     expect(tomasz.name).toBe("Tomasz Nowak; junior");
     // again: nothing changes
@@ -127,6 +132,8 @@ describe("moving in", () => {
     expect(members.map((m) => m.email).sort()).toEqual(["tomasz@example.pl", "zofia.w@example.pl"]);
     expect(members.find((m) => m.email === "zofia.w@example.pl")).toMatchObject({
       external_id: "K-1001",
+      city: "Kraków",
+      country: "PL",
     });
 
     // 4. a signed Twilio call from her number pops her panel
