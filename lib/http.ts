@@ -48,6 +48,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     trustProxy: options.trustProxy ?? false,
     routerOptions: { querystringParser: parseQuery },
   });
+  // path parameters too: `/console/campaigns/%00/pause` would otherwise reach a database query and fail it
+  app.addHook("onRequest", async (request) => {
+    const params = request.params as Record<string, unknown> | undefined;
+    if (params === null || typeof params !== "object") return;
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === "string") params[name] = cleanText(value);
+    }
+  });
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     const raw = body as Buffer;
     request.rawBody = raw;

@@ -85,6 +85,18 @@ describe("bodies", () => {
     }
   });
 
+  it("drops U+0000 from path parameters (a console route once answered 500 to %00; a percent-encoded surrogate is not valid UTF-8 and gets 400)", async () => {
+    const app = createHttpServer({ log: silentLogger });
+    app.get("/campaigns/:id/pause", async (request) => ({ params: request.params }));
+    try {
+      const response = await app.inject({ url: "/campaigns/win%00back/pause" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().params).toEqual({ id: "winback" });
+    } finally {
+      await app.close();
+    }
+  });
+
   it("answers 415 'send application/json' on a JSON-only route, before reading the body", async () => {
     const app = createHttpServer({ log: silentLogger });
     app.post("/signed", { onRequest: jsonOnly }, async (request) => ({ bytes: request.rawBody?.length }));
