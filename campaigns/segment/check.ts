@@ -1,4 +1,4 @@
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { didYouMean } from "../suggest.ts";
 import type { CompareOp, Expr, FieldRef, Literal } from "./ast.ts";
 import type { Condition, Instant, Operand } from "./condition.ts";
@@ -68,8 +68,9 @@ class Checker {
         return ref.kind === "found" ? ref.condition : undefined;
       }
       case "consent":
-        if (!(CHANNEL_NAMES as readonly string[]).includes(expr.channel)) {
-          return this.report(expr.channelCol, unknownValue("channel", expr.channel, CHANNEL_NAMES));
+        // consent exists only where Rapport sends (never phone)
+        if (!(SENDING_CHANNEL_NAMES as readonly string[]).includes(expr.channel)) {
+          return this.report(expr.channelCol, unknownValue("channel", expr.channel, SENDING_CHANNEL_NAMES));
         }
         return { kind: "consent", channel: expr.channel, status: expr.status };
       case "compare":

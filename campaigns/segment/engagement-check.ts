@@ -1,4 +1,4 @@
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { didYouMean } from "../suggest.ts";
 import type { FieldRef } from "./ast.ts";
 import { type EngagementMetric, engagementField, MAX_ENGAGEMENT_WINDOW_MS } from "./engagement.ts";
@@ -40,8 +40,13 @@ export function engagementRef(
   if (channel.kind !== "string") {
     return error(channel.col, `the channel goes in double quotes, like ${name}(${window.text}, "email")`);
   }
-  if (!(CHANNEL_NAMES as readonly string[]).includes(channel.value)) {
-    const hint = didYouMean(channel.value, CHANNEL_NAMES, `: expected one of ${CHANNEL_NAMES.join(", ")}`);
+  // engagement is counted on deliveries, which exist only where Rapport sends
+  if (!(SENDING_CHANNEL_NAMES as readonly string[]).includes(channel.value)) {
+    const hint = didYouMean(
+      channel.value,
+      SENDING_CHANNEL_NAMES,
+      `: expected one of ${SENDING_CHANNEL_NAMES.join(", ")}`,
+    );
     return error(channel.col, `unknown channel '${channel.value}'${hint}`);
   }
   return { kind: "field", field: engagementField(name, window.ms, channel.value) };

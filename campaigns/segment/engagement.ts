@@ -1,4 +1,4 @@
-import { CHANNEL_NAMES, type ChannelName } from "../../lib/channels.ts";
+import { type ChannelName, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import type { SegmentFacts } from "./facts.ts";
 import type { ScalarField } from "./fields.ts";
@@ -111,7 +111,7 @@ export const RESPONDS_ON_FIELD: ScalarField = {
   nullable: true,
   fact: "respondsOn",
   sql: RESPONDS_ON_SQL,
-  values: CHANNEL_NAMES,
+  values: SENDING_CHANNEL_NAMES,
   description: "the channel the customer clicks or answers on most; null when they never did",
 };
 

@@ -1,4 +1,4 @@
-import { CHANNEL_NAMES } from "../../lib/channels.ts";
+import { CHANNEL_NAMES, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { Prisma } from "../../lib/db/index.ts";
 import { RESPONDS_ON_FIELD } from "./engagement.ts";
 import type { SegmentFacts } from "./facts.ts";
@@ -149,7 +149,7 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
         nullable: true,
         fact: "preferredChannel",
         sql: Prisma.sql`c."preferredChannel"::text`,
-        values: CHANNEL_NAMES,
+        values: SENDING_CHANNEL_NAMES,
         description: "the channel the customer last talked to us on",
       },
       {

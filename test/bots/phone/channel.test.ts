@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { audienceIssues, noSegments } from "../../../campaigns/segment/index.ts";
 import { CHANNEL_NAMES, isSendingChannel, SENDING_CHANNEL_NAMES } from "../../../lib/channels.ts";
 import { Channel } from "../../../lib/db/index.ts";
 import { planMessage } from "../../../workers/planner.ts";
@@ -18,6 +19,17 @@ describe("the phone channel", () => {
     expect(issuesOf(source)).toEqual([
       "5:19 channels[1]: phone is not a channel campaigns send on: calls are only recorded; expected one of preferred, telegram, discord, x, email, webchat",
     ]);
+  });
+
+  it("is a channel an audience can ask for (who called), but never one of consent, engagement or preference", () => {
+    const issues = (expression: string) => audienceIssues(expression, noSegments("segments.yaml")).map((i) => i.message);
+    expect(issues('channels contains "phone"')).toEqual([]);
+    expect(issues("consented(phone)")).toEqual([
+      "unknown channel 'phone': expected one of telegram, discord, x, email, webchat",
+    ]);
+    expect(issues('clicked(30d, "phone") > 0')[0]).toMatch(/^unknown channel 'phone'/);
+    expect(issues('preferred_channel = "phone"')[0]).toMatch(/phone/);
+    expect(issues('responds_on = "phone"')[0]).toMatch(/phone/);
   });
 
   it("is never what `preferred` picks, even when a call was the customer's first contact", () => {

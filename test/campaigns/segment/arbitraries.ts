@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { CHANNEL_NAMES, type ChannelName } from "../../../lib/channels.ts";
+import { CHANNEL_NAMES, type ChannelName, SENDING_CHANNEL_NAMES } from "../../../lib/channels.ts";
 import type { CustomerSpec } from "./customers.ts";
 
 const DAY = 86_400_000;
@@ -138,7 +138,7 @@ function textPool(field: TextField): string[] {
     case "source":
       return SOURCES;
     case "preferred_channel":
-      return [...CHANNEL_NAMES];
+      return [...SENDING_CHANNEL_NAMES];
   }
 }
 
@@ -247,7 +247,7 @@ function leaf(now: Date, segments: readonly string[]): fc.Arbitrary<string> {
     fc.constantFrom(...SKUS).map((sku) => `skus contains ${quote(sku)}`),
   );
   const consent = fc
-    .tuple(fc.constantFrom("consented", "opted_out"), fc.constantFrom(...CHANNEL_NAMES))
+    .tuple(fc.constantFrom("consented", "opted_out"), fc.constantFrom(...SENDING_CHANNEL_NAMES))
     .map(([fn, channel]) => `${fn}(${channel})`);
   const attributeKey = fc.constantFrom(...ATTRIBUTE_KEYS).map((key) => `attributes.${key}`);
   const attribute = fc.oneof(
