@@ -22,7 +22,8 @@ describe("the phone channel", () => {
   });
 
   it("is a channel an audience can ask for (who called), but never one of consent, engagement or preference", () => {
-    const issues = (expression: string) => audienceIssues(expression, noSegments("segments.yaml")).map((i) => i.message);
+    const issues = (expression: string) =>
+      audienceIssues(expression, noSegments("segments.yaml")).map((i) => i.message);
     expect(issues('channels contains "phone"')).toEqual([]);
     expect(issues("consented(phone)")).toEqual([
       "unknown channel 'phone': expected one of telegram, discord, x, email, webchat",
