@@ -39,8 +39,8 @@ export const TwilioVoiceForm = z.looseObject({
   AccountSid: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, { error: "expected Twilio's account id, AC and 32 hex digits" }),
-  From: bounded(64),
-  To: bounded(64),
+  From: bounded(256),
+  To: bounded(256),
   CallStatus: z.enum(Object.keys(TWILIO_STATES) as [string, ...string[]], {
     error: `expected one of ${Object.keys(TWILIO_STATES).join(", ")}`,
   }),

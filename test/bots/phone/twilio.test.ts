@@ -206,6 +206,15 @@ describe("POST /webhooks/twilio/voice", () => {
     ).toBe(0);
   });
 
+  it("answers a call from a SIP address (no caller number) with TwiML and stores nothing", async () => {
+    const sid = callSid();
+    const from = `sip:${"reception".repeat(10)}@shop.sip.twilio.com`;
+    const response = await post("/webhooks/twilio/voice", incoming(sid, "ringing", from));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("<Response>");
+    expect(await callRow(sid)).toBeNull();
+  });
+
   it("refuses another account's webhook (403) and a signed body missing CallSid (400 naming it)", async () => {
     const before = await database.db.interaction.count();
     const foreign = incoming(callSid(), "ringing", undefined, { AccountSid: `AC${"b".repeat(32)}` });
