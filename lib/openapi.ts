@@ -222,7 +222,9 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: ApiInf
     ];
     const responses: Record<string, unknown> = {};
     const given: Record<number, ResponseDoc> = { ...doc.responses };
-    if (doc.auth !== "public") given[401] ??= STATUS_TEXT[401]!;
+    // a signed route that refuses a bad signature with 403 (Twilio's) says so itself: no 401 added to it
+    const signedWith403 = typeof doc.auth === "object" && "signature" in doc.auth && given[403] !== undefined;
+    if (doc.auth !== "public" && !signedWith403) given[401] ??= STATUS_TEXT[401]!;
     if (typeof doc.auth === "object" && "token" in doc.auth) given[403] ??= STATUS_TEXT[403]!;
     for (const [status, response] of Object.entries(given).sort(([a], [b]) => Number(a) - Number(b))) {
       const r = typeof response === "string" ? { description: response } : response;

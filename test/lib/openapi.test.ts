@@ -119,6 +119,10 @@ describe("GET /api/openapi.json", () => {
     expect(doc.paths["/webhooks/woocommerce"]!.post!.security).toEqual([{ wooCommerceSignature: [] }]);
     expect(doc.paths["/webhooks/telegram"]!.post!.security).toEqual([{ telegramSecretToken: [] }]);
     expect(doc.paths["/webhooks/resend"]!.post!.security).toEqual([{ svixSignature: [] }]);
+    // Twilio's routes refuse a bad signature with 403, and the document says that, not 401
+    const twilio = doc.paths["/webhooks/twilio/voice"]!.post!;
+    expect(Object.keys(twilio.responses)).toContain("403");
+    expect(Object.keys(twilio.responses)).not.toContain("401");
     expect(doc.paths["/api/openapi.json"]!.get!.security).toEqual([]);
   });
 
