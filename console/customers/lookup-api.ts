@@ -133,6 +133,14 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
         ids = (await db.customer.findMany({ where: { phone: key.value }, select: { id: true } })).map(
           (c) => c.id,
         );
+        // else a caller known only from their calls (a `phone` identity: the number the carrier presented)
+        if (ids.length === 0) {
+          const caller = await db.identity.findUnique({
+            where: { channel_externalId: { channel: "phone", externalId: key.value } },
+            select: { customerId: true },
+          });
+          if (caller) ids = [caller.customerId];
+        }
       } else {
         const identities = await db.identity.findMany({
           where: {

@@ -112,6 +112,18 @@ describe("GET /api/customers/lookup", () => {
     }
   });
 
+  it("finds a caller known only from their calls by the number the carrier presented", async () => {
+    const caller = await database.db.customer.create({
+      data: {
+        name: "+48221112233",
+        identities: { create: { channel: "phone", externalId: "+48221112233" } },
+      },
+    });
+    const response = await lookup("phone=%2B48221112233");
+    expect(response.status).toBe(200);
+    expect((await response.json()).customer.id).toBe(caller.id);
+  });
+
   it("never finds a customer by a contact they only claimed", async () => {
     const response = await lookup("phone=%2B48700100200");
     expect(response.status).toBe(404);
