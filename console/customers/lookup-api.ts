@@ -142,13 +142,17 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
           if (caller) ids = [caller.customerId];
         }
       } else {
-        const identities = await db.identity.findMany({
-          where: {
-            handle: { equals: key.value, mode: "insensitive" },
-            ...(key.channel !== undefined && { channel: key.channel as "telegram" }),
-          },
-          select: { customerId: true, channel: true },
-        });
+        // the handle as written first (the index on handle), then in any case (a scan of the identities)
+        const byHandle = (mode: "default" | "insensitive") =>
+          db.identity.findMany({
+            where: {
+              handle: { equals: key.value, mode },
+              ...(key.channel !== undefined && { channel: key.channel as "telegram" }),
+            },
+            select: { customerId: true, channel: true },
+          });
+        let identities = await byHandle("default");
+        if (identities.length === 0) identities = await byHandle("insensitive");
         ids = [...new Set(identities.map((i) => i.customerId))];
         if (ids.length > 1) {
           return reply.status(409).send({
