@@ -11,6 +11,7 @@ const summary = await importRows({ kind: "postgres", url }, createReadStream(fil
   kind: "customers",
   name: file,
   country: "PL",
+  ...(process.env.IMPORT_BENCH_BATCH && { batchSize: Number(process.env.IMPORT_BENCH_BATCH) }),
 });
 // process.resourceUsage().maxRSS is in kilobytes
 console.log(
