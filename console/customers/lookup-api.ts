@@ -163,22 +163,26 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
       }
       // a merged customer answers as the survivor
       const id = ids[0] === undefined ? undefined : await survivorOf(db, ids[0]);
-      const panel =
-        id === undefined ? undefined : await customerPanel(db, id, { segmentsOf: options.segmentsOf });
+      if (id === undefined)
+        return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
+      // the panel and the open conversations at once: a screen pop waits for the slower of the two only
+      const [panel, openConversations] = await Promise.all([
+        customerPanel(db, id, { segmentsOf: options.segmentsOf }),
+        db.conversation.findMany({
+          where: { customerId: id, status: { not: "closed" } },
+          orderBy: { lastMessageAt: "desc" },
+          select: {
+            id: true,
+            channel: true,
+            status: true,
+            lastMessageAt: true,
+            unreadCount: true,
+            handedOver: true,
+          },
+        }),
+      ]);
       if (!panel)
         return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
-      const openConversations = await db.conversation.findMany({
-        where: { customerId: panel.customer.id, status: { not: "closed" } },
-        orderBy: { lastMessageAt: "desc" },
-        select: {
-          id: true,
-          channel: true,
-          status: true,
-          lastMessageAt: true,
-          unreadCount: true,
-          handedOver: true,
-        },
-      });
       return reply.send({ ...panel, openConversations });
     },
   );

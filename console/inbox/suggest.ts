@@ -9,9 +9,9 @@ export interface Suggestion {
 }
 
 /** The latest buyers of each of the customer's products who are considered as co-buyers. */
-const BUYERS_PER_PRODUCT = 300;
+const BUYERS_PER_PRODUCT = 100;
 /** Co-buyers considered, most recent first: keeps a best-seller's thousands of buyers to one quick query. */
-const PEERS = 500;
+const PEERS = 200;
 
 /**
  * "Likely next purchase": the SKUs most often bought by customers who recently bought any of the SKUs this
@@ -19,7 +19,7 @@ const PEERS = 500;
  * bought each. One query: the latest buyers of each product come from the Purchase (sku, occurredAt DESC)
  * index (a LATERAL per product, so a best-seller's 100 000 buyers are never read), their purchases from
  * (customerId, occurredAt). At 100 000 customers and 400 000 purchase lines: 345 ms with a scan of every
- * purchase of the same products, ~40 ms so on a loaded machine (bench/console.ts, lookup API lines).
+ * purchase of the same products; ~10 ms with 100 buyers a product and 200 co-buyers (bench/console.ts).
  */
 export async function likelyNextPurchases(db: Db, customerId: string, limit = 3): Promise<Suggestion[]> {
   return db.$queryRaw<Suggestion[]>(Prisma.sql`
