@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { captureEvent } from "../../bots/index.ts";
+import type { Db } from "../../lib/db/index.ts";
 
 /** What the receiver got: headers, raw body, when. */
 export interface Received {
@@ -58,4 +60,24 @@ export function verifyStandardWebhook(
       const given = Buffer.from(signature ?? "", "base64");
       return version === "v1" && given.length === expected.length && timingSafeEqual(given, expected);
     });
+}
+
+/** Ewa's order of a 59.90 PLN bag of beans, stored as the events API would: the event a webhook is about. */
+export async function purchaseOf(db: Db, email: string, orderId: string, consent?: object) {
+  const { customerId, eventId } = await captureEvent(
+    db,
+    {
+      type: "purchase",
+      orderId,
+      occurredAt: "2026-12-01T10:00:00Z",
+      customer: { email, name: "Ewa" },
+      total: "59.90",
+      currency: "PLN",
+      items: [{ sku: "BEANS", name: "Beans 1 kg", quantity: 1, price: "59.90" }],
+      properties: {},
+    },
+    new Date("2026-12-01T10:00:00Z"),
+  );
+  if (consent) await db.customer.update({ where: { id: customerId }, data: { consent } });
+  return { customerId, eventId };
 }

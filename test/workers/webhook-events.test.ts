@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { captureEvent, mergeCustomers } from "../../bots/index.ts";
+import { mergeCustomers } from "../../bots/index.ts";
 import { eraseCustomer } from "../../console/customers/erase.ts";
 import { newWebhookSecret, relayWebhooks, WEBHOOK_EVENTS } from "../../workers/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
+import { purchaseOf } from "../support/webhook-receiver.ts";
 
 const database = useTestDatabase();
 const redis = useTestRedis();
@@ -29,26 +30,9 @@ async function messagesOf(subscriptionId: string) {
   }));
 }
 
-async function purchase(email: string, orderId: string) {
-  return captureEvent(
-    db(),
-    {
-      type: "purchase",
-      orderId,
-      occurredAt: "2026-12-01T10:00:00Z",
-      customer: { email, name: "Ewa" },
-      total: "20.00",
-      currency: "PLN",
-      items: [{ sku: "TEA", name: "Tea", quantity: 1, price: "20.00" }],
-      properties: {},
-    },
-    new Date("2026-12-01T10:00:00Z"),
-  );
-}
-
 describe("webhook events from the outbox", () => {
   it("writes nothing to the outbox while no subscription asks for anything", async () => {
-    const { customerId } = await purchase("quiet@example.com", "Q-1");
+    const { customerId } = await purchaseOf(db(), "quiet@example.com", "Q-1");
     await db().customer.update({ where: { id: customerId }, data: { name: "Quiet", loyaltyTier: "gold" } });
     expect(await db().webhookOutbox.count()).toBe(0);
   });
@@ -62,8 +46,8 @@ describe("webhook events from the outbox", () => {
       "customer.erased",
       "loyalty.tier_changed",
     ]);
-    const { customerId } = await purchase("ola@example.com", "O-1");
-    const other = await purchase("ola.second@example.com", "O-2");
+    const { customerId } = await purchaseOf(db(), "ola@example.com", "O-1");
+    const other = await purchaseOf(db(), "ola.second@example.com", "O-2");
     await db().customer.update({ where: { id: customerId }, data: { name: "Ola Nowak" } });
     // a write that changes nothing a receiver sees (last interaction time) is no customer.updated
     await db().customer.update({ where: { id: customerId }, data: { lastInteractionAt: new Date() } });
@@ -207,8 +191,8 @@ describe("webhook events from the outbox", () => {
 
   it("keeps to the allow-list, skips a customer who refused data sharing, and writes nothing for a change rolled back", async () => {
     const partner = await subscribe(["customer.updated", "message.received"], ["id", "channel"]);
-    const { customerId } = await purchase("jan@example.com", "J-1");
-    const refused = await purchase("ania@example.com", "A-1");
+    const { customerId } = await purchaseOf(db(), "jan@example.com", "J-1");
+    const refused = await purchaseOf(db(), "ania@example.com", "A-1");
     await db().customer.update({
       where: { id: refused.customerId },
       data: { consent: { data_sharing: { status: "denied" } } },

@@ -1,6 +1,5 @@
 import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { captureEvent } from "../../bots/index.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import { emitPurchaseCreated, newWebhookSecret } from "../../workers/index.ts";
 import { startWebhooksWorker } from "../../workers/webhooks.ts";
@@ -9,29 +8,10 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
-import { receiver, verifyStandardWebhook } from "../support/webhook-receiver.ts";
+import { purchaseOf, receiver, verifyStandardWebhook } from "../support/webhook-receiver.ts";
 
 const database = useTestDatabase();
 const redis = useTestRedis();
-
-async function purchase(email: string, orderId: string, consent?: object) {
-  const { customerId, eventId } = await captureEvent(
-    database.db,
-    {
-      type: "purchase",
-      orderId,
-      occurredAt: "2026-12-01T10:00:00Z",
-      customer: { email, name: "Ewa" },
-      total: "59.90",
-      currency: "PLN",
-      items: [{ sku: "BEANS", name: "Beans 1 kg", quantity: 1, price: "59.90" }],
-      properties: {},
-    },
-    new Date("2026-12-01T10:00:00Z"),
-  );
-  if (consent) await database.db.customer.update({ where: { id: customerId }, data: { consent } });
-  return { customerId, eventId };
-}
 
 describe("outbound webhooks", () => {
   let worker: Worker;
@@ -65,7 +45,7 @@ describe("outbound webhooks", () => {
           createdBy: "test",
         },
       });
-      const { eventId, customerId } = await purchase("ewa@example.com", "PL-100");
+      const { eventId, customerId } = await purchaseOf(database.db, "ewa@example.com", "PL-100");
       expect(await emitPurchaseCreated(database.db, queues(), eventId)).toBe(1);
       // the same event again (a retried events job) makes no second message
       expect(await emitPurchaseCreated(database.db, queues(), eventId)).toBe(1);
@@ -143,8 +123,10 @@ describe("outbound webhooks", () => {
           createdBy: "test",
         },
       });
-      const shared = await purchase("jan@example.com", "PL-200");
-      const refused = await purchase("ania@example.com", "PL-201", { data_sharing: { status: "denied" } });
+      const shared = await purchaseOf(database.db, "jan@example.com", "PL-200");
+      const refused = await purchaseOf(database.db, "ania@example.com", "PL-201", {
+        data_sharing: { status: "denied" },
+      });
       expect(await emitPurchaseCreated(database.db, queues(), refused.eventId)).toBe(0);
       expect(await emitPurchaseCreated(database.db, queues(), shared.eventId)).toBeGreaterThanOrEqual(1);
       await waitFor("the partner's message", () => partner.received.length >= 1 || undefined);
@@ -177,7 +159,7 @@ describe("outbound webhooks", () => {
           createdBy: "test",
         },
       });
-      const { eventId } = await purchase("piotr@example.com", "PL-300");
+      const { eventId } = await purchaseOf(database.db, "piotr@example.com", "PL-300");
       await emitPurchaseCreated(database.db, queues(), eventId);
       const failed = await waitFor("the message failed", () =>
         database.db.webhookMessage.findFirst({
@@ -211,7 +193,7 @@ describe("outbound webhooks", () => {
           failingSince: new Date(Date.now() - 3 * 24 * 3_600_000 - 1_000),
         },
       });
-      const { eventId } = await purchase("gone@example.com", "PL-400");
+      const { eventId } = await purchaseOf(database.db, "gone@example.com", "PL-400");
       await emitPurchaseCreated(database.db, queues(), eventId);
       const paused = await waitFor("the subscription paused", () =>
         database.db.webhookSubscription.findFirst({
@@ -220,7 +202,7 @@ describe("outbound webhooks", () => {
       );
       expect(paused.active).toBe(true);
       // paused: the next order makes no message for it
-      const next = await purchase("gone@example.com", "PL-401");
+      const next = await purchaseOf(database.db, "gone@example.com", "PL-401");
       await emitPurchaseCreated(database.db, queues(), next.eventId);
       expect(await database.db.webhookMessage.count({ where: { subscriptionId: subscription.id } })).toBe(1);
     } finally {
