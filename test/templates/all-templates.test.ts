@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import { LOCALES, SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { createTemplateStore } from "../../templates/index.ts";
 
 // A guard for every template, present and future: each ships sample data, exists in every locale, and renders.
@@ -34,7 +34,7 @@ describe.each(names)("template %s", (name) => {
 
   it.each(LOCALES)("renders on every channel it has in %s", (locale) => {
     const data = parse(readFileSync(samplePath, "utf8")) as Record<string, unknown>;
-    const channels = CHANNEL_NAMES.filter((channel) => store.has(name, channel));
+    const channels = SENDING_CHANNEL_NAMES.filter((channel) => store.has(name, channel));
     expect(channels.length).toBeGreaterThan(0);
     for (const channel of channels) {
       const message = store.render(name, channel, locale, data, { timezone: "Asia/Jakarta" });
