@@ -4,7 +4,14 @@
  * that is not a number or a date is a bug in the page and throws.
  */
 
-import { dateTimeFormat, formatCurrency, listFormat, numberFormat, relativeTimeFormat } from "../lib/intl.ts";
+import {
+  dateTimeFormat,
+  displayNames,
+  formatCurrency,
+  listFormat,
+  numberFormat,
+  relativeTimeFormat,
+} from "../lib/intl.ts";
 
 type Numeric = number | `${number}`;
 
@@ -133,7 +140,7 @@ export function addressLines(value: unknown, locale: string): string[] {
   let country = address.country;
   if (country) {
     try {
-      country = new Intl.DisplayNames([locale], { type: "region" }).of(country) ?? country;
+      country = displayNames(locale, { type: "region" }).of(country) ?? country;
     } catch {
       // not a region code Intl knows: show it as given
     }

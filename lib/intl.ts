@@ -36,6 +36,10 @@ export function listFormat(locale: string, options: Intl.ListFormatOptions): Int
   return memo(`l\n${locale}\n${JSON.stringify(options)}`, () => new Intl.ListFormat(locale, options));
 }
 
+export function displayNames(locale: string, options: Intl.DisplayNamesOptions): Intl.DisplayNames {
+  return memo(`dn\n${locale}\n${JSON.stringify(options)}`, () => new Intl.DisplayNames(locale, options));
+}
+
 export function pluralRules(locale: string): Intl.PluralRules {
   return memo(`p\n${locale}`, () => new Intl.PluralRules(locale));
 }
