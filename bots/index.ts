@@ -36,6 +36,7 @@ export {
 export {
   createReceivedEmailFetcher,
   createResendChannel,
+  decodeHeader,
   type EmailThread,
   emailReply,
   emailThreadOf,

@@ -4,7 +4,7 @@
  * stripped, threaded by Message-ID) and replies sent as proper email replies. Import from here, not from the files.
  */
 export { automaticReason } from "./auto-submitted.ts";
-export { type EmlMessage, toEml } from "./eml.ts";
+export { decodeHeader, type EmlMessage, toEml } from "./eml.ts";
 export { htmlToText } from "./html-text.ts";
 export {
   displayNameOf,

@@ -10,6 +10,7 @@ import {
 } from "../../../bots/index.ts";
 import { manualClock } from "../../../lib/clock.ts";
 import { silentLogger } from "../../../lib/logger.ts";
+import { decodeQp, readEml } from "../../support/eml.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -84,6 +85,36 @@ describe("email outbox", () => {
     const first = await outbox.sendBatch([message(1), message(2)], "batch/1");
     expect(await outbox.sendBatch([message(1), message(2)], "batch/1")).toEqual(first);
     expect(readdirSync(path.join(dir, "email"))).toHaveLength(2);
+  });
+
+  it("writes the parts as text a person can read (8bit UTF-8), not base64", async () => {
+    const outbox = createOutboxChannel("email", options());
+    const { providerId } = await outbox.send(
+      {
+        ...message(1),
+        text: "Dziękujemy, Jan!\nZamówienie: 199,95\u00a0zł",
+        html: "<p>Terima kasih, Siti</p>",
+      },
+      "single/1",
+    );
+    const eml = readFileSync(providerId, "utf8");
+    expect(eml).not.toContain("base64");
+    expect(eml).toContain(
+      "Content-Transfer-Encoding: 8bit\r\n\r\nDziękujemy, Jan!\r\nZamówienie: 199,95\u00a0zł\r\n",
+    );
+    expect(eml).toContain("<p>Terima kasih, Siti</p>");
+  });
+
+  it("writes a part with a line longer than 998 octets as quoted-printable, every line within 76", async () => {
+    const html = `<p>${"Cześć, ".repeat(200)}</p>`;
+    const outbox = createOutboxChannel("email", options());
+    const { providerId } = await outbox.send({ ...message(1), html }, "single/1");
+    const eml = readFileSync(providerId, "utf8");
+    const qp = /Content-Transfer-Encoding: quoted-printable\r\n\r\n([\s\S]*?)\r\n--rapport-/.exec(eml)?.[1];
+    expect(qp).toBeDefined();
+    expect(Math.max(...qp!.split("\r\n").map((l) => l.length))).toBeLessThanOrEqual(76);
+    expect(decodeQp(qp!)).toBe(html);
+    expect(readEml(eml).body).toContain(html);
   });
 
   it("takes batches only for email", () => {

@@ -12,6 +12,7 @@ import { createTemplateStore } from "../../../templates/index.ts";
 import { startDeliverWorker } from "../../../workers/deliver.ts";
 import { queueReply } from "../../../workers/index.ts";
 import { useTestDatabase } from "../../support/db.ts";
+import { readEml } from "../../support/eml.ts";
 import { useTestRedis } from "../../support/redis.ts";
 import { waitFor } from "../../support/wait.ts";
 
@@ -115,11 +116,7 @@ function confirmEmails(address: string): Array<{ eml: string; link: string }> {
     .map((file) => readFileSync(path.join(folder, file), "utf8"))
     .filter((eml) => eml.includes(`\r\nTo: ${address}\r\n`))
     .map((eml) => {
-      // the parts are base64 (bots/email/eml.ts): decode each to read the text and HTML
-      const parts = [...eml.matchAll(/Content-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/g)];
-      const text = parts
-        .map((m) => Buffer.from(m[1]!.replace(/\r\n/g, ""), "base64").toString("utf8"))
-        .join("\n");
+      const text = readEml(eml).body;
       const url = /https:\/\/chat\.kopikita\.example(\/confirm\/[A-Za-z0-9_-]+)/.exec(text);
       return { eml: text, link: url?.[1] ?? "" };
     })
