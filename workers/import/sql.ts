@@ -10,7 +10,11 @@ export interface ImportSql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; count: number }>;
   /** Appends rows to a table: `COPY … FROM STDIN` on PostgreSQL, multi-row INSERTs on PGlite. */
   load(table: string, columns: readonly string[], rows: readonly Cell[][]): Promise<void>;
-  /** Runs `fn` in one transaction, committed, or rolled back when `commit` is false (a dry run). */
+  /**
+   * Runs `fn` in one transaction, committed, or rolled back when `commit` is false. Inside another one (a dry
+   * run is one transaction, rolled back at its end) it is a savepoint: what `fn` wrote stays for the statements
+   * after it, and its `SET LOCAL`s end with it.
+   */
   transaction<T>(commit: boolean, fn: (sql: ImportSql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -19,6 +23,10 @@ export interface ImportSql {
 export type ImportTarget = { kind: "postgres"; url: string } | { kind: "pglite"; pglite: PGliteInterface };
 
 const TRACE = process.env.RAPPORT_IMPORT_TRACE === "1";
+
+/** Ends a nested transaction's `SET LOCAL`s (a savepoint's release keeps them until the outer one ends). */
+const RESTORE_SETTINGS =
+  "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE source = 'session' AND setting IS DISTINCT FROM reset_val";
 
 /** A cell in COPY's text format: `\N` for null, backslash, tab and line breaks escaped. */
 function copyCell(cell: Cell): string {
@@ -46,6 +54,7 @@ function* copyText(rows: readonly Cell[][]): Generator<string> {
 async function postgresSql(url: string): Promise<ImportSql> {
   const client = new pg.Client({ connectionString: url, options: "-c jit=off" });
   await client.connect();
+  let depth = 0;
   const sql: ImportSql = {
     async query(text, params) {
       const started = performance.now();
@@ -64,14 +73,23 @@ async function postgresSql(url: string): Promise<ImportSql> {
       if (TRACE) process.stderr.write(`${(performance.now() - started).toFixed(0)} ms COPY ${rows.length}\n`);
     },
     async transaction(commit, fn) {
-      await client.query("BEGIN");
+      const savepoint = depth > 0 ? `import_${depth}` : undefined;
+      await client.query(savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN");
+      depth++;
       try {
         const result = await fn(sql);
-        await client.query(commit ? "COMMIT" : "ROLLBACK");
+        if (!savepoint) await client.query(commit ? "COMMIT" : "ROLLBACK");
+        else if (!commit) await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        else {
+          await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+          await client.query(RESTORE_SETTINGS);
+        }
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}` : "ROLLBACK").catch(() => {});
         throw error;
+      } finally {
+        depth--;
       }
     },
     close: () => client.end(),
@@ -103,7 +121,12 @@ function pgliteSql(db: PGliteInterface | Transaction, root?: PGliteInterface): I
       }
     },
     async transaction(commit, fn) {
-      if (!root) return fn(sql); // already inside one
+      if (!root) {
+        // already inside one (PGlite's transactions do not nest): a dry run's, or the batch's own
+        const result = await fn(sql);
+        await db.query(RESTORE_SETTINGS);
+        return result;
+      }
       return root.transaction(async (tx) => {
         const result = await fn(pgliteSql(tx));
         if (!commit) await tx.rollback();
