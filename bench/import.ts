@@ -85,11 +85,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 function runChild(
   url: string,
   file: string,
+  mode: "import" | "read" | "check" = "import",
 ): Promise<{ read: number; inserted: number; rejected: number; ms: number; maxRssMb: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(HERE, "import-child.ts"), url, file],
+      ["--import", "tsx", path.join(HERE, "import-child.ts"), url, file, mode],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },
@@ -124,9 +125,18 @@ try {
     const copies: number[] = [];
     const rss: number[] = [];
     const rawSql: number[] = [];
+    const reads: number[] = [];
+    const checks: number[] = [];
     for (let run = 1; run <= RUNS; run++) {
       await scratch.sql.query(`TRUNCATE "Customer", "Identity", "ConsentEvent" CASCADE`);
       await scratch.sql.query("CHECKPOINT");
+      // the importer's JS side alone: csv-parse reading the file, then reading and checking every row
+      const readOnly = await runChild(scratch.url, file, "read");
+      const checked = await runChild(scratch.url, file, "check");
+      if (readOnly.read !== size || checked.inserted !== size)
+        throw new Error(`read ${readOnly.read}, checked ${checked.inserted} of ${size}`);
+      reads.push(size / (readOnly.ms / 1000));
+      checks.push(size / (checked.ms / 1000));
       const imported = await runChild(scratch.url, file);
       if (imported.read !== size || imported.inserted !== size)
         throw new Error(`import read ${imported.read}, inserted ${imported.inserted} of ${size}`);
@@ -158,7 +168,8 @@ try {
       console.log(
         `${size.toLocaleString("en")} rows, run ${run}: import ${Math.round(imports.at(-1)!).toLocaleString("en")} rows/s ` +
           `(${(imported.ms / 1000).toFixed(1)} s, peak RSS ${rss.at(-1)!.toFixed(0)} MB), raw COPY ${Math.round(copies.at(-1)!).toLocaleString("en")} rows/s, ` +
-          `COPY + hand-written INSERTs ${Math.round(rawSql.at(-1)!).toLocaleString("en")} rows/s`,
+          `COPY + hand-written INSERTs ${Math.round(rawSql.at(-1)!).toLocaleString("en")} rows/s, ` +
+          `csv-parse alone ${Math.round(reads.at(-1)!).toLocaleString("en")} rows/s, read + check ${Math.round(checks.at(-1)!).toLocaleString("en")} rows/s`,
       );
     }
     const result = {
@@ -170,7 +181,13 @@ try {
       copyAndInsertRowsPerS: Math.round(median(rawSql)),
       ratioToCopyAndInsert: Number((median(imports) / median(rawSql)).toFixed(3)),
       peakRssMb: Math.round(median(rss)),
+      readRowsPerS: Math.round(median(reads)),
+      readRatio: Number((median(reads) / median(copies)).toFixed(3)),
+      checkRowsPerS: Math.round(median(checks)),
+      checkRatio: Number((median(checks) / median(copies)).toFixed(3)),
       runs: {
+        reads: reads.map(Math.round),
+        checks: checks.map(Math.round),
         imports: imports.map(Math.round),
         copies: copies.map(Math.round),
         copyAndInsert: rawSql.map(Math.round),
@@ -181,11 +198,11 @@ try {
     rmSync(file);
   }
   console.log(
-    "\n| rows | file | import rows/s | raw COPY rows/s | ratio | COPY + INSERTs rows/s | ratio | import peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "\n| rows | file | import rows/s | raw COPY rows/s | ratio | COPY + INSERTs rows/s | ratio | csv-parse alone rows/s | ratio | read + check rows/s | ratio | import peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const r of results)
     console.log(
-      `| ${r.rows.toLocaleString("en")} | ${r.fileMb} MB | ${r.importRowsPerS.toLocaleString("en")} | ${r.copyRowsPerS.toLocaleString("en")} | ${r.ratio} | ${r.copyAndInsertRowsPerS.toLocaleString("en")} | ${r.ratioToCopyAndInsert} | ${r.peakRssMb} MB |`,
+      `| ${r.rows.toLocaleString("en")} | ${r.fileMb} MB | ${r.importRowsPerS.toLocaleString("en")} | ${r.copyRowsPerS.toLocaleString("en")} | ${r.ratio} | ${r.copyAndInsertRowsPerS.toLocaleString("en")} | ${r.ratioToCopyAndInsert} | ${r.readRowsPerS.toLocaleString("en")} | ${r.readRatio} | ${r.checkRowsPerS.toLocaleString("en")} | ${r.checkRatio} | ${r.peakRssMb} MB |`,
     );
   const at = new Date().toISOString();
   const out = path.join(HERE, "results");
