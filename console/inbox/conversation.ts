@@ -1,4 +1,5 @@
 import type { Db } from "../../lib/db/index.ts";
+import { cityOf, type NameParts } from "../customers/name.ts";
 
 /** A conversation as its page shows it. */
 export interface ConversationSummary {
@@ -16,8 +17,8 @@ export interface ConversationSummary {
   closedAt: Date | null;
   rating: number | null;
   customerId: string;
-  /** The customer's name, else how the channel names them. */
-  customerName: string | null;
+  /** What names the customer ({@link bestName} of console/customers/name.ts makes the name shown). */
+  names: NameParts;
   customerLocale: string;
 }
 
@@ -31,6 +32,10 @@ export async function findConversation(db: Db, id: string): Promise<Conversation
       customer: {
         select: {
           name: true,
+          email: true,
+          phone: true,
+          country: true,
+          address: true,
           locale: true,
           identities: {
             orderBy: { lastSeenAt: "desc" },
@@ -58,7 +63,16 @@ export async function findConversation(db: Db, id: string): Promise<Conversation
     closedAt: c.closedAt,
     rating: c.rating,
     customerId: c.customerId,
-    customerName: c.customer.name ?? identity?.displayName ?? identity?.handle ?? null,
+    names: {
+      name: c.customer.name,
+      displayName: identity?.displayName,
+      email: c.customer.email,
+      handle: identity?.handle,
+      phone: c.customer.phone,
+      city: cityOf(c.customer.address),
+      country: c.customer.country,
+      locale: c.customer.locale,
+    },
     customerLocale: c.customer.locale,
   };
 }

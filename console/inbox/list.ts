@@ -12,12 +12,20 @@ export interface InboxRow {
   assigneeId: string | null;
   assigneeName: string | null;
   customerId: string;
-  /** The customer's name, else their name or handle on a channel. */
-  customerName: string | null;
+  /** What names the customer: `bestName` (console/customers/name.ts) picks from these. */
+  name: string | null;
+  displayName: string | null;
+  email: string | null;
+  phone: string | null;
+  city: string | null;
+  country: string | null;
   handle: string | null;
   avatarUrl: string | null;
   locale: string;
-  /** The latest message, for the preview line. */
+  /**
+   * The preview line: the customer's latest own message (never an away message, an auto-reply or a staff
+   * reply); the latest message of any author only when the customer has written nothing in it yet.
+   */
   lastText: string | null;
   lastAuthor: string | null;
   lastInternal: boolean | null;
@@ -37,7 +45,9 @@ export const INBOX_PAGE_SIZE = 25;
  * The conversations matching the filters, newest message first (`lastMessageAt` desc, then id), a page at a
  * time by keyset: the page after a cursor starts where the last one ended, never by OFFSET, so the 40th page
  * costs what the first does. The status filter walks the (status, lastMessageAt desc) index; open and
- * pending leave out snoozed conversations until their time comes.
+ * pending leave out snoozed conversations until their time comes. One query per page: each row's identity
+ * and preview come from LATERAL subqueries that walk the (conversationId, sentAt) index backwards from the
+ * newest message, so a row costs the same however long its conversation is.
  */
 export async function listConversations(
   db: Db,
@@ -97,9 +107,10 @@ async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<I
   return db.$queryRaw<InboxRow[]>(Prisma.sql`
     SELECT c.id, c.channel::text AS channel, c.status::text AS status, c."unreadCount", c."lastMessageAt",
       c."snoozedUntil", c."assigneeId", COALESCE(s.name, s.email) AS "assigneeName",
-      cu.id AS "customerId", COALESCE(cu.name, idn."displayName", idn.handle) AS "customerName",
-      idn.handle, idn."avatarUrl", cu.locale,
-      last.text AS "lastText", last.author::text AS "lastAuthor", last.internal AS "lastInternal"
+      cu.id AS "customerId", cu.name, idn."displayName", cu.email, cu.phone, cu.address ->> 'city' AS city,
+      cu.country, idn.handle, idn."avatarUrl", cu.locale,
+      COALESCE(said.text, last.text) AS "lastText", COALESCE(said.author, last.author)::text AS "lastAuthor",
+      COALESCE(said.internal, last.internal) AS "lastInternal"
     FROM "Conversation" c
     JOIN "Customer" cu ON cu.id = c."customerId"
     LEFT JOIN "StaffUser" s ON s.id = c."assigneeId"
@@ -110,7 +121,12 @@ async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<I
     ) idn ON true
     LEFT JOIN LATERAL (
       SELECT m.text, m.author, m.internal FROM "Interaction" m
-      WHERE m."conversationId" = c.id
+      WHERE m."conversationId" = c.id AND m.direction = 'inbound' AND m.author = 'customer' AND NOT m.internal
+      ORDER BY m."sentAt" DESC LIMIT 1
+    ) said ON true
+    LEFT JOIN LATERAL (
+      SELECT m.text, m.author, m.internal FROM "Interaction" m
+      WHERE said.text IS NULL AND m."conversationId" = c.id
       ORDER BY m."sentAt" DESC LIMIT 1
     ) last ON true
     WHERE ${Prisma.join(where, " AND ")}

@@ -15,6 +15,9 @@ export interface CustomerPanel {
   customer: {
     id: string;
     name: string | null;
+    /** How a channel names them, and their handle there (the most recently seen identity that has one). */
+    displayName: string | null;
+    handle: string | null;
     email: string | null;
     phone: string | null;
     locale: string;
@@ -115,6 +118,8 @@ export async function customerPanel(
     customer: {
       id: customer.id,
       name: customer.name,
+      displayName: customer.identities.find((i) => i.displayName)?.displayName ?? null,
+      handle: customer.identities.find((i) => i.handle)?.handle ?? null,
       email: customer.email,
       phone: customer.phone,
       locale: customer.locale,

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Locale } from "../../lib/channels.ts";
 import { requireRole } from "../auth/guard.ts";
+import { bestName } from "../customers/name.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import {
@@ -191,7 +192,7 @@ export function registerConversationActions(
     const conversation = await findConversation(deps.db, conversationId);
     if (!conversation) return sendProblem(reply, { kind: "not_found" });
     const locale = request.consoleView.locale;
-    const warnings = collisionWarnings(locale, collision, conversation.customerName);
+    const warnings = collisionWarnings(locale, collision, bestName(conversation.names, locale));
     if (wantsPage(request))
       return renderConversationPage(deps, request, reply, conversation, {
         status: 409,
@@ -205,7 +206,7 @@ export function registerConversationActions(
         by:
           collision.staff.length > 0
             ? collision.staff.map((name) => name || t(locale, "conversation.author.staff")).join(", ")
-            : (conversation.customerName ?? t(locale, "inbox.unknownCustomer")),
+            : bestName(conversation.names, locale),
         staff: collision.staff,
         customer: collision.customer,
         refs: collision.refs,
@@ -229,7 +230,7 @@ export function registerConversationActions(
 }
 
 /** The warnings of a refused reply, in the staff member's language: one per thing that happened. */
-function collisionWarnings(locale: Locale, collision: Collision, customerName: string | null): string[] {
+function collisionWarnings(locale: Locale, collision: Collision, customerName: string): string[] {
   const staff = t(locale, "conversation.author.staff");
   return [
     ...collision.staff.map((name) =>
@@ -238,7 +239,7 @@ function collisionWarnings(locale: Locale, collision: Collision, customerName: s
     ...(collision.customer
       ? [
           t(locale, "conversation.collision.refusedCustomer", {
-            name: customerName ?? t(locale, "inbox.unknownCustomer"),
+            name: customerName,
           }),
         ]
       : []),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { bestName } from "../customers/name.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { assignableStaff, markRead } from "../inbox/actions.ts";
@@ -40,7 +41,8 @@ async function toolbarModel(deps: ConsoleDeps, request: FastifyRequest, conversa
 function placeholderValues(deps: ConsoleDeps, request: FastifyRequest, conversation: ConversationSummary) {
   const staff = request.staff!;
   return {
-    customerName: conversation.customerName,
+    // the name the customer gave, or the channel's: never an email or a "Visitor from …" in a greeting
+    customerName: conversation.names.name ?? conversation.names.displayName ?? null,
     brand: deps.brandName,
     agentName: staff.name || staff.email.split("@")[0] || staff.email,
   };
@@ -72,11 +74,20 @@ export async function renderConversationPage(
   const params = (request.query ?? {}) as Record<string, string | undefined>;
   const query = InboxQuery.parse(params);
   const [thread, panel, canned, toolbar, list] = await Promise.all([
-    loadThread(deps.db, conversation, conversation.customerName, params.before),
+    loadThread(
+      deps.db,
+      conversation,
+      bestName(conversation.names, request.consoleView.locale),
+      params.before,
+    ),
     customerPanel(deps.db, conversation.customerId, { segmentsOf: deps.segmentsOf }),
     canReply ? cannedFor(deps.db, conversation.customerLocale) : Promise.resolve([]),
     toolbarModel(deps, request, conversation),
-    inboxListModel(deps, staff.id, query, { action: "/console/inbox", currentId: conversation.id }),
+    inboxListModel(deps, staff.id, query, {
+      action: "/console/inbox",
+      locale: request.consoleView.locale,
+      currentId: conversation.id,
+    }),
   ]);
   const picked = canned.find((c) => c.id === params.canned);
   const problem = PROBLEMS[params.problem as keyof typeof PROBLEMS];
@@ -145,7 +156,12 @@ export function registerConversation(scope: FastifyInstance, deps: ConsoleDeps &
       const conversation = await findConversation(deps.db, request.params.id);
       const item =
         conversation &&
-        (await loadThreadItem(deps.db, conversation, request.params.ref, conversation.customerName));
+        (await loadThreadItem(
+          deps.db,
+          conversation,
+          request.params.ref,
+          bestName(conversation.names, request.consoleView.locale),
+        ));
       if (!item) return sendProblem(reply, { kind: "not_found" });
       const canReply = request.staff!.role !== "marketer";
       return render(reply, "conversation/item", { item, canReply }, { fragment: true });

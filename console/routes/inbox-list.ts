@@ -1,4 +1,5 @@
-import { CHANNEL_NAMES, LOCALES } from "../../lib/channels.ts";
+import { CHANNEL_NAMES, LOCALES, type Locale } from "../../lib/channels.ts";
+import { bestName } from "../customers/name.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { assignableStaff } from "../inbox/actions.ts";
 import { filterQueryString, INBOX_STATUSES, type InboxQuery } from "../inbox/filters.ts";
@@ -9,14 +10,18 @@ import { LOCALE_NAMES } from "../locale.ts";
 const PREVIEW_LENGTH = 120;
 
 /** A row of the list as the `inbox-row` partial shows it. */
-export function rowModel(row: InboxRow, filters: string, now: Date, currentId?: string) {
+export function rowModel(row: InboxRow, filters: string, now: Date, locale: Locale, currentId?: string) {
   const text = (row.lastText ?? "").replace(/\s+/g, " ").trim();
-  const name = row.customerName ?? row.handle ?? "?";
+  const name = bestName(row, locale);
+  const named = Boolean(row.name?.trim() || row.displayName?.trim() || row.email?.trim());
   return {
     ...row,
+    shownName: name,
+    // the handle beside a name; alone, it is the name
+    handle: named ? row.handle : null,
     href: `/console/conversations/${row.id}${filters ? `?${filters}` : ""}`,
     current: row.id === currentId,
-    initial: [...name][0]?.toUpperCase() ?? "?",
+    initial: [...name.replace(/^@/, "")][0]?.toUpperCase() ?? "?",
     preview: text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text,
     outbound: row.lastAuthor === "staff" || row.lastAuthor === "bot",
     snoozed: row.snoozedUntil !== null && row.snoozedUntil > now,
@@ -31,7 +36,7 @@ export async function inboxListModel(
   deps: ConsoleDeps,
   staffUserId: string,
   query: InboxQuery,
-  options: { action: string; currentId?: string },
+  options: { action: string; locale: Locale; currentId?: string },
 ) {
   const now = new Date(deps.clock.now());
   const [page, staff] = await Promise.all([
@@ -47,7 +52,7 @@ export async function inboxListModel(
     after: query.after,
     next: page.next,
     pager: Boolean(page.next || query.after),
-    rows: page.rows.map((row) => rowModel(row, filters, now, options.currentId)),
+    rows: page.rows.map((row) => rowModel(row, filters, now, options.locale, options.currentId)),
     statusOptions: INBOX_STATUSES.map((value) => ({ value, selected: value === query.status })),
     channelOptions: CHANNEL_NAMES.map((value) => ({ value, selected: value === query.channel })),
     staffOptions: staff.map((s) => ({ ...s, selected: s.id === named })),

@@ -21,7 +21,10 @@ export function registerInbox(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.get("/inbox", { preHandler: READERS }, async (request, reply) => {
     const staff = request.staff!;
     const query = InboxQuery.parse(request.query ?? {});
-    const list = await inboxListModel(deps, staff.id, query, { action: "/console/inbox" });
+    const list = await inboxListModel(deps, staff.id, query, {
+      action: "/console/inbox",
+      locale: request.consoleView.locale,
+    });
     return render(
       reply,
       "inbox",
@@ -49,7 +52,7 @@ export function registerInbox(scope: FastifyInstance, deps: ConsoleDeps): void {
       return render(
         reply,
         "inbox/row",
-        { row: rowModel(row, filterQueryString(query), now) },
+        { row: rowModel(row, filterQueryString(query), now, request.consoleView.locale) },
         { fragment: true },
       );
     },

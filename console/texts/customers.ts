@@ -8,7 +8,6 @@ export const CUSTOMERS_TEXTS = defineTexts(
   {
     "customers.title": "Customers",
     "customers.profileTitle": "Customer",
-    "customers.unnamed": "Unnamed customer",
     "customers.searchLabel": "Search customers",
     "customers.searchSubmit": "Search",
     "customers.searchHint":
@@ -137,7 +136,6 @@ export const CUSTOMERS_TEXTS = defineTexts(
   {
     "customers.title": "Pelanggan",
     "customers.profileTitle": "Pelanggan",
-    "customers.unnamed": "Pelanggan tanpa nama",
     "customers.searchLabel": "Cari pelanggan",
     "customers.searchSubmit": "Cari",
     "customers.searchHint":
@@ -265,7 +263,6 @@ export const CUSTOMERS_TEXTS = defineTexts(
   {
     "customers.title": "Klienci",
     "customers.profileTitle": "Klient",
-    "customers.unnamed": "Klient bez nazwy",
     "customers.searchLabel": "Szukaj klientów",
     "customers.searchSubmit": "Szukaj",
     "customers.searchHint":

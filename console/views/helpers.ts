@@ -1,5 +1,6 @@
 import type { HelperDelegate, HelperOptions } from "handlebars";
 import type { Locale } from "../../lib/channels.ts";
+import { bestName, type NameParts } from "../customers/name.ts";
 import {
   addressLines,
   type DateStyle,
@@ -102,6 +103,14 @@ export const HELPERS: Readonly<Record<string, HelperDelegate>> = {
   addressLines(...args: unknown[]) {
     const { values, data } = split(args);
     return addressLines(values[0], data.locale);
+  },
+  /**
+   * `{{customerName customer}}`: the best name of a customer in the page's language (their name, else the
+   * channel's, their email, handle or phone, else "Visitor from …"): {@link bestName}.
+   */
+  customerName(...args: unknown[]) {
+    const { values, data } = split(args);
+    return bestName((values[0] ?? {}) as NameParts, data.locale);
   },
   /** `{{#if (eq role "admin")}}`. */
   eq(...args: unknown[]) {
