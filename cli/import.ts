@@ -48,6 +48,7 @@ export function summaryLine(s: ImportSummary, rejectsPath: string | undefined): 
     `${formatCount(s.rejected)} rejected${s.rejected > 0 && rejectsPath ? ` (see ${rejectsPath})` : ""}`,
   ];
   if (s.customersCreated > 0) parts.push(`${formatCount(s.customersCreated)} new customers`);
+  if (s.joined > 0) parts.push(`${formatCount(s.joined)} rows were more items of an order`);
   return `${s.dryRun ? "dry run, nothing written: would have " : ""}${parts.join(", ")} in ${formatDuration(s.ms)} (${formatCount(rate(s))} rows/s)`;
 }
 

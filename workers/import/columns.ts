@@ -111,6 +111,9 @@ const ALIASES: Record<ImportKind, Record<string, string[]>> = {
   },
   orders: {
     ...CUSTOMER_REF,
+    email: [...CUSTOMER_REF.email!, "billingemail"],
+    phone: [...CUSTOMER_REF.phone!, "billingphone"],
+    name: [...CUSTOMER_REF.name!, "billingname"],
     orderId: [
       "orderid",
       "order",
@@ -139,12 +142,52 @@ const ALIASES: Record<ImportKind, Record<string, string[]>> = {
       "suma",
       "wartosc",
     ],
-    currency: ["currency", "currencycode", "curr", "matauang", "waluta"],
+    currency: ["currency", "currencycode", "curr", "ordercurrency", "matauang", "waluta"],
     occurredAt: [...WHEN, "orderdate", "orderedat", "tanggalpesanan", "datazamowienia"],
     items: ["items", "lineitems", "lines", "produk", "pozycje"],
-    sku: ["sku", "productid", "product", "kodeproduk", "kodproduktu", "produkt"],
-    quantity: ["quantity", "qty", "jumlahbarang", "kuantitas", "ilosc"],
-    price: ["price", "unitprice", "harga", "hargasatuan", "cena", "cenajednostkowa"],
+    // one row per line item (Shopify's orders export: Lineitem sku…; WooCommerce exports: item_sku…)
+    sku: [
+      "sku",
+      "productid",
+      "product",
+      "lineitemsku",
+      "itemsku",
+      "variantsku",
+      "kodeproduk",
+      "kodproduktu",
+      "produkt",
+    ],
+    itemName: [
+      "itemname",
+      "lineitemname",
+      "productname",
+      "producttitle",
+      "namaproduk",
+      "namabarang",
+      "nazwaproduktu",
+      "nazwatowaru",
+    ],
+    quantity: [
+      "quantity",
+      "qty",
+      "lineitemquantity",
+      "itemquantity",
+      "itemqty",
+      "jumlahbarang",
+      "kuantitas",
+      "ilosc",
+    ],
+    price: [
+      "price",
+      "unitprice",
+      "lineitemprice",
+      "itemprice",
+      "itemcost",
+      "harga",
+      "hargasatuan",
+      "cena",
+      "cenajednostkowa",
+    ],
   },
   events: {
     ...CUSTOMER_REF,
@@ -230,6 +273,9 @@ export function mapColumns(kind: ImportKind, headers: string[], overrides: strin
     byAlias.set(normaliseHeader(field), field);
     for (const alias of aliases) if (!byAlias.has(alias)) byAlias.set(alias, field);
   }
+  // Shopify's orders export names the order "Name" (#1001), one row per line item (Lineitem sku, …)
+  if (kind === "orders" && headers.some((h) => normaliseHeader(h).startsWith("lineitem")))
+    byAlias.set("name", "orderId");
   const forced = new Map<string, ColumnTarget>();
   for (const pair of overrides) {
     const at = pair.lastIndexOf("=");

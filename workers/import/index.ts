@@ -13,7 +13,7 @@
  *   onReject: (reject) => rejectsCsv.write(reject),   // { line, column, value, reason }
  *   onProgress: ({ rows, bytes }) => job.updateProgress(bytes / size),
  * });
- * // summary: { read, inserted, updated, unchanged, rejected, customersCreated, ms, columns, ignored }
+ * // summary: { read, inserted, updated, unchanged, rejected, customersCreated, joined, ms, columns, ignored }
  * ```
  *
  * - `target` is `{ kind: "postgres", url }` (the importer opens one connection of its own: its TEMP tables
@@ -24,6 +24,9 @@
  *   `--map` or missing required columns); nothing of it is written after the batch that failed.
  * - Rows are read and checked in JS, then loaded a batch at a time through a TEMP staging table (COPY on
  *   PostgreSQL, multi-row INSERT on PGlite) and merged set-based (workers/import/load.ts): memory stays flat.
+ * - Orders may come one row per line item (Shopify's orders export): the rows of one order id are one order
+ *   (workers/import/orders.ts); `inserted`/`unchanged` count orders, `joined` the rows that added items to one.
+ * - A dry run is one transaction over every batch, rolled back at the end: its counts are the real import's.
  * - The caller writes the AuditLog row (it knows who imported) with {@link recordImport}, and the reject file with
  *   {@link rejectFile}: the CLI (cli/import.ts) and the console's job (workers/import/job.ts) both do.
  * - {@link previewImport} reads the first rows only, for a mapping preview before the job starts.
@@ -33,8 +36,9 @@ import type { CountryCode } from "libphonenumber-js";
 import { type ColumnMapping, type ImportKind, MappingError, mapColumns } from "./columns.ts";
 import { type InputFormat, type RawRecord, readRecords } from "./input.ts";
 import { createStaging, dropStaging, loadBatch } from "./load.ts";
+import { OrderBatch } from "./orders.ts";
 import { type Cell, type Reject, type RowOptions, stageRecord } from "./rows.ts";
-import { type ImportTarget, openImportSql } from "./sql.ts";
+import { type ImportSql, type ImportTarget, openImportSql } from "./sql.ts";
 
 export { aliasesOf, fieldsOf, IMPORT_KINDS, type ImportKind, MappingError } from "./columns.ts";
 export { InputError } from "./input.ts";
@@ -52,7 +56,7 @@ export interface ImportOptions {
   map?: string[];
   /** Region of phone numbers written without a country code (a row's own country column wins). */
   country?: CountryCode;
-  /** Check and count everything, write nothing. */
+  /** Check and count everything, write nothing (one transaction, rolled back). */
   dryRun?: boolean;
   /** Rows per batch (each its own transaction). Defaults to 10 000. */
   batchSize?: number;
@@ -75,6 +79,8 @@ export interface ImportSummary {
   rejected: number;
   /** Customers made for orders, events or consent rows naming one not known yet. */
   customersCreated: number;
+  /** Orders: rows that added their items to the order of an earlier row (one row per line item). */
+  joined: number;
   ms: number;
   /** How the header mapped: each column and the field, `attributes.<name>`/`properties.<name>` or `ignored`. */
   columns: { column: string; target: string }[];
@@ -141,6 +147,7 @@ export async function importRows(
     unchanged: 0,
     rejected: 0,
     customersCreated: 0,
+    joined: 0,
     ms: 0,
     columns: [],
     dryRun: options.dryRun === true,
@@ -149,23 +156,45 @@ export async function importRows(
   let bytes = 0;
   const sql = await openImportSql(target);
   try {
+    // a dry run is one transaction, rolled back at its end: each batch sees what the earlier ones would have
+    // written (a customer made on line 2 is the one line 9 names), so its counts are the real import's
+    return summary.dryRun ? await sql.transaction(false, run) : await run(sql);
+  } finally {
+    await sql.close();
+  }
+
+  async function run(sql: ImportSql): Promise<ImportSummary> {
     const staging = await createStaging(sql, kind);
     const mappings = new Map<string, ColumnMapping>();
     let columnOf: (field: string) => string = (f) => f;
     let inflight: Promise<void> | undefined;
-    const flush = (rows: Cell[][]) =>
-      loadBatch(sql, staging, rows, { now, file: rowOptions.file, commit: !summary.dryRun, columnOf }).then(
-        (counts) => {
-          summary.inserted += counts.inserted;
-          summary.updated += counts.updated;
-          summary.unchanged += counts.unchanged;
-          summary.customersCreated += counts.customersCreated;
-          summary.rejected += counts.rejects.length; // one a line: duplicates and conflicts
-          for (const r of counts.rejects) reject(r);
-          options.onProgress?.({ rows: summary.read, bytes });
-        },
-      );
+    /** Loads a batch; `joined`: per staged order line, the later lines of that order (line-item files). */
+    const flush = (rows: Cell[][], joined?: Map<number, number[]>) =>
+      loadBatch(sql, staging, rows, { now, file: rowOptions.file, commit: true, columnOf }).then((counts) => {
+        summary.inserted += counts.inserted;
+        summary.updated += counts.updated;
+        summary.unchanged += counts.unchanged;
+        summary.customersCreated += counts.customersCreated;
+        summary.rejected += counts.rejects.length; // one a line: duplicates and conflicts
+        for (const r of counts.rejects) {
+          reject(r);
+          for (const line of joined?.get(r.line) ?? []) {
+            summary.rejected++;
+            reject({ line, column: "", value: "", reason: `not loaded with its order: see line ${r.line}` });
+          }
+          joined?.delete(r.line);
+        }
+        for (const lines of joined?.values() ?? []) summary.joined += lines.length;
+        options.onProgress?.({ rows: summary.read, bytes });
+      });
+    const send = async (rows: Cell[][], joined?: Map<number, number[]>) => {
+      await inflight;
+      inflight = flush(rows, joined);
+      inflight.catch(() => {}); // awaited before the next batch or at the end
+    };
     let batch: Cell[][] = [];
+    // orders: the rows of one order id become one order with their items (orders.ts)
+    const orders = kind === "orders" ? new OrderBatch(rowOptions, reject) : undefined;
     const records = readRecords(input, {
       name: options.name,
       format: options.format,
@@ -181,6 +210,15 @@ export async function importRows(
     for await (const record of records) {
       summary.read++;
       const mapping = mappingOf(record);
+      if (orders) {
+        // never between two rows of one order
+        if (orders.full(record, mapping, batchSize)) {
+          const { rows, joined } = orders.take();
+          await send(rows, joined);
+        }
+        summary.rejected += orders.add(record, mapping);
+        continue;
+      }
       const staged = stageRecord(kind, record, mapping, rowOptions);
       if (staged.rejects) {
         summary.rejected++;
@@ -189,13 +227,14 @@ export async function importRows(
       if (batch.length >= batchSize) {
         const full = batch;
         batch = [];
-        await inflight;
-        inflight = flush(full);
-        inflight.catch(() => {}); // awaited before the next batch or at the end
+        await send(full);
       }
     }
     await inflight;
-    if (batch.length > 0) await flush(batch);
+    if (orders) {
+      const { rows, joined } = orders.take();
+      if (rows.length > 0) await flush(rows, joined);
+    } else if (batch.length > 0) await flush(batch);
     await dropStaging(sql, staging);
     summary.ms = Date.now() - started;
     return summary;
@@ -215,8 +254,6 @@ export async function importRows(
       }
       return mapping;
     }
-  } finally {
-    await sql.close();
   }
 }
 

@@ -124,7 +124,7 @@ export async function loadBatch(
     return mergeWithCustomers(tx, stage, kind, context);
   });
   if (kind === "customers") {
-    // the customers this batch made or matched (made ones only when committed: a dry run made none)
+    // the customers this batch made or matched
     await rememberKeys(
       sql,
       staging,
@@ -163,9 +163,13 @@ async function rejectDuplicates(
       line: row.line,
       column: field ? context.columnOf(field) : "",
       value: field ? value : "",
-      reason: field
-        ? `the same ${field === "externalId" ? "customer id" : field === "orderId" ? "order id" : field} as line ${row.first}: a file names each once`
-        : `names the same customer as line ${row.first} (by its id, email or phone): a file names each once`,
+      reason:
+        field === "orderId"
+          ? // the rows of one order in one batch are one order (orders.ts): this one is a batch or more later
+            `the same order id as line ${row.first}, too far before it to be one order: the rows of an order go together`
+          : field
+            ? `the same ${field === "externalId" ? "customer id" : field} as line ${row.first}: a file names each once`
+            : `names the same customer as line ${row.first} (by its id, email or phone): a file names each once`,
     };
   });
 }

@@ -234,10 +234,25 @@ function toAmount(value: unknown): unknown {
   return /^\d+,\d{1,3}$/.test(v) ? v.replace(",", ".") : v;
 }
 
+/** The fields of an order row that belong to the order, not to its line item: a later row of it may leave them empty. */
+const ORDER_FIELDS = [
+  "externalId",
+  "email",
+  "phone",
+  "name",
+  "firstName",
+  "lastName",
+  "total",
+  "currency",
+  "occurredAt",
+];
+
 /** A record's cells by field, with the header that held each, and the rest (attributes, properties). */
-class Fields {
+export class Fields {
   readonly values = new Map<string, { value: unknown; column: string }>();
   readonly extras: Record<string, unknown> = {};
+  /** Fields taken from an earlier row of the same order ({@link Fields.inherit}). */
+  readonly inherited = new Set<string>();
   constructor(record: Extract<RawRecord, { headers: readonly string[] }>, mapping: ColumnMapping) {
     for (const [i, target] of mapping.targets.entries()) {
       const value = record.values[i];
@@ -263,6 +278,16 @@ class Fields {
   }
   column(field: string): string {
     return this.values.get(field)?.column ?? field;
+  }
+  /** Takes the order's fields this row leaves empty from the order's first row (Shopify fills them there only). */
+  inherit(first: Fields): void {
+    for (const field of ORDER_FIELDS) {
+      const cell = first.values.get(field);
+      if (cell && !this.values.has(field)) {
+        this.values.set(field, cell);
+        this.inherited.add(field);
+      }
+    }
   }
 }
 
@@ -473,13 +498,17 @@ function stageOrder(fields: Fields, problems: Problems, options: RowOptions): Ce
     } catch {
       problems.add("items", 'expected a JSON list such as [{"sku":"A1","quantity":2,"price":"9.99"}]');
     }
-  } else if (items === undefined && fields.values.has("sku")) {
+  } else if (items === undefined && (fields.values.has("sku") || fields.values.has("itemName"))) {
+    // one line item a row: the sku, else its name (Shopify leaves the sku of some products empty)
     const quantity = fields.text("quantity");
+    const name = fields.text("itemName")?.slice(0, 500);
     items = [
       {
-        sku: fields.text("sku"),
+        sku: (fields.text("sku") ?? name)?.slice(0, 200),
+        ...(name !== undefined && { name }),
         quantity: quantity === undefined ? 1 : /^\d+$/.test(quantity) ? Number(quantity) : quantity,
-        price: toAmount(fields.raw("price") ?? fields.raw("total")),
+        // without a price column, the row's own total (not the order's, taken from its first row)
+        price: toAmount(fields.raw("price") ?? (fields.inherited.has("total") ? "" : fields.raw("total"))),
       },
     ];
   }
@@ -628,16 +657,22 @@ function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Validates one record of a `kind` file into a staging row (its line first), or the reasons it is rejected. */
+/**
+ * Validates one record of a `kind` file into a staging row (its line first), or the reasons it is rejected.
+ * `order`: the fields of the first row of the same order (orders): the order's cells this row leaves empty
+ * are taken from it. The result's `fields` are the row's, for the rows after it.
+ */
 export function stageRecord(
   kind: ImportKind,
   record: RawRecord,
   mapping: ColumnMapping,
   options: RowOptions,
-): Staged {
+  order?: Fields,
+): Staged & { fields?: Fields } {
   if ("error" in record)
     return { rejects: [{ line: record.line, column: "", value: record.text, reason: record.error }] };
   const fields = new Fields(record, mapping);
+  if (order) fields.inherit(order);
   if (record.values.length > record.headers.length)
     return {
       rejects: [
@@ -660,6 +695,6 @@ export function stageRecord(
           : kind === "consent"
             ? stageConsent(fields, problems, options, record.line)
             : stageSuppression(fields, problems);
-  if (!row || problems.rejects.length > 0) return { rejects: problems.rejects };
-  return { row: [record.line, ...row] };
+  if (!row || problems.rejects.length > 0) return { rejects: problems.rejects, fields };
+  return { row: [record.line, ...row], fields };
 }
