@@ -112,7 +112,6 @@ const ALIASES: Record<ImportKind, Record<string, string[]>> = {
   orders: {
     ...CUSTOMER_REF,
     email: [...CUSTOMER_REF.email!, "billingemail"],
-    phone: [...CUSTOMER_REF.phone!, "billingphone"],
     name: [...CUSTOMER_REF.name!, "billingname"],
     orderId: [
       "orderid",
