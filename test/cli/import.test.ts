@@ -478,6 +478,19 @@ describe("importRows on the embedded database (PGlite)", () => {
       });
       expect(dry).toMatchObject({ inserted: 1, dryRun: true });
       expect(await handle.db.customer.count()).toBe(1);
+      // a dry run over several batches is one transaction (PGlite's do not nest): line 4 finds line 2's customer
+      const repeats = () =>
+        Readable.from([Buffer.from("email\nr1@example.com\nr2@example.com\nR1@example.com\n")]);
+      const counted = (s: typeof first) => [s.inserted, s.updated, s.unchanged, s.rejected];
+      const dryRepeats = await importRows(pglite, repeats(), {
+        kind: "customers",
+        dryRun: true,
+        batchSize: 1,
+      });
+      expect(await handle.db.customer.count()).toBe(1);
+      const realRepeats = await importRows(pglite, repeats(), { kind: "customers", batchSize: 1 });
+      expect(counted(dryRepeats)).toEqual([2, 0, 0, 1]);
+      expect(counted(realRepeats)).toEqual(counted(dryRepeats));
     } finally {
       await handle.close();
       await template.close();
