@@ -1,9 +1,9 @@
 import { userInfo } from "node:os";
 import { Command } from "commander";
 import { systemClock } from "../lib/clock.ts";
-import { ConfigError } from "../lib/errors.ts";
-import { CliError, type CommandContext, type DbCommandContext } from "./campaigns-context.ts";
+import type { CommandContext, DbCommandContext } from "./campaigns-context.ts";
 import { loadEnvironment } from "./env.ts";
+import { knownCondition } from "./known-errors.ts";
 import { processOutput } from "./output.ts";
 
 // Each command loads its own modules when it runs: `validate` (pre-commit hooks, CI) stays quick and never
@@ -165,8 +165,9 @@ export async function runCommand(
     close = handle.close;
     process.exitCode = await command({ ...ctx, db: handle.db, actor: actor() });
   } catch (error) {
-    if (!(error instanceof CliError || error instanceof ConfigError)) throw error;
-    const text = error.message.includes("\n") ? error.message : `rapport ${name}: ${error.message}`;
+    const known = knownCondition(error);
+    if (known === undefined) throw error;
+    const text = known.includes("\n") ? known : `rapport ${name}: ${known}`;
     out.stderr.write(`${out.errorStyle.red(text)}\n`);
     process.exitCode = 1;
   } finally {

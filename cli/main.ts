@@ -1,12 +1,13 @@
 import path from "node:path";
 import { Command, Option } from "commander";
-import { ConfigError } from "../lib/errors.ts";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
 import { couponsCommand } from "./coupons.ts";
 import { exitWith, loadEnvironment } from "./env.ts";
 import { exportCommand } from "./export-command.ts";
 import { importCommand } from "./import-command.ts";
+import { failCommand } from "./known-errors.ts";
+import { outboxCommand } from "./outbox.ts";
 import { rfmCommand } from "./rfm.ts";
 import { registerStaffCommand } from "./staff.ts";
 import { tokensCommand } from "./tokens.ts";
@@ -93,13 +94,14 @@ program
   )
   .addHelpText(
     "after",
-    "\nStarts Rapport in this process, creates three customers, posts their purchases to the real HTTP API,\n" +
-      "and waits until the thank-you emails are written to .data/outbox/email/. Nothing is sent for real.",
+    "\nCreates three customers, posts their purchases to the real HTTP API, and waits until the thank-you\n" +
+      "emails are written to .data/outbox/email/. Uses the Rapport running from this folder (`npm start`) when\n" +
+      "one answers on HOST:PORT, else starts its own in this process with every channel on the outbox.",
   )
   .action(async () => {
     const { config, log } = loadEnvironment();
     const { runDemo } = await import("./demo.ts");
-    await runDemo(config, log).catch(fail);
+    await runDemo(config, log).catch((error: unknown) => failCommand("rapport demo", error));
   });
 
 program.addCommand(campaignsCommand());
@@ -107,6 +109,7 @@ program.addCommand(couponsCommand());
 program.addCommand(rfmCommand());
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
+program.addCommand(outboxCommand());
 program.addCommand(tokensCommand());
 program.addCommand(webhooksCommand());
 
@@ -133,9 +136,7 @@ function redactRedisUrl(url: string): string {
 }
 
 function fail(error: unknown): never {
-  if (error instanceof ConfigError) exitWith(`rapport: ${error.message}`);
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  exitWith(`rapport: ${message}`);
+  failCommand("rapport", error);
 }
 
-await program.parseAsync(process.argv);
+await program.parseAsync(process.argv).catch(fail);

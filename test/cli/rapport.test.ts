@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRedis } from "../../lib/redis.ts";
+import { readEml } from "../support/eml.ts";
 import { deletePrefix, randomPrefix, TEST_REDIS_URL } from "../support/redis.ts";
 
 const run = promisify(execFile);
@@ -33,18 +34,6 @@ async function rapport(args: string[], env: Record<string, string> = {}) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
-}
-
-/** The decoded subject and bodies of an .eml file. */
-function readEml(file: string): { subject: string; to: string; body: string } {
-  const eml = readFileSync(file, "utf8");
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(eml)?.[1] ?? "";
-  const decode = (v: string) =>
-    v.replace(/=\?UTF-8\?B\?([^?]+)\?=/g, (_, b: string) => Buffer.from(b, "base64").toString("utf8"));
-  const parts = [...eml.matchAll(/base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n(?:--|$)/g)].map((m) =>
-    Buffer.from(m[1]!.replace(/\r\n/g, ""), "base64").toString("utf8"),
-  );
-  return { subject: decode(header("Subject")), to: header("To"), body: parts.join("\n") };
 }
 
 describe("rapport", () => {
@@ -80,7 +69,7 @@ describe("rapport", () => {
     expect(code).toBe(0);
     const dir = path.join(workDir, ".data", "outbox", "email");
     expect(stdout).toContain(path.join(".data", "outbox", "email"));
-    const emails = readdirSync(dir).map((f) => readEml(path.join(dir, f)));
+    const emails = readdirSync(dir).map((f) => readEml(readFileSync(path.join(dir, f), "utf8")));
     expect(emails).toHaveLength(3);
     const to = (address: string) => emails.find((e) => e.to === address)!;
     expect(to("emma.walker@example.com").subject).toMatch(/thank/i);
