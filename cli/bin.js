@@ -4,4 +4,9 @@
 import { register } from "tsx/esm/api";
 
 register();
+// A pipe closed early (`rapport campaigns validate | head`) ends the command quietly, as other tools do.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 await import("./main.ts");

@@ -25,6 +25,7 @@ import type { Config } from "../lib/config.ts";
 import { type CampaignIssue, CampaignSyntaxError, formatPosition } from "../lib/errors.ts";
 import { createTemplateStore } from "../templates/index.ts";
 import { yamlCampaignId, yamlPositions } from "./campaigns-positions.ts";
+import { renderIssues } from "./campaigns-render-check.ts";
 import { type TemplateFolder, templateIssues } from "./campaigns-templates.ts";
 import { couponWarnings } from "./coupon-warnings.ts";
 
@@ -49,7 +50,7 @@ export function campaignsDir(config: Config): string {
 /** The templates folder (RAPPORT_TEMPLATES_DIR, or the project's templates/) and a store reading it. */
 export function templateFolder(config: Config): TemplateFolder {
   const dir = path.resolve(config.RAPPORT_TEMPLATES_DIR ?? path.join(PROJECT_DIR, "templates"));
-  return { store: createTemplateStore({ dir }), display: displayPath(dir) };
+  return { store: createTemplateStore({ dir }), display: displayPath(dir), dir };
 }
 
 /** A path as messages show it: relative to the working directory when inside it, so terminals can open it. */
@@ -239,7 +240,11 @@ export async function checkCampaignFiles(
           });
         } else {
           firstById.set(campaign.id, here);
-          entry.issues.push(...templateIssues(campaign, source, entry.file, options.templates));
+          const missing = templateIssues(campaign, source, entry.file, options.templates);
+          entry.issues.push(...missing);
+          // every message rendered as it will be sent: a typo or data the trigger lacks fails here, not at send time
+          if (missing.length === 0)
+            entry.issues.push(...renderIssues(campaign, source, entry.file, options.templates));
           entry.issues.push(...tierIssues(campaign, source, entry.file, segments, tiers));
         }
         if (entry.issues.length === 0) entry.campaign = campaign;

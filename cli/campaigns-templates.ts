@@ -10,6 +10,8 @@ export interface TemplateFolder {
   store: TemplateStore;
   /** The folder as messages should name it, e.g. "templates". */
   display: string;
+  /** The folder's path, where each template's sample.yaml is read from (validate renders with it). */
+  dir?: string;
 }
 
 /**

@@ -37,8 +37,14 @@ export async function validateCommand(ctx: CommandContext, args: readonly string
   });
   progress?.finish();
   for (const arg of missing) out.stdout.write(`${out.style.bold(arg)}: no such file or folder\n`);
-  for (const issue of result.issues)
-    out.stdout.write(`${out.style.bold(formatPosition(issue))}: ${issue.message}\n`);
+  // a template's own fault is found through every campaign that uses it: print it once
+  const printed = new Set<string>();
+  for (const issue of result.issues) {
+    const line = `${out.style.bold(formatPosition(issue))}: ${issue.message}\n`;
+    if (printed.has(line)) continue;
+    printed.add(line);
+    out.stdout.write(line);
+  }
   for (const warning of result.warnings)
     out.stdout.write(`${out.style.bold(formatPosition(warning))}: warning: ${warning.message}\n`);
   if (result.issues.length > 0 || result.warnings.length > 0 || missing.length > 0) out.stdout.write("\n");

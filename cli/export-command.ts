@@ -10,14 +10,6 @@ const format = () =>
 const out = () =>
   new Option("-o, --out <file>", "write to this file (ending in .gz: gzipped) instead of stdout");
 
-/** A pipe closed early (`rapport export customers | head`) ends the export quietly, as other tools do. */
-function quietOnClosedPipe(): void {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
-    throw error;
-  });
-}
-
 /** `rapport export`: customers, orders, deliveries, a segment's members, or one customer's data (GDPR). */
 export function exportCommand(): Command {
   const command = new Command("export")
@@ -43,7 +35,6 @@ export function exportCommand(): Command {
       .addOption(format())
       .addOption(out())
       .action((opts: { format?: string; out?: string; campaign?: string }) => {
-        quietOnClosedPipe();
         return runCommand(`export ${kind}`, true, async (ctx) => {
           const { runExport } = await import("./export.ts");
           await runExport(ctx as DbCommandContext, { kind, ...opts });
@@ -62,7 +53,6 @@ export function exportCommand(): Command {
     .addOption(format())
     .addOption(out())
     .action((segment: string, opts: { format?: string; out?: string }) => {
-      quietOnClosedPipe();
       return runCommand("export segment", true, async (ctx) => {
         const { runExport } = await import("./export.ts");
         await runExport(ctx as DbCommandContext, { kind: "segment", segment, ...opts });

@@ -45,11 +45,12 @@ export class CampaignSyntaxError extends Error {
 export class TemplateError extends Error {
   override name = "TemplateError";
   constructor(
-    message: string,
+    /** What is wrong, without the file and line the message starts with. */
+    readonly reason: string,
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(file ? `${file}${line ? `:${line}` : ""}: ${message}` : message);
+    super(file ? `${file}${line ? `:${line}` : ""}: ${reason}` : reason);
   }
 }
 

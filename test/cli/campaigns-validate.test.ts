@@ -1,4 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,5 +149,82 @@ describe("rapport campaigns validate (a real process, no database)", { timeout: 
     expect(broken.stdout).toContain("bad/broken.yaml:4:19: audience: unknown segment 'vipp'");
     expect(broken.stdout).toContain("bad/broken.yaml:5:19: channels[1]: unknown channel 'sms'");
     expect(broken.stdout).toMatch(/\n1 campaign ok, 3 with 6 errors\n$/);
+  });
+});
+
+describe("rapport campaigns validate renders every message as it will be sent", () => {
+  const project = path.join(dir, "render");
+  const shipped = path.join(project, "templates");
+  const folder = path.join(project, "campaigns");
+
+  beforeAll(() => {
+    mkdirSync(folder, { recursive: true });
+    cpSync(path.resolve("templates"), shipped, { recursive: true });
+    copyFileSync(path.resolve("campaigns/segments.yaml"), path.join(folder, "segments.yaml"));
+  });
+
+  const run = async (files: Record<string, string>) => {
+    for (const name of readdirSync(folder)) if (name !== "segments.yaml") rmSync(path.join(folder, name));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
+    const ctx = commandContext({ RAPPORT_TEMPLATES_DIR: shipped });
+    const code = await validateCommand(ctx, [folder]);
+    return { code, lines: ctx.out.stdout.text.trimEnd().split("\n") };
+  };
+
+  it("reports a typo in a template at its file:line:col, once for every campaign using it", async () => {
+    const pl = path.join(shipped, "thank-you", "email.pl.hbs");
+    const original = readFileSync(pl, "utf8");
+    const typo = original.replace("{{order.id}}", "{{order.idd}}");
+    expect(typo).not.toBe(original);
+    writeFileSync(pl, typo);
+    try {
+      const { code, lines } = await run({
+        "thanks.yaml": GOOD,
+        "thanks-again.yaml": GOOD.replace("id: thanks", "id: thanks-again"),
+      });
+      expect(code).toBe(1);
+      const line = typo.split("\n").findIndex((l) => l.includes("{{order.idd}}")) + 1;
+      const col = typo.split("\n")[line - 1]!.indexOf("{{order.idd}}") + 1;
+      const reported = lines.filter((l) => l.includes("order.idd"));
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatch(
+        new RegExp(
+          `^${pl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${line}:${col}: \\{\\{order\\.idd\\}\\} is not in the data`,
+        ),
+      );
+      expect(lines.at(-1)).toBe("0 campaigns ok, 2 with 2 errors");
+    } finally {
+      writeFileSync(pl, original);
+    }
+  });
+
+  it("reports a template that needs data the campaign's trigger does not give, at its template: line", async () => {
+    const winBack = `id: come-back
+name: Come back
+trigger: { inactive: { for: 60d, since: last_purchase } }
+channels: [email, telegram]
+message:
+  template: thank-you
+`;
+    const { code, lines } = await run({ "come-back.yaml": winBack, "thanks.yaml": GOOD });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /come-back\.yaml:6:13: template 'thank-you' prints \{\{order\.\w+\}\}, which this campaign's inactive trigger does not give \(only a purchase event trigger gives an order; printed at .*thank-you\/\w+\.en\.hbs:\d+\)/,
+    );
+    expect(lines.at(-1)).toBe("1 campaign ok, 1 with 1 error");
+  });
+
+  it("reports a name printed without {{#if}}: many customers have none", async () => {
+    mkdirSync(path.join(shipped, "hello"), { recursive: true });
+    writeFileSync(path.join(shipped, "hello", "chat.en.hbs"), "Dzień dobry {{customer.name}}!\n");
+    writeFileSync(path.join(shipped, "hello", "sample.yaml"), "customer:\n  name: Ola\n");
+    const { code, lines } = await run({
+      "hello.yaml": `id: hello\nname: Hello\ntrigger: { schedule: { at: "2027-01-10T10:00:00", timezone: Europe/Warsaw } }\nchannels: [telegram]\nmessage:\n  template: hello\n`,
+    });
+    expect(code).toBe(1);
+    expect(lines[0]).toMatch(
+      /hello\.yaml:6:13: template 'hello' prints \{\{customer\.name\}\}, which this campaign's schedule trigger does not give \(printed at .*hello\/chat\.en\.hbs:1\): print it inside \{\{#if customer\.name\}\}/,
+    );
   });
 });
