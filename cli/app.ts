@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RouteOptions } from "fastify";
@@ -33,9 +33,17 @@ import {
   onInboundStored,
   registerConsole,
 } from "../console/index.ts";
+import type { SendingChannelName } from "../lib/channels.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Config } from "../lib/config.ts";
-import { createDb, type Db, migrate } from "../lib/db/index.ts";
+import {
+  createDb,
+  type Db,
+  migrate,
+  parseDatabaseUrl,
+  pendingMigrations,
+  redactUrl,
+} from "../lib/db/index.ts";
 import { formatPosition } from "../lib/errors.ts";
 import { createHttpServer, trustProxyOption } from "../lib/http.ts";
 import { randomToken } from "../lib/ids.ts";
@@ -88,6 +96,8 @@ export interface AppOptions {
   outboxOnly?: boolean;
   /** Called for every route the HTTP server registers (the OpenAPI test lists them so). */
   onRoute?: (route: RouteOptions) => void;
+  /** Told each slow step of starting as it begins ("applying 21 migrations"): `rapport start` prints them. */
+  progress?: (step: string) => void;
 }
 
 /** A running Rapport: every part it started, and one way to stop them all. */
@@ -108,6 +118,8 @@ export interface App {
   readonly registry: CampaignRegistry;
   readonly audiences: Audiences;
   readonly channels: readonly Channel[];
+  /** The channels that only write to the outbox (no credentials, or `outboxOnly`). */
+  readonly outboxOnly: readonly SendingChannelName[];
   close(): Promise<void>;
 }
 
@@ -118,6 +130,7 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, log } = options;
   const clock = options.clock ?? systemClock;
+  const progress = options.progress ?? (() => {});
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const closer of closers.reverse())
@@ -125,6 +138,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   try {
     mkdirSync(config.dataDir, { recursive: true });
+    progress(databaseStep(config));
     const database = await createDb({
       url: config.DATABASE_URL,
       dataDir: config.dataDir,
@@ -133,10 +147,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     closers.push(() => database.close());
     if (options.migrate !== false) {
+      const pending = await pendingMigrations(database.db);
+      if (pending.length) progress(`applying ${pending.length} migration${pending.length === 1 ? "" : "s"}`);
       const applied = await migrate(database, { log });
-      if (applied.length) log.info({ applied }, "database migrations applied");
+      if (applied.length)
+        log.info({ count: applied.length, latest: applied.at(-1) }, "database migrations applied");
     }
-    const embedded: EmbeddedRedis | undefined = await ensureRedis(config.REDIS_URL, config.dataDir, log);
+    const embedded: EmbeddedRedis | undefined = await ensureRedis(config.REDIS_URL, config.dataDir, log, {
+      onStart: (dir) => progress(`starting Redis (redis-server, data in ${dir})`),
+    });
     if (embedded) closers.push(() => embedded.stop());
     const redis = createRedis(config.REDIS_URL);
     closers.push(async () => void redis.disconnect());
@@ -152,6 +171,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     closers.push(() => closeQueues(queues));
 
     const campaignsDir = config.RAPPORT_CAMPAIGNS_DIR ?? path.join(PROJECT_DIR, "campaigns");
+    progress(`loading campaigns from ${campaignsDir}`);
     const loaded = await loadCampaigns(campaignsDir, { baseCurrency: config.RAPPORT_BASE_CURRENCY });
     for (const issue of loaded.errors)
       log.error(`campaign not loaded: ${formatPosition(issue)}: ${issue.message}`);
@@ -237,6 +257,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log.info({ url }, "metrics and readiness listening");
     }
     if (options.http !== false) {
+      progress("starting the web server");
       const http = createHttpServer({ log, trustProxy: trustProxyOption(config.TRUST_PROXY) });
       if (options.onRoute) http.addHook("onRoute", options.onRoute);
       // first: it lists every route registered after it (GET /api/openapi.json, /api/docs)
@@ -368,6 +389,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (firstStart) log.warn(firstStart);
     }
     if (options.workers !== false) {
+      progress("starting the queue workers");
       const workers: Workers = await startWorkers({
         db: database.db,
         connection: redis,
@@ -411,6 +433,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       );
     }
     if (options.bots !== false) {
+      const bots = (["telegram", "discord", "x"] as const).filter((c) => !platforms.outboxOnly.includes(c));
+      if (bots.length) progress(`connecting the chat bots (${bots.join(", ")})`);
       await platforms.start();
       closers.push(() => platforms.stop());
     }
@@ -427,6 +451,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       registry,
       audiences,
       channels,
+      outboxOnly: platforms.outboxOnly,
       close,
     };
   } catch (error) {
@@ -456,6 +481,19 @@ const UNPREFIXED_QUEUES = ["events", "plan", "campaigns", "deliver-email", "deli
  * upgrade with delayed messages) are this installation's only if it is alone on this Redis: say how to
  * keep them rather than guess.
  */
+/**
+ * The database step's progress line. A PGlite folder without PG_VERSION is created now: the slow part of a
+ * first start (initdb in WebAssembly, then every migration: 30–50 s on 2 busy cores).
+ */
+function databaseStep(config: Config): string {
+  const location = parseDatabaseUrl(config.DATABASE_URL ?? `pglite:${path.join(config.dataDir, "pglite")}`);
+  if (location.kind === "postgres") return `connecting to PostgreSQL at ${redactUrl(location.url)}`;
+  if (!location.dir) return "creating an in-memory database";
+  if (existsSync(path.join(location.dir, "PG_VERSION")))
+    return `opening the embedded database in ${location.dir}`;
+  return `creating the embedded database in ${location.dir} (first start: up to a minute)`;
+}
+
 async function warnOfUnprefixedQueues(redis: Redis, configured: string | undefined, log: Logger) {
   if (configured !== undefined) return;
   const found = await redis.exists(...UNPREFIXED_QUEUES.map((q) => `rapport:${q}:meta`));

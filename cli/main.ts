@@ -1,4 +1,3 @@
-import path from "node:path";
 import { Command, Option } from "commander";
 import type { App } from "./app.ts";
 import { campaignsCommand } from "./campaigns.ts";
@@ -34,19 +33,19 @@ program
   )
   .action(async (opts: { workers: boolean; bots: boolean }) => {
     const { config, log } = loadEnvironment();
+    const { startBanner, startProgress } = await import("./start-output.ts");
+    const progress = startProgress((text) => process.stdout.write(text));
+    progress.step("loading the server");
     const { createApp } = await import("./app.ts");
-    const app = await createApp({ config, log, workers: opts.workers, bots: opts.bots }).catch(fail);
-    process.stdout.write(
-      `\nRapport is running at ${app.url}\n` +
-        `  console    : ${config.PUBLIC_URL}/console\n` +
-        `  web chat   : ${config.PUBLIC_URL}/webchat/demo\n` +
-        `  events API : POST ${config.PUBLIC_URL}/api/events (signed, see README)\n` +
-        `  data       : ${config.dataDir}\n` +
-        `  outbox     : ${path.join(config.dataDir, "outbox")}\n` +
-        `  queues     : ${app.queues.prefix} in ${redactRedisUrl(config.REDIS_URL)} (installation ${app.installation})\n` +
-        (app.firstStart ? `\n${app.firstStart}\n\n` : "") +
-        "Press Ctrl+C to stop.\n\n",
-    );
+    const app = await createApp({
+      config,
+      log,
+      workers: opts.workers,
+      bots: opts.bots,
+      progress: progress.step,
+    }).catch(fail);
+    progress.ready();
+    process.stdout.write(startBanner(app));
     stopOnSignal(app);
   });
 
@@ -126,13 +125,6 @@ function stopOnSignal(app: App): void {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
-}
-
-/** A Redis URL without its password, for the banner. */
-function redactRedisUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString().replace(/\/$/, "");
 }
 
 function fail(error: unknown): never {

@@ -37,6 +37,8 @@ import { configuredOrGeneratedSecret } from "../lib/secrets.ts";
 export interface Platforms {
   /** One channel per channel name: the real provider where credentials are set, else the outbox. */
   readonly channels: readonly Channel[];
+  /** The channels without credentials (or all, for `rapport demo`): their messages only go to the outbox. */
+  readonly outboxOnly: readonly SendingChannelName[];
   /** Registers the HTTP routes platforms need (web chat, Telegram webhook). Before `listen`. */
   registerRoutes(http: FastifyInstance): Promise<void>;
   /** Starts listening: Telegram polling or webhook registration, the Discord gateway, the X poller. */
@@ -144,6 +146,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
 
   return {
     channels,
+    outboxOnly: SENDING_CHANNEL_NAMES.filter((name) => !real[name]),
     async registerRoutes(http) {
       await registerWebchat(http, {
         db,

@@ -110,6 +110,8 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
     },
     { prefix: "/console" },
   );
+  // the site's root is the console: the address `rapport start` prints works without a path
+  http.get("/", async (_request, reply) => reply.redirect("/console", 302));
 }
 
 function timezoneOf(request: FastifyRequest, fallback = "UTC"): string {

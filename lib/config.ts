@@ -230,7 +230,7 @@ export const ConfigSchema = z.object({
   TWILIO_VOICE_DIAL: optional(),
   /** pino log level. Defaults to info. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** json (one object a line) or pretty (for a person). Defaults to pretty on a terminal, json otherwise. */
+  /** json (one object a line, for log collectors) or pretty (one line each, for a person). Defaults to pretty. */
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
 });
 

@@ -10,8 +10,9 @@ export interface LoggerOptions {
   /** Keys whose values are replaced by "[redacted]" wherever they appear in a log line. */
   redact?: string[];
   /**
-   * "json" (one object a line, for log collectors) or "pretty" (coloured lines for a person at a terminal).
-   * Defaults to pretty when stdout is a terminal, else json.
+   * "json" (one object a line, for log collectors) or "pretty" (one line each for a person: time, level,
+   * message, then the fields; coloured on a terminal). Defaults to pretty, piped or not, so `npm start | tee`
+   * stays readable: JSON only when asked for (LOG_FORMAT=json).
    */
   format?: "json" | "pretty";
 }
@@ -25,11 +26,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? "info",
     redact: { paths: (options.redact ?? []).flatMap((k) => [k, `*.${k}`]), censor: "[redacted]" },
   };
-  const format = options.format ?? (process.stdout.isTTY ? "pretty" : "json");
-  if (format === "json") return pino(settings);
+  if (options.format === "json") return pino(settings);
   return pino(
     settings,
-    pretty({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname" }),
+    pretty({
+      colorize: Boolean(process.stdout.isTTY),
+      translateTime: "SYS:HH:MM:ss",
+      ignore: "pid,hostname",
+      singleLine: true,
+      // in order with what the CLI writes to stdout itself (`rapport start`'s steps and banner)
+      sync: true,
+    }),
   );
 }
 

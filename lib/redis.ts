@@ -60,9 +60,14 @@ export async function ensureRedis(
   url: string,
   dataDir: string,
   log: Logger,
-  /** The server binary to start. Defaults to `redis-server` on PATH. */
-  serverCommand = "redis-server",
+  options: {
+    /** The server binary to start. Defaults to `redis-server` on PATH. */
+    serverCommand?: string;
+    /** Called with the data folder just before starting one (a start-up progress line). */
+    onStart?: (dir: string) => void;
+  } = {},
 ): Promise<EmbeddedRedis | undefined> {
+  const serverCommand = options.serverCommand ?? "redis-server";
   if (await redisAnswers(url)) return undefined;
   const { hostname, port } = new URL(url);
   const local = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(hostname);
@@ -79,6 +84,7 @@ export async function ensureRedis(
   }
   const dir = path.join(dataDir, "redis");
   mkdirSync(dir, { recursive: true });
+  options.onStart?.(dir);
   const child: ChildProcess = spawn(
     serverCommand,
     ["--port", port || "6379", "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", ""],

@@ -84,7 +84,9 @@ export async function fanOut(
     target.onProgress?.(done, total);
   }
   await sweepPlanned(deps, campaignId);
-  log.info({ ...result }, "campaign fanned out");
+  // a periodic campaign's tick that planned nothing new is no news at info level
+  const planned = result.queued > 0 || Object.keys(result.skipped).length > 0;
+  log[planned ? "info" : "debug"]({ ...result }, "campaign fanned out");
   return result;
 }
 

@@ -26,6 +26,7 @@ export {
   type MigrationTarget,
   migrate,
   migrationStatus,
+  pendingMigrations,
   resetDatabase,
 } from "./migrate.ts";
 export {

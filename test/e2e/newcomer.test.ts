@@ -33,6 +33,8 @@ beforeAll(async () => {
       PORT: String(port),
       REDIS_URL: redis.url,
       RAPPORT_QUEUE_PREFIX: redis.prefix,
+      // JSON lines, so that an error logged on the way fails the test below (readable lines are the default)
+      LOG_FORMAT: "json",
     },
     process.cwd(),
     "start",

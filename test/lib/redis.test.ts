@@ -39,9 +39,11 @@ describe("ensureRedis", () => {
 
   it("explains how to install or point to Redis when none answers and redis-server is missing", async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
-    const attempt = ensureRedis(url, dataDir, silentLogger, "redis-server-not-installed");
+    const attempt = ensureRedis(url, dataDir, silentLogger, { serverCommand: "redis-server-not-installed" });
     await expect(attempt).rejects.toThrow(ConfigError);
-    await expect(ensureRedis(url, dataDir, silentLogger, "redis-server-not-installed")).rejects.toThrow(
+    await expect(
+      ensureRedis(url, dataDir, silentLogger, { serverCommand: "redis-server-not-installed" }),
+    ).rejects.toThrow(
       /Redis does not answer at redis:\/\/127\.0\.0\.1:\d+\. Install it \(Debian\/Ubuntu: `apt-get install redis-server`.*or set REDIS_URL/,
     );
   });
