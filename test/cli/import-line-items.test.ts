@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { DbCommandContext } from "../../cli/campaigns-context.ts";
 import { EXIT_SOME_REJECTED, runImportCommand } from "../../cli/import.ts";
 import { mapColumns } from "../../workers/import/columns.ts";
-import { type ImportSummary, importRows, type Reject } from "../../workers/import/index.ts";
+import { type ImportSummary, importRows, previewImport, type Reject } from "../../workers/import/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { commandContext } from "./capture.ts";
 
@@ -252,6 +252,20 @@ describe("rapport import orders, one row per line item", () => {
     ]);
   });
 
+  it("previews a later row of an order with the order's cells of its first row, as the import reads it", async () => {
+    const csv = shopifyCsv([
+      first("#2001", "p@example.com", "25.00", "2026-11-03", item("Mug", "1", "20.00", "MUG", "#2001")),
+      item("Spoon", "1", "5.00", "SPOON", "#2001"),
+      item("Lid", "1", "5.00", "LID", "#2002"), // an order without its first row: no currency, total, date
+    ]);
+    const preview = await previewImport(Readable.from([Buffer.from(csv)]), { kind: "orders" });
+    expect(preview.rows.map((r) => [r.line, r.ok])).toEqual([
+      [2, true],
+      [3, true],
+      [4, false],
+    ]);
+  });
+
   it("maps WooCommerce's one-row-per-item export columns", () => {
     const headers = [
       "order_id",
@@ -349,7 +363,8 @@ describe("--dry-run counts what the import then does", () => {
         "D-2,,700200320,5,PLN,2026-11-02,A,5\n" +
         "D-3,dry@example.com,700200320,5,PLN,2026-11-03,A,5\n" +
         "D-4,dry@example.com,,5,EUR,2026-11-03,A,5\n" +
-        "D-4,dry@example.com,,5,PLN,2026-11-03,B,5\n",
+        "D-4,dry@example.com,,5,PLN,2026-11-03,B,5\n" +
+        "D-5,dry@example.com,,5,PLN,2026-11-04,A,5\n", // the customer line 2 made, 3 batches before
     ],
   ];
 

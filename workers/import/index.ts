@@ -36,8 +36,8 @@ import type { CountryCode } from "libphonenumber-js";
 import { type ColumnMapping, type ImportKind, MappingError, mapColumns } from "./columns.ts";
 import { type InputFormat, type RawRecord, readRecords } from "./input.ts";
 import { createStaging, dropStaging, loadBatch } from "./load.ts";
-import { OrderBatch } from "./orders.ts";
-import { type Cell, type Reject, type RowOptions, stageRecord } from "./rows.ts";
+import { OrderBatch, orderIdOf } from "./orders.ts";
+import { type Cell, type Fields, type Reject, type RowOptions, stageRecord } from "./rows.ts";
 import { type ImportSql, type ImportTarget, openImportSql } from "./sql.ts";
 
 export { aliasesOf, fieldsOf, IMPORT_KINDS, type ImportKind, MappingError } from "./columns.ts";
@@ -280,6 +280,8 @@ export async function previewImport(
   };
   const rows: { line: number; ok: boolean; rejects: Reject[]; values: string[] }[] = [];
   let columns: { column: string; target: string }[] = [];
+  // orders: a later row of an order is read with the cells of its first row it leaves empty, as importRows does
+  const firstRows = new Map<string, Fields>();
   for await (const record of readRecords(input, options)) {
     if ("error" in record)
       rows.push({
@@ -291,7 +293,10 @@ export async function previewImport(
     else {
       const mapping = mapColumns(options.kind, [...record.headers], options.map ?? []);
       if (columns.length === 0) columns = describe(mapping, record.headers, options.kind);
-      const staged = stageRecord(options.kind, record, mapping, rowOptions);
+      const orderId = options.kind === "orders" ? orderIdOf(record, mapping) : undefined;
+      const order = orderId === undefined ? undefined : firstRows.get(orderId);
+      const staged = stageRecord(options.kind, record, mapping, rowOptions, order);
+      if (orderId !== undefined && !order && staged.fields) firstRows.set(orderId, staged.fields);
       rows.push({
         line: record.line,
         ok: !staged.rejects,

@@ -192,7 +192,7 @@ export class OrderBatch {
 }
 
 /** The order id of a record, if it has one. */
-function orderIdOf(record: RawRecord, mapping: ColumnMapping): string | undefined {
+export function orderIdOf(record: RawRecord, mapping: ColumnMapping): string | undefined {
   if ("error" in record) return undefined;
   const at = mapping.targets.findIndex((t) => "field" in t && t.field === "orderId");
   const value = at < 0 ? undefined : record.values[at];
