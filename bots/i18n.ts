@@ -8,9 +8,9 @@ export const BOT_TEXTS = {
     pl: "Dziękujemy za wiadomość! Ktoś z naszego zespołu wkrótce odpowie tutaj.",
   },
   outOfHours: {
-    en: "Thanks for your message! We're away right now ({hours}); a person will answer as soon as we're back.",
-    id: "Terima kasih atas pesan Anda! Kami sedang di luar jam kerja ({hours}); tim kami akan membalas begitu kembali.",
-    pl: "Dziękujemy za wiadomość! Jesteśmy teraz poza godzinami pracy ({hours}); odpowiemy, gdy tylko wrócimy.",
+    en: "Thanks for your message! We're away right now; a person will answer as soon as we're back. Our hours: {hours}.",
+    id: "Terima kasih atas pesan Anda! Kami sedang di luar jam kerja; tim kami akan membalas begitu kembali. Jam kerja kami: {hours}.",
+    pl: "Dziękujemy za wiadomość! Jesteśmy teraz poza godzinami pracy; odpowiemy, gdy tylko wrócimy. Godziny pracy: {hours}.",
   },
   stopped: {
     en: "You won't get news or offers from us here any more. Replies to your own questions still come through. Send /start to opt back in.",

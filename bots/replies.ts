@@ -113,16 +113,6 @@ export function isOpen(replies: Replies, at: Date): boolean {
   return Boolean(open && now >= open.from && now < open.to);
 }
 
-/** Business hours as one line for the out-of-hours message, e.g. "Mon–Fri 09:00–18:00, Sat 10:00–14:00 Asia/Jakarta". */
-export function describeHours(replies: Replies): string {
-  const names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-  const text = [...replies.hours.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([day, { from, to }]) => `${names[day]} ${clock(from)}–${clock(to)}`)
-    .join(", ");
-  return `${text} ${replies.timezone}`;
-}
-
 /** The answer of a rule in a locale. */
 export function answerIn(rule: Replies["rules"][number], locale: string): string {
   return rule.answer[toLocale(locale)] ?? rule.answer[LOCALES[0]];
@@ -131,10 +121,6 @@ export function answerIn(rule: Replies["rules"][number], locale: string): string
 function minutes(hhmm: string): number {
   const [h, m] = hhmm.split(":").map(Number);
   return h! * 60 + m!;
-}
-
-function clock(total: number): string {
-  return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
 }
 
 function escapeRegex(text: string): string {

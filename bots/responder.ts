@@ -8,11 +8,12 @@ import { recordConsent, setConsent } from "./consent.ts";
 import { claimContact } from "./contact-claims.ts";
 import { type CaptureResult, captureEdit, captureMessage, cleanInboundMessage } from "./conversation.ts";
 import { recordFirstTouch } from "./first-touch.ts";
+import { describeHours } from "./hours.ts";
 import { type BotTextKey, t } from "./i18n.ts";
 import type { InboundHandler, InboundMessage } from "./inbound.ts";
 import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
 import { attachContact } from "./merge.ts";
-import { answerIn, describeHours, isOpen, matchRule, type Replies } from "./replies.ts";
+import { answerIn, isOpen, matchRule, type Replies } from "./replies.ts";
 import type { SendReply } from "./reply.ts";
 import { recordRating } from "./survey.ts";
 
@@ -87,7 +88,7 @@ export function createResponder(
     const now = new Date(deps.clock.now());
     const customer = await deps.db.customer.findUniqueOrThrow({
       where: { id: customerId },
-      select: { locale: true, source: true },
+      select: { locale: true, timezone: true, source: true },
     });
     const command = parseCommand(message.text);
     if (!customer.source) {
@@ -150,7 +151,7 @@ export function createResponder(
       "handover",
       open
         ? t(customer.locale, "handover")
-        : t(customer.locale, "outOfHours", { hours: describeHours(deps.replies) }),
+        : t(customer.locale, "outOfHours", { hours: describeHours(deps.replies, customer, now) }),
     );
     return { kind: "handed-over", outOfHours: !open };
   };

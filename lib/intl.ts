@@ -44,6 +44,35 @@ export function pluralRules(locale: string): Intl.PluralRules {
   return memo(`p\n${locale}`, () => new Intl.PluralRules(locale));
 }
 
+/** A weekday's name (0 = Sunday) in a locale: "Mon", "pon.", "Sen" with `short`. */
+export function weekdayName(locale: string, weekday: number, width: "short" | "long" = "short"): string {
+  // 7 January 2024 was a Sunday
+  return dateTimeFormat(locale, { weekday: width, timeZone: "UTC" }).format(Date.UTC(2024, 0, 7 + weekday));
+}
+
+/** A time of day, minutes from midnight (wrapped into one day), as a locale writes it: "9:00 AM", "09.00", "09:00". */
+export function clockTime(locale: string, minutes: number): string {
+  const wrapped = ((minutes % 1440) + 1440) % 1440;
+  return dateTimeFormat(locale, { hour: "numeric", minute: "2-digit", timeZone: "UTC" }).format(
+    Date.UTC(2024, 0, 1, 0, wrapped),
+  );
+}
+
+/**
+ * A time zone's name in a locale at an instant, as a person says it: "Central European Time", "Waktu Indonesia
+ * Barat", "czas środkowoeuropejski" (CLDR's generic long name); where CLDR has none, the short generic one
+ * ("czas: Dżakarta"), else the IANA id.
+ */
+export function timeZoneName(locale: string, timeZone: string, at: Date): string {
+  for (const timeZoneName of ["longGeneric", "shortGeneric", "long"] as const) {
+    const part = dateTimeFormat(locale, { timeZone, timeZoneName })
+      .formatToParts(at)
+      .find((p) => p.type === "timeZoneName")?.value;
+    if (part && !/^(GMT|UTC)([+-−]|$)/.test(part)) return part;
+  }
+  return timeZone;
+}
+
 /**
  * An amount in its currency ("USD", upper-cased by the caller), in a locale. Currencies without minor units in
  * use (IDR, JPY, …) show no fraction digits when the amount is whole and two when it is not, so a fractional

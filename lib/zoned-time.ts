@@ -70,6 +70,13 @@ export function zonedInstant(
   return new Date(Math.min(...candidates));
 }
 
+/** How far a zone's clocks are ahead of UTC at an instant, in minutes (Asia/Jakarta: 420; New York in winter: −300). */
+export function zoneOffsetMinutes(at: Date, timeZone: string): number {
+  const w = wallTime(at, timeZone);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, 0, w.minutes, w.seconds);
+  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
 /** Whether the runtime knows an IANA time zone name ("Europe/Warsaw", "Asia/Jakarta", "UTC"). */
 export function isTimeZone(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > 64) return false;

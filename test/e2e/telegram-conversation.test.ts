@@ -93,7 +93,31 @@ describe("a Telegram conversation", () => {
     try {
       await say(900003, "Is anyone there?", "id");
       await waitFor("the out-of-hours message", () => sentTo(900003).length === 1);
-      expect(sentTo(900003)[0]).toMatch(/di luar jam kerja \(Mon 09:00–18:00.*Asia\/Jakarta\)/);
+      expect(sentTo(900003)[0]).toContain(
+        "di luar jam kerja; tim kami akan membalas begitu kembali. Jam kerja kami: Sen–Jum 9.00–18.00, Sab 10.00–14.00 (Waktu Indonesia Barat).",
+      );
+    } finally {
+      now = OPEN;
+    }
+  });
+
+  it("tells a Polish customer in Warsaw the hours the Polish way, in Warsaw time", async () => {
+    // the shop knows Ola lives in Warsaw: the hours are told on her clock (Jakarta − 6 h in November)
+    await database.db.customer.create({
+      data: {
+        name: "Ola",
+        locale: "pl",
+        timezone: "Europe/Warsaw",
+        identities: { create: { channel: "telegram", externalId: "900016" } },
+      },
+    });
+    now = Date.parse("2026-11-22T03:00:00Z"); // Sunday
+    try {
+      await say(900016, "Dzień dobry, czy ktoś jest?", "pl");
+      await waitFor("the out-of-hours message", () => sentTo(900016).length === 1);
+      expect(sentTo(900016)[0]).toBe(
+        "Dziękujemy za wiadomość! Jesteśmy teraz poza godzinami pracy; odpowiemy, gdy tylko wrócimy. Godziny pracy: pon.–pt. 3:00–12:00, sob. 4:00–8:00 (czas środkowoeuropejski).",
+      );
     } finally {
       now = OPEN;
     }
