@@ -6,7 +6,8 @@ import type { CommandContext } from "./campaigns-context.ts";
 const KINDS = {
   customers:
     "customers: customer id, email, phone, name, locale, time zone, country, email consent; other columns become attributes",
-  orders: "orders (purchases): order id, customer, total, currency, date, items; stored once per order id",
+  orders:
+    "orders (purchases): order id, customer, total, currency, date, items; stored once per order id; one row per line item (Shopify's orders export) is one order",
   events:
     "other events (refund, rating, page_view…): type, customer, date, value; other columns become properties",
   consent: "marketing consent: customer, channel, granted/denied, when, source",
@@ -32,6 +33,7 @@ export function importCommand(): Command {
         "  $ rapport import customers pelanggan.csv.gz --country ID --dry-run\n" +
         '  $ rapport import customers export.csv --map "Nr klienta=externalId" --map "Notes=ignore"\n' +
         "  $ rapport import orders orders.jsonl\n" +
+        "  $ rapport import orders orders_export.csv     # Shopify: rows of one order (Name #1001) are its items\n" +
         "  $ zcat events.csv.gz | rapport import events -\n",
     );
   for (const [kind, description] of Object.entries(KINDS) as [keyof typeof KINDS, string][]) {
@@ -39,7 +41,12 @@ export function importCommand(): Command {
       .command(kind)
       .description(description)
       .argument("<file>", "a .csv, .tsv, .jsonl (optionally .gz) file, or - for stdin")
-      .addOption(new Option("--dry-run", "check and count everything, write nothing"))
+      .addOption(
+        new Option(
+          "--dry-run",
+          "check and count everything as the import would (one transaction, rolled back)",
+        ),
+      )
       .addOption(
         new Option("--map <column=field>", "read this column as this field (repeatable)").argParser(collect),
       )
