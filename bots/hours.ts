@@ -39,8 +39,7 @@ export function describeHours(replies: Replies, reader: HoursReader, at: Date): 
     const open = byDay.get(day);
     const previous = groups.at(-1);
     if (!open) continue;
-    if (previous && previous.last === before(day) && same(previous, open))
-      previous.last = day;
+    if (previous && previous.last === before(day) && same(previous, open)) previous.last = day;
     else groups.push({ first: day, last: day, ...open });
   }
   // the language of the message around it: an unsupported one reads English
