@@ -92,8 +92,9 @@ beforeAll(async () => {
   port = await freePort();
   // debug, so that a campaign clock tick that planned nothing shows (at debug) within a second
   first = start({ LOG_LEVEL: "debug", RAPPORT_CAMPAIGN_CLOCK: "1" });
-  await line(first, /^Press Ctrl\+C to stop\.$/, 150_000);
-}, 160_000);
+  // a first start: 35-50 s on 2 cores, twice that beside another test file's work
+  await line(first, /^Press Ctrl\+C to stop\.$/, 200_000);
+}, 210_000);
 
 afterAll(async () => {
   await first?.stop();
@@ -155,7 +156,7 @@ describe("rapport start", () => {
     await first.stop();
     const again = start({ LOG_FORMAT: "json", LOG_LEVEL: "info" });
     try {
-      await line(again, /^Press Ctrl\+C to stop\.$/, 90_000);
+      await line(again, /^Press Ctrl\+C to stop\.$/, 120_000);
       const texts = again.lines.map((l) => l.text);
       expect(texts).toContainEqual(expect.stringMatching(/^ {2}opening the embedded database in /));
       expect(texts.filter((t) => /creating the embedded|migrations…/.test(t))).toEqual([]);
@@ -165,5 +166,5 @@ describe("rapport start", () => {
     } finally {
       await again.stop();
     }
-  }, 100_000);
+  }, 130_000);
 });
