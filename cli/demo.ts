@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { decodeHeader } from "../bots/index.ts";
+import { DEMO_PURCHASES, demoPurchaseEvent } from "../console/index.ts";
 import type { Config } from "../lib/config.ts";
 import { DataDirInUseError } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -9,48 +10,7 @@ import { signBody } from "../lib/signature.ts";
 import { createApp } from "./app.ts";
 import { CliError } from "./campaigns-context.ts";
 
-/** The demo's customers: one per locale, each buying in their own currency. */
-export const DEMO_PURCHASES = [
-  {
-    customer: {
-      email: "emma.walker@example.com",
-      name: "Emma Walker",
-      locale: "en",
-      timezone: "Europe/London",
-      country: "GB",
-    },
-    currency: "USD",
-    items: [
-      { sku: "MUG-01", name: "Stoneware mug", quantity: 2, price: 14.5 },
-      { sku: "TEA-07", name: "Earl Grey, 100 g", quantity: 1, price: 9.99 },
-    ],
-  },
-  {
-    customer: {
-      email: "siti.rahayu@example.com",
-      name: "Siti Rahayu",
-      locale: "id",
-      timezone: "Asia/Jakarta",
-      country: "ID",
-    },
-    currency: "IDR",
-    items: [
-      { sku: "BTK-12", name: "Kemeja batik", quantity: 1, price: 275000 },
-      { sku: "KPI-03", name: "Kopi Gayo 250 g", quantity: 3, price: 85000 },
-    ],
-  },
-  {
-    customer: {
-      email: "jan.kowalski@example.com",
-      name: "Jan Kowalski",
-      locale: "pl",
-      timezone: "Europe/Warsaw",
-      country: "PL",
-    },
-    currency: "PLN",
-    items: [{ sku: "KUB-02", name: "Kubek ceramiczny", quantity: 5, price: 39.99 }],
-  },
-] as const;
+export { DEMO_PURCHASES };
 
 /** The signed `POST /api/events` of one demo purchase, as a shop would post it. Returns its total and the answer. */
 export async function postDemoPurchase(
@@ -59,15 +19,8 @@ export async function postDemoPurchase(
   orderId: string,
   purchase: (typeof DEMO_PURCHASES)[number],
 ): Promise<{ total: number; response: Response }> {
-  const total = purchase.items.reduce((sum, item) => sum + item.price * item.quantity, 0);
-  const body = JSON.stringify({
-    type: "purchase",
-    orderId,
-    customer: purchase.customer,
-    total: total.toFixed(2),
-    currency: purchase.currency,
-    items: purchase.items,
-  });
+  const { total, event } = demoPurchaseEvent(orderId, purchase);
+  const body = JSON.stringify(event);
   const response = await fetch(`${baseUrl}/api/events`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-rapport-signature": signBody(secret, body) },

@@ -7,6 +7,7 @@ export { type AuditEntry, recordAudit } from "./auth/audit.ts";
 export { requireRole, requireSignedIn } from "./auth/guard.ts";
 export { dummyVerify, hashPassword, verifyPassword } from "./auth/password.ts";
 export { deleteExpiredSessions, SESSION_COOKIE } from "./auth/sessions.ts";
+export { DEMO_PURCHASES, demoPurchaseEvent, loadDemoData } from "./demo-data.ts";
 export type { ConsoleDeps } from "./deps.ts";
 export { firstStartHint } from "./first-start.ts";
 export { CONSOLE_TEXTS, type ConsoleTextKey, t } from "./i18n.ts";

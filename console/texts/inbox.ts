@@ -61,6 +61,13 @@ export const INBOX_TEXTS = defineTexts(
     "inbox.key.assign": "Assign the conversation to me",
     "inbox.key.filter": "Go to the filters",
     "inbox.confirmClose": "Close this conversation? The customer will be asked to rate it.",
+    "inbox.start.webchat": "Open the web chat demo",
+    "inbox.start.webchatHint": "write as a customer would, and the conversation appears here.",
+    "inbox.start.loadDemo": "Load demo data",
+    "inbox.start.loadDemoHint":
+      "three customers (English, Indonesian, Polish) with a purchase each; the campaigns send their thank-you emails.",
+    "inbox.start.loaded":
+      "Demo data loaded: {count} customers with a purchase each. Their thank-you emails are on their way (without email credentials, to the outbox: rapport outbox).",
   },
   {
     "inbox.title": "Kotak masuk",
@@ -120,6 +127,13 @@ export const INBOX_TEXTS = defineTexts(
     "inbox.key.assign": "Tugaskan percakapan kepada saya",
     "inbox.key.filter": "Ke filter",
     "inbox.confirmClose": "Tutup percakapan ini? Pelanggan akan diminta memberi penilaian.",
+    "inbox.start.webchat": "Buka demo obrolan web",
+    "inbox.start.webchatHint": "tulis seperti pelanggan, dan percakapannya muncul di sini.",
+    "inbox.start.loadDemo": "Muat data demo",
+    "inbox.start.loadDemoHint":
+      "tiga pelanggan (Inggris, Indonesia, Polandia), masing-masing dengan satu pembelian; kampanye mengirim email terima kasih mereka.",
+    "inbox.start.loaded":
+      "Data demo dimuat: {count} pelanggan, masing-masing dengan satu pembelian. Email terima kasih mereka sedang dikirim (tanpa kredensial email, ke outbox: rapport outbox).",
   },
   {
     "inbox.title": "Skrzynka odbiorcza",
@@ -179,5 +193,12 @@ export const INBOX_TEXTS = defineTexts(
     "inbox.key.assign": "Przypisz rozmowę do mnie",
     "inbox.key.filter": "Przejdź do filtrów",
     "inbox.confirmClose": "Zamknąć tę rozmowę? Klient zostanie poproszony o ocenę.",
+    "inbox.start.webchat": "Otwórz demo czatu na stronie",
+    "inbox.start.webchatHint": "napisz jak klient, a rozmowa pojawi się tutaj.",
+    "inbox.start.loadDemo": "Wczytaj dane demonstracyjne",
+    "inbox.start.loadDemoHint":
+      "trzech klientów (angielski, indonezyjski, polski), każdy z jednym zakupem; podziękowania e-mailem wyślą kampanie.",
+    "inbox.start.loaded":
+      "Wczytano dane demonstracyjne: {count} klientów, każdy z jednym zakupem. Podziękowania e-mailem są w drodze (bez danych dostępowych do poczty: w skrzynce nadawczej, rapport outbox).",
   },
 );
