@@ -21,14 +21,20 @@ async function freePort(): Promise<number> {
 
 describe("ensureRedis", () => {
   it("uses a Redis that answers and starts nothing", async () => {
-    expect(await ensureRedis(TEST_REDIS_URL, dataDir, silentLogger)).toBeUndefined();
+    const started: string[] = [];
+    const onStart = (dir: string) => void started.push(dir);
+    expect(await ensureRedis(TEST_REDIS_URL, dataDir, silentLogger, { onStart })).toBeUndefined();
+    expect(started).toEqual([]);
   });
 
-  it("starts redis-server with its data in the data dir when nothing answers, and stops it", async () => {
+  it("starts redis-server with its data in the data dir when nothing answers, says so, and stops it", async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     expect(await redisAnswers(url, 300)).toBe(false);
-    const embedded = await ensureRedis(url, dataDir, silentLogger);
+    // `rapport start` prints "starting Redis (redis-server, data in …)…" from this call
+    const started: string[] = [];
+    const embedded = await ensureRedis(url, dataDir, silentLogger, { onStart: (dir) => started.push(dir) });
     expect(embedded).toBeDefined();
+    expect(started).toEqual([path.join(dataDir, "redis")]);
     const client = createRedis(url);
     await client.set("k", "v");
     expect(await client.config("GET", "dir")).toEqual(["dir", path.join(dataDir, "redis")]);
