@@ -108,6 +108,12 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
     arity("localized", args, 1, 1, "{{localized text}}");
     return localizedText(args[0], data.locale);
   }),
+  default: guarded("default", (args) => {
+    arity("default", args, 2, 2, '{{default customer.name "there"}}');
+    const [value, fallback] = args;
+    const text = value === undefined || value === null ? "" : String(value).trim();
+    return text === "" ? fallback : value;
+  }),
   eq: guarded("eq", (args) => {
     arity("eq", args, 2, 2, "(eq a b)");
     return args[0] === args[1];

@@ -327,7 +327,9 @@
       headers: { accept: "application/json" },
     });
     if (!response.ok) return;
-    const { text } = await response.json();
+    const { text, message } = await response.json();
+    // a placeholder empty for this customer stays in the text: say which, the server will not send it
+    if (message && replyForm) showError(replyForm, message);
     const start = replyText.selectionStart ?? replyText.value.length;
     const end = replyText.selectionEnd ?? start;
     replyText.setRangeText(text, start, end, "end");

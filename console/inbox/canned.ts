@@ -69,27 +69,62 @@ export async function cannedFor(db: Db, locale: string): Promise<Canned[]> {
 
 /** What fills the placeholders of a canned response. */
 export interface PlaceholderValues {
+  /** The customer's own name (or the channel's name for them); null when none is known. */
   customerName: string | null;
   brand: string;
   agentName: string;
 }
 
+/** A canned response filled for one customer. */
+export interface FilledCanned {
+  text: string;
+  /**
+   * The placeholders that have no value for this customer and no fallback, as written (`{{customer.name}}`):
+   * they stay in the text, and a reply with them is refused ({@link unfilledPlaceholders}).
+   */
+  empty: string[];
+}
+
+/** `{{customer.name}}`, or with a fallback for a customer without one: `{{default customer.firstName "there"}}`. */
+const PLACEHOLDER = /\{\{\s*(?:default\s+([\w.]+)\s+"([^"]*)"|([\w.]+))\s*\}\}/g;
+
 /**
- * A canned response's body with its `{{customer.name}}`-style placeholders filled; an unknown one stays as
- * written, so it is seen before sending. A customer without a name gets the placeholder's blank.
+ * A canned response's body with its placeholders filled. A placeholder written with a fallback
+ * (`{{default customer.firstName "there"}}`, as in message templates) takes the fallback when the customer has
+ * no value; one without a fallback stays as written and is listed in `empty`, never rendered as nothing
+ * ("Hi ,"). An unknown placeholder stays as written too, so it is seen before sending.
  */
-export function fillPlaceholders(body: string, values: PlaceholderValues): string {
+export function fillPlaceholders(body: string, values: PlaceholderValues): FilledCanned {
   const first = (name: string | null) => name?.trim().split(/\s+/)[0] ?? "";
   const filled: Record<(typeof CANNED_PLACEHOLDERS)[number], string> = {
     "customer.name": values.customerName?.trim() ?? "",
     "customer.firstName": first(values.customerName),
-    brand: values.brand,
-    "agent.name": values.agentName,
+    brand: values.brand.trim(),
+    "agent.name": values.agentName.trim(),
     "agent.firstName": first(values.agentName),
   };
-  return body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) =>
-    Object.hasOwn(filled, name) ? filled[name as keyof typeof filled] : whole,
-  );
+  const empty = new Set<string>();
+  const text = body.replace(PLACEHOLDER, (whole, withFallback: string, fallback: string, plain: string) => {
+    const name = withFallback ?? plain;
+    if (!Object.hasOwn(filled, name)) return whole;
+    const value = filled[name as keyof typeof filled];
+    if (value) return value;
+    if (withFallback !== undefined && fallback.trim()) return fallback;
+    empty.add(whole);
+    return whole;
+  });
+  return { text, empty: [...empty] };
+}
+
+/**
+ * The known placeholders still written in a reply (`{{customer.firstName}}`, with or without a fallback): a
+ * canned response's placeholder that was empty for the customer, left for staff to fill. Such a reply is not
+ * sent: the customer would read the braces.
+ */
+export function unfilledPlaceholders(text: string): string[] {
+  const names = new Set<string>(CANNED_PLACEHOLDERS);
+  const found = [...text.matchAll(PLACEHOLDER)].filter((m) => names.has(m[1] ?? m[3] ?? ""));
+  return [...new Set(found.map((m) => m[0]))];
 }
 
 /** Adds a canned response. Audited as `canned.create`. */

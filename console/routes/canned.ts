@@ -26,6 +26,13 @@ interface FormState {
   error?: string;
 }
 
+/** A placeholder with a fallback, as the page shows it in each language. */
+const FALLBACK_EXAMPLE = {
+  en: '{{default customer.firstName "there"}}',
+  id: '{{default customer.firstName "Kak"}}',
+  pl: '{{default customer.firstName "Państwo"}}',
+} as const;
+
 const BLANK: FormState = { values: { shortcut: "", locale: "en", title: "", body: "" } };
 
 /**
@@ -103,7 +110,7 @@ export function registerCanned(scope: FastifyInstance, deps: ConsoleDeps): void 
   }
 
   async function show(
-    _request: FastifyRequest,
+    request: FastifyRequest,
     reply: FastifyReply,
     form: FormState,
     options: { status?: number; notice?: string } = {},
@@ -117,6 +124,7 @@ export function registerCanned(scope: FastifyInstance, deps: ConsoleDeps): void 
         form,
         notice: options.notice,
         placeholders: CANNED_PLACEHOLDERS.map((name) => `{{${name}}}`),
+        fallbackExample: FALLBACK_EXAMPLE[request.consoleView.locale],
         localeOptions: LOCALES.map((code) => ({
           code,
           name: LOCALE_NAMES[code],

@@ -14,6 +14,7 @@ import {
   setConversationStatus,
   snoozeConversation,
 } from "../inbox/actions.ts";
+import { unfilledPlaceholders } from "../inbox/canned.ts";
 import { type Collision, parseSeen } from "../inbox/collision.ts";
 import { findConversation } from "../inbox/conversation.ts";
 import { createTypingThrottle } from "../inbox/presence.ts";
@@ -67,6 +68,9 @@ export function registerConversationActions(
     if (!deps.queues) return unavailable(reply);
     const conversationId = id.data.id;
     const { formId, text, seen, shown, force } = form.data;
+    const unfilled = unfilledPlaceholders(text);
+    if (unfilled.length > 0)
+      return refuseUnfilled(request, reply, conversationId, { text, formId }, unfilled);
     const result = await replyAsStaff(
       { db: deps.db, queues: deps.queues, clock: deps.clock },
       { conversationId, formId, text, seen: parseSeen(seen, shown), force: force === "1" },
@@ -213,6 +217,34 @@ export function registerConversationActions(
         message: warnings.join(" "),
         formId: draft.formId,
       });
+  }
+
+  /**
+   * A reply with a placeholder left unfilled (empty for this customer, no fallback): 422, never sent, even
+   * "anyway". The page comes back with the text and which placeholder it is; a script gets JSON.
+   */
+  async function refuseUnfilled(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    conversationId: string,
+    draft: { text: string; formId: string },
+    placeholders: string[],
+  ) {
+    const message = t(request.consoleView.locale, "conversation.placeholderUnfilled", {
+      placeholders: placeholders.join(", "),
+    });
+    if (wantsPage(request)) {
+      const conversation = await findConversation(deps.db, conversationId);
+      if (!conversation) return sendProblem(reply, { kind: "not_found" });
+      return renderConversationPage(deps, request, reply, conversation, {
+        status: 422,
+        refused: { ...draft, warnings: [message], mayForce: false },
+      });
+    }
+    return reply
+      .status(422)
+      .header("cache-control", "no-store")
+      .send({ error: "empty_placeholder", placeholders, message, formId: draft.formId });
   }
 
   function statusChanged(

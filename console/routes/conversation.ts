@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { Locale } from "../../lib/channels.ts";
 import { bestName } from "../customers/name.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
@@ -48,12 +49,19 @@ function placeholderValues(deps: ConsoleDeps, request: FastifyRequest, conversat
   };
 }
 
+/** "This customer has no value for {{customer.firstName}}: …", in the staff member's language. */
+function cannedEmpty(locale: Locale, placeholders: string[]): string {
+  return t(locale, "conversation.cannedEmpty", { placeholders: placeholders.join(", ") });
+}
+
 /** What a reply that was refused brings back to the page: the text typed, its form, and why. */
 export interface RefusedReply {
   text: string;
   formId: string;
   /** The warnings to show, in the staff member's language. */
   warnings: string[];
+  /** Whether "Send anyway" may override (a collision); false for what no one may send. Defaults to true. */
+  mayForce?: boolean;
 }
 
 /**
@@ -89,7 +97,9 @@ export async function renderConversationPage(
       currentId: conversation.id,
     }),
   ]);
+  const locale = request.consoleView.locale;
   const picked = canned.find((c) => c.id === params.canned);
+  const filled = picked && fillPlaceholders(picked.body, placeholderValues(deps, request, conversation));
   const problem = PROBLEMS[params.problem as keyof typeof PROBLEMS];
   const { refused } = options;
   return render(
@@ -108,12 +118,11 @@ export async function renderConversationPage(
       threadLimit: THREAD_LIMIT,
       panel: panel && { ...panel, now: new Date(deps.clock.now()) },
       canned,
-      prefill:
-        refused?.text ??
-        (picked ? fillPlaceholders(picked.body, placeholderValues(deps, request, conversation)) : ""),
+      prefill: refused?.text ?? filled?.text ?? "",
       formId: refused?.formId ?? randomUUID(),
       refused: refused?.warnings,
-      problem: problem && t(request.consoleView.locale, problem),
+      mayForce: refused ? refused.mayForce !== false : false,
+      problem: filled?.empty.length ? cannedEmpty(locale, filled.empty) : problem && t(locale, problem),
       script: assetUrl("inbox.js"),
     },
     { title: "conversation.title", status: options.status },
@@ -189,10 +198,13 @@ export function registerConversation(scope: FastifyInstance, deps: ConsoleDeps &
       if (!conversation || !cannedId.success) return sendProblem(reply, { kind: "not_found" });
       const canned = await deps.db.cannedResponse.findUnique({ where: { id: cannedId.data } });
       if (!canned) return sendProblem(reply, { kind: "not_found" });
+      const filled = fillPlaceholders(canned.body, placeholderValues(deps, request, conversation));
       return reply.header("cache-control", "no-store").send({
         shortcut: canned.shortcut,
         locale: canned.locale,
-        text: fillPlaceholders(canned.body, placeholderValues(deps, request, conversation)),
+        text: filled.text,
+        empty: filled.empty,
+        ...(filled.empty.length > 0 && { message: cannedEmpty(request.consoleView.locale, filled.empty) }),
       });
     },
   );

@@ -8,6 +8,8 @@ export const CANNED_TEXTS = defineTexts(
     "canned.intro":
       "Ready answers staff insert in the reply box. Each shortcut can exist once per language; customers get the one in their language, else the English one.",
     "canned.placeholders": "Placeholders filled in when a response is inserted:",
+    "canned.fallback":
+      "Give a placeholder a fallback for customers without that value, such as {example}. Without one, a reply whose placeholder is empty is not sent until someone writes the words in.",
     "canned.shortcut": "Shortcut",
     "canned.shortcutHint": "Letters, digits, - and _, such as shipping or refund-policy.",
     "canned.locale": "Language",
@@ -37,6 +39,8 @@ export const CANNED_TEXTS = defineTexts(
     "canned.intro":
       "Jawaban siap pakai yang disisipkan staf ke kotak balasan. Setiap pintasan hanya boleh ada satu per bahasa; pelanggan mendapat versi dalam bahasanya, atau versi bahasa Inggris.",
     "canned.placeholders": "Penanda yang diisi saat balasan disisipkan:",
+    "canned.fallback":
+      "Beri penanda nilai cadangan untuk pelanggan yang tidak memilikinya, misalnya {example}. Tanpa itu, balasan dengan penanda kosong tidak dikirim sampai seseorang menuliskan kata-katanya.",
     "canned.shortcut": "Pintasan",
     "canned.shortcutHint": "Huruf, angka, - dan _, misalnya pengiriman atau kebijakan-refund.",
     "canned.locale": "Bahasa",
@@ -66,6 +70,8 @@ export const CANNED_TEXTS = defineTexts(
     "canned.intro":
       "Gotowe teksty, które zespół wstawia do odpowiedzi. Każdy skrót może istnieć raz w każdym języku; klient dostaje wersję w swoim języku, a jeśli jej nie ma, angielską.",
     "canned.placeholders": "Pola wypełniane przy wstawianiu odpowiedzi:",
+    "canned.fallback":
+      "Daj polu wartość zastępczą dla klientów, którzy jej nie mają, np. {example}. Bez niej odpowiedź z pustym polem nie zostanie wysłana, dopóki ktoś nie wpisze treści.",
     "canned.shortcut": "Skrót",
     "canned.shortcutHint": "Litery, cyfry, - i _, np. wysylka albo zwroty.",
     "canned.locale": "Język",

@@ -59,6 +59,10 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.refusedCustomer":
       "{name} wrote something new after you opened this conversation, so your reply was not sent. Read it above; your text is still in the box: change it, or send it anyway.",
     "conversation.sendAnyway": "Send anyway",
+    "conversation.cannedEmpty":
+      "This customer has no value for {placeholders}: write the words in yourself or remove it before sending.",
+    "conversation.placeholderUnfilled":
+      "Not sent: {placeholders} is empty for this customer and would reach them as written. Write the words in yourself or remove it.",
     "conversation.panel.label": "About the customer",
     "conversation.panel.localTime": "Their local time",
     "conversation.panel.unknown": "Unknown",
@@ -151,6 +155,10 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.refusedCustomer":
       "{name} mengirim pesan baru setelah Anda membuka percakapan ini, jadi balasan Anda belum dikirim. Baca pesannya di atas; teks Anda masih ada di kotak: ubah, atau tetap kirim.",
     "conversation.sendAnyway": "Tetap kirim",
+    "conversation.cannedEmpty":
+      "Pelanggan ini tidak punya nilai untuk {placeholders}: tulis sendiri kata-katanya atau hapus sebelum mengirim.",
+    "conversation.placeholderUnfilled":
+      "Belum terkirim: {placeholders} kosong untuk pelanggan ini dan akan sampai apa adanya. Tulis sendiri kata-katanya atau hapus.",
     "conversation.panel.label": "Tentang pelanggan",
     "conversation.panel.localTime": "Waktu setempat",
     "conversation.panel.unknown": "Tidak diketahui",
@@ -243,6 +251,10 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.collision.refusedCustomer":
       "Odkąd otwarto u Ciebie tę rozmowę, pojawiła się nowa wiadomość od {name}, więc Twojej odpowiedzi nie wysłano. Przeczytaj ją powyżej; Twój tekst został w polu: zmień go albo wyślij mimo to.",
     "conversation.sendAnyway": "Wyślij mimo to",
+    "conversation.cannedEmpty":
+      "Ten klient nie ma wartości dla {placeholders}: wpisz treść samodzielnie albo usuń to pole przed wysłaniem.",
+    "conversation.placeholderUnfilled":
+      "Nie wysłano: {placeholders} jest puste dla tego klienta i dotarłoby do niego w tej postaci. Wpisz treść samodzielnie albo usuń to pole.",
     "conversation.panel.label": "O kliencie",
     "conversation.panel.localTime": "Czas lokalny klienta",
     "conversation.panel.unknown": "Nieznany",

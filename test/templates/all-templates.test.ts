@@ -47,4 +47,25 @@ describe.each(names)("template %s", (name) => {
       }
     }
   });
+
+  it.each(LOCALES)("greets a customer without a name or email with no empty placeholder in %s", (locale) => {
+    const data = parse(readFileSync(samplePath, "utf8")) as Record<string, unknown>;
+    const customer = { ...(data["customer"] as Record<string, unknown> | undefined) };
+    delete customer["name"];
+    delete customer["email"];
+    for (const channel of SENDING_CHANNEL_NAMES.filter((c) => store.has(name, c))) {
+      const message = store.render(
+        name,
+        channel,
+        locale,
+        { ...data, customer },
+        { timezone: "Asia/Jakarta" },
+      );
+      // "Dzień dobry ,", "Halo, !", "Hi  and": a placeholder printed as nothing leaves a space before punctuation
+      for (const text of [message.subject ?? "", message.text])
+        expect(text, `${name} on ${channel} in ${locale}`).not.toMatch(
+          /[^\S\n][,!?.;:](?!\d)|,[^\S\n]*[!?.]/,
+        );
+    }
+  });
 });

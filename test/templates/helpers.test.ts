@@ -37,3 +37,19 @@ describe("localized", () => {
     expect(() => render("en", {})).toThrow(/there is no "en" text \(languages given: none\)/);
   });
 });
+
+describe("default", () => {
+  const dir = mkdtempSync(join(root, "default-"));
+  mkdirSync(join(dir, "hi"));
+  for (const locale of ["en", "id", "pl"])
+    writeFileSync(join(dir, `hi/chat.${locale}.hbs`), 'Dzień dobry {{default customer.name "Państwo"}}!');
+  const greetings = createTemplateStore({ dir });
+  const greet = (customer: Record<string, unknown>) => greetings.render("hi", "x", "pl", { customer }).text;
+
+  it("prints the value, or the fallback when it is missing or blank: never an empty placeholder", () => {
+    expect(greet({ name: "Ola" })).toBe("Dzień dobry Ola!");
+    expect(greet({})).toBe("Dzień dobry Państwo!");
+    expect(greet({ name: null })).toBe("Dzień dobry Państwo!");
+    expect(greet({ name: "  " })).toBe("Dzień dobry Państwo!");
+  });
+});

@@ -153,6 +153,7 @@ describe("the canned response picker", () => {
       shortcut: "greet",
       locale: "id",
       text: "Halo Siti, saya Ayu dari Toko Rapport.",
+      empty: [],
     });
     // without the script: the page comes back with the reply box filled in
     const prefilled = await getPage(
@@ -192,5 +193,113 @@ describe("the canned response picker", () => {
       accept: "application/json",
     });
     expect((filled.json() as { text: string }).text).toBe("Hello Kasia, Ayu here.");
+  });
+
+  it("never inserts an empty name: the placeholder stays, the picker says which is empty, a fallback fills it", async () => {
+    const { conversationId } = await addConversation(database.db, {
+      name: null,
+      locale: "pl",
+      lastMessageAt: new Date(),
+    });
+    const plain = await database.db.cannedResponse.create({
+      data: {
+        shortcut: "dzien",
+        locale: "pl",
+        title: "Dzień dobry",
+        body: "Dzień dobry {{customer.firstName}}, w czym pomóc?",
+      },
+    });
+    const withFallback = await database.db.cannedResponse.create({
+      data: {
+        shortcut: "witaj",
+        locale: "pl",
+        title: "Witaj",
+        body: 'Dzień dobry {{default customer.firstName "Państwo"}}, tu {{agent.firstName}}.',
+      },
+    });
+    const json = { accept: "application/json" };
+    const filled = await getPage(
+      http,
+      agent,
+      `/console/conversations/${conversationId}/canned/${plain.id}`,
+      json,
+    );
+    expect(filled.json()).toEqual({
+      shortcut: "dzien",
+      locale: "pl",
+      text: "Dzień dobry {{customer.firstName}}, w czym pomóc?",
+      empty: ["{{customer.firstName}}"],
+      message:
+        "This customer has no value for {{customer.firstName}}: write the words in yourself or remove it before sending.",
+    });
+    const page = await getPage(http, agent, `/console/conversations/${conversationId}?canned=${plain.id}`);
+    expect(page.body).toContain("This customer has no value for {{customer.firstName}}");
+    expect(page.body).not.toMatch(/Dzień dobry ,/);
+
+    const fallback = await getPage(
+      http,
+      agent,
+      `/console/conversations/${conversationId}/canned/${withFallback.id}`,
+      json,
+    );
+    expect(fallback.json()).toMatchObject({ text: "Dzień dobry Państwo, tu Ayu.", empty: [] });
+  });
+
+  it("refuses to send a reply with a placeholder left in, saying which, in the staff member's language", async () => {
+    const { conversationId } = await addConversation(database.db, {
+      name: null,
+      locale: "pl",
+      lastMessageAt: new Date(),
+    });
+    const reply = (text: string, headers: Record<string, string> = {}, extra: Record<string, string> = {}) =>
+      postForm(
+        http,
+        agent,
+        `/console/conversations/${conversationId}/reply`,
+        { _csrf: agent.csrf, text, formId: crypto.randomUUID(), ...extra },
+        headers,
+      );
+    const script = await reply("Dzień dobry {{customer.firstName}},", {
+      accept: "application/json",
+      "x-csrf-token": agent.csrf,
+    });
+    expect(script.statusCode).toBe(422);
+    expect(script.json()).toMatchObject({
+      error: "empty_placeholder",
+      placeholders: ["{{customer.firstName}}"],
+      message:
+        "Not sent: {{customer.firstName}} is empty for this customer and would reach them as written. Write the words in yourself or remove it.",
+    });
+    // a form post, even "Send anyway": the page again, with the text kept and no way to force it
+    const form = await reply("Dzień dobry {{customer.firstName}},", {}, { force: "1" });
+    expect(form.statusCode).toBe(422);
+    expect(form.body).toContain("Not sent: {{customer.firstName}} is empty for this customer");
+    expect(form.body).toMatch(
+      /<textarea id="reply-text"[^>]*>Dzień dobry \{\{customer.firstName}},<\/textarea>/,
+    );
+    expect(form.body).toMatch(/data-send-anyway hidden/);
+    expect(await database.db.delivery.count({ where: { conversationId } })).toBe(0);
+
+    const polishEmail = uniqueEmail("agent-pl");
+    await addStaff(database.db, polishEmail, "agent", { locale: "pl" });
+    const polish = await signIn(http, polishEmail);
+    const refused = await postForm(
+      http,
+      polish,
+      `/console/conversations/${conversationId}/reply`,
+      { text: "Dzień dobry {{customer.name}},", formId: crypto.randomUUID() },
+      { accept: "application/json", "x-csrf-token": polish.csrf },
+    );
+    expect((refused.json() as { message: string }).message).toMatch(
+      /^Nie wysłano: \{\{customer.name}} jest puste/,
+    );
+
+    // written in by hand, it goes
+    const sent = await reply("Dzień dobry Pani Kasiu,", {
+      accept: "application/json",
+      "x-csrf-token": agent.csrf,
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(await database.db.delivery.count({ where: { conversationId } })).toBe(1);
   });
 });
