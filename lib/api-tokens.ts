@@ -107,7 +107,8 @@ export function listApiTokens(db: Db, order: "asc" | "desc" = "desc") {
 
 /** Why a request's token was refused: 401 (none, unknown, revoked) or 403 (lacks the scope). */
 export type TokenCheck =
-  | { ok: true; tokenId: string; name: string }
+  /** `lastUsedDue`: `lastUsedAt` is older than a minute, for the caller to write (after its answer). */
+  | { ok: true; tokenId: string; name: string; lastUsedDue?: true }
   | { ok: false; status: 401 | 403; error: string; message: string };
 
 /** Checks an `Authorization` header against the stored tokens for `scope`. */
@@ -143,35 +144,51 @@ export async function checkApiToken(
       message: `this API token lacks the scope ${scope} (it has: ${token.scopes.join(", ") || "none"})`,
     };
   }
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
-    await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
-  }
-  return { ok: true, tokenId: token.id, name: token.name };
+  const due = !token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_EVERY_MS;
+  return { ok: true, tokenId: token.id, name: token.name, ...(due && { lastUsedDue: true }) };
+}
+
+/** Token bookkeeping started after an answer was sent and not yet written (see {@link tokenWritesDone}). */
+const pendingWrites = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once every audit row and `lastUsedAt` that {@link requireScope} writes after its answers is written:
+ * the HTTP server waits for it when it closes (lib/http.ts), before the database goes.
+ */
+export async function tokenWritesDone(): Promise<void> {
+  while (pendingWrites.size > 0) await Promise.allSettled([...pendingWrites]);
 }
 
 /**
  * A Fastify preHandler for a route that needs `scope`: answers 401/403 with why (and `WWW-Authenticate`),
  * or lets the request through with `request.apiToken` set. Every use, allowed or refused, is written to the
- * audit log: the token, the route, the answer.
+ * audit log: the token, the route, the answer. That row (and the token's `lastUsedAt`, once a minute) is
+ * written as soon as the answer is sent, not before it: a screen pop does not wait for two writes. However
+ * busy the process, each is written (never sampled or dropped), and the server waits for them when it closes
+ * ({@link tokenWritesDone}); a write that fails is logged.
  */
 export function requireScope(db: Db, scope: ApiScope, now: () => Date = () => new Date()) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const at = now();
     const checked = await checkApiToken(db, request.headers.authorization, scope, at);
-    await db.auditLog.create({
+    const audit = {
+      actorType: "token",
+      action: `api.${request.routeOptions.url ?? request.url}`,
+      targetType: "ApiToken",
+      targetId: checked.ok ? checked.tokenId : null,
       data: {
-        actorType: "token",
-        action: `api.${request.routeOptions.url ?? request.url}`,
-        targetType: "ApiToken",
-        targetId: checked.ok ? checked.tokenId : null,
-        data: {
-          method: request.method,
-          scope,
-          allowed: checked.ok,
-          ...(!checked.ok && { status: checked.status }),
-        },
-        createdAt: at,
+        method: request.method,
+        scope,
+        allowed: checked.ok,
+        ...(!checked.ok && { status: checked.status }),
       },
+      createdAt: at,
+    };
+    afterAnswer(reply, async () => {
+      await db.auditLog.create({ data: audit });
+      if (checked.ok && checked.lastUsedDue) {
+        await db.apiToken.update({ where: { id: checked.tokenId }, data: { lastUsedAt: at } });
+      }
     });
     if (checked.ok) {
       (request as FastifyRequest & { apiToken?: { id: string; name: string } }).apiToken = {
@@ -190,4 +207,22 @@ export function requireScope(db: Db, scope: ApiScope, now: () => Date = () => ne
       )
       .send({ error: checked.error, message: checked.message });
   };
+}
+
+/**
+ * Runs `write` once the answer is sent, or its connection closed without one (an aborted request is a use
+ * too), held in {@link pendingWrites} until done.
+ */
+function afterAnswer(reply: FastifyReply, write: () => Promise<void>): void {
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    const done = write()
+      .catch((err: unknown) => reply.log.error({ err }, "could not write an API token's audit row"))
+      .finally(() => pendingWrites.delete(done));
+    pendingWrites.add(done);
+  };
+  reply.raw.once("finish", start);
+  reply.raw.once("close", start);
 }

@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { tokenWritesDone } from "./api-tokens.ts";
 import { cleanJson, cleanText, type JsonLimits } from "./clean-text.ts";
 import type { Logger } from "./logger.ts";
 
@@ -48,6 +49,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     trustProxy: options.trustProxy ?? false,
     routerOptions: { querystringParser: parseQuery },
   });
+  // the API token audit rows written after their answers: written before the database closes
+  app.addHook("onClose", () => tokenWritesDone());
   // path parameters too: `/console/campaigns/%00/pause` would otherwise reach a database query and fail it
   app.addHook("onRequest", async (request) => {
     const params = request.params as Record<string, unknown> | undefined;

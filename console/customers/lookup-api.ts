@@ -1,9 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { parsePhoneNumberWithError } from "libphonenumber-js";
-import { survivorOf } from "../../bots/index.ts";
 import { requireScope } from "../../lib/api-tokens.ts";
 import type { Clock } from "../../lib/clock.ts";
-import type { Db } from "../../lib/db/index.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
 import { describeRoute } from "../../lib/openapi.ts";
 import { customerPanel } from "../inbox/panel.ts";
 import { isUuid } from "./ids.ts";
@@ -16,13 +15,18 @@ export interface LookupApiOptions {
 
 /** The one key a lookup names, normalised; or why the query cannot be used. */
 type LookupKey =
-  | { ok: true; by: "id" | "email" | "phone" | "handle"; value: string; channel?: string }
+  | { ok: true; by: (typeof KEYS)[number]; value: string; channel?: string }
   | { ok: false; field: string; message: string };
 
-const KEYS = ["id", "email", "phone", "handle"] as const;
+const KEYS = ["id", "email", "phone", "handle", "externalId"] as const;
 const HANDLE_CHANNELS = ["telegram", "discord", "x", "webchat"];
+/** The longest shop customer id, as `/api/events` and the import take it. */
+const MAX_EXTERNAL_ID = 200;
 
-/** Reads the query: exactly one of id, email, phone (E.164, or with `country` for a national number), handle. */
+/**
+ * Reads the query: exactly one of id, email, phone (E.164, or with `country` for a national number), handle,
+ * externalId (the shop's own customer id, matched exactly once trimmed).
+ */
 export function lookupKey(query: Record<string, unknown>): LookupKey {
   const given = KEYS.filter((k) => typeof query[k] === "string" && (query[k] as string).trim() !== "");
   if (given.length !== 1) {
@@ -39,6 +43,14 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
     return isUuid(raw)
       ? { ok: true, by, value: raw.toLowerCase() }
       : { ok: false, field: "id", message: "expected a customer id (a UUID)" };
+  }
+  if (by === "externalId") {
+    if (raw.length > MAX_EXTERNAL_ID)
+      return { ok: false, field: by, message: `at most ${MAX_EXTERNAL_ID} characters` };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character is what it refuses
+    return /[\u0000-\u001f\u007f]/.test(raw)
+      ? { ok: false, field: by, message: "expected the shop's customer id, without control characters" }
+      : { ok: true, by, value: raw };
   }
   if (by === "email") {
     return /^[^\s@]+@[^\s@]+$/.test(raw)
@@ -74,7 +86,7 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
 const LOOKUP_DOC = describeRoute({
   summary: "Find a customer and answer their panel",
   description:
-    "Exactly one of id, email, phone or handle. Only proven contacts are searched (the customer's own email " +
+    "Exactly one of id, email, phone, handle or externalId. Only proven contacts are searched (the customer's own email " +
     "and phone, platform identities), never a contact someone typed; a merged customer answers as the " +
     "survivor. The answer is the console's customer panel as JSON (identities, orders with items, lifetime " +
     "value per currency, loyalty, consent, segments, likely next purchases) with `openConversations`.",
@@ -90,6 +102,10 @@ const LOOKUP_DOC = describeRoute({
     country: { description: "Two-letter country of a national `phone` number, e.g. PL" },
     handle: { description: "A platform handle (with or without @)" },
     channel: { description: `The handle's platform: ${HANDLE_CHANNELS.join(", ")}` },
+    externalId: {
+      description: `The shop's own customer id (as \`/api/events\` and the import take it), exact, at most ${MAX_EXTERNAL_ID} characters`,
+      example: "gid://shopify/Customer/7001",
+    },
   },
   responses: {
     200: "The customer's panel and open conversations",
@@ -99,8 +115,87 @@ const LOOKUP_DOC = describeRoute({
   },
 });
 
+/** How many merges deep a survivor is looked for, as `survivorOf` (bots/merge.ts) does. */
+const MAX_MERGE_HOPS = 20;
+
 /**
- * `GET /api/customers/lookup?email=|phone=|handle=[&channel=]|id=` with a token holding `customers:read`:
+ * The survivor of each customer `candidates` (a query of one `id` column) names, in one statement: a merged
+ * customer answers as the one it was merged into (a recursive walk of `mergedIntoId`, as `survivorOf` does).
+ * In the candidates' order; a candidate that is no customer gives nothing.
+ */
+function survivorsOf(db: Db, candidates: Prisma.Sql): Promise<Array<{ id: string }>> {
+  return db.$queryRaw<Array<{ id: string }>>(Prisma.sql`
+    WITH RECURSIVE found AS (
+      SELECT id, row_number() OVER () AS n FROM (${candidates}) c
+    ), chain AS (
+      SELECT f.n, c.id, c."mergedIntoId", 0 AS hops FROM found f JOIN "Customer" c ON c.id = f.id
+      UNION ALL
+      SELECT chain.n, c.id, c."mergedIntoId", chain.hops + 1 FROM chain JOIN "Customer" c ON c.id = chain."mergedIntoId"
+      WHERE chain.hops < ${MAX_MERGE_HOPS}
+    )
+    SELECT id::text FROM (SELECT DISTINCT ON (n) n, id FROM chain ORDER BY n, hops DESC) s ORDER BY n`);
+}
+
+type Found =
+  | { kind: "one"; id: string }
+  | { kind: "none" }
+  | { kind: "ambiguous"; count: number; channels: string[] };
+
+/**
+ * The customer a key names, as its survivor: one statement for an id, email, phone or shop id (two for a
+ * phone known only from calls, or a handle not written as stored).
+ */
+async function findCustomer(db: Db, key: Extract<LookupKey, { ok: true }>): Promise<Found> {
+  const first = (rows: Array<{ id: string }>): Found =>
+    rows[0] ? { kind: "one", id: rows[0].id } : { kind: "none" };
+  switch (key.by) {
+    case "id":
+      return first(await survivorsOf(db, Prisma.sql`SELECT ${key.value}::uuid AS id`));
+    case "email":
+      return first(await survivorsOf(db, Prisma.sql`SELECT id FROM "Customer" WHERE email = ${key.value}`));
+    case "externalId":
+      return first(
+        await survivorsOf(db, Prisma.sql`SELECT id FROM "Customer" WHERE "externalId" = ${key.value}`),
+      );
+    case "phone": {
+      const own = await survivorsOf(db, Prisma.sql`SELECT id FROM "Customer" WHERE phone = ${key.value}`);
+      if (own.length > 0) return first(own);
+      // else a caller known only from their calls (a `phone` identity: the number the carrier presented)
+      return first(
+        await survivorsOf(
+          db,
+          Prisma.sql`SELECT "customerId" AS id FROM "Identity" WHERE channel = 'phone' AND "externalId" = ${key.value}`,
+        ),
+      );
+    }
+    case "handle": {
+      // the handle as written first (the index on handle), then in any case (a scan of the identities)
+      const channel =
+        key.channel === undefined ? Prisma.empty : Prisma.sql`AND channel = ${key.channel}::"Channel"`;
+      const byHandle = (match: Prisma.Sql) =>
+        db.$queryRaw<Array<{ customerId: string; channel: string }>>(Prisma.sql`
+          SELECT "customerId"::text AS "customerId", channel::text AS channel FROM "Identity"
+          WHERE ${match} ${channel}`);
+      let identities = await byHandle(Prisma.sql`handle = ${key.value}`);
+      if (identities.length === 0)
+        identities = await byHandle(Prisma.sql`lower(handle) = lower(${key.value})`);
+      const ids = [...new Set(identities.map((i) => i.customerId))];
+      if (ids.length > 1) {
+        return {
+          kind: "ambiguous",
+          count: ids.length,
+          channels: [...new Set(identities.map((i) => i.channel))],
+        };
+      }
+      return ids[0] === undefined
+        ? { kind: "none" }
+        : first(await survivorsOf(db, Prisma.sql`SELECT ${ids[0]}::uuid AS id`));
+    }
+  }
+}
+
+/**
+ * `GET /api/customers/lookup?email=|phone=|handle=[&channel=]|externalId=|id=` with a token holding `customers:read`:
  * the customer panel as JSON (identities, orders with items, lifetime value per currency, loyalty, consent,
  * segments, likely next purchases) and their open conversations. Only proven contacts are searched (the
  * customer's own email and phone, platform identities): a claim someone typed never finds anyone. A customer
@@ -123,48 +218,16 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
           issues: [{ path: key.field, message: key.message }],
         });
       }
-      let ids: string[];
-      if (key.by === "id") ids = [key.value];
-      else if (key.by === "email") {
-        ids = (await db.customer.findMany({ where: { email: key.value }, select: { id: true } })).map(
-          (c) => c.id,
-        );
-      } else if (key.by === "phone") {
-        ids = (await db.customer.findMany({ where: { phone: key.value }, select: { id: true } })).map(
-          (c) => c.id,
-        );
-        // else a caller known only from their calls (a `phone` identity: the number the carrier presented)
-        if (ids.length === 0) {
-          const caller = await db.identity.findUnique({
-            where: { channel_externalId: { channel: "phone", externalId: key.value } },
-            select: { customerId: true },
-          });
-          if (caller) ids = [caller.customerId];
-        }
-      } else {
-        // the handle as written first (the index on handle), then in any case (a scan of the identities)
-        const byHandle = (mode: "default" | "insensitive") =>
-          db.identity.findMany({
-            where: {
-              handle: { equals: key.value, mode },
-              ...(key.channel !== undefined && { channel: key.channel as "telegram" }),
-            },
-            select: { customerId: true, channel: true },
-          });
-        let identities = await byHandle("default");
-        if (identities.length === 0) identities = await byHandle("insensitive");
-        ids = [...new Set(identities.map((i) => i.customerId))];
-        if (ids.length > 1) {
-          return reply.status(409).send({
-            error: "ambiguous",
-            message: `the handle ${key.value} belongs to ${ids.length} customers: name the channel (channel=${[...new Set(identities.map((i) => i.channel))].join("|")})`,
-          });
-        }
+      const found = await findCustomer(db, key);
+      if (found.kind === "ambiguous") {
+        return reply.status(409).send({
+          error: "ambiguous",
+          message: `the handle ${key.value} belongs to ${found.count} customers: name the channel (channel=${found.channels.join("|")})`,
+        });
       }
-      // a merged customer answers as the survivor
-      const id = ids[0] === undefined ? undefined : await survivorOf(db, ids[0]);
-      if (id === undefined)
+      if (found.kind === "none")
         return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
+      const id = found.id;
       // the panel and the open conversations at once: a screen pop waits for the slower of the two only
       const [panel, openConversations] = await Promise.all([
         customerPanel(db, id, { segmentsOf: options.segmentsOf }),

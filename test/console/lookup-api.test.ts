@@ -6,6 +6,7 @@ import { rapport } from "../cli/run.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
+import { waitFor } from "../support/wait.ts";
 
 const database = useTestDatabase();
 const redis = useTestRedis();
@@ -53,13 +54,15 @@ beforeAll(async () => {
       new Date("2026-11-20T10:00:00Z"),
     )
   ).customerId;
-  await db.customer.update({ where: { id: ola }, data: { phone: "+48601234567" } });
+  await db.customer.update({ where: { id: ola }, data: { phone: "+48601234567", externalId: "shop-7001" } });
   await db.identity.create({
     data: { channel: "telegram", externalId: "7001", handle: "ola_k", customerId: ola },
   });
   await db.conversation.create({ data: { customerId: ola, channel: "telegram", threadRef: "7001" } });
   // an older record of Ola's, merged into her: looking it up answers with her
-  merged = (await db.customer.create({ data: { name: "Ola (old)", mergedIntoId: ola } })).id;
+  merged = (
+    await db.customer.create({ data: { name: "Ola (old)", externalId: "shop-old-7", mergedIntoId: ola } })
+  ).id;
   // someone who typed a phone number in a chat: a claim, which must never find them
   const typer = await db.customer.create({ data: { name: "Typer" } });
   await db.contactClaim.create({
@@ -112,6 +115,22 @@ describe("GET /api/customers/lookup", () => {
     }
   });
 
+  it("finds by the shop's own customer id, exact once trimmed, and a merged one's as the survivor", async () => {
+    for (const query of ["externalId=shop-7001", "externalId=%20shop-7001%20", "externalId=shop-old-7"]) {
+      const response = await lookup(query);
+      expect(response.status, query).toBe(200);
+      expect((await response.json()).customer.id, query).toBe(ola);
+    }
+    for (const query of ["externalId=shop-7002", "externalId=SHOP-7001", "externalId=shop-700"]) {
+      const response = await lookup(query);
+      expect(response.status, query).toBe(404);
+      expect(await response.json(), query).toEqual({
+        error: "not_found",
+        message: "no customer with that externalId",
+      });
+    }
+  });
+
   it("finds a caller known only from their calls by the number the carrier presented", async () => {
     const caller = await database.db.customer.create({
       data: {
@@ -130,7 +149,9 @@ describe("GET /api/customers/lookup", () => {
   });
 
   it("refuses without a token, with a revoked one, and with one lacking customers:read; audits each use", async () => {
-    const before = await database.db.auditLog.count({ where: { actorType: "token" } });
+    // refusals only: the audit rows of earlier tests' answers may still be landing
+    const refused = { actorType: "token", data: { path: ["allowed"], equals: false } };
+    const before = await database.db.auditLog.count({ where: refused });
     const none = await lookup("email=ola@example.com", null);
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -141,9 +162,28 @@ describe("GET /api/customers/lookup", () => {
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toMatchObject({ error: "insufficient_scope" });
     expect(wrong.headers.get("www-authenticate")).toMatch(/scope="customers:read"/);
-    expect(await database.db.auditLog.count({ where: { actorType: "token" } })).toBe(before + 3);
-    const used = await database.db.apiToken.findFirstOrThrow({ where: { name: "call centre" } });
+    // written once the answer is sent: polled for, not counted at once
+    await waitFor("the three refusals' audit rows", async () => {
+      return (await database.db.auditLog.count({ where: refused })) === before + 3;
+    });
+    const used = await waitFor("the call centre token's last use", () =>
+      database.db.apiToken.findFirst({ where: { name: "call centre", lastUsedAt: { not: null } } }),
+    );
     expect(used.lastUsedAt).not.toBeNull();
+  });
+
+  it("writes the audit row of every use after answering, twenty at once included", async () => {
+    const token = await database.db.apiToken.findFirstOrThrow({ where: { name: "call centre" } });
+    const mine = { actorType: "token", targetId: token.id, action: "api./api/customers/lookup" };
+    const before = await database.db.auditLog.count({ where: mine });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => lookup("externalId=shop-7001")));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    await waitFor(
+      "twenty audit rows",
+      async () => (await database.db.auditLog.count({ where: mine })) === before + 20,
+    );
+    const row = await database.db.auditLog.findFirstOrThrow({ where: mine, orderBy: { createdAt: "desc" } });
+    expect(row.data).toEqual({ method: "GET", scope: "customers:read", allowed: true });
   });
 
   it("answers 400 naming the field for a query it cannot use", async () => {
@@ -153,6 +193,9 @@ describe("GET /api/customers/lookup", () => {
       ["phone=abc", "phone"],
       ["id=42", "id"],
       ["handle=x&channel=fax", "channel"],
+      [`externalId=${"7".repeat(201)}`, "externalId"],
+      ["externalId=shop%0A7001", "externalId"],
+      ["externalId=shop-7001&email=ola%40example.com", "(query)"],
     ] as const) {
       const response = await lookup(query);
       expect(response.status, query).toBe(400);
@@ -164,7 +207,7 @@ describe("GET /api/customers/lookup", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.dictionary(
-          fc.constantFrom("id", "email", "phone", "handle", "channel", "country", "x"),
+          fc.constantFrom("id", "email", "phone", "handle", "externalId", "channel", "country", "x"),
           fc.string(),
           {
             maxKeys: 3,

@@ -98,7 +98,7 @@ describe("GET /api/openapi.json", () => {
     expect(lookup.security).toEqual([{ apiToken: ["customers:read"] }]);
     expect(Object.keys(lookup.responses)).toEqual(["200", "400", "401", "403", "404", "409"]);
     expect((lookup.parameters as { name: string; in: string }[]).map((p) => `${p.in}:${p.name}`)).toEqual(
-      expect.arrayContaining(["query:email", "query:phone", "query:handle", "query:id"]),
+      expect.arrayContaining(["query:email", "query:phone", "query:handle", "query:id", "query:externalId"]),
     );
     const events = doc.paths["/api/events"]!.post!;
     expect(events.security).toEqual([{ rapportSignature: [] }]);
