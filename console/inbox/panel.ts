@@ -1,4 +1,4 @@
-import type { Db } from "../../lib/db/index.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
 import { type UnverifiedContact, unverifiedContacts } from "../customers/claims.ts";
 import { consentByChannel, currencyTotals } from "../customers/profile.ts";
 import { type PostalAddress, postalAddress } from "../format.ts";
@@ -85,35 +85,30 @@ export interface CustomerPanel {
   suggestions: Suggestion[];
 }
 
-/** Loads the customer panel; undefined for an unknown customer. */
+/**
+ * Loads the customer panel; undefined for an unknown customer. Seven statements, all at once: the customer
+ * with identities, RFM, suppressions and ratings; lifetime value; recent purchases with lines; recent
+ * campaign messages; likely next purchases; unverified contacts (two). Every caller passes a customer it has
+ * just found, so the customer is not read first: a screen pop waits for one wave of reads, not three.
+ */
 export async function customerPanel(
   db: Db,
   customerId: string,
   options: { segmentsOf?: (customerId: string) => Promise<string[]> } = {},
 ): Promise<CustomerPanel | undefined> {
-  const customer = await db.customer.findUnique({
-    where: { id: customerId },
-    include: { identities: { orderBy: { lastSeenAt: "desc" } }, rfm: { select: { segment: true } } },
-  });
+  const [customer, lifetime, purchases, campaigns, suggestions, segments, unverified] = await Promise.all([
+    customerRow(db, customerId),
+    currencyTotals(db, customerId),
+    recentPurchases(db, customerId),
+    recentCampaigns(db, customerId),
+    likelyNextPurchases(db, customerId),
+    options.segmentsOf ? options.segmentsOf(customerId) : Promise.resolve(null),
+    unverifiedContacts(db, customerId),
+  ]);
   if (!customer) return undefined;
   const addresses = customer.identities.map((i) => ({ channel: i.channel, address: i.externalId }));
   if (customer.email) addresses.push({ channel: "email", address: customer.email });
-  const [suppressions, lifetime, purchases, rating, campaigns, suggestions, segments, unverified] =
-    await Promise.all([
-      db.suppression.findMany({ where: { OR: [{ customerId }, ...addresses] } }),
-      currencyTotals(db, customerId),
-      recentPurchases(db, customerId),
-      ratingOf(db, customerId),
-      db.delivery.findMany({
-        where: { customerId, campaignId: { not: null } },
-        orderBy: { scheduledAt: "desc" },
-        take: RECENT_CAMPAIGNS,
-        include: { campaign: { select: { name: true } } },
-      }),
-      likelyNextPurchases(db, customerId),
-      options.segmentsOf ? options.segmentsOf(customerId) : Promise.resolve(null),
-      unverifiedContacts(db, customerId),
-    ]);
+  const { suppressions, rating } = customer;
   return {
     customer: {
       id: customer.id,
@@ -129,7 +124,7 @@ export async function customerPanel(
       source: customer.source,
       loyaltyPoints: customer.loyaltyPoints,
       loyaltyTier: customer.loyaltyTier,
-      rfmSegment: customer.rfm?.segment ?? null,
+      rfmSegment: customer.rfmSegment,
       createdAt: customer.createdAt,
     },
     avatarUrl: customer.identities.find((i) => i.avatarUrl)?.avatarUrl ?? null,
@@ -144,73 +139,150 @@ export async function customerPanel(
     consent: consentRows(customer.consent, addresses, suppressions),
     lifetime: lifetime.map((row) => ({ currency: row.currency, total: row.lifetimeValue })),
     orders: lifetime.reduce((sum, row) => sum + row.orders, 0),
-    purchases: purchases.map((event) => ({
-      id: event.id,
-      orderId: event.externalId,
-      occurredAt: event.occurredAt,
-      value: event.value?.toString() ?? null,
-      currency: event.currency,
-      items: event.purchases.map((p) => ({
-        sku: p.sku,
-        name: p.name,
-        quantity: p.quantity,
-        unitPrice: p.unitPrice.toString(),
-        currency: p.currency,
-      })),
-    })),
+    purchases,
     rating,
     segments,
-    campaigns: campaigns.map((d) => ({
-      id: d.id,
-      campaignId: d.campaignId!,
-      campaignName: d.campaign?.name ?? d.campaignId!,
-      channel: d.channel,
-      status: d.status,
-      reason: d.reason,
-      sentAt: d.sentAt,
-      openedAt: d.openedAt,
-      clickedAt: d.clickedAt,
-      convertedAt: d.convertedAt,
-    })),
+    campaigns,
     suggestions,
   };
 }
 
 /**
- * The latest purchase events with their lines. The lines are read by customer (indexed), not by event id
- * (which is not): an `include` would scan every Purchase row.
+ * The customer with what the panel shows of them in one statement: their RFM segment, identities (latest
+ * seen first), the suppressions of their id or of any address they have (an identity's, their email), and the
+ * average of their ratings. Ratings are `rating` events; conversations rated before those existed carry only
+ * `Conversation.rating`, counted when there is no rating event. Undefined for an unknown customer.
+ *
+ * One statement instead of five (the customer, its identities, its RFM row, then the suppressions of the
+ * addresses, then the ratings): the panel is a screen pop, and each statement is a round trip and a plan
+ * (bench/README.md, "Lookup API"). Every part reads by the customer's id through an index.
  */
-async function recentPurchases(db: Db, customerId: string) {
-  const events = await db.event.findMany({
-    where: { customerId, type: "purchase" },
-    orderBy: { occurredAt: "desc" },
-    take: RECENT_PURCHASES,
-  });
-  const lines = events.length
-    ? await db.purchase.findMany({
-        where: { customerId, eventId: { in: events.map((e) => e.id) } },
-        orderBy: { sku: "asc" },
-      })
-    : [];
-  return events.map((event) => ({ ...event, purchases: lines.filter((line) => line.eventId === event.id) }));
+async function customerRow(db: Db, customerId: string) {
+  const rows = await db.$queryRaw<
+    Array<{
+      id: string;
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      locale: string;
+      timezone: string | null;
+      country: string | null;
+      address: unknown;
+      source: string | null;
+      loyaltyPoints: number;
+      loyaltyTier: string | null;
+      consent: unknown;
+      createdAt: Date;
+      rfmSegment: string | null;
+      identities: Array<{
+        channel: string;
+        externalId: string;
+        handle: string | null;
+        displayName: string | null;
+        avatarUrl: string | null;
+      }>;
+      suppressions: Array<{ channel: string; reason: string }>;
+      ratingEvents: number;
+      ratingEventsAverage: string | null;
+      ratedConversations: number;
+      ratedConversationsAverage: string | null;
+    }>
+  >(Prisma.sql`
+    SELECT c.id::text, c.name, c.email, c.phone, c.locale, c.timezone, c.country, c.address, c.source,
+      c."loyaltyPoints", c."loyaltyTier", c.consent, c."createdAt", r.segment AS "rfmSegment",
+      COALESCE((SELECT jsonb_agg(jsonb_build_object('channel', i.channel, 'externalId', i."externalId",
+          'handle', i.handle, 'displayName', i."displayName", 'avatarUrl', i."avatarUrl")
+          ORDER BY i."lastSeenAt" DESC)
+        FROM "Identity" i WHERE i."customerId" = c.id), '[]') AS identities,
+      -- three index lookups (a UNION, not an OR, which would scan every suppression)
+      COALESCE((SELECT jsonb_agg(jsonb_build_object('channel', s.channel, 'reason', s.reason) ORDER BY s."createdAt")
+        FROM (
+          SELECT id, channel, reason, "createdAt" FROM "Suppression" WHERE "customerId" = c.id
+          UNION
+          SELECT s.id, s.channel, s.reason, s."createdAt" FROM "Identity" i
+            JOIN "Suppression" s ON s.channel = i.channel AND s.address = i."externalId"
+            WHERE i."customerId" = c.id
+          UNION
+          SELECT id, channel, reason, "createdAt" FROM "Suppression" WHERE channel = 'email' AND address = c.email
+        ) s), '[]') AS suppressions,
+      e.count::int AS "ratingEvents", e.average::text AS "ratingEventsAverage",
+      v.count::int AS "ratedConversations", v.average::text AS "ratedConversationsAverage"
+    FROM "Customer" c
+    LEFT JOIN "CustomerRfm" r ON r."customerId" = c.id
+    CROSS JOIN LATERAL (SELECT count(*) AS count, avg(value) AS average FROM "Event"
+      WHERE "customerId" = c.id AND type = 'rating' AND value IS NOT NULL) e
+    CROSS JOIN LATERAL (SELECT count(*) AS count, avg(rating) AS average FROM "Conversation"
+      WHERE "customerId" = c.id AND rating IS NOT NULL) v
+    WHERE c.id = ${customerId}::uuid`);
+  const row = rows[0];
+  if (!row) return undefined;
+  const rating: CustomerPanel["rating"] =
+    row.ratingEvents > 0
+      ? { average: Number(row.ratingEventsAverage), count: row.ratingEvents }
+      : row.ratedConversations > 0
+        ? { average: Number(row.ratedConversationsAverage), count: row.ratedConversations }
+        : null;
+  return { ...row, rating };
 }
 
-/** Ratings are `rating` events; conversations rated before those existed carry only `Conversation.rating`. */
-async function ratingOf(db: Db, customerId: string): Promise<CustomerPanel["rating"]> {
-  const events = await db.event.aggregate({
-    where: { customerId, type: "rating", value: { not: null } },
-    _avg: { value: true },
-    _count: { _all: true },
-  });
-  if (events._count._all > 0) return { average: Number(events._avg.value), count: events._count._all };
-  const conversations = await db.conversation.aggregate({
-    where: { customerId, rating: { not: null } },
-    _avg: { rating: true },
-    _count: { rating: true },
-  });
-  return conversations._count.rating > 0
-    ? { average: Number(conversations._avg.rating), count: conversations._count.rating }
-    : null;
+/** The latest purchase events with their lines, in one statement; lines read by customer (indexed). */
+async function recentPurchases(db: Db, customerId: string): Promise<CustomerPanel["purchases"]> {
+  const rows = await db.$queryRaw<
+    Array<{
+      id: string;
+      externalId: string | null;
+      occurredAt: Date;
+      value: Prisma.Decimal | null;
+      currency: string | null;
+      sku: string | null;
+      name: string | null;
+      quantity: number | null;
+      unitPrice: Prisma.Decimal | null;
+      lineCurrency: string | null;
+    }>
+  >(Prisma.sql`
+    SELECT e.id::text, e."externalId", e."occurredAt", e.value, e.currency,
+      p.sku, p.name, p.quantity, p."unitPrice", p.currency AS "lineCurrency"
+    FROM (SELECT id, "externalId", "occurredAt", value, currency FROM "Event"
+          WHERE "customerId" = ${customerId}::uuid AND type = 'purchase'
+          ORDER BY "occurredAt" DESC LIMIT ${RECENT_PURCHASES}) e
+    LEFT JOIN "Purchase" p ON p."customerId" = ${customerId}::uuid AND p."eventId" = e.id
+    ORDER BY e."occurredAt" DESC, e.id, p.sku`);
+  const purchases: CustomerPanel["purchases"] = [];
+  for (const row of rows) {
+    let event = purchases.at(-1);
+    if (event?.id !== row.id) {
+      event = {
+        id: row.id,
+        orderId: row.externalId,
+        occurredAt: row.occurredAt,
+        value: row.value?.toString() ?? null,
+        currency: row.currency,
+        items: [],
+      };
+      purchases.push(event);
+    }
+    if (row.sku !== null) {
+      event.items.push({
+        sku: row.sku,
+        name: row.name,
+        quantity: row.quantity!,
+        unitPrice: row.unitPrice!.toString(),
+        currency: row.lineCurrency!,
+      });
+    }
+  }
+  return purchases;
+}
+
+/** The latest campaign messages with their campaign's name, in one statement. */
+function recentCampaigns(db: Db, customerId: string): Promise<CustomerPanel["campaigns"]> {
+  return db.$queryRaw<CustomerPanel["campaigns"]>(Prisma.sql`
+    SELECT d.id::text, d."campaignId", COALESCE(c.name, d."campaignId") AS "campaignName",
+      d.channel::text, d.status::text, d.reason, d."sentAt", d."openedAt", d."clickedAt", d."convertedAt"
+    FROM "Delivery" d LEFT JOIN "Campaign" c ON c.id = d."campaignId"
+    WHERE d."customerId" = ${customerId}::uuid AND d."campaignId" IS NOT NULL
+    ORDER BY d."scheduledAt" DESC LIMIT ${RECENT_CAMPAIGNS}`);
 }
 
 /**
