@@ -105,10 +105,10 @@ export const HELPERS: Readonly<Record<string, HelperDelegate>> = {
     return addressLines(values[0], data.locale);
   },
   /**
-   * `{{customerName customer}}`: the best name of a customer in the page's language (their name, else the
+   * `{{bestName customer}}`: the best name of a customer in the page's language (their name, else the
    * channel's, their email, handle or phone, else "Visitor from …"): {@link bestName}.
    */
-  customerName(...args: unknown[]) {
+  bestName(...args: unknown[]) {
     const { values, data } = split(args);
     return bestName((values[0] ?? {}) as NameParts, data.locale);
   },
