@@ -495,5 +495,5 @@ describe("importRows on the embedded database (PGlite)", () => {
       await handle.close();
       await template.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
