@@ -22,6 +22,8 @@ export interface NameParts {
   country?: string | null;
   /** The customer's language (BCP 47). */
   locale?: string | null;
+  /** Their identities, as customer lists have them: the first name or handle there, when none is given above. */
+  identities?: ReadonlyArray<{ displayName?: string | null; handle?: string | null }>;
 }
 
 /**
@@ -30,9 +32,12 @@ export interface NameParts {
  * "Visitor speaking <language>". Never empty: every page that names a customer uses this one function.
  */
 export function bestName(parts: NameParts, locale: Locale): string {
-  const known = [parts.name, parts.displayName, parts.email].map((v) => v?.trim()).find(Boolean);
+  const displayName = parts.displayName ?? parts.identities?.find((i) => i.displayName?.trim())?.displayName;
+  const known = [parts.name, displayName, parts.email].map((v) => v?.trim()).find(Boolean);
   if (known) return known;
-  const handle = parts.handle?.trim().replace(/^@/, "");
+  const handle = (parts.handle ?? parts.identities?.find((i) => i.handle?.trim())?.handle)
+    ?.trim()
+    .replace(/^@/, "");
   if (handle) return `@${handle}`;
   if (parts.phone?.trim()) return parts.phone.trim();
   const place = (parts.city ?? parts.address?.city)?.trim() || regionName(parts.country, locale);

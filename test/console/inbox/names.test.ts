@@ -154,6 +154,8 @@ describe("a customer's name in the console", () => {
       "Visitor speaking Polish",
     ]);
     expect(bestName({ name: "  ", email: " " }, "id")).toBe("Pengunjung");
+    // a customer list's row: its identities name it
+    expect(bestName({ identities: [{ handle: null }, { handle: "kasia_pl" }] }, "en")).toBe("@kasia_pl");
   });
 });
 
