@@ -1,4 +1,5 @@
 import type { Locale } from "../lib/channels.ts";
+import { AUDIT_TEXTS } from "./texts/audit.ts";
 import { CAMPAIGNS_TEXTS } from "./texts/campaigns.ts";
 import { CANNED_TEXTS } from "./texts/canned.ts";
 import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
@@ -235,6 +236,7 @@ const AREAS = [
   TOKENS_TEXTS,
   WEBHOOKS_TEXTS,
   IMPORT_TEXTS,
+  AUDIT_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share

@@ -9,6 +9,7 @@ import type { ConsoleDeps } from "./deps.ts";
 import { isTimeZone, preferredLocale } from "./locale.ts";
 import { sendProblem } from "./problems.ts";
 import { wantsPage } from "./request.ts";
+import { registerAudit } from "./routes/audit.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerCustomers } from "./routes/customers.ts";
 import { registerDashboard } from "./routes/dashboard.ts";
@@ -106,6 +107,7 @@ export async function registerConsole(http: FastifyInstance, deps: ConsoleDeps):
       registerTokens(scope, deps);
       registerWebhooks(scope, deps);
       registerImport(scope, deps);
+      registerAudit(scope, deps);
       registerInboxArea(scope, deps);
     },
     { prefix: "/console" },

@@ -41,6 +41,7 @@ const NAV: readonly NavItem[] = [
   { label: "import.nav", href: "/console/import", shortcut: "g p", roles: ["admin", "marketer"] },
   { label: "failures.nav", href: "/console/failures", shortcut: "g f", roles: ["admin"] },
   { label: "tokens.nav", href: "/console/tokens", shortcut: "g t", roles: ["admin"] },
+  { label: "audit.nav", href: "/console/audit", shortcut: "g a", roles: ["admin"] },
   {
     label: "webhooks.nav",
     href: "/console/webhooks",
