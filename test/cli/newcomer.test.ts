@@ -76,7 +76,7 @@ describe("rapport demo beside a running Rapport", () => {
         `^rapport demo: the embedded database is in use by process ${process.pid}, but no Rapport answers`,
       ),
     );
-  });
+  }, 90_000); // a process loading the app: 6 s idle, 30 s under heavy load
 });
 
 describe("rapport outbox", () => {
@@ -126,7 +126,7 @@ describe("rapport outbox", () => {
     expect(limited.stdout.trimEnd().split("\n").slice(1)).toEqual([
       expect.stringMatching(/^ {2}2026-12-07 10:02 +email +c2@example\.com +Dziękujemy, Jan /),
     ]);
-  });
+  }, 90_000);
 });
 
 describe("known conditions", () => {
