@@ -86,10 +86,11 @@ export interface CustomerPanel {
 }
 
 /**
- * Loads the customer panel; undefined for an unknown customer. Seven statements, all at once: the customer
+ * Loads the customer panel; undefined for an unknown customer. Six statements, all at once: the customer
  * with identities, RFM, suppressions and ratings; lifetime value; recent purchases with lines; recent
- * campaign messages; likely next purchases; unverified contacts (two). Every caller passes a customer it has
- * just found, so the customer is not read first: a screen pop waits for one wave of reads, not three.
+ * campaign messages; likely next purchases; unverified contacts (and one more per contact, rarely any).
+ * Every caller passes a customer it has just found, so the customer is not read first: a screen pop waits
+ * for one wave of reads, not three.
  */
 export async function customerPanel(
   db: Db,
