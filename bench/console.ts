@@ -4,13 +4,21 @@
  * campaign deliveries and suppressions) with set-based SQL (`generate_series`) in a scratch database of its
  * own, signs in, then times 20 requests per page through Fastify `inject` and prints the median and p95.
  * See bench/README.md, "Console pages".
+ *
+ * Options: `--customers N` and `--interactions N` (the size), `--keep` (keep the seeded database and print its
+ * URL), `--database URL` (measure on a database a `--keep` run seeded, without seeding again: rename it first,
+ * `ALTER DATABASE rapport_bench_… RENAME TO …`, as the next run drops leftover `rapport_bench_` databases),
+ * `--only lookup` (only the pages whose name starts so), `--without-dashboard-indexes`.
  */
+import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { FastifyInstance } from "fastify";
+import pg from "pg";
 import { registerLookupApi } from "../console/customers/lookup-api.ts";
 import { createStaffUser, registerConsole } from "../console/index.ts";
 import { createApiToken } from "../lib/api-tokens.ts";
 import { manualClock } from "../lib/clock.ts";
+import { createDb } from "../lib/db/index.ts";
 import { createHttpServer } from "../lib/http.ts";
 import { silentLogger } from "../lib/logger.ts";
 import { table } from "./report.ts";
@@ -30,6 +38,8 @@ const { values: args } = parseArgs({
     customers: { type: "string", default: "100000" },
     interactions: { type: "string", default: "1000000" },
     keep: { type: "boolean", default: false },
+    database: { type: "string" },
+    only: { type: "string" },
     "without-dashboard-indexes": { type: "boolean", default: false },
   },
 });
@@ -66,14 +76,15 @@ async function seed(): Promise<void> {
   );
   await step(
     "customers",
-    `INSERT INTO "Customer" (name, email, phone, locale, timezone, country, source, consent, attributes,
-       "createdAt", "updatedAt")
+    `INSERT INTO "Customer" (name, email, phone, "externalId", locale, timezone, country, source, consent,
+       attributes, "createdAt", "updatedAt")
      SELECT (ARRAY['Anna','Jan','Siti','Budi','Maria','Piotr','Dewi','Agus','Ewa','Tomasz','Putri','Rizky',
                'Olivia','James','Zofia','Adi'])[1 + i % 16] || ' ' ||
             (ARRAY['Kowalska','Nowak','Santoso','Wijaya','Smith','Lewandowski','Rahayu','Pratama','Brown',
                'Wiśniewska','Hidayat','Jones','Zielińska','Taylor'])[1 + (i / 16) % 14],
        CASE WHEN i % 12 <> 0 THEN 'customer' || i || '@example' || (i % 5) || '.com' END,
        CASE WHEN i % 5 < 3 THEN '+48' || lpad(i::text, 9, '0') END,
+       CASE WHEN i % 4 <> 0 THEN 'shop-' || i END,
        (ARRAY['en','id','pl'])[1 + i % 3], (ARRAY['Europe/London','Asia/Jakarta','Europe/Warsaw'])[1 + i % 3],
        (ARRAY['GB','ID','PL'])[1 + i % 3],
        (ARRAY['instagram','facebook','google','tiktok','referral','import',NULL])[1 + i % 7],
@@ -230,11 +241,26 @@ async function measure(
   return { median: percentile(times, 0.5), p95: percentile(times, 0.95), max: times[times.length - 1]! };
 }
 
+/** A database seeded by an earlier `--keep` run: measured as it is, never dropped. */
+async function openSeeded(url: string): Promise<Scratch> {
+  const handle = await createDb({ url, dataDir: tmpdir() });
+  const sql = new pg.Client({ connectionString: url });
+  await sql.connect();
+  cleanup = async () => {
+    await sql.end();
+    await handle.close();
+  };
+  return { url, db: handle.db, sql } as Scratch;
+}
+
 async function main(): Promise<void> {
-  scratch = await createScratch((drop) => {
-    cleanup = drop;
-  });
-  await seed();
+  if (args.database) scratch = await openSeeded(args.database);
+  else {
+    scratch = await createScratch((drop) => {
+      cleanup = drop;
+    });
+    await seed();
+  }
   const db = scratch.db;
   const clock = manualClock(NOW);
   const http = createHttpServer({ log: silentLogger });
@@ -248,7 +274,8 @@ async function main(): Promise<void> {
   });
   registerLookupApi(http, { db, clock });
   await http.ready();
-  const email = "bench-admin@example.com";
+  // a new staff member each run: a `--database` run signs in on a database an earlier run used
+  const email = `bench-admin-${Date.now()}@example.com`;
   await createStaffUser({ db, clock }, { email, role: "admin", password: PASSWORD }, { type: "system" });
   const cookie = await signIn(http, email);
   const page = { accept: "text/html", cookie };
@@ -282,12 +309,13 @@ async function main(): Promise<void> {
     id: string;
     email: string | null;
     phone: string | null;
+    externalId: string | null;
     seq: number;
   }>(
-    `SELECT id, email, phone, (attributes->>'seq')::int AS seq FROM "Customer"
+    `SELECT id, email, phone, "externalId", (attributes->>'seq')::int AS seq FROM "Customer"
      WHERE (attributes->>'seq')::int % 60 = 1 ORDER BY (attributes->>'seq')::int LIMIT ${REQUESTS}`,
   );
-  const lookups = (key: "email" | "phone" | "id") =>
+  const lookups = (key: "email" | "phone" | "externalId" | "id") =>
     known.rows
       .filter((r) => (key === "id" ? r.id : r[key]))
       .map((r) => `/api/customers/lookup?${key}=${encodeURIComponent(String(key === "id" ? r.id : r[key]))}`);
@@ -313,9 +341,11 @@ async function main(): Promise<void> {
     ["lookup API by phone", lookups("phone"), undefined, api],
     ["lookup API by handle", handles, undefined, api],
     ["lookup API by id", lookups("id"), undefined, api],
+    ["lookup API by externalId", lookups("externalId"), undefined, api],
   ];
   const rows: string[][] = [];
   for (const [name, urls, before, headers] of pages) {
+    if (args.only && !name.startsWith(args.only)) continue;
     const { median, p95, max } = await measure(http, headers ?? page, urls, before);
     const target = headers === api ? LOOKUP_TARGET_MS : TARGET_MS;
     const ok = p95 < target ? "yes" : "NO";
@@ -333,7 +363,7 @@ async function main(): Promise<void> {
   );
   if (inbox.statusCode !== 200) console.log(`(no inbox list: /console/inbox answered ${inbox.statusCode})`);
   await http.close();
-  if (args.keep) {
+  if (args.keep && !args.database) {
     console.log(`kept the database: ${scratch.url}`);
     cleanup = undefined;
   }
