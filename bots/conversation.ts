@@ -20,17 +20,33 @@ export type CaptureResult =
     }
   | { kind: "duplicate"; interactionId: string; customerId: string };
 
+/** Options of {@link captureMessage}. */
+export interface CaptureOptions {
+  /**
+   * A closed conversation of the sender (once known) to store the message in, as it is, instead of
+   * finding or opening one: an answer to that conversation's survey belongs to it and must not reopen it
+   * nor start a new one. `undefined` captures as usual.
+   */
+  closedConversation?: (customerId: string) => Promise<string | undefined>;
+}
+
 /**
  * Stores an inbound message once: resolves the customer from the sender's identity, finds or opens the
  * conversation on that channel, and records the interaction. The same platform message delivered again
  * (webhook retries, polling overlap) returns `duplicate` and changes nothing.
  */
-export async function captureMessage(db: Db, given: InboundMessage): Promise<CaptureResult> {
+export async function captureMessage(
+  db: Db,
+  given: InboundMessage,
+  options: CaptureOptions = {},
+): Promise<CaptureResult> {
   const message = cleanInboundMessage(given);
   const seen = await findInteraction(db, message);
   if (seen) return seen;
   const { customerId, created } = await resolveIdentity(db, message.channel, message.sender);
-  if (message.conversational === false) return captureListening(db, message, customerId, created);
+  if (message.conversational === false) return storeAlone(db, message, customerId, null, created);
+  const closed = await options.closedConversation?.(customerId);
+  if (closed) return storeAlone(db, message, customerId, closed, created);
   try {
     return await db.$transaction(async (tx) => {
       const where = { customerId, channel: message.channel, status: { not: "closed" as const } };
@@ -90,22 +106,27 @@ export async function captureMessage(db: Db, given: InboundMessage): Promise<Cap
   }
 }
 
-/** A public mention not addressed to the brand: kept on the profile, with no conversation to answer. */
-async function captureListening(
+/**
+ * Stores the message alone, in the given conversation without touching it: a public mention not addressed
+ * to the brand (no conversation to answer), or a survey answer kept in its closed conversation (nothing
+ * reopens it or counts as unread).
+ */
+async function storeAlone(
   db: Db,
   message: InboundMessage,
   customerId: string,
+  conversationId: string | null,
   created: boolean,
 ): Promise<CaptureResult> {
   try {
     const interaction = await db.interaction.create({
-      data: inboundRow(message, customerId, null),
+      data: inboundRow(message, customerId, conversationId),
       select: { id: true },
     });
     return {
       kind: "stored",
       interactionId: interaction.id,
-      conversationId: null,
+      conversationId,
       customerId,
       newCustomer: created,
       newConversation: false,

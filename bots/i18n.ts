@@ -63,9 +63,9 @@ export const BOT_TEXTS = {
     pl: "Jak nam poszło? Oceń tę rozmowę od 1 (słabo) do 5 (świetnie).",
   },
   ratingHint: {
-    en: "Reply /rate 1 to /rate 5.",
-    id: "Balas /rate 1 sampai /rate 5.",
-    pl: "Odpowiedz /rate 1 do /rate 5.",
+    en: "Just reply with a number from 1 to 5.",
+    id: "Cukup balas dengan angka 1 sampai 5.",
+    pl: "Wystarczy odpowiedzieć liczbą od 1 do 5.",
   },
   ratingThanks: {
     en: "Thank you for your rating!",

@@ -15,7 +15,7 @@ import { issueLinkCode, LINK_CODE_TTL_MS, redeemLinkCode } from "./linking.ts";
 import { attachContact } from "./merge.ts";
 import { answerIn, isOpen, matchRule, type Replies } from "./replies.ts";
 import type { SendReply } from "./reply.ts";
-import { recordRating } from "./survey.ts";
+import { ratingAnswer, recordRating, surveyToAnswer } from "./survey.ts";
 
 /** What the responder needs, injected. */
 export interface ResponderDeps {
@@ -33,6 +33,7 @@ export interface ResponderDeps {
 export type Handled =
   | { kind: "duplicate" | "edited" | "listened" }
   | { kind: "command"; command: Command["name"] }
+  | { kind: "rated"; score: number; thanked: boolean }
   | { kind: "auto-reply"; rule: string; action: "close" | "handover" | "continue" }
   | { kind: "handed-over"; outOfHours: boolean }
   | { kind: "silent"; reason: "staff_handling" };
@@ -43,6 +44,9 @@ export type Handled =
  * contact card, joins customers: see identity.ts "Identity and trust"), runs commands (/stop, /start,
  * /link, /rate, /help), answers by the rules of `bots/replies.yaml`, and otherwise hands the conversation
  * to staff with one "a person will answer" message. While staff handle a conversation the bot is silent.
+ * An answer to a pending survey (a rating button, "/rate 4", or a bare "4", "4/5", "⭐⭐⭐⭐", "4️⃣": see
+ * survey.ts) is kept in the closed conversation it rates, thanked once, and never reopens it nor gets the
+ * away message.
  */
 export function createResponder(
   deps: ResponderDeps,
@@ -55,7 +59,20 @@ export function createResponder(
       await captureEdit(deps.db, message);
       return { kind: "edited" };
     }
-    const captured = await captureMessage(deps.db, message);
+    // an answer to a survey is kept in the conversation it rates, which stays closed
+    const now = new Date(deps.clock.now());
+    const command = parseCommand(message.text);
+    const explicitScore = command?.name === "rate" ? command.score : undefined;
+    const score = explicitScore ?? (command ? undefined : ratingAnswer(message.text));
+    let survey: { id: string; conversationId: string } | undefined;
+    const captured = await captureMessage(deps.db, message, {
+      closedConversation: async (customerId) => {
+        if (!score) return undefined;
+        const bare = explicitScore === undefined;
+        survey = await surveyToAnswer(deps.db, { customerId, channel: message.channel, now, bare });
+        return survey?.conversationId;
+      },
+    });
     if (captured.kind === "duplicate") return { kind: "duplicate" };
     deps.onStored?.(captured);
     processMetrics.inboundMessages.inc({ channel: message.channel });
@@ -85,12 +102,10 @@ export function createResponder(
       customerId = await attachContact(deps.db, customerId, { phone: message.sharedPhone }, message.channel);
     }
     if (!captured.conversationId) return { kind: "listened" };
-    const now = new Date(deps.clock.now());
     const customer = await deps.db.customer.findUniqueOrThrow({
       where: { id: customerId },
       select: { locale: true, timezone: true, source: true },
     });
-    const command = parseCommand(message.text);
     if (!customer.source) {
       const payload =
         command?.name === "start" ? command.payload?.replace(/[^\w.-]/g, "").slice(0, 64) : undefined;
@@ -119,6 +134,11 @@ export function createResponder(
     const say = (key: BotTextKey, vars?: Record<string, string | number>) =>
       reply("cmd", t(customer.locale, key, vars));
 
+    if (survey && score) {
+      const { thank } = await rate(score, { customerId, message, now, surveyId: survey.id });
+      if (thank) await say("ratingThanks");
+      return { kind: "rated", score, thanked: thank };
+    }
     if (command) {
       await runCommand(command, { customerId, message, now, say });
       return { kind: "command", command: command.name };
@@ -215,17 +235,27 @@ export function createResponder(
         log.info({ channel: message.channel, result: linked.kind }, "link code entered");
         return say(linked.kind === "linked" ? "linked" : "linkInvalid");
       }
-      case "rate":
+      case "rate": {
         if (!command.score) return say("ratingInvalid");
-        await recordRating(deps.db, {
-          customerId,
-          channel: message.channel,
-          score: command.score,
-          messageId: message.externalId,
-          at: now,
-        });
-        return say("ratingThanks");
+        const { thank } = await rate(command.score, { customerId, message, now });
+        if (thank) return say("ratingThanks");
+        return;
+      }
     }
+  }
+
+  function rate(
+    score: number,
+    context: { customerId: string; message: InboundMessage; now: Date; surveyId?: string },
+  ) {
+    return recordRating(deps.db, {
+      customerId: context.customerId,
+      channel: context.message.channel,
+      score,
+      messageId: context.message.externalId,
+      at: context.now,
+      surveyId: context.surveyId,
+    });
   }
 
   const onMessage = async (message: InboundMessage) => {

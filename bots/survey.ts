@@ -45,18 +45,79 @@ export async function closeConversation(
   });
 }
 
+/** How long after the question an answer counts as one: a day. */
+export const SURVEY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 /**
- * Stores a 1–5 rating: on the survey it answers (the latest unanswered one of this customer on this
- * channel), on its conversation, and as a `rating` Event. The same rating message twice is stored once.
+ * The rating a bare answer to the survey stands for, or `undefined` for anything else. Accepted, with spaces
+ * around: a digit 1–5 ("5"), a score out of five ("4/5"), one to five stars ("⭐⭐⭐⭐", "★★★", as the
+ * rating buttons are labelled) and a keycap digit ("4️⃣"). A thumbs-up or a heart is not a rating: it has no
+ * place on the scale, and a customer often sends one to say thanks.
+ */
+export function ratingAnswer(text: string): number | undefined {
+  const answer = text.trim().replace(/\uFE0F/g, "");
+  const digit = /^([1-5])(?:\s*\/\s*5|\u20E3)?$/u.exec(answer);
+  if (digit) return Number(digit[1]);
+  const stars = /^(?:⭐|★|🌟){1,5}$/u.test(answer) ? [...answer].length : 0;
+  return stars || undefined;
+}
+
+/**
+ * The survey an answer belongs to: the customer's latest on this channel asked within
+ * {@link SURVEY_WINDOW_MS} that has a conversation to keep the answer in. A button press or "/rate N"
+ * (`bare: false`) may answer it again (the score is updated, without a second thanks); a bare answer
+ * ("5", "⭐⭐⭐") counts only while it is unanswered and no newer conversation is open on the channel, so
+ * that otherwise a "5" is an ordinary message.
+ */
+export async function surveyToAnswer(
+  db: Db,
+  input: { customerId: string; channel: string; now: Date; bare: boolean },
+): Promise<{ id: string; conversationId: string } | undefined> {
+  const channel = input.channel as never;
+  const survey = await db.survey.findFirst({
+    where: {
+      customerId: input.customerId,
+      channel,
+      conversationId: { not: null },
+      sentAt: { gte: new Date(input.now.getTime() - SURVEY_WINDOW_MS) },
+      ...(input.bare && { answeredAt: null }),
+    },
+    orderBy: { sentAt: "desc" },
+    select: { id: true, conversationId: true },
+  });
+  if (!survey?.conversationId) return undefined;
+  if (input.bare) {
+    const open = await db.conversation.count({
+      where: { customerId: input.customerId, channel, status: { not: "closed" } },
+    });
+    if (open > 0) return undefined;
+  }
+  return { id: survey.id, conversationId: survey.conversationId };
+}
+
+/**
+ * Stores a 1–5 rating: on the survey it answers (`surveyId`, else the latest unanswered one of this customer
+ * on this channel), on its conversation, and as a `rating` Event. The same rating message twice is stored
+ * once. A later answer to an answered survey updates its score. Returns whether to thank the customer:
+ * not when the survey was answered before (one thanks per survey, even for two presses at once).
  */
 export async function recordRating(
   db: Db,
-  input: { customerId: string; channel: string; score: number; messageId: string; at: Date },
-): Promise<void> {
-  const survey = await db.survey.findFirst({
-    where: { customerId: input.customerId, channel: input.channel as never, answeredAt: null },
-    orderBy: { sentAt: "desc" },
-  });
+  input: {
+    customerId: string;
+    channel: string;
+    score: number;
+    messageId: string;
+    at: Date;
+    surveyId?: string;
+  },
+): Promise<{ thank: boolean }> {
+  const survey = input.surveyId
+    ? await db.survey.findUnique({ where: { id: input.surveyId } })
+    : await db.survey.findFirst({
+        where: { customerId: input.customerId, channel: input.channel as never, answeredAt: null },
+        orderBy: { sentAt: "desc" },
+      });
   const conversationId =
     survey?.conversationId ??
     (
@@ -67,9 +128,15 @@ export async function recordRating(
       })
     )?.id ??
     null;
-  await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
+    let thank = true;
     if (survey) {
-      await tx.survey.update({ where: { id: survey.id }, data: { answeredAt: input.at } });
+      // the first answer sets answeredAt: only it is thanked
+      const first = await tx.survey.updateMany({
+        where: { id: survey.id, answeredAt: null },
+        data: { answeredAt: input.at },
+      });
+      thank = first.count === 1;
       await tx.surveyAnswer.upsert({
         where: { surveyId: survey.id },
         create: { surveyId: survey.id, customerId: input.customerId, score: input.score },
@@ -92,5 +159,6 @@ export async function recordRating(
       ],
       skipDuplicates: true,
     });
+    return { thank };
   });
 }

@@ -8,8 +8,8 @@ import type { WebchatHub } from "./hub.ts";
  *
  * A visitor with no open stream is not a failure: the deliverer stores the message as an Interaction, and
  * the widget shows it from history on the next visit (or replays it on reconnect within the hub's window).
- * The same `idempotencyKey` yields the same message id, pushed once. Buttons are not drawn: the text alone
- * says how to answer, as on every channel without buttons.
+ * The same `idempotencyKey` yields the same message id, pushed once. `buttons` go with the event (and with
+ * the history): the widget draws the survey's rating as five star buttons.
  */
 export function createWebchatChannel(hub: WebchatHub): Channel {
   return {
@@ -25,7 +25,7 @@ export function createWebchatChannel(hub: WebchatHub): Channel {
           deliveryId: message.deliveryId,
         });
       }
-      const { event } = hub.publish(message.to, message.text, idempotencyKey);
+      const { event } = hub.publish(message.to, message.text, idempotencyKey, message.buttons);
       return { providerId: event.id };
     },
   };

@@ -8,6 +8,14 @@ export interface WebchatEvent {
   text: string;
   /** When it was sent, ISO 8601. */
   at: string;
+  /** Quick answers to offer under it (the survey's rating): the widget draws them as star buttons. */
+  buttons?: WebchatButton[];
+}
+
+/** A quick answer: `value` is what it means ("rate:4"), `label` what the message says ("★★★★"). */
+export interface WebchatButton {
+  label: string;
+  value: string;
 }
 
 /** What {@link WebchatHub.publish} did. */
@@ -33,7 +41,7 @@ export interface Subscription {
  */
 export interface WebchatHub {
   /** Pushes a message to every open stream of the visitor and keeps it for `Last-Event-ID` replay. */
-  publish(visitorId: string, text: string, idempotencyKey: string): PublishResult;
+  publish(visitorId: string, text: string, idempotencyKey: string, buttons?: WebchatButton[]): PublishResult;
   /**
    * Adds a stream. With a `lastEventId` the stream gets what it missed: the events after that id, or every
    * kept event when the id is no longer known (the widget deduplicates by id).
@@ -100,14 +108,22 @@ export function createWebchatHub(options: WebchatHubOptions): WebchatHub {
   };
 
   return {
-    publish(visitorId, text, idempotencyKey) {
+    publish(visitorId, text, idempotencyKey, buttons) {
       const visitor = touch(visitorId);
       const seen = visitor.kept.find((e) => e.key === idempotencyKey);
       if (seen) return { event: publicEvent(seen), streams: 0, duplicate: true };
       const now = options.clock.now();
       // Derived from the key: a delivery retried after the hub forgot it keeps its id, so the widget shows it once.
       const id = `wc-${shortHash(`${visitorId}\n${idempotencyKey}`, 24)}`;
-      const kept: Kept = { id, text, at: new Date(now).toISOString(), key: idempotencyKey, atMs: now };
+      const at = new Date(now).toISOString();
+      const kept: Kept = {
+        id,
+        text,
+        at,
+        key: idempotencyKey,
+        atMs: now,
+        ...(buttons?.length && { buttons }),
+      };
       visitor.kept.push(kept);
       if (visitor.kept.length > replayLimit) visitor.kept.splice(0, visitor.kept.length - replayLimit);
       const event = publicEvent(kept);
@@ -138,5 +154,5 @@ export function createWebchatHub(options: WebchatHubOptions): WebchatHub {
 }
 
 function publicEvent(kept: Kept): WebchatEvent {
-  return { id: kept.id, text: kept.text, at: kept.at };
+  return { id: kept.id, text: kept.text, at: kept.at, ...(kept.buttons && { buttons: kept.buttons }) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../lib/logger.ts";
 import type { Redis } from "../../lib/redis.ts";
-import type { WebchatHub } from "./hub.ts";
+import type { WebchatButton, WebchatHub } from "./hub.ts";
 
 /** A {@link WebchatHub} shared by processes, and how to stop listening. */
 export interface SharedWebchatHub extends WebchatHub {
@@ -15,6 +15,7 @@ interface Relayed {
   visitorId: string;
   text: string;
   key: string;
+  buttons?: WebchatButton[];
 }
 
 /**
@@ -34,7 +35,8 @@ export function shareWebchatHub(
   subscriber.on("message", (_channel: string, payload: string) => {
     try {
       const relayed = JSON.parse(payload) as Relayed;
-      if (relayed.origin !== origin) local.publish(relayed.visitorId, relayed.text, relayed.key);
+      if (relayed.origin !== origin)
+        local.publish(relayed.visitorId, relayed.text, relayed.key, relayed.buttons);
     } catch (error) {
       log.warn({ err: error, payload }, "unreadable web chat relay message skipped");
     }
@@ -49,10 +51,10 @@ export function shareWebchatHub(
   );
   return {
     ready,
-    publish(visitorId, text, idempotencyKey) {
-      const result = local.publish(visitorId, text, idempotencyKey);
+    publish(visitorId, text, idempotencyKey, buttons) {
+      const result = local.publish(visitorId, text, idempotencyKey, buttons);
       if (!result.duplicate) {
-        const relayed: Relayed = { origin, visitorId, text, key: idempotencyKey };
+        const relayed: Relayed = { origin, visitorId, text, key: idempotencyKey, buttons };
         // the message is stored either way: a lost relay is seen from history on the next page view
         options.redis
           .publish(channel, JSON.stringify(relayed))

@@ -16,6 +16,8 @@ export interface HistoryMessage {
   text: string;
   /** ISO 8601. */
   at: string;
+  /** The quick answers the bot offered under it (the survey's rating buttons). */
+  buttons?: Array<{ label: string; value: string }>;
 }
 
 /**
@@ -70,9 +72,11 @@ export async function visitorHistory(
       author: HistoryMessage["author"];
       text: string;
       sentAt: Date;
+      buttons: HistoryMessage["buttons"] | null;
     }>
   >(Prisma.sql`
-    SELECT i.id, i."externalId", i.direction, i.author, i.text, i."sentAt"
+    SELECT i.id, i."externalId", i.direction, i.author, i.text, i."sentAt",
+      CASE WHEN jsonb_typeof(d.data->'buttons') = 'array' THEN d.data->'buttons' END AS buttons
     FROM "Interaction" i
     LEFT JOIN "Delivery" d ON d.id = i."deliveryId"
     WHERE i."customerId" = ${customerId}::uuid AND i.channel = 'webchat' AND NOT i.internal
@@ -86,5 +90,6 @@ export async function visitorHistory(
     author: row.author,
     text: row.text,
     at: row.sentAt.toISOString(),
+    ...(row.buttons && { buttons: row.buttons }),
   }));
 }

@@ -1,5 +1,6 @@
 // Rapport web chat: the widget's user-interface texts, per locale. Served together with widget.js.
-// "{brand}", "{email}" and "{left}" are filled in by the widget.
+// "{brand}", "{email}", "{left}" and "{n}" are filled in by the widget. A star rating's label is starOne for 1,
+// starsFew for 2–4 and starsMany for 5 (Polish counts 2–4 apart from 5).
 // biome-ignore lint/correctness/noUnusedVariables: read by widget.js inside the served bundle
 const RAPPORT_WEBCHAT_TEXTS = {
   en: {
@@ -34,6 +35,10 @@ const RAPPORT_WEBCHAT_TEXTS = {
     offersSent: "Almost done: open the email we sent to {email} and confirm.",
     offersTooMany: "Too many requests. Please try again later.",
     unread: "New messages",
+    rateGroup: "Rate this conversation",
+    starOne: "1 star",
+    starsFew: "{n} stars",
+    starsMany: "{n} stars",
   },
   id: {
     open: "Buka chat dengan {brand}",
@@ -67,6 +72,10 @@ const RAPPORT_WEBCHAT_TEXTS = {
     offersSent: "Hampir selesai: buka email yang kami kirim ke {email} dan konfirmasi.",
     offersTooMany: "Terlalu banyak permintaan. Coba lagi nanti.",
     unread: "Pesan baru",
+    rateGroup: "Beri nilai percakapan ini",
+    starOne: "1 bintang",
+    starsFew: "{n} bintang",
+    starsMany: "{n} bintang",
   },
   pl: {
     open: "Otwórz czat z {brand}",
@@ -100,5 +109,9 @@ const RAPPORT_WEBCHAT_TEXTS = {
     offersSent: "Prawie gotowe: otwórz e-mail wysłany na {email} i potwierdź.",
     offersTooMany: "Zbyt wiele próśb. Spróbuj ponownie później.",
     unread: "Nowe wiadomości",
+    rateGroup: "Oceń tę rozmowę",
+    starOne: "1 gwiazdka",
+    starsFew: "{n} gwiazdki",
+    starsMany: "{n} gwiazdek",
   },
 };

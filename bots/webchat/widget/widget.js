@@ -229,17 +229,41 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     } else meta.textContent = timeOf(m.at);
     log.scrollTop = log.scrollHeight;
   };
+  // ---- the survey's rating: five star buttons under the question while it is the last message; a press
+  // sends the stars ("★★★★"), which the server takes as the answer, and the buttons go as it is shown
+  let stars = null;
+  const starLabel = (n) => say(n === 1 ? "starOne" : n < 5 ? "starsFew" : "starsMany", { n: String(n) });
+  const drawRating = () => {
+    if (stars) stars.remove();
+    stars = null;
+    const last = messages[messages.length - 1];
+    if (!last || last.direction === "inbound" || !last.buttons || !nodes[last.id]) return;
+    const scores = last.buttons
+      .map((b) => Number((/^rate:([1-5])$/.exec(b.value) || [])[1]))
+      .filter((n) => n > 0);
+    if (!scores.length) return;
+    stars = el("div", { className: "stars", role: "group", "aria-label": t.rateGroup });
+    for (const n of scores) {
+      const star = el("button", { type: "button", className: "star", "aria-label": starLabel(n), text: "★" });
+      star.addEventListener("click", () => send("★".repeat(n)));
+      stars.appendChild(star);
+    }
+    log.insertBefore(stars, nodes[last.id].nextSibling);
+    log.scrollTop = log.scrollHeight;
+  };
   const upsert = (incoming) => {
     const known = messages.filter((m) => m.id === incoming.id)[0];
     if (known) {
       // the server's copy confirms an optimistic message; never downgrade a sent one
       if (known.status !== "sent") known.status = incoming.status;
       draw(known);
+      drawRating();
       return false;
     }
     messages.push(incoming);
     messages.sort(byTime);
     draw(incoming);
+    drawRating();
     return true;
   };
 
@@ -293,7 +317,14 @@ function startRapportWebchat(script, TEXTS, STYLE) {
   const loadHistory = async () => {
     const json = await api("GET", "/api/history" + query());
     for (const m of json.messages) {
-      upsert({ id: m.id, text: m.text, at: m.at, direction: m.direction, status: "sent" });
+      upsert({
+        id: m.id,
+        text: m.text,
+        at: m.at,
+        direction: m.direction,
+        status: "sent",
+        buttons: m.buttons,
+      });
     }
   };
 
@@ -310,7 +341,14 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     });
     source.addEventListener("message", (event) => {
       const m = JSON.parse(event.data);
-      const added = upsert({ id: m.id, text: m.text, at: m.at, direction: "outbound", status: "sent" });
+      const added = upsert({
+        id: m.id,
+        text: m.text,
+        at: m.at,
+        direction: "outbound",
+        status: "sent",
+        buttons: m.buttons,
+      });
       if (added && !isOpen) {
         unread += 1;
         badge.hidden = false;
@@ -391,14 +429,17 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     for (const m of messages) if (m.status === "failed") post(m, 0);
   });
 
+  const send = (text) => {
+    const m = { id: uuid(), text, at: new Date().toISOString(), direction: "inbound", status: "pending" };
+    upsert(m);
+    post(m, 0);
+  };
   const submit = () => {
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
     input.style.height = "";
-    const m = { id: uuid(), text, at: new Date().toISOString(), direction: "inbound", status: "pending" };
-    upsert(m);
-    post(m, 0);
+    send(text);
   };
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
