@@ -104,6 +104,8 @@ const SummaryData = z.object({
   unchanged: z.number(),
   rejected: z.number(),
   customersCreated: z.number(),
+  /** Rows that added items to an order of an earlier row (line-item files); older summaries have none. */
+  joined: z.number().default(0),
   ms: z.number(),
   dryRun: z.boolean().default(false),
 });
