@@ -61,7 +61,7 @@ export function importCommand(): Command {
         ]),
       )
       .addOption(new Option("--rejects <file>", "where rejected rows go (default: <file>.rejects.csv)"))
-      .addOption(new Option("--batch-size <rows>", "rows per transaction (default 10000)").argParser(Number))
+      .addOption(new Option("--batch-size <rows>", "rows per transaction (default 5000)").argParser(Number))
       .action((file: string, opts: Record<string, unknown>) =>
         runCommand(`import ${kind}`, false, (ctx) => importWith(ctx, kind, file, opts)),
       );
