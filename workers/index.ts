@@ -68,6 +68,7 @@ export {
   type PreviewResult,
   type PreviewSkip,
   previewMessage,
+  type RenderErrorResult,
 } from "./preview.ts";
 export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 export { quietShift } from "./quiet-hours.ts";

@@ -72,7 +72,58 @@ export type PreviewResult =
   | MessagePreview
   | { kind: "unknown_campaign"; campaignId: string }
   | { kind: "unknown_customer"; customerId: string }
-  | { kind: "render_error"; message: string };
+  | RenderErrorResult;
+
+/**
+ * Why a preview could not be rendered, for people: the customer has no triggering event (`no_event`; for a
+ * purchase, no order), the data lacks a field the template shows, there is no template for the channel,
+ * or something else (`other`). `message` is the technical explanation, with file and line.
+ */
+export interface RenderErrorResult {
+  kind: "render_error";
+  cause: "no_event" | "missing_field" | "no_template" | "other";
+  message: string;
+  /**
+   * The triggering event's type (no_event), the missing field's path (missing_field, when the template
+   * error names it), the channel (no_template).
+   */
+  subject?: string;
+}
+
+const MISSING = /^\{\{([^}]+)\}\} is not in the data|^([@\w./-]+) cannot be read because/;
+
+/** The cause of a template error in a preview: what the marketer can do something about. */
+function renderErrorOf(
+  error: TemplateError,
+  campaign: CompiledCampaign,
+  hasEvent: boolean,
+  channel: SendingChannelName,
+): RenderErrorResult {
+  const trigger = campaign.trigger;
+  if (trigger.kind === "event" && !hasEvent) {
+    const hint = ` (this campaign runs on ${trigger.event} events and the customer has none: the data has no event${trigger.event === "purchase" ? " nor order" : ""})`;
+    return {
+      kind: "render_error",
+      cause: "no_event",
+      message: `${error.message}${hint}`,
+      subject: trigger.event,
+    };
+  }
+  const missing = MISSING.exec(error.reason);
+  if (missing)
+    return {
+      kind: "render_error",
+      cause: "missing_field",
+      message: error.message,
+      subject: missing[1] ?? missing[2],
+    };
+  // a helper given nothing (`{{number discount}}` without discount) cannot tell which field it was
+  if (error.reason.includes("(the field is missing)"))
+    return { kind: "render_error", cause: "missing_field", message: error.message };
+  if (/^no ".*" template for /.test(error.reason))
+    return { kind: "render_error", cause: "no_template", message: error.message, subject: channel };
+  return { kind: "render_error", cause: "other", message: error.message };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -159,11 +210,7 @@ export async function previewMessage(
     });
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    const hint =
-      compiled.trigger.kind === "event" && !event
-        ? ` (this campaign runs on ${compiled.trigger.event} events and the customer has none: the data has no event${compiled.trigger.event === "purchase" ? " nor order" : ""})`
-        : "";
-    return { kind: "render_error", message: `${error.message}${hint}` };
+    return renderErrorOf(error, compiled, event !== null, decision.channel);
   }
   return {
     kind: "preview",

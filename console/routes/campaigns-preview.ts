@@ -1,6 +1,7 @@
 import type { FastifyInstance, onSendHookHandler } from "fastify";
 import { z } from "zod";
-import { SendingChannelName } from "../../lib/channels.ts";
+import { type Locale, SendingChannelName } from "../../lib/channels.ts";
+import type { RenderErrorResult } from "../../workers/index.ts";
 import { requireRole } from "../auth/guard.ts";
 import { previewForCustomer } from "../campaigns/preview.ts";
 import { searchCustomers } from "../customers/search.ts";
@@ -61,9 +62,8 @@ export function registerCampaignPreview(scope: FastifyInstance, deps: ConsoleDep
           ? t(locale, "campaigns.previewNotShipped")
           : result?.kind === "unknown_customer"
             ? t(locale, "campaigns.previewNoCustomer")
-            : result?.kind === "render_error"
-              ? t(locale, "campaigns.previewRenderError", { message: result.message })
-              : undefined;
+            : undefined;
+    const renderError = result?.kind === "render_error" ? renderErrorView(result, locale) : undefined;
     const preview = result?.kind === "preview" ? result : undefined;
     const params = new URLSearchParams({ customer: query.customer ?? "" });
     if (query.channel) params.set("channel", query.channel);
@@ -78,6 +78,7 @@ export function registerCampaignPreview(scope: FastifyInstance, deps: ConsoleDep
         preview,
         who: preview ? (preview.customer.name ?? preview.customer.email ?? preview.customer.id) : undefined,
         problem,
+        renderError,
         htmlUrl: preview?.html
           ? `/console/campaigns/${encodeURIComponent(campaign.id)}/preview/html?${params}`
           : undefined,
@@ -103,6 +104,26 @@ export function registerCampaignPreview(scope: FastifyInstance, deps: ConsoleDep
         .send(result.html);
     },
   );
+}
+
+/** A render error as the marketer reads it (what to do about it), with the technical message kept for a fold. */
+function renderErrorView(error: RenderErrorResult, locale: Locale): { text: string; detail: string } {
+  const subject = error.subject ?? "";
+  const text =
+    error.cause === "no_event"
+      ? subject === "purchase"
+        ? t(locale, "campaigns.previewError.no_order")
+        : t(locale, "campaigns.previewError.no_event", { event: subject })
+      : error.cause === "missing_field"
+        ? subject
+          ? t(locale, "campaigns.previewError.missing_field", { field: subject })
+          : t(locale, "campaigns.previewError.missing_data")
+        : error.cause === "no_template"
+          ? t(locale, "campaigns.previewError.no_template", {
+              channel: t(locale, `campaigns.summary.channel.${subject as SendingChannelName}`),
+            })
+          : t(locale, "campaigns.previewError.other");
+  return { text, detail: error.message };
 }
 
 function statusOf(kind: string | undefined): number {

@@ -4,6 +4,7 @@ import { requireRole } from "../auth/guard.ts";
 import { campaignDetail, campaignView } from "../campaigns/detail.ts";
 import { listCampaigns } from "../campaigns/list.ts";
 import { changeCampaignStatus, type StatusAction } from "../campaigns/status.ts";
+import { campaignSummary, currentCompiled, summaryFigures } from "../campaigns/summary.ts";
 import { createTtlCache, type TtlCache } from "../dashboard/cache.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
@@ -82,13 +83,28 @@ async function showCampaign(
   id: string,
   options: { notice?: string; alert?: string; status?: number },
 ): Promise<FastifyReply> {
-  const detail = await campaignDetail(deps.db, id, cache);
+  const [detail, compiled] = await Promise.all([
+    campaignDetail(deps.db, id, cache),
+    currentCompiled(deps.db, id),
+  ]);
   if (!detail) return sendProblem(reply, { kind: "not_found" });
+  const locale = reply.request.consoleView.locale;
+  const now = new Date(deps.clock.now());
+  const summary = compiled
+    ? campaignSummary(
+        compiled,
+        detail.report.status,
+        await summaryFigures(deps.db, compiled, deps.audiences, now, cache),
+        now,
+        locale,
+      )
+    : undefined;
   return render(
     reply,
     "campaigns/show",
     {
-      ...campaignView(detail, reply.request.consoleView.locale),
+      ...campaignView(detail, locale),
+      summary,
       canOperate: reply.request.staff!.role !== "agent",
       canPreview: Boolean(deps.templates && deps.linkSecret),
       notice: options.notice,
