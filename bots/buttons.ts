@@ -1,7 +1,8 @@
 /**
- * What a press on an inline button means. A button carries short callback data (`OutboundMessage.buttons`'
- * `value`, e.g. "rate:4"); a press comes back as a callback query, which the adapter turns into the command
- * text the conversation core understands ("/rate 4").
+ * What a press on a button means. A button carries short data (`OutboundMessage.buttons`' `value`, e.g.
+ * "rate:4"): Telegram's inline keyboard as `callback_data`, Discord's button as `custom_id`. A press comes
+ * back as a callback query or a component interaction, which the adapter turns into the command text the
+ * conversation core understands ("/rate 4").
  */
 
 const RATING_DATA = /^rate:([1-5])$/;

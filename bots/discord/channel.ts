@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type APIChannel, type APIMessage, REST, Routes } from "discord.js";
+import { type APIChannel, type APIMessage, ButtonStyle, ComponentType, REST, Routes } from "discord.js";
 import { PermanentSendError } from "../../lib/errors.ts";
 import type { Channel, OutboundMessage, SendOptions, SentMessage } from "../channel.ts";
 import { toSendError } from "./errors.ts";
@@ -16,6 +16,8 @@ export interface DiscordChannelOptions {
 
 /** Discord refuses longer messages with 400 "Invalid Form Body". */
 const MAX_CONTENT = 2_000;
+/** Discord allows five buttons in an action row. */
+const BUTTONS_PER_ROW = 5;
 /** DM channel ids remembered per user, so a campaign does not open the same DM before every message. */
 const MAX_DM_CACHE = 10_000;
 
@@ -82,6 +84,7 @@ export function createDiscordChannel(options: DiscordChannelOptions): Channel {
             enforce_nonce: true,
             // a campaign text must never ping @everyone or a role; replying still notifies the customer
             allowed_mentions: { parse: ["users"], replied_user: true },
+            ...(message.buttons?.length ? { components: actionRows(message.buttons) } : {}),
             ...(message.replyTo
               ? { message_reference: { message_id: message.replyTo, fail_if_not_exists: false } }
               : {}),
@@ -95,6 +98,23 @@ export function createDiscordChannel(options: DiscordChannelOptions): Channel {
       }
     },
   };
+}
+
+/** Discord's place for `buttons` (a survey's rating): rows of at most five grey buttons, `value` as `custom_id`. */
+function actionRows(buttons: NonNullable<OutboundMessage["buttons"]>) {
+  const rows = [];
+  for (let i = 0; i < buttons.length; i += BUTTONS_PER_ROW) {
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: buttons.slice(i, i + BUTTONS_PER_ROW).map((b) => ({
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: b.label,
+        custom_id: b.value,
+      })),
+    });
+  }
+  return rows;
 }
 
 /** Discord nonces hold at most 25 characters: a stable digest of the idempotency key fits. */

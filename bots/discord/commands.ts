@@ -1,7 +1,8 @@
 import type { RESTPutAPIApplicationCommandsJSONBody } from "discord.js";
+import { commandForButtonData } from "../buttons.ts";
 import type { InboundMessage } from "../inbound.ts";
 import { senderOf } from "./inbound.ts";
-import type { CommandInteraction } from "./payloads.ts";
+import type { ButtonInteraction, CommandInteraction } from "./payloads.ts";
 
 /** Discord's epoch (2015-01-01T00:00:00Z) in ms: a snowflake's top bits count ms from it. */
 const DISCORD_EPOCH = 1_420_070_400_000n;
@@ -71,17 +72,33 @@ export function isOwnCommand(name: string): boolean {
  * minutes, is removed from the stored payload.
  */
 export function commandToInbound(interaction: CommandInteraction): InboundMessage {
-  const user = (interaction.member?.user ?? interaction.user)!;
   const values = (interaction.data.options ?? []).flatMap((o) =>
     o.value === undefined ? [] : [String(o.value)],
   );
+  return interactionToInbound(interaction, [`/${interaction.data.name}`, ...values].join(" "));
+}
+
+/**
+ * Turns a button press into the command it stands for ("rate:4" → "/rate 4", see bots/buttons.ts), or
+ * `undefined` for a button this bot never sent.
+ */
+export function buttonToInbound(interaction: ButtonInteraction): InboundMessage | undefined {
+  const text = commandForButtonData(interaction.data.custom_id);
+  return text ? interactionToInbound(interaction, text) : undefined;
+}
+
+function interactionToInbound(
+  interaction: CommandInteraction | ButtonInteraction,
+  text: string,
+): InboundMessage {
+  const user = (interaction.member?.user ?? interaction.user)!;
   const { token: _token, ...raw } = interaction;
   return {
     channel: "discord",
     externalId: interaction.id,
     sender: senderOf(user, interaction.locale),
     threadRef: interaction.channel_id,
-    text: [`/${interaction.data.name}`, ...values].join(" "),
+    text,
     // interactions carry no timestamp: the snowflake holds the moment Discord created it
     sentAt: new Date(Number((BigInt(interaction.id) >> 22n) + DISCORD_EPOCH)),
     raw: JSON.parse(JSON.stringify(raw)),

@@ -1,8 +1,8 @@
 import { InteractionResponseType, MessageFlags, type REST, Routes } from "discord.js";
 import type { Logger } from "../../lib/logger.ts";
 import type { InboundMessage } from "../inbound.ts";
-import { commandToInbound, isOwnCommand } from "./commands.ts";
-import { CommandInteraction } from "./payloads.ts";
+import { buttonToInbound, commandToInbound, isOwnCommand } from "./commands.ts";
+import { ButtonInteraction, CommandInteraction } from "./payloads.ts";
 import type { SerialQueues } from "./serial.ts";
 
 /** What {@link createInteractionHandler} needs from the bot. */
@@ -16,7 +16,7 @@ export interface InteractionDeps {
 }
 
 /**
- * Handles slash commands. Discord drops an interaction that is not acknowledged within 3 seconds, and the
+ * Handles slash commands and presses on the bot's buttons. Discord drops an interaction that is not acknowledged within 3 seconds, and the
  * conversation core answers when it is ready, so every command is acknowledged at once with a deferred
  * private ("ephemeral") response; then the command goes to `deliver` as text. Afterwards the placeholder
  * becomes `reply`'s text, or is deleted when there is none (the answer then comes as an ordinary message).
@@ -62,8 +62,41 @@ export function createInteractionHandler(deps: InteractionDeps): { handle(data: 
     }
   }
 
+  /**
+   * A button press (a survey's rating): acknowledged at once as an update of the message it is on, which
+   * stays as it is; the command it stands for goes to `deliver`, which answers with an ordinary message.
+   */
+  function press(data: unknown): void {
+    const parsed = ButtonInteraction.safeParse(data);
+    const command = parsed.success ? buttonToInbound(parsed.data) : undefined;
+    if (!parsed.success || !command) {
+      const { token: _token, ...raw } = data as Record<string, unknown>;
+      log.warn({ raw }, "skipped a Discord button press that is not one of ours");
+      return;
+    }
+    const interaction = parsed.data;
+    const acknowledged = rest
+      .post(Routes.interactionCallback(interaction.id, interaction.token), {
+        body: { type: InteractionResponseType.DeferredMessageUpdate },
+        auth: false,
+      })
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, interactionId: interaction.id },
+          "could not acknowledge a Discord button press",
+        ),
+      );
+    deps.queues.run(command.threadRef, async () => {
+      await acknowledged;
+      await deps
+        .deliver(command)
+        .catch((error: unknown) => log.error({ err: error }, "discord button press failed"));
+    });
+  }
+
   return {
     handle(data) {
+      if ((data as { type?: unknown } | null)?.type === 3) return press(data);
       if ((data as { type?: unknown } | null)?.type !== 2) {
         log.debug({ raw: data }, "ignored a Discord interaction that is not a slash command");
         return;

@@ -72,3 +72,19 @@ export const CommandInteraction = z
   })
   .refine((i) => i.member?.user ?? i.user, { message: "neither member.user nor user is present" });
 export type CommandInteraction = z.infer<typeof CommandInteraction>;
+
+/** A press on a button of the bot's message (INTERACTION_CREATE type 3, MESSAGE_COMPONENT). */
+export const ButtonInteraction = z
+  .looseObject({
+    id: Snowflake,
+    application_id: Snowflake,
+    type: z.literal(3),
+    token: z.string().min(1),
+    channel_id: Snowflake,
+    locale: z.string().optional(),
+    member: z.looseObject({ user: DiscordUser }).optional(),
+    user: DiscordUser.optional(),
+    data: z.looseObject({ custom_id: z.string().max(100), component_type: z.literal(2) }),
+  })
+  .refine((i) => i.member?.user ?? i.user, { message: "neither member.user nor user is present" });
+export type ButtonInteraction = z.infer<typeof ButtonInteraction>;

@@ -1,8 +1,8 @@
 import type { CallbackQuery, Message, User } from "grammy/types";
+import { commandForButtonData } from "../buttons.ts";
 import type { SenderProfile } from "../identity.ts";
 import type { InboundMessage } from "../inbound.ts";
 import { addressedText, type BotIdentity, isAddressedToBot } from "./addressing.ts";
-import { commandForButtonData } from "./buttons.ts";
 
 /** What normalising an update gave: a message for the core, or why there is none (logged, not an error). */
 export type Normalised = { ok: true; message: InboundMessage } | { ok: false; reason: string };

@@ -5,7 +5,7 @@ import { closeConversation } from "../../bots/index.ts";
 import { ratingAnswer } from "../../bots/survey.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { queueReply } from "../../workers/index.ts";
-import { type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
+import { type FakeDiscord, type FakeTelegram, startFakeDiscord, startFakeTelegram } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -23,12 +23,13 @@ const clock: Clock = { now: () => Date.now() + offset };
 const database = useTestDatabase();
 const redis = useTestRedis();
 let telegram: FakeTelegram;
+let discord: FakeDiscord;
 let app: TestApp;
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  telegram = await startFakeTelegram();
+  [telegram, discord] = await Promise.all([startFakeTelegram(), startFakeDiscord()]);
   const port = await freePort();
   [app, browser] = await Promise.all([
     startTestApp({
@@ -42,6 +43,8 @@ beforeAll(async () => {
         PUBLIC_URL: `http://localhost:${port}`,
         TELEGRAM_BOT_TOKEN: telegram.token,
         TELEGRAM_API_ROOT: telegram.apiRoot,
+        DISCORD_BOT_TOKEN: discord.token,
+        DISCORD_API_URL: discord.restUrl,
       },
     }),
     launchBrowser(),
@@ -50,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
-  await telegram?.close();
+  await Promise.all([telegram?.close(), discord?.close()]);
 });
 
 const sentTo = (chatId: number) => telegram.sent.filter((m) => m.chat.id === chatId).map((m) => m.text ?? "");
@@ -158,6 +161,46 @@ describe("the rating survey on Telegram", () => {
     }
     expect(await answerOf(conversation.id)).toBeNull();
     expect(await conversationsOf(conversation.customerId)).toHaveLength(2);
+  });
+});
+
+describe("the rating survey on Discord", () => {
+  it("offers 1–5 buttons; a press is acknowledged, stored, thanked once, and leaves the conversation closed", async () => {
+    await discord.waitForGateway({ ready: 1 });
+    const customer = { id: "920000000000000001", username: "dora" };
+    const dm = discord.messageCreate({ author: customer, content: "My order never came", place: "dm" });
+    const inChannel = () => discord.sentMessages.filter((m) => m.channel_id === dm.channel_id);
+    await waitFor("the away message", () => inChannel().length === 1);
+    const conversation = await app.db.conversation.findFirstOrThrow({
+      where: { channel: "discord", interactions: { some: { text: "My order never came" } } },
+    });
+    await closeWithSurvey(conversation.id);
+    const question = await waitFor("the rating question", () => inChannel()[1]);
+    const buttons = (question.components ?? []).flatMap(
+      (row) => (row as { components: Array<{ custom_id: string; label: string }> }).components,
+    );
+    expect(buttons.map((b) => [b.custom_id, b.label])).toEqual([
+      ["rate:1", "★"],
+      ["rate:2", "★★"],
+      ["rate:3", "★★★"],
+      ["rate:4", "★★★★"],
+      ["rate:5", "★★★★★"],
+    ]);
+    const press = discord.buttonPress({
+      user: customer,
+      customId: "rate:3",
+      messageId: question.id,
+      place: "dm",
+    });
+    await waitFor("the thanks", () => inChannel().length === 3);
+    expect(inChannel()[2]!.content).toBe(THANKS);
+    expect(discord.interactionResponses.filter((r) => r.interactionId === press.id)).toMatchObject([
+      { kind: "callback", type: 6 },
+    ]);
+    expect(await answerOf(conversation.id)).toMatchObject({ score: 3 });
+    expect(await conversationsOf(conversation.customerId)).toMatchObject([
+      { id: conversation.id, status: "closed", rating: 3 },
+    ]);
   });
 });
 

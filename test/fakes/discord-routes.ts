@@ -133,6 +133,7 @@ function createMessage({ state, params, body }: RouteContext): RouteResult {
       message.referenced_message = referenced;
     }
   }
+  if (input.components !== undefined) message.components = actionRows(input.components);
   if (typeof nonce === "string") {
     message.nonce = nonce;
     state.nonces.set(`${channelId}:${nonce}`, message);
@@ -178,6 +179,24 @@ function interactionOf(state: DiscordState, id: string, token: string) {
     throw new DiscordApiError(404, 10062, "Unknown interaction");
   }
   return interaction;
+}
+
+/** Message components as Discord checks them: up to 5 action rows (type 1) of up to 5 buttons (type 2) each. */
+function actionRows(components: unknown): NonNullable<APIMessage["components"]> {
+  const rows = Array.isArray(components) ? components : undefined;
+  if (!rows || rows.length > 5)
+    throw invalidForm("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.");
+  for (const row of rows as Array<{ type?: unknown; components?: unknown }>) {
+    const buttons = Array.isArray(row.components) ? (row.components as Array<Record<string, unknown>>) : [];
+    if (row.type !== 1 || buttons.length === 0 || buttons.length > 5)
+      throw invalidForm("components", "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "Invalid action row");
+    for (const button of buttons) {
+      const customId = button.custom_id;
+      if (button.type !== 2 || typeof customId !== "string" || customId.length > 100 || !button.label)
+        throw invalidForm("components", "BASE_TYPE_REQUIRED", "Invalid button");
+    }
+  }
+  return rows as NonNullable<APIMessage["components"]>;
 }
 
 function callback({ state, params, body }: RouteContext): RouteResult {

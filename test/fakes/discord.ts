@@ -96,6 +96,17 @@ export interface SlashCommandInput {
   locale?: string;
 }
 
+/** A press on a button of a message the bot sent, dispatched as INTERACTION_CREATE (type 3, MESSAGE_COMPONENT). */
+export interface ButtonPressInput {
+  user?: UserInput;
+  /** The pressed button's `custom_id`, e.g. "rate:4". */
+  customId: string;
+  /** The message the button is on. */
+  messageId: string;
+  place?: "dm" | "guild";
+  locale?: string;
+}
+
 /** A running fake Discord: REST under `restUrl`, gateway WebSocket at `gatewayUrl`. */
 export interface FakeDiscord {
   /** Pass to discord.js as `rest: { api: restUrl }` (discord.js appends `/v10`). */
@@ -126,6 +137,8 @@ export interface FakeDiscord {
   messageCreate(input: MessageInput): GatewayMessageCreateDispatchData;
   /** Dispatches INTERACTION_CREATE for a slash command and returns the interaction sent. */
   interactionCreate(input: SlashCommandInput): APIChatInputApplicationCommandInteraction;
+  /** Dispatches INTERACTION_CREATE for a button press and returns the interaction sent. */
+  buttonPress(input: ButtonPressInput): Record<string, unknown>;
   /** Dispatches any event as is, e.g. a malformed payload; undefined when no bot has a gateway session. */
   dispatch(t: string, d: unknown): GatewayEvent | undefined;
   /** Closes the gateway connection with `code` (default 4000, which discord.js resumes from). */
@@ -309,9 +322,6 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   }
 
   function interactionCreate(input: SlashCommandInput): APIChatInputApplicationCommandInteraction {
-    const author = user(input.user);
-    const place = input.place ?? "guild";
-    const channelId = place === "dm" ? state.dmChannelOf(author.id) : guild.channelId;
     const command = state.commands.find((c) => c.name === input.name);
     const options = Object.entries(input.options ?? {}).map(
       ([name, value]) =>
@@ -328,16 +338,36 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           value,
         }) as APIApplicationCommandInteractionDataOption,
     );
+    const data = {
+      id: command?.id ?? ids.next(),
+      name: input.name,
+      type: 1,
+      ...(options.length ? { options } : {}),
+    };
+    return dispatchInteraction(input, 2, data) as unknown as APIChatInputApplicationCommandInteraction;
+  }
+
+  function buttonPress(input: ButtonPressInput): Record<string, unknown> {
+    const message = state.messages.get(input.messageId);
+    if (message === undefined) throw new Error(`the fake Discord sent no message ${input.messageId}`);
+    return dispatchInteraction(input, 3, { custom_id: input.customId, component_type: 2 }, { message });
+  }
+
+  function dispatchInteraction(
+    input: { user?: UserInput; place?: "dm" | "guild"; locale?: string },
+    type: 2 | 3,
+    data: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): Record<string, unknown> & { id: string; token: string } {
+    const author = user(input.user);
+    const place = input.place ?? "guild";
+    const channelId = place === "dm" ? state.dmChannelOf(author.id) : guild.channelId;
     const interaction = {
       id: ids.next(),
       application_id: application.id,
-      type: 2,
-      data: {
-        id: command?.id ?? ids.next(),
-        name: input.name,
-        type: 1,
-        ...(options.length ? { options } : {}),
-      },
+      type,
+      data,
+      ...extra,
       channel_id: channelId,
       channel:
         place === "dm"
@@ -367,7 +397,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       authorizing_integration_owners: { "0": place === "guild" ? guild.id : "0" },
       context: place === "guild" ? 0 : 1,
       attachment_size_limit: 10_485_760,
-    } as unknown as APIChatInputApplicationCommandInteraction;
+    };
     state.interactions.set(interaction.id, {
       id: interaction.id,
       token: interaction.token,
@@ -414,6 +444,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     user,
     messageCreate,
     interactionCreate,
+    buttonPress,
     dispatch: (t, d) => gw.dispatch(t, d),
     dropGateway: (code) => gw.drop(code),
     requestReconnect: () => gw.requestReconnect(),
