@@ -34,7 +34,6 @@ export interface CampaignSummary {
 }
 
 type Schedule = Extract<CampaignTrigger, { kind: "schedule" }>;
-type Status = string;
 
 const DAY_MS = 86_400_000;
 const SEGMENT_ONLY = /^\s*segment\(\s*([a-z0-9_-]+)\s*\)\s*$/i;
@@ -172,6 +171,11 @@ function nextOccurrence(trigger: Schedule, now: Date): Date | null {
   return perCustomer ? wallInstant(wallText(next, zone), "UTC") : next;
 }
 
+/** True for a one-off schedule (`at`) whose time has passed everywhere it is sent: nothing more will go out. */
+export function oneOffPassed(trigger: CampaignTrigger, now: Date): boolean {
+  return trigger.kind === "schedule" && trigger.at !== undefined && nextOccurrence(trigger, now) === null;
+}
+
 function triggerSentence(campaign: CompiledCampaign, locale: Locale): string {
   const channels = channelsPhrase(campaign, locale);
   const trigger = campaign.trigger;
@@ -258,7 +262,7 @@ function limitSentences(campaign: CompiledCampaign, locale: Locale): string[] {
 /** The summary's sentences in the staff member's language, from the compiled campaign and its figures. */
 export function campaignSummary(
   campaign: CompiledCampaign,
-  status: Status,
+  status: string,
   figures: SummaryFigures,
   now: Date,
   locale: Locale,

@@ -32,7 +32,7 @@ export function registerCampaigns(scope: FastifyInstance, deps: ConsoleDeps): vo
   const operators = { preHandler: requireRole("admin", "marketer") };
 
   scope.get("/campaigns", readers, async (request, reply) => {
-    const campaigns = await listCampaigns(deps.db, cache);
+    const campaigns = await listCampaigns(deps.db, new Date(deps.clock.now()), cache);
     return render(
       reply,
       "campaigns/index",

@@ -165,6 +165,14 @@ describe("the campaign page's summary", () => {
     expect(summary).not.toContain("Next:");
   });
 
+  it("lists that one-off as finished too, and a running one as active", async () => {
+    const list = await getPage(http, marketer, "/console/campaigns");
+    expect(list.body).toMatch(
+      /Year-end sale[\s\S]*?<td><span class="pill pill-finished">Finished<\/span><\/td>/,
+    );
+    expect(list.body).toMatch(/Weekly news[\s\S]*?<td><span class="pill pill-active">Active<\/span><\/td>/);
+  });
+
   it("counts the audience now with the segment's SQL", async () => {
     expect(await summaryOf(marketer, "promo-once")).toContain("To customers in segment vip: 3 now.");
     expect(await summaryOf(marketer, "promo-once")).toContain(
