@@ -238,6 +238,8 @@ function startRapportWebchat(script, TEXTS, STYLE) {
     stars = null;
     const last = messages[messages.length - 1];
     if (!last || last.direction === "inbound" || !last.buttons || !nodes[last.id]) return;
+    // the server takes a bare answer for a day after the question (bots/survey.ts SURVEY_WINDOW_MS)
+    if (Date.now() - Date.parse(last.at) > 24 * 60 * 60 * 1000) return;
     const scores = last.buttons
       .map((b) => Number((/^rate:([1-5])$/.exec(b.value) || [])[1]))
       .filter((n) => n > 0);
