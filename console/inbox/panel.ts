@@ -11,6 +11,15 @@ const RECENT_PURCHASES = 5;
 const RECENT_CAMPAIGNS = 10;
 
 /** Everything the customer panel ("screen pop") shows about the person behind a conversation. */
+/** A platform identity as the panel shows it. */
+export interface PanelIdentity {
+  channel: string;
+  externalId: string;
+  handle: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+}
+
 export interface CustomerPanel {
   customer: {
     id: string;
@@ -37,13 +46,7 @@ export interface CustomerPanel {
   };
   /** Shown at the top: the first identity's avatar. */
   avatarUrl: string | null;
-  identities: Array<{
-    channel: string;
-    externalId: string;
-    handle: string | null;
-    displayName: string | null;
-    avatarUrl: string | null;
-  }>;
+  identities: PanelIdentity[];
   /** Contacts they typed but never proved (never used to merge or send), with who else holds each. */
   unverified: UnverifiedContact[];
   /** Marketing consent per channel they can be reached on, and any suppression of their address. */
@@ -175,13 +178,7 @@ async function customerRow(db: Db, customerId: string) {
       consent: unknown;
       createdAt: Date;
       rfmSegment: string | null;
-      identities: Array<{
-        channel: string;
-        externalId: string;
-        handle: string | null;
-        displayName: string | null;
-        avatarUrl: string | null;
-      }>;
+      identities: PanelIdentity[];
       suppressions: Array<{ channel: string; reason: string }>;
       ratingEvents: number;
       ratingEventsAverage: string | null;
