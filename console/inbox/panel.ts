@@ -10,7 +10,6 @@ const RECENT_PURCHASES = 5;
 /** Campaign messages listed. */
 const RECENT_CAMPAIGNS = 10;
 
-/** Everything the customer panel ("screen pop") shows about the person behind a conversation. */
 /** A platform identity as the panel shows it. */
 export interface PanelIdentity {
   channel: string;
@@ -20,6 +19,7 @@ export interface PanelIdentity {
   avatarUrl: string | null;
 }
 
+/** Everything the customer panel ("screen pop") shows about the person behind a conversation. */
 export interface CustomerPanel {
   customer: {
     id: string;
