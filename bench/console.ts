@@ -11,10 +11,12 @@
  * `--only lookup` (only the pages whose name starts so), `--requests N` (per page, default 20),
  * `--without-dashboard-indexes`.
  */
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
+import { compileSegments } from "../campaigns/index.ts";
 import { registerLookupApi } from "../console/customers/lookup-api.ts";
 import { createStaffUser, registerConsole } from "../console/index.ts";
 import { createApiToken } from "../lib/api-tokens.ts";
@@ -22,6 +24,7 @@ import { manualClock } from "../lib/clock.ts";
 import { createDb } from "../lib/db/index.ts";
 import { createHttpServer } from "../lib/http.ts";
 import { silentLogger } from "../lib/logger.ts";
+import { segmentsOf } from "../workers/segments-of.ts";
 import { table } from "./report.ts";
 import { createScratch, type Scratch } from "./scratch.ts";
 
@@ -275,7 +278,16 @@ async function main(): Promise<void> {
     brandName: "Bench",
     timezone: "UTC",
   });
-  registerLookupApi(http, { db, clock });
+  // as `rapport start` registers it: the panel names the customer's segments of the shipped segments.yaml
+  const { segments } = compileSegments(
+    readFileSync(new URL("../campaigns/segments.yaml", import.meta.url), "utf8"),
+    "campaigns/segments.yaml",
+  );
+  registerLookupApi(http, {
+    db,
+    clock,
+    segmentsOf: (customerId) => segmentsOf(db, segments, customerId, new Date(clock.now())),
+  });
   await http.ready();
   // a new staff member each run: a `--database` run signs in on a database an earlier run used
   const email = `bench-admin-${Date.now()}@example.com`;
