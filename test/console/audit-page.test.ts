@@ -81,7 +81,7 @@ describe("the audit log page", () => {
     expect(page.body).not.toContain("<code>customer.export</code>");
     const last = (await getPage(http, admin, older)).body;
     expect(last).toContain(`<a href="/console/customers/${ola}">Ola Nowak</a>`);
-    expect(last).toMatch(/<td>System<\/td>\s*<td><code>import\.start<\/code>/);
+    expect(last).toMatch(/<td[^>]*>System<\/td>\s*<td[^>]*><code>import\.start<\/code>/);
     expect(last).toContain("<dt>file</dt><dd>klienci.csv</dd>");
   });
 
