@@ -8,9 +8,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // two files at a time: many tests wait on PostgreSQL, Redis, child processes and timers rather than the
-    // CPU; one at a time (vitest's default on 2 cores) took 15.7 min of the CI machine, two 13 min
-    maxWorkers: 2,
+    // three files at a time on 2 cores: many tests wait on PostgreSQL, Redis, child processes and lock expiry
+    // rather than the CPU (the SIGKILL test waits out two job locks); one at a time (vitest's default on 2
+    // cores) took 15.7 min of the CI machine, two 13–15.6 min as tests were added
+    maxWorkers: 3,
     globalSetup: ["test/setup/global-setup.ts"],
   },
 });
