@@ -28,7 +28,7 @@ function rapport(args: string[], input = ""): Promise<CliRun> {
   });
 }
 
-describe("rapport staff", () => {
+describe("rapport staff", { timeout: 120_000 }, () => {
   it("add --password-stdin creates an account that can sign in to the console", async () => {
     const added = await rapport(
       [
