@@ -22,8 +22,8 @@ import {
   seedCustomers,
   startCampaignApp,
   writeScheduledCampaign,
-} from "./support/campaign-run.ts";
-import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.ts";
+} from "../e2e/support/campaign-run.ts";
+import { startWorkerProcess, type WorkerProcess } from "../e2e/support/worker-process.ts";
 
 /** Every worker process must sign unsubscribe links alike, or a batch retried elsewhere is another payload. */
 const LINK_SECRET = "kill-worker-link-secret-0123456789";
