@@ -4,10 +4,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../../lib/db/index.ts";
 import { closeQueues, QUEUE, type QueueContext, queueFor } from "../../workers/index.ts";
-import { type FakeResend, type ResendRequest, startFakeResend } from "../fakes/index.ts";
-import { useTestDatabase } from "../support/db.ts";
-import { useTestRedis } from "../support/redis.ts";
-import { waitFor } from "../support/wait.ts";
 import {
   allDeliveriesFinal,
   batchCalls,
@@ -24,6 +20,10 @@ import {
   writeScheduledCampaign,
 } from "../e2e/support/campaign-run.ts";
 import { startWorkerProcess, type WorkerProcess } from "../e2e/support/worker-process.ts";
+import { type FakeResend, type ResendRequest, startFakeResend } from "../fakes/index.ts";
+import { useTestDatabase } from "../support/db.ts";
+import { useTestRedis } from "../support/redis.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** Every worker process must sign unsubscribe links alike, or a batch retried elsewhere is another payload. */
 const LINK_SECRET = "kill-worker-link-secret-0123456789";
