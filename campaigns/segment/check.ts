@@ -277,7 +277,7 @@ class Checker {
   }
 
   example(field: SetField): string {
-    return field.name === "channels" ? '"email"' : '"SKU-1"';
+    return field.name === "channels" ? '"email"' : field.name === "tags" ? '"vip"' : '"SKU-1"';
   }
 
   in(ref: FieldRef, values: Literal[], negated: boolean, opCol: number): Condition | undefined {
@@ -345,7 +345,8 @@ class Checker {
       if (target.field.values && !target.field.values.includes(value.value)) {
         return this.report(value.col, unknownValue("channel", value.value, target.field.values));
       }
-      return { kind: "has", field: target.field, value: value.value };
+      const wanted = target.field.lowerCase ? value.value.toLowerCase() : value.value;
+      return { kind: "has", field: target.field, value: wanted };
     }
     const operand: Operand =
       target.kind === "attribute" ? { kind: "attribute", key: target.key, type: "text" } : target.operand;

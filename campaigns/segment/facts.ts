@@ -39,6 +39,8 @@ export interface SegmentFacts {
   channels: string[];
   /** SKUs the customer bought (Purchase.sku). */
   skus: string[];
+  /** Customer.tags, lower case; absent: none. */
+  tags?: string[];
   /** Customer.consent: `{ "<channel>": { status: "granted" | "denied", … } }`. */
   consent: Record<string, unknown>;
   /** Customer.attributes. */

@@ -32,12 +32,14 @@ export interface ScalarField {
 
 /** A field holding a set of strings: only `contains` applies. */
 export interface SetField {
-  name: "channels" | "skus";
+  name: "channels" | "skus" | "tags";
   type: "set";
-  fact: "channels" | "skus";
+  fact: "channels" | "skus" | "tags";
   /** True when the customer's set holds `value` (a bound parameter). */
   has(value: string): Prisma.Sql;
   values?: readonly string[];
+  /** Stored lower-cased: a literal is lower-cased before looking for it. */
+  lowerCase?: true;
   description: string;
 }
 
@@ -192,6 +194,15 @@ export const FIELDS: ReadonlyMap<string, Field> = new Map(
         has: (value: string) =>
           Prisma.sql`EXISTS (SELECT 1 FROM "Purchase" p WHERE p."customerId" = c.id AND p.sku = ${value}::text)`,
         description: "SKUs the customer bought",
+      },
+      {
+        name: "tags",
+        type: "set",
+        fact: "tags",
+        // the GIN index on Customer.tags answers `@>`
+        has: (value: string) => Prisma.sql`COALESCE(c.tags @> ARRAY[${value}::text], false)`,
+        lowerCase: true,
+        description: 'tags staff gave the customer on their profile, lower case: "vip"',
       },
       ...RFM_FIELDS,
       ...FIRST_TOUCH_FIELDS,

@@ -94,7 +94,7 @@ export function conditionToPredicate(condition: Condition): Predicate {
     }
     case "has": {
       const { field, value } = condition;
-      return (facts) => facts[field.fact].includes(value);
+      return (facts) => (facts[field.fact] ?? []).includes(value);
     }
     case "is_null": {
       const read = reader(condition.operand);

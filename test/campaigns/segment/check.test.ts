@@ -63,7 +63,7 @@ describe("checking an audience", () => {
       "23: unknown segment 'vipp' — did you mean 'vip'?",
       "42: unknown channel 'emial' — did you mean 'email'?",
       "52: unknown field 'countr' — did you mean 'country'?",
-      "69: unknown field 'xyzzy': expected orders, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, locale, timezone, source, preferred_channel, loyalty_points, loyalty.points, loyalty.tier, channels, skus, rfm.recency, rfm.frequency, rfm.monetary, rfm.segment, first_touch.source, first_touch.medium, first_touch.campaign, responds_on, total_spent, avg_order, opened, clicked, replied, converted or attributes.<key>",
+      "69: unknown field 'xyzzy': expected orders, avg_rating, last_purchase, last_interaction, first_seen, name, email, phone, country, locale, timezone, source, preferred_channel, loyalty_points, loyalty.points, loyalty.tier, channels, skus, tags, rfm.recency, rfm.frequency, rfm.monetary, rfm.segment, first_touch.source, first_touch.medium, first_touch.campaign, responds_on, total_spent, avg_order, opened, clicked, replied, converted or attributes.<key>",
     ]);
   });
 

@@ -254,6 +254,7 @@ describe("loadSegmentFacts", () => {
       loyaltyPoints: 120,
       channels: ["email", "telegram"],
       skus: ["SKU-1", "SKU-2"],
+      tags: [],
       consent: { email: { status: "granted", at: "2026-01-01T00:00:00Z" }, telegram: { status: "denied" } },
       attributes: { tier: "gold", score: 7.5, vip: true },
       loyaltyTier: null,
