@@ -1,8 +1,9 @@
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import type { CountryCode } from "libphonenumber-js";
 import type { z } from "zod";
 import { GenericEvent, MAX_FUTURE_MS, PostalAddress, PurchaseEvent } from "../../bots/events.ts";
 import { CHANNEL_NAMES, toLocale } from "../../lib/channels.ts";
 import { cleanJson, cleanText } from "../../lib/clean-text.ts";
+import { toE164 } from "../../lib/phone.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
 import type { ColumnMapping, ImportKind } from "./columns.ts";
 import type { RawRecord } from "./input.ts";
@@ -124,7 +125,6 @@ const SUPPRESSION_REASONS: Record<string, string> = {
   stop: "stopped",
   manual: "manual",
 };
-const E164 = /^\+[1-9]\d{6,14}$/;
 const SOURCE = /^[a-z][a-z0-9_]{0,39}$/;
 
 /** Country names in English, Indonesian and Polish (and the codes themselves) → ISO 3166-1 alpha-2. */
@@ -151,20 +151,6 @@ function text(value: unknown): string | undefined {
     typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
   const cleaned = cleanText(raw).trim();
   return cleaned === "" ? undefined : cleaned;
-}
-
-/** A phone number in E.164: national numbers read in `region`; `48601234567` (a lost `+`) read as international. */
-export function toE164(value: string, region: CountryCode | undefined): string | undefined {
-  // already E.164: taken as the events API takes it (its schema checks the same pattern), without a parse
-  if (E164.test(value)) return value;
-  const parsed = parsePhoneNumberFromString(value, region ? { defaultCountry: region } : undefined);
-  if (parsed?.isValid()) return parsed.number;
-  const digits = value.replace(/\D/g, "");
-  if (!value.trim().startsWith("+") && digits.length >= 8) {
-    const international = parsePhoneNumberFromString(`+${digits}`);
-    if (international?.isValid()) return international.number;
-  }
-  return undefined;
 }
 
 /** A country code or name (Poland, Polska, Indonesia, Polandia…) as its two-letter code. */
