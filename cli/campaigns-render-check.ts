@@ -8,15 +8,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { Channel } from "../bots/index.ts";
 import type { CompiledCampaign } from "../campaigns/index.ts";
-import { LOCALES, SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
+import { LOCALES } from "../lib/channels.ts";
 import { type CampaignIssue, TemplateError } from "../lib/errors.ts";
 import { variantMessages } from "../workers/message-data.ts";
+import { previewChannel } from "../workers/preview.ts";
 import { renderDelivery } from "../workers/render.ts";
 import { buildTemplateData, type TemplateEvent } from "../workers/template-data.ts";
 import { yamlPositions } from "./campaigns-positions.ts";
-import type { TemplateFolder } from "./campaigns-templates.ts";
+import { channelsOf, type TemplateFolder } from "./campaigns-templates.ts";
 
 /** A purchase as the planner hands it to templates: what a `purchase` trigger's message can print. */
 const SAMPLE_PURCHASE: TemplateEvent = {
@@ -38,12 +38,6 @@ function triggerEvent(campaign: CompiledCampaign): TemplateEvent | undefined {
     ? SAMPLE_PURCHASE
     : { ...SAMPLE_PURCHASE, type: trigger.event, value: null, currency: null, purchases: [] };
 }
-
-const lendName = (name: SendingChannelName): Channel => ({
-  name,
-  limit: { max: 1, durationMs: 1_000 },
-  send: () => Promise.reject(new Error("validate sends nothing")),
-});
 
 /** The sample data of a template folder, or undefined when it has none (or it is not a YAML map). */
 function sampleOf(templates: TemplateFolder, name: string): Record<string, unknown> | undefined {
@@ -113,9 +107,7 @@ export function renderIssues(
   file: string,
   templates: TemplateFolder,
 ): CampaignIssue[] {
-  const channels = campaign.channels.includes("preferred")
-    ? [...SENDING_CHANNEL_NAMES]
-    : campaign.channels.filter((c): c is SendingChannelName => c !== "preferred");
+  const channels = channelsOf(campaign);
   const at = yamlPositions(source);
   const seen = new Set<string>();
   const issues: CampaignIssue[] = [];
@@ -145,7 +137,7 @@ export function renderIssues(
         const render = (data: Record<string, unknown>) =>
           renderDelivery(
             { templates: templates.store, publicUrl: "https://example.com", unsubscribeSecret: "validate" },
-            lendName(channel),
+            previewChannel(channel),
             {
               id: "00000000-0000-4000-8000-000000000003",
               kind: campaign.kind,

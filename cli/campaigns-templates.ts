@@ -32,8 +32,7 @@ export function templateIssues(
     ),
   ];
   const listed = new Set(campaign.channels.filter((c): c is SendingChannelName => c !== "preferred"));
-  const preferred = campaign.channels.includes("preferred");
-  const channels = preferred ? [...SENDING_CHANNEL_NAMES] : [...listed];
+  const channels = channelsOf(campaign);
   const names = templates.store.names();
   const issues: CampaignIssue[] = [];
   const at = yamlPositions(source);
@@ -45,6 +44,13 @@ export function templateIssues(
     issues.push({ file, ...at(use.path), message: `${keyPath(use.path)}: ${problem}` });
   }
   return issues;
+}
+
+/** The channels a campaign's messages may go out on: every sending channel when it lists `preferred`. */
+export function channelsOf(campaign: { channels: readonly string[] }): SendingChannelName[] {
+  return campaign.channels.includes("preferred")
+    ? [...SENDING_CHANNEL_NAMES]
+    : campaign.channels.filter((c): c is SendingChannelName => c !== "preferred");
 }
 
 /** What a template folder lacks for the channels, or undefined when it has them all. */

@@ -277,8 +277,8 @@ async function triggeringEvent(db: Db, campaign: CompiledCampaign, customerId: s
   return events.find((e) => triggerMatches(campaign, e.type, e.properties)) ?? null;
 }
 
-/** A channel that only lends its name to rendering: a preview never sends. */
-function previewChannel(name: SendingChannelName): Channel {
+/** A channel that only lends its name to rendering: a preview (or `campaigns validate`) never sends. */
+export function previewChannel(name: SendingChannelName): Channel {
   return {
     name,
     limit: { max: 1, durationMs: 1_000 },
