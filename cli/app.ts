@@ -362,6 +362,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         },
       });
       registerLookupApi(http, {
+        // "Send me a test": the email channel itself, with no Delivery and no queue
+        sendEmail: ({ id, ...message }) => {
+          const email = channels.find((c) => c.name === "email");
+          if (!email) throw new Error("no email channel");
+          return email.send({ deliveryId: id, ...message }, `test-${id}`);
+        },
         db: database.db,
         clock,
         segmentsOf: (customerId) =>

@@ -82,6 +82,18 @@ export interface ConsoleDeps {
    * the `import` queue of `queues`. Unset (or no `queues`): the import pages answer 503.
    */
   imports?: ImportUploads;
+  /**
+   * Sends one email through the email channel (Resend, or the outbox without credentials), outside the queues
+   * and without a Delivery: the campaign page's "Send me a test" (`id` names the message, as a Delivery's id
+   * would). Unset: tests cannot be sent.
+   */
+  sendEmail?: (message: {
+    id: string;
+    to: string;
+    subject: string;
+    text: string;
+    html?: string;
+  }) => Promise<{ providerId: string }>;
 }
 
 /** The console's import uploads. */

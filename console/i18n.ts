@@ -1,5 +1,6 @@
 import type { Locale } from "../lib/channels.ts";
 import { AUDIT_TEXTS } from "./texts/audit.ts";
+import { CAMPAIGN_SEND_TEXTS } from "./texts/campaign-send.ts";
 import { CAMPAIGNS_TEXTS } from "./texts/campaigns.ts";
 import { CANNED_TEXTS } from "./texts/canned.ts";
 import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
@@ -230,6 +231,7 @@ const AREAS = [
   DASHBOARD_TEXTS,
   SETUP_TEXTS,
   FAILURES_TEXTS,
+  CAMPAIGN_SEND_TEXTS,
   SEGMENTS_TEXTS,
   LOYALTY_TEXTS,
   RFM_TEXTS,

@@ -10,6 +10,8 @@ export interface Bar {
   label: string;
   value: number;
   valueText: string;
+  /** Colour of the bar (series-N): by default each bar takes the next one. */
+  series?: number;
 }
 
 /** What every chart has. */
@@ -96,7 +98,7 @@ export function barChart(chart: BarChart): string {
       return (
         `<g class="chart-row"><title>${escapeXml(`${bar.label}: ${bar.valueText}`)}</title>` +
         `<text class="chart-label" x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(shorten(bar.label))}</text>` +
-        `<rect class="chart-bar series-${i % SERIES}" x="${labelWidth}" y="${y + 5}" width="${width}" height="${rowHeight - 10}" rx="2"/>` +
+        `<rect class="chart-bar series-${(bar.series ?? i) % SERIES}" x="${labelWidth}" y="${y + 5}" width="${width}" height="${rowHeight - 10}" rx="2"/>` +
         `<text class="chart-value" x="${round(labelWidth + width + 6)}" y="${y + 19}">${escapeXml(bar.valueText)}</text></g>`
       );
     })

@@ -4,6 +4,7 @@ import { type Locale, SendingChannelName } from "../../lib/channels.ts";
 import type { RenderErrorResult } from "../../workers/index.ts";
 import { requireRole } from "../auth/guard.ts";
 import { previewForCustomer } from "../campaigns/preview.ts";
+import { TEST_OUTCOMES, testOutcomeText } from "../campaigns/test-send.ts";
 import { searchCustomers } from "../customers/search.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
@@ -14,6 +15,10 @@ const PreviewQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
   customer: z.string().max(64).optional().catch(undefined),
   channel: SendingChannelName.optional().catch(undefined),
+  /** What became of "Send me a test" (console/routes/campaigns-send.ts), and when to try again. */
+  test: z.enum(TEST_OUTCOMES).optional().catch(undefined),
+  textOnly: SendingChannelName.optional().catch(undefined),
+  when: z.string().max(60).optional().catch(undefined),
 });
 
 /**
@@ -83,6 +88,11 @@ export function registerCampaignPreview(scope: FastifyInstance, deps: ConsoleDep
           ? `/console/campaigns/${encodeURIComponent(campaign.id)}/preview/html?${params}`
           : undefined,
         channels: SendingChannelName.options.map((name) => ({ name, selected: name === query.channel })),
+        test: {
+          available: Boolean(deps.sendEmail),
+          email: request.staff!.email,
+          ...(query.test && testOutcomeText(query.test, locale, { ...query, email: request.staff!.email })),
+        },
       },
       { title: "campaigns.previewTitle", status: statusOf(result?.kind) },
     );

@@ -3,14 +3,17 @@ import { z } from "zod";
 import { requireRole } from "../auth/guard.ts";
 import { campaignDetail, campaignView } from "../campaigns/detail.ts";
 import { listCampaigns } from "../campaigns/list.ts";
+import { variantChart } from "../campaigns/progress.ts";
 import { changeCampaignStatus, type StatusAction } from "../campaigns/status.ts";
 import { campaignSummary, currentCompiled, summaryFigures } from "../campaigns/summary.ts";
 import { createTtlCache, type TtlCache } from "../dashboard/cache.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { sendProblem } from "../problems.ts";
+import { assetUrl } from "../static.ts";
 import { render } from "../views/render.ts";
 import { registerCampaignPreview } from "./campaigns-preview.ts";
+import { type ProgressReader, progressReader, registerCampaignSend } from "./campaigns-send.ts";
 
 const DetailQuery = z.object({ changed: z.enum(["paused", "active"]).optional().catch(undefined) });
 
@@ -30,6 +33,7 @@ export function registerCampaigns(scope: FastifyInstance, deps: ConsoleDeps): vo
   // the figures read every Delivery of a campaign: reused for a minute (statuses are always fresh)
   const cache = createTtlCache(deps.clock);
   const operators = { preHandler: requireRole("admin", "marketer") };
+  const progress = progressReader(deps);
 
   scope.get("/campaigns", readers, async (request, reply) => {
     const campaigns = await listCampaigns(deps.db, new Date(deps.clock.now()), cache);
@@ -47,7 +51,7 @@ export function registerCampaigns(scope: FastifyInstance, deps: ConsoleDeps): vo
     const notice = changed
       ? t(locale, changed === "paused" ? "campaigns.pausedNotice" : "campaigns.resumedNotice")
       : undefined;
-    return showCampaign(reply, deps, cache, request.params.id, { notice });
+    return showCampaign(reply, deps, cache, progress, request.params.id, { notice });
   });
 
   for (const action of ["pause", "resume"] as const satisfies StatusAction[]) {
@@ -67,28 +71,34 @@ export function registerCampaigns(scope: FastifyInstance, deps: ConsoleDeps): vo
           const locale = request.consoleView.locale;
           const status = t(locale, `campaigns.status.${result.status as "draft"}`);
           const alert = t(locale, `campaigns.cannot.${action}`, { status });
-          return showCampaign(reply, deps, cache, request.params.id, { alert, status: 409 });
+          return showCampaign(reply, deps, cache, progress, request.params.id, {
+            alert,
+            status: 409,
+          });
         }
       }
     });
   }
 
   registerCampaignPreview(scope, deps);
+  registerCampaignSend(scope, deps);
 }
 
 async function showCampaign(
   reply: FastifyReply,
   deps: ConsoleDeps,
   cache: TtlCache,
+  progress: ProgressReader,
   id: string,
   options: { notice?: string; alert?: string; status?: number },
 ): Promise<FastifyReply> {
-  const [detail, compiled] = await Promise.all([
+  const { locale, timezone } = reply.request.consoleView;
+  const [detail, compiled, send] = await Promise.all([
     campaignDetail(deps.db, id, cache),
     currentCompiled(deps.db, id),
+    progress(id, locale, timezone),
   ]);
   if (!detail) return sendProblem(reply, { kind: "not_found" });
-  const locale = reply.request.consoleView.locale;
   const now = new Date(deps.clock.now());
   const summary = compiled
     ? campaignSummary(
@@ -105,6 +115,10 @@ async function showCampaign(
     {
       ...campaignView(detail, locale),
       summary,
+      send: send ?? undefined,
+      sendNotYet: send === null,
+      sendAssets: { js: assetUrl("campaign-send.js"), css: assetUrl("campaign-send.css") },
+      variantChart: variantChart(detail.report.id, detail.report.rows, locale),
       canOperate: reply.request.staff!.role !== "agent",
       canPreview: Boolean(deps.templates && deps.linkSecret),
       notice: options.notice,
