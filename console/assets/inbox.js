@@ -5,8 +5,9 @@
  * 2. Replies and notes are sent with fetch (the form still works without this script).
  * 3. Collision warning: who else is viewing or typing here, and whether someone replied since this page opened;
  *    a reply the server refuses for it (409) keeps its text and offers "Send anyway".
- * 4. Keyboard shortcuts: j/k, Enter, r, c, e and /.
- * 5. Canned responses are filled in by the server and inserted at the cursor.
+ * 4. Keyboard shortcuts: j/k, Enter, r, c, e, ] and /.
+ * 5. Canned responses are filled in by the server and inserted at the cursor: from the list, or by typing / in
+ *    the reply box (a listbox of the matching ones: arrows, Enter or Tab, Esc, or the mouse).
  */
 (() => {
   const rapport = window.RapportConsole;
@@ -132,7 +133,11 @@
   const toolbar = document.querySelector("[data-toolbar]");
   const refreshToolbar = async () => {
     if (!toolbar) return;
-    const response = await fetch(`/console/conversations/${conversationId}/toolbar`, FRAGMENT);
+    // with the page's inbox filters: the toolbar's forms carry them
+    const response = await fetch(
+      `/console/conversations/${conversationId}/toolbar${location.search}`,
+      FRAGMENT,
+    );
     if (!response.ok) return;
     toolbar.innerHTML = await response.text();
     showSnoozeTime();
@@ -318,29 +323,111 @@
     await refreshItem((await response.json()).ref);
   });
 
-  // 5. Canned responses, filled by the server, inserted where the cursor is.
+  // 5. Canned responses, filled by the server, inserted where the cursor is: picked from the list above the
+  // reply box, or by typing / in it (a list of the responses whose shortcut or title has what follows).
   const cannedForm = document.querySelector("[data-canned-form]");
   const cannedSelect = document.querySelector("[data-canned-select]");
-  const insertCanned = async () => {
-    if (!cannedSelect?.value || !replyText) return;
-    const response = await fetch(`/console/conversations/${conversationId}/canned/${cannedSelect.value}`, {
+  const insertCanned = async (cannedId, start, end) => {
+    const response = await fetch(`/console/conversations/${conversationId}/canned/${cannedId}`, {
       headers: { accept: "application/json" },
     });
     if (!response.ok) return;
     const { text, message } = await response.json();
     // a placeholder empty for this customer stays in the text: say which, the server will not send it
     if (message && replyForm) showError(replyForm, message);
-    const start = replyText.selectionStart ?? replyText.value.length;
-    const end = replyText.selectionEnd ?? start;
     replyText.setRangeText(text, start, end, "end");
-    cannedSelect.value = "";
     replyText.focus();
+    replyText.dispatchEvent(new Event("input", { bubbles: true }));
   };
-  cannedSelect?.addEventListener("change", insertCanned);
+  const insertPicked = async () => {
+    if (!cannedSelect?.value || !replyText) return;
+    const start = replyText.selectionStart ?? replyText.value.length;
+    await insertCanned(cannedSelect.value, start, replyText.selectionEnd ?? start);
+    cannedSelect.value = "";
+  };
+  cannedSelect?.addEventListener("change", insertPicked);
   cannedForm?.addEventListener("submit", (event) => {
     event.preventDefault();
-    insertCanned();
+    insertPicked();
   });
+
+  const suggestions = document.querySelector("[data-canned-options]");
+  const suggestionCount = document.querySelector("[data-canned-count]");
+  const options = [...(suggestions?.querySelectorAll("[role=option]") ?? [])];
+  let slash; // { start, end, query } of the "/word" being typed, while the list shows
+  let dismissed = -1; // Esc closes the list until another / is typed
+  const shownOptions = () => options.filter((option) => !option.hidden);
+  const activeOption = () => options.find((option) => option.getAttribute("aria-selected") === "true");
+  const activate = (option) => {
+    for (const other of options) other.setAttribute("aria-selected", String(other === option));
+    if (option) {
+      replyText.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else replyText.removeAttribute("aria-activedescendant");
+  };
+  const closeSuggestions = () => {
+    if (!suggestions) return;
+    slash = undefined;
+    suggestions.hidden = true;
+    activate(undefined);
+    if (suggestionCount) suggestionCount.textContent = "";
+  };
+  const suggest = () => {
+    if (!suggestions || !replyText) return;
+    const caret = replyText.selectionStart;
+    const match =
+      caret === replyText.selectionEnd ? /(?:^|\s)\/([^\s/]*)$/.exec(replyText.value.slice(0, caret)) : null;
+    const start = match ? caret - match[1].length - 1 : -1;
+    if (!match || start === dismissed) return closeSuggestions();
+    const query = match[1].toLowerCase();
+    for (const option of options) {
+      const key = option.dataset.key;
+      option.hidden = !(key.startsWith(query) || option.dataset.title.toLowerCase().includes(query));
+    }
+    const shown = shownOptions();
+    if (shown.length === 0) return closeSuggestions();
+    const changed = slash?.query !== query;
+    slash = { start, end: caret, query };
+    suggestions.hidden = false;
+    if (changed || !activeOption() || activeOption().hidden) activate(shown[0]);
+    if (changed && suggestionCount)
+      suggestionCount.textContent = (suggestionCount.dataset.cannedCount ?? "").replace(
+        "{count}",
+        shown.length,
+      );
+  };
+  const pick = async (option) => {
+    if (!slash || !option) return;
+    const { start, end } = slash;
+    closeSuggestions();
+    await insertCanned(option.dataset.cannedId, start, end);
+  };
+  if (suggestions && replyText) {
+    replyText.addEventListener("input", suggest);
+    replyText.addEventListener("click", suggest);
+    replyText.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+    replyText.addEventListener("keydown", (event) => {
+      if (!slash || event.ctrlKey || event.metaKey || event.altKey) return;
+      const shown = shownOptions();
+      const at = shown.indexOf(activeOption());
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        activate(shown[(at + step + shown.length) % shown.length]);
+      } else if (event.key === "Enter" || event.key === "Tab") pick(activeOption());
+      else if (event.key === "Escape") {
+        dismissed = slash.start;
+        closeSuggestions();
+      } else return;
+      event.preventDefault();
+      event.stopPropagation();
+    });
+    // a press on an option keeps the focus in the reply box
+    suggestions.addEventListener("mousedown", (event) => event.preventDefault());
+    suggestions.addEventListener("click", (event) => {
+      const option = event.target instanceof Element ? event.target.closest("[role=option]") : null;
+      if (option) pick(option);
+    });
+  }
 
   // 4. Keyboard shortcuts.
   const links = () => [...(list?.querySelectorAll(".inbox-row > a") ?? [])];
@@ -377,6 +464,11 @@
     if (replyText) rapport.shortcut("r", labels.reply || "r", () => replyText.focus());
     rapport.shortcut("c", labels.close || "c", () => act("close", {}, labels.confirmClose));
     rapport.shortcut("e", labels.assign || "e", () => act("assign", { assignee: "me" }));
+    // the toolbar's button (its form asks first, and carries the list's filters); the toolbar is replaced live
+    if (conversationId)
+      rapport.shortcut("]", labels.resolveNext || "]", () =>
+        document.querySelector("[data-resolve-next-button]")?.click(),
+      );
   }
   const firstFilter = document.querySelector("[data-filter-first]");
   if (firstFilter) rapport.shortcut("/", labels.filter || "/", () => firstFilter.focus());

@@ -16,6 +16,7 @@ export interface ConversationSummary {
   firstReplyAt: Date | null;
   closedAt: Date | null;
   rating: number | null;
+  labels: string[];
   customerId: string;
   /** What names the customer ({@link bestName} of console/customers/name.ts makes the name shown). */
   names: NameParts;
@@ -62,6 +63,7 @@ export async function findConversation(db: Db, id: string): Promise<Conversation
     firstReplyAt: c.firstReplyAt,
     closedAt: c.closedAt,
     rating: c.rating,
+    labels: c.labels ?? [],
     customerId: c.customerId,
     names: {
       name: c.customer.name,

@@ -7,6 +7,19 @@ export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 const blank = (value: unknown) => (value === "" ? undefined : value);
 
+/** Longest search the inbox takes, in characters; the rest is cut. */
+export const SEARCH_LENGTH = 200;
+
+/** A conversation label: lower-case letters (any script), digits, `-` and `_`, up to 40 characters. */
+export const LABEL = /^[\p{Ll}\p{Lo}\p{N}][\p{Ll}\p{Lo}\p{N}_-]{0,39}$/u;
+
+/** A label as typed ("  Refund ") as it is stored ("refund"); anything else passes through unchanged. */
+export function normalLabel(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const label = value.normalize("NFC").trim().toLowerCase().replace(/\s+/g, "-");
+  return label === "" ? undefined : label;
+}
+
 /** Where a page of the list starts: after this conversation, in (lastMessageAt desc, id desc) order. */
 export interface InboxCursor {
   lastMessageAt: Date;
@@ -48,6 +61,19 @@ export const InboxQuery = z.object({
         .optional(),
     )
     .catch(undefined),
+  /** A conversation label ("refund"): conversations carrying it. */
+  label: z.preprocess(normalLabel, z.string().regex(LABEL).optional()).catch(undefined),
+  /**
+   * Words to find in the messages (PostgreSQL full text, `simple` configuration, web-search syntax: "quotes",
+   * or, -not). NUL characters, which PostgreSQL text cannot hold, are dropped; longer text is cut.
+   */
+  q: z
+    .preprocess(
+      (value) =>
+        typeof value === "string" ? blank(value.replaceAll("\0", "").trim().slice(0, SEARCH_LENGTH)) : value,
+      z.string().optional(),
+    )
+    .catch(undefined),
   after: z.preprocess(blank, z.string().max(200).optional()).catch(undefined),
 });
 export type InboxQuery = z.infer<typeof InboxQuery>;
@@ -59,5 +85,7 @@ export function filterQueryString(query: InboxQuery): string {
   if (query.channel) params.set("channel", query.channel);
   if (query.assignee) params.set("assignee", query.assignee);
   if (query.locale) params.set("locale", query.locale);
+  if (query.label) params.set("label", query.label);
+  if (query.q) params.set("q", query.q);
   return params.toString();
 }

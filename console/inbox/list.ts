@@ -1,5 +1,5 @@
 import { type Db, Prisma } from "../../lib/db/index.ts";
-import { decodeCursor, encodeCursor, type InboxQuery } from "./filters.ts";
+import { decodeCursor, encodeCursor, type InboxCursor, type InboxQuery } from "./filters.ts";
 
 /** One conversation as the inbox lists it. */
 export interface InboxRow {
@@ -29,7 +29,18 @@ export interface InboxRow {
   lastText: string | null;
   lastAuthor: string | null;
   lastInternal: boolean | null;
+  /** The conversation's labels, as stored. */
+  labels: string[];
+  /**
+   * With a search: the latest matching message's words around the match, each match between
+   * {@link HIT_START} and {@link HIT_END}; otherwise null.
+   */
+  snippet: string | null;
 }
+
+/** Where a search match starts and ends in a {@link InboxRow.snippet}: characters no message keeps. */
+export const HIT_START = "\u0001";
+export const HIT_END = "\u0002";
 
 /** A page of the inbox. */
 export interface InboxPage {
@@ -62,7 +73,7 @@ export async function listConversations(
     where.push(Prisma.sql`c."lastMessageAt" <= ${cursor.lastMessageAt}
       AND (c."lastMessageAt" < ${cursor.lastMessageAt} OR c.id < ${cursor.id}::uuid)`);
   }
-  const rows = await selectRows(db, where, limit + 1);
+  const rows = await selectRows(db, where, limit + 1, query.q);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return rows.length > limit && last
@@ -78,7 +89,7 @@ export async function conversationRow(
   context: { staffUserId: string; now: Date },
 ): Promise<InboxRow | undefined> {
   const where = [Prisma.sql`c.id = ${conversationId}::uuid`, ...filters(query, context)];
-  return (await selectRows(db, where, 1))[0];
+  return (await selectRows(db, where, 1, query.q))[0];
 }
 
 function* filters(query: InboxQuery, context: { staffUserId: string; now: Date }): Generator<Prisma.Sql> {
@@ -101,16 +112,44 @@ function* filters(query: InboxQuery, context: { staffUserId: string; now: Date }
   else if (query.assignee === "unassigned") yield Prisma.sql`c."assigneeId" IS NULL`;
   else if (query.assignee) yield Prisma.sql`c."assigneeId" = ${query.assignee}::uuid`;
   if (query.locale) yield Prisma.sql`(cu.locale = ${query.locale} OR cu.locale LIKE ${`${query.locale}-%`})`;
+  if (query.label) yield Prisma.sql`c.labels @> ARRAY[${query.label}]::text[]`;
+  if (query.q)
+    yield Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" m WHERE m."conversationId" = c.id AND ${matches(query.q)})`;
 }
 
-async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<InboxRow[]> {
+/**
+ * Whether message `m` matches a search: the expression of the GIN index on Interaction (`simple`: no stemming,
+ * no stop words, so "pesanan" and "zamówienie" are found as written), with web-search syntax, which never
+ * fails to parse.
+ */
+function matches(q: string): Prisma.Sql {
+  return Prisma.sql`to_tsvector('simple', m.text) @@ websearch_to_tsquery('simple', ${q})`;
+}
+
+/** The latest message matching the search, a few words around the match (none without a search). */
+function snippet(q: string | undefined): Prisma.Sql {
+  if (!q) return Prisma.sql`SELECT NULL::text AS snippet`;
+  const options = `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=18, MinWords=6, MaxFragments=1`;
+  return Prisma.sql`
+    SELECT ts_headline('simple', translate(m.text, ${HIT_START + HIT_END}, ''), websearch_to_tsquery('simple', ${q}), ${options}) AS snippet
+    FROM "Interaction" m
+    WHERE m."conversationId" = c.id AND ${matches(q)}
+    ORDER BY m."sentAt" DESC LIMIT 1`;
+}
+
+async function selectRows(
+  db: Db,
+  where: Prisma.Sql[],
+  limit: number,
+  q: string | undefined,
+): Promise<InboxRow[]> {
   return db.$queryRaw<InboxRow[]>(Prisma.sql`
     SELECT c.id, c.channel::text AS channel, c.status::text AS status, c."unreadCount", c."lastMessageAt",
       c."snoozedUntil", c."assigneeId", COALESCE(s.name, s.email) AS "assigneeName",
       cu.id AS "customerId", cu.name, idn."displayName", cu.email, cu.phone, cu.address ->> 'city' AS city,
       cu.country, idn.handle, idn."avatarUrl", cu.locale,
       COALESCE(said.text, last.text) AS "lastText", COALESCE(said.author, last.author)::text AS "lastAuthor",
-      COALESCE(said.internal, last.internal) AS "lastInternal"
+      COALESCE(said.internal, last.internal) AS "lastInternal", COALESCE(c.labels, '{}') AS labels, hit.snippet
     FROM "Conversation" c
     JOIN "Customer" cu ON cu.id = c."customerId"
     LEFT JOIN "StaffUser" s ON s.id = c."assigneeId"
@@ -129,7 +168,30 @@ async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<I
       WHERE said.text IS NULL AND m."conversationId" = c.id
       ORDER BY m."sentAt" DESC LIMIT 1
     ) last ON true
+    LEFT JOIN LATERAL (${snippet(q)}) hit ON true
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY c."lastMessageAt" DESC, c.id DESC
     LIMIT ${limit}`);
+}
+
+/**
+ * The conversation after `current` in a list (the same filters, the same order): the next older one, or,
+ * past the end, the newest one that is not `current`. Undefined when the list has no other conversation.
+ * `current` is where the conversation stood (its lastMessageAt before it was closed), whether or not it
+ * still matches the filters.
+ */
+export async function nextConversation(
+  db: Db,
+  query: InboxQuery,
+  current: InboxCursor,
+  context: { staffUserId: string; now: Date },
+): Promise<string | undefined> {
+  const after = await listConversations(
+    db,
+    { ...query, after: encodeCursor(current) },
+    { ...context, limit: 1 },
+  );
+  if (after.rows[0]) return after.rows[0].id;
+  const top = await listConversations(db, { ...query, after: undefined }, { ...context, limit: 2 });
+  return top.rows.find((row) => row.id !== current.id)?.id;
 }

@@ -17,10 +17,13 @@ import {
 import { unfilledPlaceholders } from "../inbox/canned.ts";
 import { type Collision, parseSeen } from "../inbox/collision.ts";
 import { findConversation } from "../inbox/conversation.ts";
+import { filterQueryString, InboxQuery } from "../inbox/filters.ts";
+import { addLabel, parseLabel, removeLabel } from "../inbox/labels.ts";
+import { nextConversation } from "../inbox/list.ts";
 import { createTypingThrottle } from "../inbox/presence.ts";
 import { closeAsStaff, replyAsStaff, retryConversationDelivery } from "../inbox/reply.ts";
 import { SNOOZE_CHOICES, snoozeUntil } from "../inbox/snooze.ts";
-import type { LiveEvent, LiveHub } from "../live.ts";
+import type { ConversationLiveEvent, LiveHub } from "../live.ts";
 import { sendProblem } from "../problems.ts";
 import { wantsPage } from "../request.ts";
 import { renderConversationPage } from "./conversation.ts";
@@ -39,6 +42,11 @@ const Reply = Message.extend({
 const Assign = z.object({ assignee: z.union([z.enum(["me", ""]), z.uuid()]) });
 const Snooze = z.object({ choice: z.enum([...SNOOZE_CHOICES, "wake"]), at: z.string().max(40).optional() });
 const Status = z.object({ status: z.enum(["open", "pending"]) });
+/** A label to add or to take off (as typed: "Refund" is stored as "refund"). */
+const Labels = z.union([
+  z.object({ add: z.string().max(200).transform(parseLabel).pipe(z.string()) }),
+  z.object({ remove: z.string().max(200).transform(parseLabel).pipe(z.string()) }),
+]);
 const Presence = z.object({ state: z.enum(["viewing", "typing", "left"]) });
 
 type Params = { Params: { id: string } };
@@ -58,8 +66,10 @@ export function registerConversationActions(
     staffUserId: request.staff!.id,
     now: new Date(deps.clock.now()),
   });
-  const publish = (request: FastifyRequest, event: Omit<LiveEvent, "staffUserId" | "staffName">) =>
-    deps.live.publish({ ...event, staffUserId: request.staff!.id, staffName: nameOf(request) });
+  const publish = (
+    request: FastifyRequest,
+    event: Omit<ConversationLiveEvent, "staffUserId" | "staffName">,
+  ) => deps.live.publish({ ...event, staffUserId: request.staff!.id, staffName: nameOf(request) });
 
   scope.post<Params>("/conversations/:id/reply", HANDLERS, async (request, reply) => {
     const id = Id.safeParse(request.params);
@@ -143,6 +153,40 @@ export function registerConversationActions(
     if (!id.success) return sendProblem(reply, { kind: "bad_request" });
     const result = await closeAsStaff(deps.db, id.data.id, deps.closeConversation, acting(request));
     return statusChanged(request, reply, id.data.id, result, "closed");
+  });
+
+  // closes the conversation (as /close does) and opens the next one of the list the staff member came from
+  scope.post<Params>("/conversations/:id/resolve-next", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    if (!id.success) return sendProblem(reply, { kind: "bad_request" });
+    const conversation = await findConversation(deps.db, id.data.id);
+    if (!conversation) return sendProblem(reply, { kind: "not_found" });
+    const now = acting(request);
+    const result = await closeAsStaff(deps.db, conversation.id, deps.closeConversation, now);
+    if (result.kind !== "done") return statusChanged(request, reply, conversation.id, result, "closed");
+    publish(request, { conversationId: conversation.id, kind: "status", status: "closed" });
+    const query = InboxQuery.parse(request.query ?? {});
+    const filters = filterQueryString(query);
+    const next = await nextConversation(
+      deps.db,
+      query,
+      { id: conversation.id, lastMessageAt: conversation.lastMessageAt },
+      { staffUserId: now.staffUserId, now: now.now },
+    );
+    const target = `/console/${next ? `conversations/${next}` : "inbox"}${filters ? `?${filters}` : ""}`;
+    if (wantsPage(request)) return reply.redirect(target, 303);
+    return reply.header("cache-control", "no-store").send({ ok: true, status: "closed", next: target });
+  });
+
+  scope.post<Params>("/conversations/:id/labels", HANDLERS, async (request, reply) => {
+    const id = Id.safeParse(request.params);
+    const form = Labels.safeParse(request.body ?? {});
+    if (!id.success || !form.success) return sendProblem(reply, { kind: "bad_request" });
+    const result =
+      "add" in form.data
+        ? await addLabel(deps.db, id.data.id, form.data.add, acting(request))
+        : await removeLabel(deps.db, id.data.id, form.data.remove, acting(request));
+    return statusChanged(request, reply, id.data.id, result, "labelled");
   });
 
   scope.post<Params>("/deliveries/:id/retry", HANDLERS, async (request, reply) => {
@@ -283,9 +327,15 @@ function nameOf(request: FastifyRequest): string {
   return staff.name || staff.email;
 }
 
-/** A form post goes back to the conversation; a script gets JSON, with a fresh form id for its next message. */
+/**
+ * A form post goes back to the conversation, with the inbox filters its form carried (the list beside it); a
+ * script gets JSON, with a fresh form id for its next message.
+ */
 function done(request: FastifyRequest, reply: FastifyReply, conversationId: string, json: object) {
-  if (wantsPage(request)) return reply.redirect(`/console/conversations/${conversationId}`, 303);
+  if (wantsPage(request)) {
+    const filters = filterQueryString(InboxQuery.parse(request.query ?? {}));
+    return reply.redirect(`/console/conversations/${conversationId}${filters ? `?${filters}` : ""}`, 303);
+  }
   return reply.header("cache-control", "no-store").send({ ok: true, ...json, formId: randomUUID() });
 }
 

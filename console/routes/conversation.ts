@@ -9,7 +9,8 @@ import { assignableStaff, markRead } from "../inbox/actions.ts";
 import { cannedFor, fillPlaceholders } from "../inbox/canned.ts";
 import { seenMark } from "../inbox/collision.ts";
 import { type ConversationSummary, findConversation } from "../inbox/conversation.ts";
-import { InboxQuery } from "../inbox/filters.ts";
+import { filterQueryString, InboxQuery } from "../inbox/filters.ts";
+import { labelsInUse } from "../inbox/labels.ts";
 import { customerPanel } from "../inbox/panel.ts";
 import { SNOOZE_CHOICES } from "../inbox/snooze.ts";
 import { loadThread, loadThreadItem, THREAD_LIMIT } from "../inbox/thread.ts";
@@ -23,13 +24,23 @@ import { inboxListModel } from "./inbox-list.ts";
 /** Why a reply could not go out, shown on the page it comes back to (`?problem=`). */
 const PROBLEMS = { no_thread: "conversation.problem.noThread" } as const;
 
-/** The toolbar's data: status, assignee, snooze, and the actions a staff member may take. */
+/**
+ * The toolbar's data: status, assignee, snooze, labels, and the actions a staff member may take. Its forms
+ * carry the inbox filters of the page (`listQuery`), so that after an action the list beside the conversation
+ * is the one the staff member came from, and "Resolve and next" goes to the next conversation of that list.
+ */
 async function toolbarModel(deps: ConsoleDeps, request: FastifyRequest, conversation: ConversationSummary) {
   const staff = request.staff!;
   const now = deps.clock.now();
-  const assignable = await assignableStaff(deps.db);
+  const [assignable, labels] = await Promise.all([assignableStaff(deps.db), labelsInUse(deps.db)]);
+  const listQuery = filterQueryString(InboxQuery.parse(request.query ?? {}));
   return {
     conversation,
+    listQuery,
+    /** Appended to the toolbar's form actions. */
+    listSuffix: listQuery ? `?${listQuery}` : "",
+    closed: conversation.status === "closed",
+    labelSuggestions: labels.filter((label) => !conversation.labels.includes(label)),
     canReply: staff.role !== "marketer",
     assignedToMe: conversation.assigneeId === staff.id,
     snoozed: conversation.snoozedUntil !== null && conversation.snoozedUntil.getTime() > now,

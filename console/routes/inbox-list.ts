@@ -3,7 +3,8 @@ import { bestName } from "../customers/name.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { assignableStaff } from "../inbox/actions.ts";
 import { filterQueryString, INBOX_STATUSES, type InboxQuery } from "../inbox/filters.ts";
-import { type InboxRow, listConversations } from "../inbox/list.ts";
+import { labelsInUse } from "../inbox/labels.ts";
+import { HIT_END, HIT_START, type InboxRow, listConversations } from "../inbox/list.ts";
 import { LOCALE_NAMES } from "../locale.ts";
 
 /** Characters of the latest message shown under each conversation. */
@@ -24,8 +25,21 @@ export function rowModel(row: InboxRow, filters: string, now: Date, locale: Loca
     initial: [...name.replace(/^@/, "")][0]?.toUpperCase() ?? "?",
     preview: text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text,
     outbound: row.lastAuthor === "staff" || row.lastAuthor === "bot",
+    snippet: row.snippet === null ? undefined : snippetParts(row.snippet),
     snoozed: row.snoozedUntil !== null && row.snoozedUntil > now,
   };
+}
+
+/** A search snippet as pieces of text, the matched ones marked (`<mark>` in the row). */
+function snippetParts(snippet: string): Array<{ text: string; hit: boolean }> {
+  const [before = "", ...hits] = snippet.replace(/\s+/g, " ").trim().split(HIT_START);
+  const parts = [{ text: before, hit: false }];
+  for (const piece of hits) {
+    const end = piece.indexOf(HIT_END);
+    parts.push({ text: piece.slice(0, end < 0 ? undefined : end), hit: true });
+    if (end >= 0) parts.push({ text: piece.slice(end + 1), hit: false });
+  }
+  return parts.filter((part) => part.text !== "");
 }
 
 /**
@@ -39,9 +53,10 @@ export async function inboxListModel(
   options: { action: string; locale: Locale; currentId?: string },
 ) {
   const now = new Date(deps.clock.now());
-  const [page, staff] = await Promise.all([
+  const [page, staff, labels] = await Promise.all([
     listConversations(deps.db, query, { staffUserId, now }),
     assignableStaff(deps.db),
+    labelsInUse(deps.db),
   ]);
   const filters = filterQueryString(query);
   const named = query.assignee !== "mine" && query.assignee !== "unassigned" ? query.assignee : undefined;
@@ -61,6 +76,12 @@ export async function inboxListModel(
       name: LOCALE_NAMES[code],
       selected: code === query.locale,
     })),
+    // a label no conversation carries any more stays offered while it is the filter
+    labelOptions: [...new Set([...labels, ...(query.label ? [query.label] : [])])]
+      .sort()
+      .map((value) => ({ value, selected: value === query.label })),
+    q: query.q ?? "",
+    searching: Boolean(query.q),
     mine: query.assignee === "mine",
     unassigned: query.assignee === "unassigned",
   };

@@ -47,6 +47,17 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.send": "Send reply",
     "conversation.addNote": "Add internal note",
     "conversation.noteHint": "An internal note is seen by staff only, never by the customer.",
+    "conversation.resolveNext": "Resolve and next",
+    "conversation.labels": "Labels",
+    "conversation.labelsNone": "No labels",
+    "conversation.labelAdd": "Add label",
+    "conversation.labelRemove": "Remove the label {label}",
+    "conversation.labelPlaceholder": "e.g. refund",
+    "conversation.labelHint": "Letters, digits, - and _, up to 40 characters.",
+    "conversation.cannedSlashHint": "Type / for canned responses.",
+    "conversation.cannedSuggestions": "Canned responses",
+    "conversation.cannedCount":
+      "{count} canned responses match: up and down arrows choose, Enter inserts, Esc closes.",
     "conversation.readOnly": "You can read this conversation. Replies and changes are for agents and admins.",
     "conversation.problem.noThread":
       "This conversation has no chat to reply in (it came from a public post or an import). Reach the customer from their profile instead.",
@@ -142,6 +153,17 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.send": "Kirim balasan",
     "conversation.addNote": "Tambah catatan internal",
     "conversation.noteHint": "Catatan internal hanya terlihat oleh staf, tidak pernah oleh pelanggan.",
+    "conversation.resolveNext": "Selesaikan & berikutnya",
+    "conversation.labels": "Label",
+    "conversation.labelsNone": "Tanpa label",
+    "conversation.labelAdd": "Tambah label",
+    "conversation.labelRemove": "Hapus label {label}",
+    "conversation.labelPlaceholder": "mis. refund",
+    "conversation.labelHint": "Huruf, angka, - dan _, paling banyak 40 karakter.",
+    "conversation.cannedSlashHint": "Ketik / untuk balasan cepat.",
+    "conversation.cannedSuggestions": "Balasan cepat",
+    "conversation.cannedCount":
+      "{count} balasan cepat cocok: panah atas dan bawah untuk memilih, Enter untuk menyisipkan, Esc untuk menutup.",
     "conversation.readOnly":
       "Anda dapat membaca percakapan ini. Membalas dan mengubahnya hanya untuk agen dan admin.",
     "conversation.problem.noThread":
@@ -238,6 +260,17 @@ export const CONVERSATION_TEXTS = defineTexts(
     "conversation.send": "Wyślij odpowiedź",
     "conversation.addNote": "Dodaj notatkę wewnętrzną",
     "conversation.noteHint": "Notatkę wewnętrzną widzi tylko zespół, nigdy klient.",
+    "conversation.resolveNext": "Rozwiąż i dalej",
+    "conversation.labels": "Etykiety",
+    "conversation.labelsNone": "Brak etykiet",
+    "conversation.labelAdd": "Dodaj etykietę",
+    "conversation.labelRemove": "Usuń etykietę {label}",
+    "conversation.labelPlaceholder": "np. zwrot",
+    "conversation.labelHint": "Litery, cyfry, - i _, do 40 znaków.",
+    "conversation.cannedSlashHint": "Wpisz /, by wybrać gotową odpowiedź.",
+    "conversation.cannedSuggestions": "Gotowe odpowiedzi",
+    "conversation.cannedCount":
+      "Pasujące gotowe odpowiedzi: {count}. Strzałki w górę i w dół wybierają, Enter wstawia, Esc zamyka.",
     "conversation.readOnly":
       "Możesz czytać tę rozmowę. Odpowiadać i ją zmieniać mogą konsultanci i administratorzy.",
     "conversation.problem.noThread":
