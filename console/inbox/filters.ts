@@ -65,12 +65,11 @@ export const InboxQuery = z.object({
   label: z.preprocess(normalLabel, z.string().regex(LABEL).optional()).catch(undefined),
   /**
    * Words to find in the messages (PostgreSQL full text, `simple` configuration, web-search syntax: "quotes",
-   * or, -not). NUL characters, which PostgreSQL text cannot hold, are dropped; longer text is cut.
+   * or, -not); longer text is cut. (The query string parser, lib/http.ts, has dropped NUL characters.)
    */
   q: z
     .preprocess(
-      (value) =>
-        typeof value === "string" ? blank(value.replaceAll("\0", "").trim().slice(0, SEARCH_LENGTH)) : value,
+      (value) => (typeof value === "string" ? blank(value.trim().slice(0, SEARCH_LENGTH)) : value),
       z.string().optional(),
     )
     .catch(undefined),
