@@ -2,6 +2,7 @@ import { cleanId, cleanJson, cleanText } from "../lib/clean-text.ts";
 import { type Db, isUniqueViolation, type Prisma } from "../lib/db/index.ts";
 import { resolveIdentity } from "./identity.ts";
 import type { InboundMessage } from "./inbound.ts";
+import { recordListeningHit } from "./listening.ts";
 
 export type { InboundMessage } from "./inbound.ts";
 
@@ -17,6 +18,8 @@ export type CaptureResult =
       newCustomer: boolean;
       /** True when this message opened a new conversation. */
       newConversation: boolean;
+      /** True when the message is a listening hit whose desk row is new or changed (bots/listening.ts). */
+      listening?: boolean;
     }
   | { kind: "duplicate"; interactionId: string; customerId: string };
 
@@ -41,6 +44,14 @@ export async function captureMessage(
   options: CaptureOptions = {},
 ): Promise<CaptureResult> {
   const message = cleanInboundMessage(given);
+  const result = await captureOnce(db, message, options);
+  if (!message.listening) return result;
+  // after the interaction, and for a duplicate too: a crash in between is mended when the post comes again
+  const listening = await recordListeningHit(db, result.interactionId, message);
+  return result.kind === "stored" ? { ...result, listening } : result;
+}
+
+async function captureOnce(db: Db, message: InboundMessage, options: CaptureOptions): Promise<CaptureResult> {
   const seen = await findInteraction(db, message);
   if (seen) return seen;
   const { customerId, created } = await resolveIdentity(db, message.channel, message.sender);

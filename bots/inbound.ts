@@ -31,6 +31,12 @@ export interface InboundMessage {
    */
   conversational?: boolean;
   /**
+   * Set for a public post about the brand (an X mention or keyword-search hit): the listening desk keeps a row
+   * for it (bots/listening.ts), whether or not it opens a conversation. `keywords` are the configured keywords
+   * the post contains, with "mention" first when it addresses the brand.
+   */
+  listening?: { keywords: string[] };
+  /**
    * The conversation this message answers, when the platform says so (an email whose In-Reply-To is a message
    * Rapport sent in that conversation). Used when it is the sender's, on this channel and not closed; else the
    * customer's latest open conversation on the channel, as without it.

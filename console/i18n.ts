@@ -4,6 +4,7 @@ import { CAMPAIGN_SEND_TEXTS } from "./texts/campaign-send.ts";
 import { CAMPAIGNS_TEXTS } from "./texts/campaigns.ts";
 import { CANNED_TEXTS } from "./texts/canned.ts";
 import { CONVERSATION_TEXTS } from "./texts/conversation.ts";
+import { CUSTOMER_EDIT_TEXTS } from "./texts/customer-edit.ts";
 import { CUSTOMERS_TEXTS } from "./texts/customers.ts";
 import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { FAILURES_TEXTS } from "./texts/failures.ts";
@@ -227,6 +228,7 @@ const AREAS = [
   CONVERSATION_TEXTS,
   CANNED_TEXTS,
   CUSTOMERS_TEXTS,
+  CUSTOMER_EDIT_TEXTS,
   CAMPAIGNS_TEXTS,
   DASHBOARD_TEXTS,
   SETUP_TEXTS,

@@ -3,28 +3,43 @@ import { z } from "zod";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
 
-/** What changed in a conversation, as the inbox and conversation pages hear it. */
-export const LiveEvent = z.object({
-  conversationId: z.uuid(),
-  /**
-   * message: an inbound message, a staff reply or a note; status: assigned, snoozed, closed, read;
-   * delivery: an outbound message was sent or failed; typing, presence: another staff member is there;
-   * call: a phone call rang, was answered or ended (interactionId is the call; status its state).
-   */
-  kind: z.enum(["message", "status", "delivery", "typing", "presence", "call"]),
-  interactionId: z.uuid().optional(),
-  deliveryId: z.uuid().optional(),
-  /** The Delivery's new status (delivery), or what happened (status: "assigned", "closed", …). */
-  status: z.string().max(32).optional(),
-  /** The staff member who acted, typed or looked. */
-  staffUserId: z.uuid().optional(),
-  staffName: z.string().max(200).optional(),
-  /** call: the staff member the call is for (its console pops it); unset: every agent's console. */
-  forStaffUserId: z.uuid().optional(),
-  /** presence: "viewing" while the page is open, "left" when it closes. */
-  state: z.enum(["viewing", "left"]).optional(),
-});
+/**
+ * What changed in a conversation, as the inbox and conversation pages hear it, or on the listening desk
+ * (`listening`: a public post was captured or found by another keyword, or staff answered, assigned, ignored or
+ * escalated one; `interactionId` is the post's, and it has no conversation).
+ */
+export const LiveEvent = z
+  .object({
+    /** Set for every kind but `listening`. */
+    conversationId: z.uuid().optional(),
+    /**
+     * message: an inbound message, a staff reply or a note; status: assigned, snoozed, closed, read;
+     * delivery: an outbound message was sent or failed; typing, presence: another staff member is there;
+     * call: a phone call rang, was answered or ended (interactionId is the call; status its state);
+     * listening: a listening hit was captured or changed (status: what staff did).
+     */
+    kind: z.enum(["message", "status", "delivery", "typing", "presence", "call", "listening"]),
+    interactionId: z.uuid().optional(),
+    deliveryId: z.uuid().optional(),
+    /** The Delivery's new status (delivery), or what happened (status: "assigned", "closed", …). */
+    status: z.string().max(32).optional(),
+    /** The staff member who acted, typed or looked. */
+    staffUserId: z.uuid().optional(),
+    staffName: z.string().max(200).optional(),
+    /** call: the staff member the call is for (its console pops it); unset: every agent's console. */
+    forStaffUserId: z.uuid().optional(),
+    /** presence: "viewing" while the page is open, "left" when it closes. */
+    state: z.enum(["viewing", "left"]).optional(),
+  })
+  .refine(
+    (event) => (event.kind === "listening" ? Boolean(event.interactionId) : Boolean(event.conversationId)),
+    {
+      message: "a conversation's event names its conversation; a listening event its post",
+    },
+  );
 export type LiveEvent = z.infer<typeof LiveEvent>;
+/** A conversation's event: one that names its conversation. */
+export type ConversationLiveEvent = LiveEvent & { conversationId: string };
 
 /**
  * The console's live updates: every process publishes here (the bots when a message is stored, the workers
@@ -123,7 +138,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
 export function storedEvent(stored: {
   interactionId: string;
   conversationId: string | null;
-}): LiveEvent | undefined {
+}): ConversationLiveEvent | undefined {
   if (!stored.conversationId) return undefined;
   return { conversationId: stored.conversationId, kind: "message", interactionId: stored.interactionId };
 }
@@ -133,7 +148,7 @@ export function deliveredEvent(delivered: {
   id: string;
   conversationId: string | null;
   status: string;
-}): LiveEvent | undefined {
+}): ConversationLiveEvent | undefined {
   if (!delivered.conversationId) return undefined;
   return {
     conversationId: delivered.conversationId,

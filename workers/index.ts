@@ -74,6 +74,7 @@ export { closeQueues, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 export { quietShift } from "./quiet-hours.ts";
 export { type RenderDeps, renderDelivery } from "./render.ts";
 export {
+  queuePostReply,
   queueReply,
   queueStaffReply,
   type ReplyDeps,

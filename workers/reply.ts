@@ -1,5 +1,5 @@
 import type { BotReply } from "../bots/index.ts";
-import { type ChannelName, isSendingChannel } from "../lib/channels.ts";
+import { type ChannelName, isSendingChannel, type SendingChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db, Prisma } from "../lib/db/index.ts";
 import { enqueueDelivery } from "./deliver-queue.ts";
@@ -72,6 +72,36 @@ export async function queueStaffReply(deps: ReplyDeps, reply: StaffReply): Promi
   if (!botReply) return { kind: "skipped", reason: "no_thread" };
   const delivery = await queueOutbound(deps, botReply, { author: "staff", staffUserId: reply.staffUserId });
   return { kind: "queued", deliveryId: delivery.id, status: delivery.status, duplicate: delivery.duplicate };
+}
+
+/** A staff member's answer to a public post of the listening desk: a reply post under it, or a DM to its author. */
+export interface StaffPostReply {
+  /** Idempotency key: `replyKey("staff", <uuid of the reply form>)`. */
+  key: string;
+  customerId: string;
+  /** The conversation the post is in, if any: the sent message shows there too. */
+  conversationId: string | null;
+  channel: SendingChannelName;
+  /** A post id (the reply goes under `replyTo`), or "dm:<user id>". */
+  to: string;
+  replyTo?: string;
+  text: string;
+  locale: string;
+  staffUserId: string;
+}
+
+/**
+ * Queues a staff member's answer to a public post as a transactional Delivery on `deliver-<channel>`, written
+ * under its key first (the same form sent twice is one message). Once sent, its Interaction is the staff
+ * member's, in the customer's history (and in the post's conversation, if it has one).
+ */
+export async function queuePostReply(
+  deps: ReplyDeps,
+  reply: StaffPostReply,
+): Promise<{ deliveryId: string; status: string; duplicate: boolean }> {
+  const { staffUserId, ...message } = reply;
+  const delivery = await queueOutbound(deps, message, { author: "staff", staffUserId });
+  return { deliveryId: delivery.id, status: delivery.status, duplicate: delivery.duplicate };
 }
 
 /**

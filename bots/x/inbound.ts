@@ -70,6 +70,24 @@ export function mentionsBrand(tweet: XTweetPayload, brand: XBrand): boolean {
   return new RegExp(`(^|[^\\w])@${handle}\\b`, "i").test(tweet.text);
 }
 
+/** The listening desk's name for a post that addresses the brand, beside the keywords it contains. */
+export const MENTION = "mention";
+
+/**
+ * The keywords (words or phrases, as configured in X_KEYWORDS) a post's text contains, case-insensitively and
+ * as whole words: "rapport" is in "Love #Rapport!" but not in "rapporteur". In the configured order, once each.
+ */
+export function keywordsIn(text: string, keywords: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const keyword of keywords) {
+    const clean = keyword.replace(/"/g, "").trim();
+    if (!clean) continue;
+    const escaped = clean.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
+    if (new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, "iu").test(text)) found.add(clean);
+  }
+  return [...found];
+}
+
 /** The first issue with its field: "author_id: Invalid input: expected string, received undefined". */
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -100,17 +118,19 @@ function senderOf(
 
 /**
  * A post → `InboundMessage`. Replies go to the post itself (threadRef and replyTo are its id). A post that does
- * not address the brand (a keyword-search hit) is social listening: `conversational: false`.
+ * not address the brand (a keyword-search hit) is social listening: `conversational: false`. Every post is a
+ * listening hit (`listening`), with "mention" when it addresses the brand and the `keywords` its text contains.
  */
 export function tweetToInbound(
   raw: unknown,
-  context: { brand: XBrand; users: Map<string, XUserPayload>; now: number },
+  context: { brand: XBrand; users: Map<string, XUserPayload>; now: number; keywords?: readonly string[] },
 ): Normalised {
   const parsed = XTweetPayload.safeParse(raw);
   if (!parsed.success) return { skip: `malformed post: ${issueText(parsed.error)}` };
   const tweet = parsed.data;
   if (tweet.author_id === context.brand.id) return { skip: "the brand's own post", quiet: true };
   const addressed = mentionsBrand(tweet, context.brand);
+  const text = tweet.note_tweet?.text ?? tweet.text;
   return {
     message: {
       channel: "x",
@@ -118,9 +138,10 @@ export function tweetToInbound(
       sender: senderOf(tweet.author_id, context.users, localeOf(tweet.lang)),
       threadRef: tweet.id,
       replyTo: tweet.id,
-      text: tweet.note_tweet?.text ?? tweet.text,
+      text,
       sentAt: dateOr(tweet.created_at, context.now),
       ...(addressed ? {} : { conversational: false }),
+      listening: { keywords: [...(addressed ? [MENTION] : []), ...keywordsIn(text, context.keywords ?? [])] },
       raw: JSON.parse(JSON.stringify({ tweet: raw, author: context.users.get(tweet.author_id) ?? null })),
     },
   };

@@ -112,7 +112,7 @@ export function createXListener(options: XListenerOptions): XListener {
         return undefined;
       }
       const brand = { id: data.id, username: data.username };
-      const list = [mentionsStream(options.client, brand), dmStream(options.client, brand)];
+      const list = [mentionsStream(options.client, brand, options.keywords), dmStream(options.client, brand)];
       if (options.keywords?.length) list.push(searchStream(options.client, brand, options.keywords));
       log.info({ brand: brand.username, streams: list.map((s) => s.name) }, "X listener ready");
       streams = { brand, list };

@@ -69,8 +69,11 @@ function query(values: Record<string, string | number | undefined>): Record<stri
   >;
 }
 
-/** Posts that @-mention the brand or reply to it: `GET /2/users/:id/mentions`, paged by `pagination_token`. */
-export function mentionsStream(client: TwitterApi, brand: XBrand): XStream {
+/**
+ * Posts that @-mention the brand or reply to it: `GET /2/users/:id/mentions`, paged by `pagination_token`.
+ * `keywords` only name, on the listening desk, the configured keywords a mention also contains.
+ */
+export function mentionsStream(client: TwitterApi, brand: XBrand, keywords: readonly string[] = []): XStream {
   return {
     name: "mentions",
     route: "GET /2/users/:id/mentions",
@@ -91,7 +94,7 @@ export function mentionsStream(client: TwitterApi, brand: XBrand): XStream {
         { fullResponse: true },
       ),
     userIdOf: (item) => field(item, "author_id"),
-    normalise: (item, context) => tweetToInbound(item, { brand, ...context }),
+    normalise: (item, context) => tweetToInbound(item, { brand, keywords, ...context }),
   };
 }
 
@@ -131,7 +134,7 @@ export function searchStream(client: TwitterApi, brand: XBrand, keywords: string
         { fullResponse: true },
       ),
     userIdOf: (item) => field(item, "author_id"),
-    normalise: (item, context) => tweetToInbound(item, { brand, ...context }),
+    normalise: (item, context) => tweetToInbound(item, { brand, keywords, ...context }),
   };
 }
 

@@ -44,6 +44,8 @@ export interface CustomerProfile {
     source: string | null;
     preferredChannel: ChannelName | null;
     loyaltyPoints: number;
+    /** Staff's tags, sorted. */
+    tags: string[];
     createdAt: Date;
     lastInteractionAt: Date | null;
     lastPurchaseAt: Date | null;
@@ -266,6 +268,7 @@ export async function customerProfile(db: Db, customerId: string): Promise<Profi
         source: row.source,
         preferredChannel: row.preferredChannel,
         loyaltyPoints: row.loyaltyPoints,
+        tags: row.tags,
         createdAt: row.createdAt,
         lastInteractionAt: row.lastInteractionAt,
         lastPurchaseAt: row.lastPurchaseAt,

@@ -16,6 +16,8 @@ export interface CustomerHit {
   source: string | null;
   createdAt: Date;
   lastInteractionAt: Date | null;
+  /** Staff's tags, sorted. */
+  tags: string[];
   identities: Array<{ channel: ChannelName; handle: string | null; externalId: string }>;
 }
 
@@ -23,6 +25,8 @@ export interface CustomerHit {
 export interface SearchPage {
   /** The search as typed (trimmed); "" lists everyone. */
   query: string;
+  /** The tag the list is narrowed to (lower-cased), or "" for none. */
+  tag: string;
   rows: CustomerHit[];
   /** `after` for the next page; null on the last one. */
   next: string | null;
@@ -91,14 +95,15 @@ function matchingIds(term: string, exact: boolean): Prisma.Sql {
 
 /**
  * A page of customers (merged-away records left out), newest first, by keyset: `after` is the previous page's
- * `next`. With a `query`, only customers whose email, phone, name, handle or channel id starts with it
+ * `next`. With a `tag`, only customers carrying it. With a `query`, only customers whose email, phone, name, handle or channel id starts with it
  * (case-insensitive for the usual spellings); name matching starts at the first name ("Jan", "Jan Kow").
  */
 export async function searchCustomers(
   db: Db,
-  input: { query?: string; after?: string; limit?: number },
+  input: { query?: string; tag?: string; after?: string; limit?: number },
 ): Promise<SearchPage> {
   const query = (input.query ?? "").trim().slice(0, 200);
+  const tag = (input.tag ?? "").trim().toLowerCase().slice(0, 100);
   const limit = input.limit ?? PAGE_SIZE;
   const cursor = decodeCursor(input.after);
   const after = cursor
@@ -107,10 +112,13 @@ export async function searchCustomers(
   const hits = query
     ? Prisma.sql`AND c.id IN (${matchingIds(query, await ordersByCodePoint(db))})`
     : Prisma.empty;
+  // the GIN index on tags answers `@>`
+  const tagged = tag ? Prisma.sql`AND c.tags @> ARRAY[${tag}::text]` : Prisma.empty;
   const rows = await db.$queryRaw<Array<Omit<CustomerHit, "identities">>>(Prisma.sql`
-    SELECT c.id, c.name, c.email, c.phone, c.locale, c.source, c."createdAt", c."lastInteractionAt"
+    SELECT c.id, c.name, c.email, c.phone, c.locale, c.source, c."createdAt", c."lastInteractionAt",
+      COALESCE(c.tags, ARRAY[]::text[]) AS tags
     FROM "Customer" c
-    WHERE c."mergedIntoId" IS NULL ${hits} ${after}
+    WHERE c."mergedIntoId" IS NULL ${hits} ${tagged} ${after}
     ORDER BY c."createdAt" DESC, c.id DESC
     LIMIT ${limit + 1}`);
   const page = rows.slice(0, limit);
@@ -124,6 +132,7 @@ export async function searchCustomers(
   const last = page[page.length - 1];
   return {
     query,
+    tag,
     rows: page.map((row) => ({
       ...row,
       identities: identities

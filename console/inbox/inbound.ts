@@ -5,14 +5,17 @@ import { type LiveHub, storedEvent } from "../live.ts";
 /**
  * What the console does when a customer's message is stored (the responder's `onStored`): a snoozed
  * conversation wakes up (the customer wrote again, so it belongs in the open list), then every open inbox and
- * conversation page hears of the message. Runs in the background; a failure is logged.
+ * conversation page hears of the message; a listening hit is told to the listening desk. Runs in the
+ * background; a failure is logged.
  */
 export function onInboundStored(deps: {
   db: Db;
   live: LiveHub;
   log: Logger;
-}): (stored: { interactionId: string; conversationId: string | null }) => void {
+}): (stored: { interactionId: string; conversationId: string | null; listening?: boolean }) => void {
   return (stored) => {
+    // a new public post about the brand shows on every open listening desk
+    if (stored.listening) deps.live.publish({ kind: "listening", interactionId: stored.interactionId });
     const event = storedEvent(stored);
     if (!event) return;
     deps.db.conversation

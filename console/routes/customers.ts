@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { requireRole } from "../auth/guard.ts";
 import { StaffConsentForm, staffSetConsent } from "../customers/consent.ts";
@@ -13,19 +13,25 @@ import { t } from "../i18n.ts";
 import { sendProblem } from "../problems.ts";
 import { render } from "../views/render.ts";
 import { registerCustomerActions } from "./customers-actions.ts";
+import { registerCustomerEdits } from "./customers-edit.ts";
 
 const ListQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
+  tag: z.string().max(100).optional().catch(undefined),
   after: z.string().max(200).optional().catch(undefined),
   erased: z.string().optional().catch(undefined),
 });
 
-const ProfileQuery = z.object({ merged: z.string().optional().catch(undefined) });
+const ProfileQuery = z.object({
+  merged: z.string().optional().catch(undefined),
+  saved: z.string().optional().catch(undefined),
+});
 
-/** The list URL of a search, optionally from a cursor. */
-export function customersUrl(query: string, after?: string): string {
+/** The list URL of a search (and tag), optionally from a cursor. */
+export function customersUrl(query: string, after?: string, tag?: string): string {
   const params = new URLSearchParams();
   if (query) params.set("q", query);
+  if (tag) params.set("tag", tag);
   if (after) params.set("after", after);
   const search = params.toString();
   return `/console/customers${search ? `?${search}` : ""}`;
@@ -33,7 +39,7 @@ export function customersUrl(query: string, after?: string): string {
 
 /**
  * The customers pages, for admins and agents: `GET /console/customers` (search by name, email, phone,
- * handle or channel id; newest first; keyset pages), `GET /console/customers/:id` (the profile) and
+ * handle or channel id, `tag=` for one tag; newest first; keyset pages), `GET /console/customers/:id` (the profile) and
  * `POST /console/customers/:id/export` (everything about the customer as a JSON download, audited as
  * `customer.export`) and `POST /console/customers/:id/consent` (a consent answer the customer gave to staff,
  * with a reason, audited as `customer.consent`). Merging and erasing are admin-only, in customers-actions.ts.
@@ -43,15 +49,16 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
 
   scope.get("/customers", staffOnly, async (request, reply) => {
     const query = ListQuery.parse(request.query ?? {});
-    const page = await searchCustomers(deps.db, { query: query.q, after: query.after });
+    const page = await searchCustomers(deps.db, { query: query.q, tag: query.tag, after: query.after });
     const locale = request.consoleView.locale;
     return render(
       reply,
       "customers/index",
       {
         page,
-        nextHref: page.next ? customersUrl(page.query, page.next) : undefined,
-        firstHref: query.after ? customersUrl(page.query) : undefined,
+        nextHref: page.next ? customersUrl(page.query, page.next, page.tag) : undefined,
+        firstHref: query.after ? customersUrl(page.query, undefined, page.tag) : undefined,
+        clearTagHref: page.tag ? customersUrl(page.query) : undefined,
         notice: query.erased === "1" ? t(locale, "customers.erased") : undefined,
       },
       { title: "customers.title" },
@@ -59,24 +66,17 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
   });
 
   scope.get<{ Params: { id: string } }>("/customers/:id", staffOnly, async (request, reply) => {
-    const result = await customerProfile(deps.db, request.params.id);
-    if (result.kind === "not_found") return sendProblem(reply, { kind: "not_found" });
-    if (result.kind === "merged") return reply.redirect(`/console/customers/${result.survivorId}`, 302);
-    const { merged } = ProfileQuery.parse(request.query ?? {});
-    const staff = request.staff!;
-    return render(
-      reply,
-      "customers/show",
-      {
-        profile: result.profile,
-        loyalty: await customerLoyalty(deps.db, result.profile.customer.id, request.query),
-        rfm: await customerRfmSection(deps.db, result.profile.customer.id, new Date(deps.clock.now())),
-        isAdmin: staff.role === "admin",
-        canMerge: staff.role === "admin" && Boolean(deps.mergeCustomers),
-        notice: merged === "1" ? t(staff.locale, "customers.mergedNotice") : undefined,
-      },
-      { title: "customers.profileTitle" },
-    );
+    const { merged, saved } = ProfileQuery.parse(request.query ?? {});
+    const locale = request.consoleView.locale;
+    const notice =
+      merged === "1"
+        ? t(locale, "customers.mergedNotice")
+        : saved === "1"
+          ? t(locale, "customers.editSaved")
+          : saved === "0"
+            ? t(locale, "customers.editUnchanged")
+            : undefined;
+    return showProfile(request, reply, deps, { notice });
   });
 
   scope.post<{ Params: { id: string } }>("/customers/:id/export", staffOnly, async (request, reply) => {
@@ -104,5 +104,37 @@ export function registerCustomers(scope: FastifyInstance, deps: ConsoleDeps): vo
   });
 
   registerCustomerActions(scope, deps);
+  registerCustomerEdits(scope, deps);
   registerCustomerLoyalty(scope, deps);
+}
+
+/**
+ * The profile page of a live customer (a merged-away id redirects to the survivor), with an optional notice,
+ * or a tag form's error answered with `status` (400).
+ */
+export async function showProfile(
+  request: FastifyRequest<{ Params: { id: string } }>,
+  reply: FastifyReply,
+  deps: ConsoleDeps,
+  extra: { notice?: string; tagError?: string; tagsTyped?: string; status?: number } = {},
+): Promise<FastifyReply> {
+  const result = await customerProfile(deps.db, request.params.id);
+  if (result.kind === "not_found") return sendProblem(reply, { kind: "not_found" });
+  if (result.kind === "merged") return reply.redirect(`/console/customers/${result.survivorId}`, 302);
+  const staff = request.staff!;
+  return render(
+    reply,
+    "customers/show",
+    {
+      profile: result.profile,
+      loyalty: await customerLoyalty(deps.db, result.profile.customer.id, request.query),
+      rfm: await customerRfmSection(deps.db, result.profile.customer.id, new Date(deps.clock.now())),
+      isAdmin: staff.role === "admin",
+      canMerge: staff.role === "admin" && Boolean(deps.mergeCustomers),
+      notice: extra.notice,
+      tagError: extra.tagError,
+      tagsTyped: extra.tagsTyped,
+    },
+    { title: "customers.profileTitle", status: extra.status },
+  );
 }

@@ -33,6 +33,7 @@ interface NavItem {
 /** The header's navigation; pages that do not exist yet answer 404 until they land. */
 const NAV: readonly NavItem[] = [
   { label: "nav.inbox", href: "/console/inbox", shortcut: "g i" },
+  { label: "listening.nav", href: "/console/listening", shortcut: "g l" },
   { label: "nav.customers", href: "/console/customers", shortcut: "g c" },
   { label: "nav.campaigns", href: "/console/campaigns", shortcut: "g m" },
   { label: "nav.dashboard", href: "/console/dashboard", shortcut: "g d" },
