@@ -82,6 +82,37 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
   return { ok: true, by, value: raw.replace(/^@/, ""), ...(channel !== undefined && { channel }) };
 }
 
+/**
+ * The key a person typed in one search box means (a console filter): a customer id, an email, a phone number
+ * in E.164 (spaces and dashes allowed), else the shop's customer id. Undefined for what none of these can be.
+ */
+export function typedKey(text: string): Extract<LookupKey, { ok: true }> | undefined {
+  const value = text.trim();
+  const uuid = isUuid(value);
+  const by = uuid
+    ? "id"
+    : value.includes("@")
+      ? "email"
+      : /^\+[\d\s().-]{6,}$/.test(value)
+        ? "phone"
+        : "externalId";
+  const key = lookupKey({ [by]: value });
+  return key.ok ? key : undefined;
+}
+
+/** A customer and every customer merged into it, however many merges deep: whose records are now theirs. */
+export async function withMerged(db: Db, id: string): Promise<string[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>(Prisma.sql`
+    WITH RECURSIVE merged AS (
+      SELECT ${id}::uuid AS id, 0 AS hops
+      UNION ALL
+      SELECT c.id, merged.hops + 1 FROM merged JOIN "Customer" c ON c."mergedIntoId" = merged.id
+      WHERE merged.hops < ${MAX_MERGE_HOPS}
+    )
+    SELECT DISTINCT id::text FROM merged`);
+  return rows.map((r) => r.id);
+}
+
 /** What the OpenAPI document says of the lookup; the query is read by {@link lookupKey}. */
 const LOOKUP_DOC = describeRoute({
   summary: "Find a customer and answer their panel",
@@ -136,7 +167,7 @@ function survivorsOf(db: Db, candidates: Prisma.Sql): Promise<Array<{ id: string
     SELECT id::text FROM (SELECT DISTINCT ON (n) n, id FROM chain ORDER BY n, hops DESC) s ORDER BY n`);
 }
 
-type Found =
+export type Found =
   | { kind: "one"; id: string }
   | { kind: "none" }
   | { kind: "ambiguous"; count: number; channels: string[] };
@@ -145,7 +176,7 @@ type Found =
  * The customer a key names, as its survivor: one statement for an id, email, phone or shop id (two for a
  * phone known only from calls, or a handle not written as stored).
  */
-async function findCustomer(db: Db, key: Extract<LookupKey, { ok: true }>): Promise<Found> {
+export async function findCustomer(db: Db, key: Extract<LookupKey, { ok: true }>): Promise<Found> {
   const first = (rows: Array<{ id: string }>): Found =>
     rows[0] ? { kind: "one", id: rows[0].id } : { kind: "none" };
   switch (key.by) {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { zonedInstant } from "../../lib/zoned-time.ts";
 import { requireRole } from "../auth/guard.ts";
+import { findCustomer, typedKey, withMerged } from "../customers/lookup-api.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { t } from "../i18n.ts";
 import { render } from "../views/render.ts";
@@ -161,15 +162,14 @@ function dayStart(value: string | undefined, zone: string, plusDays = 0): Date |
   );
 }
 
-/** The customers a filter names: an id, or the customer whose email it is (merged ones too). */
+/**
+ * The customers a filter names: the one an id, email, phone or shop id finds (as the lookup API finds it, a
+ * merged customer as its survivor), with every customer merged into it, whose rows are theirs now.
+ */
 async function customerIds(db: Db, text: string): Promise<string[]> {
-  if (z.uuid().safeParse(text).success) return [text.toLowerCase()];
-  const found = await db.customer.findMany({
-    where: { OR: [{ email: text.toLowerCase() }, { phone: text }, { externalId: text }] },
-    select: { id: true },
-    take: 10,
-  });
-  return found.map((c) => c.id);
+  const key = typedKey(text);
+  const found = key ? await findCustomer(db, key) : undefined;
+  return found?.kind === "one" ? withMerged(db, found.id) : [];
 }
 
 /** Every action in the log, by a skip scan over the (action, createdAt) index: fast however many rows. */

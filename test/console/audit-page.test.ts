@@ -17,7 +17,13 @@ beforeAll(async () => {
   ({ http } = await startConsole({ db: database.db }));
   admin = await signedInAs(http, database.db, "admin");
   other = await signedInAs(http, database.db, "agent");
-  ola = (await database.db.customer.create({ data: { name: "Ola Nowak", email: "ola@example.pl" } })).id;
+  ola = (
+    await database.db.customer.create({
+      data: { name: "Ola Nowak", email: "ola@example.pl", phone: "+48601234567", externalId: "shop-77" },
+    })
+  ).id;
+  // her older profile, merged into her own: its rows are hers now
+  const olaBefore = (await database.db.customer.create({ data: { name: "Ola N.", mergedIntoId: ola } })).id;
   const day = (d: number, h = 12) => new Date(Date.UTC(2026, 10, d, h));
   await database.db.auditLog.deleteMany();
   await database.db.auditLog.createMany({
@@ -44,6 +50,14 @@ beforeAll(async () => {
         action: "import.start",
         createdAt: day(5),
         data: { file: "klienci.csv", rows: 1200 },
+      },
+      {
+        actorType: "staff",
+        staffUserId: admin.id,
+        action: "customer.consent",
+        targetType: "Customer",
+        targetId: olaBefore,
+        createdAt: day(2),
       },
       {
         actorType: "staff",
@@ -75,8 +89,8 @@ describe("the audit log page", () => {
     const older = href!.replace(/&#x3D;/g, "=").replace(/&amp;/g, "&");
     expect(older).toMatch(/^\/console\/audit\?before=/);
     const second = listed((await getPage(http, admin, older)).body);
-    expect(second).toHaveLength(9);
-    expect(new Set([...first, ...second]).size).toBe(59);
+    expect(second).toHaveLength(10);
+    expect(new Set([...first, ...second]).size).toBe(60);
     // the customer is named and linked; the system's rows say so; details are shown
     expect(page.body).not.toContain("<code>customer.export</code>");
     const last = (await getPage(http, admin, older)).body;
@@ -97,7 +111,10 @@ describe("the audit log page", () => {
     expect(await count(`staff=${other.id}`)).toBe(2);
     expect(await count("staff=system")).toBe(1);
     expect(await count("action=customer.merge")).toBe(1);
-    expect(await count("customer=ola@example.pl")).toBe(2);
+    // her email, phone (as typed), shop id or the merged profile's id: her rows and the merged profile's
+    expect(await count("customer=ola@example.pl")).toBe(3);
+    expect(await count(`customer=${encodeURIComponent("+48 601 234 567")}`)).toBe(3);
+    expect(await count("customer=shop-77")).toBe(3);
     expect(await count(`customer=${ola}&action=customer.export`)).toBe(1);
     expect(await count("from=2026-11-04&to=2026-11-05")).toBe(3);
     // the logins at 00:30 UTC on the 6th are on the 5th in New York (19:30), on the 6th in UTC
