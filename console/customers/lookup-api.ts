@@ -88,10 +88,9 @@ export function lookupKey(query: Record<string, unknown>): LookupKey {
  */
 export function typedKey(text: string): Extract<LookupKey, { ok: true }> | undefined {
   const value = text.trim();
-  const uuid = isUuid(value);
-  const by = uuid
+  const by = isUuid(value)
     ? "id"
-    : value.includes("@")
+    : text.includes("@")
       ? "email"
       : /^\+[\d\s().-]{6,}$/.test(value)
         ? "phone"
