@@ -46,7 +46,8 @@ function formatter<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: strin
 const count = (value: number, locale: string) =>
   formatter(`n|${locale}`, () => new Intl.NumberFormat(locale)).format(value);
 
-const dayLabel = (day: string, locale: string, style: "short" | "long") =>
+/** A local date ("2026-03-01") as a chart's label ("Mar 1") or a table's ("Sun, Mar 1"), in a locale. */
+export const dayLabel = (day: string, locale: string, style: "short" | "long") =>
   formatter(
     `d|${locale}|${style}`,
     () =>
