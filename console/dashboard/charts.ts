@@ -23,6 +23,11 @@ interface ChartText {
   description: string;
   /** Formats an axis tick in the page's locale. */
   format: (value: number) => string;
+  /**
+   * Width of the drawing in SVG units. Defaults to 640. Below 480 the chart is drawn for a phone: narrower
+   * label and value columns, fewer day labels, shorter names. See {@link responsiveChart}.
+   */
+  width?: number;
 }
 
 /** A horizontal bar chart. */
@@ -42,6 +47,29 @@ export interface LineChart extends ChartText {
 
 const WIDTH = 640;
 const SERIES = 6;
+const NARROW = 480;
+
+/**
+ * The widths {@link responsiveChart} draws a chart at, and the smallest box (in CSS px) each is shown in: the
+ * page shows the one drawing that fits its figure (container queries in console.css), so the chart fills its
+ * card and its text stays 12–16 px from a 360 px phone to a wide screen.
+ */
+export const CHART_WIDTHS = [
+  { width: 300, from: 0 },
+  { width: 640, from: 576 },
+  { width: 960, from: 960 },
+] as const;
+
+/**
+ * The same chart drawn at each of {@link CHART_WIDTHS}, each SVG marked `chart-w-<width>` for console.css to
+ * show the one that fits. `draw` gets the width and an id suffix to keep the SVGs' title ids unique (none at
+ * the default width, so a page's ids stay as they were).
+ */
+export function responsiveChart(draw: (width: number, idSuffix: string) => string): string {
+  return CHART_WIDTHS.map(({ width }) =>
+    draw(width, width === WIDTH ? "" : `-w${width}`).replace("<svg class=\"chart ", `<svg class="chart chart-w-${width} `),
+  ).join("");
+}
 
 /** Text escaped for SVG/HTML content and attribute values. */
 export function escapeXml(text: string): string {
@@ -65,8 +93,9 @@ function shorten(label: string, max = 24): string {
 
 function open(chart: ChartText, height: number, kind: string): string {
   const id = escapeXml(chart.id);
+  const narrow = (chart.width ?? WIDTH) < NARROW ? " chart-narrow" : "";
   return (
-    `<svg class="chart chart-${kind}" viewBox="0 0 ${WIDTH} ${height}" role="img" focusable="false" ` +
+    `<svg class="chart chart-${kind}${narrow}" viewBox="0 0 ${chart.width ?? WIDTH} ${height}" role="img" focusable="false" ` +
     `aria-labelledby="${id}-title ${id}-desc">` +
     `<title id="${id}-title">${escapeXml(chart.title)}</title>` +
     `<desc id="${id}-desc">${escapeXml(chart.description)}</desc>`
@@ -75,11 +104,13 @@ function open(chart: ChartText, height: number, kind: string): string {
 
 /** A horizontal bar chart: labels on the left, one bar per value, ticks at 0, half and the top. */
 export function barChart(chart: BarChart): string {
-  const labelWidth = 180;
-  const valueWidth = 110;
+  const width = chart.width ?? WIDTH;
+  const narrow = width < NARROW;
+  const labelWidth = narrow ? 100 : 180;
+  const valueWidth = narrow ? 76 : 110;
   const rowHeight = 30;
   const top = 8;
-  const plot = WIDTH - labelWidth - valueWidth;
+  const plot = width - labelWidth - valueWidth;
   const axisY = top + chart.bars.length * rowHeight + 4;
   const height = axisY + 44;
   const max = niceMax(Math.max(0, ...chart.bars.map((b) => b.value)));
@@ -97,7 +128,7 @@ export function barChart(chart: BarChart): string {
       const width = round(x(bar.value) - labelWidth);
       return (
         `<g class="chart-row"><title>${escapeXml(`${bar.label}: ${bar.valueText}`)}</title>` +
-        `<text class="chart-label" x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(shorten(bar.label))}</text>` +
+        `<text class="chart-label" x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(shorten(bar.label, narrow ? 12 : 24))}</text>` +
         `<rect class="chart-bar series-${(bar.series ?? i) % SERIES}" x="${labelWidth}" y="${y + 5}" width="${width}" height="${rowHeight - 10}" rx="2"/>` +
         `<text class="chart-value" x="${round(labelWidth + width + 6)}" y="${y + 19}">${escapeXml(bar.valueText)}</text></g>`
       );
@@ -111,14 +142,16 @@ export function barChart(chart: BarChart): string {
 
 /** A line chart: one line per series over the x labels, ticks at 0, half and the top, a legend below. */
 export function lineChart(chart: LineChart): string {
-  const left = 64;
-  const right = 16;
+  const width = chart.width ?? WIDTH;
+  const narrow = width < NARROW;
+  const left = narrow ? 48 : 64;
+  const right = narrow ? 8 : 16;
   const top = 12;
   const plotHeight = 180;
   const bottom = top + plotHeight;
   const height = bottom + 76;
   const count = chart.xLabels.length;
-  const plot = WIDTH - left - right;
+  const plot = width - left - right;
   const max = niceMax(Math.max(0, ...chart.series.flatMap((s) => s.values)));
   const x = (i: number) => round(left + (count > 1 ? (i / (count - 1)) * plot : plot / 2));
   const y = (value: number) => round(bottom - (Math.max(0, value) / max) * plotHeight);
@@ -129,11 +162,12 @@ export function lineChart(chart: LineChart): string {
         `<text class="chart-tick" x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${escapeXml(chart.format(tick))}</text>`,
     )
     .join("");
-  const every = Math.max(1, Math.ceil(count / 6));
+  const every = Math.max(1, Math.ceil(count / (narrow ? 3 : width > WIDTH ? 10 : 6)));
   const xTicks = chart.xLabels
     .map((label, i) =>
-      i % every === 0 || i === count - 1
-        ? `<text class="chart-tick" x="${x(i)}" y="${bottom + 16}" text-anchor="middle">${escapeXml(label)}</text>`
+      // the last label always, ending at the plot's edge; a regular one too close before it is left out
+      (i % every === 0 && count - 1 - i >= every) || i === count - 1
+        ? `<text class="chart-tick" x="${x(i)}" y="${bottom + 16}" text-anchor="${i === count - 1 && count > 1 ? "end" : "middle"}">${escapeXml(label)}</text>`
         : "",
     )
     .join("");
@@ -152,7 +186,7 @@ export function lineChart(chart: LineChart): string {
     .join("");
   const legend = chart.series
     .map((series, s) => {
-      const lx = left + s * 160;
+      const lx = (narrow ? 8 : left) + s * (narrow ? 140 : 160);
       return (
         `<line class="chart-line series-${s % SERIES}" x1="${lx}" y1="${bottom + 52}" x2="${lx + 24}" y2="${bottom + 52}"/>` +
         `<text class="chart-legend" x="${lx + 30}" y="${bottom + 56}">${escapeXml(series.name)}</text>`
@@ -162,7 +196,17 @@ export function lineChart(chart: LineChart): string {
   const axis =
     `<line class="chart-axis" x1="${left}" y1="${bottom}" x2="${left + plot}" y2="${bottom}"/>` +
     `<line class="chart-axis" x1="${left}" y1="${top}" x2="${left}" y2="${bottom}"/>` +
-    `<text class="chart-axis-label" x="14" y="${top + plotHeight / 2}" text-anchor="middle" ` +
-    `transform="rotate(-90 14 ${top + plotHeight / 2})">${escapeXml(chart.axisLabel)}</text>`;
+    `<text class="chart-axis-label" x="${narrow ? 10 : 14}" y="${top + plotHeight / 2}" text-anchor="middle" ` +
+    `transform="rotate(-90 ${narrow ? 10 : 14} ${top + plotHeight / 2})">${escapeXml(chart.axisLabel)}</text>`;
   return `${open(chart, height, "lines")}${ticks}${xTicks}${axis}${lines}${legend}</svg>`;
+}
+
+/** {@link barChart} at every width of {@link CHART_WIDTHS}: see {@link responsiveChart}. */
+export function responsiveBarChart(chart: BarChart): string {
+  return responsiveChart((width, suffix) => barChart({ ...chart, id: `${chart.id}${suffix}`, width }));
+}
+
+/** {@link lineChart} at every width of {@link CHART_WIDTHS}: see {@link responsiveChart}. */
+export function responsiveLineChart(chart: LineChart): string {
+  return responsiveChart((width, suffix) => lineChart({ ...chart, id: `${chart.id}${suffix}`, width }));
 }

@@ -1,16 +1,11 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResendChannel } from "../../bots/index.ts";
-import { compileCampaign, compileSegments } from "../../campaigns/index.ts";
-import { systemClock } from "../../lib/clock.ts";
-import type { Prisma } from "../../lib/db/index.ts";
-import { createTemplateStore } from "../../templates/index.ts";
-import { createAudiences, shipCampaign } from "../../workers/index.ts";
 import { type FakeResend, startFakeResend } from "../fakes/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
-import { addStaff, type Browser, getPage, postForm, signIn, startConsole, uniqueEmail } from "./support.ts";
+import { seedRunningSend, startSendConsole } from "./campaign-send-support.ts";
+import { addStaff, type Browser, getPage, postForm, signIn, uniqueEmail } from "./support.ts";
 
 /**
  * The campaign page during a send (issue 15, "the marketer"): the latest send's Deliveries per channel and
@@ -20,105 +15,22 @@ import { addStaff, type Browser, getPage, postForm, signIn, startConsole, unique
  */
 const database = useTestDatabase();
 const redis = useTestRedis();
-const NOW = Date.now();
 const MINUTE = 60_000;
-const { segments } = compileSegments(`vip: country = "ID"\n`, "segments.yaml");
-
-const FLASH = `id: flash
-name: Flash sale
-trigger: { schedule: { cron: "0 9 * * *", timezone: UTC } }
-channels: [email, telegram]
-message:
-  template: promo
-  data: { headline: Flash sale, body: Today only, endsAt: "2026-12-31T16:59:59Z" }
-variants:
-  - { name: a, weight: 50 }
-  - { name: b, weight: 50 }
-`;
+const ranAt = new Date(Date.now() - 10 * MINUTE);
 
 let http: FastifyInstance;
 let resend: FakeResend;
 let marketer: Browser;
 let marketerEmail: string;
 let siti: string;
-/** The Deliveries of the running send, by channel and status. */
-const RUN: Array<[channel: "email" | "telegram", status: string, count: number]> = [
-  ["email", "planned", 3],
-  ["email", "queued", 2],
-  ["email", "sent", 5],
-  ["email", "failed", 1],
-  ["email", "suppressed", 1],
-  ["email", "skipped", 2],
-  ["telegram", "queued", 1],
-  ["telegram", "sent", 2],
-  ["telegram", "failed", 1],
-];
-const ranAt = new Date(NOW - 10 * MINUTE);
 
 beforeAll(async () => {
   resend = await startFakeResend({ rateLimit: Number.POSITIVE_INFINITY });
-  const channel = createResendChannel({
-    apiKey: resend.apiKey,
-    baseUrl: resend.baseUrl,
-    from: "Toko <shop@toko.example>",
-  });
-  ({ http } = await startConsole({
-    db: database.db,
-    redis: redis.redis,
-    redisPrefix: redis.prefix,
-    clock: systemClock,
-    deps: {
-      templates: createTemplateStore(),
-      linkSecret: "send-test-link-secret-0123456789abcdef",
-      audiences: createAudiences(() => segments),
-      segments: () => segments,
-      sendEmail: ({ id, ...message }) => channel.send({ deliveryId: id, ...message }, `test-${id}`),
-    },
-  }));
+  http = await startSendConsole(database.db, redis, resend);
   marketerEmail = uniqueEmail("marketer");
   await addStaff(database.db, marketerEmail, "marketer");
   marketer = await signIn(http, marketerEmail);
-  await shipCampaign(database.db, compileCampaign(FLASH, "flash.yaml"), FLASH, { activate: true });
-  siti = (
-    await database.db.customer.create({
-      data: { name: "Siti Rahma", email: "siti@example.com", country: "ID", locale: "id" },
-    })
-  ).id;
-  await database.db.channelCursor.create({
-    data: { key: "campaign:flash:schedule", value: ranAt.toISOString() },
-  });
-  const rows: Prisma.DeliveryCreateManyInput[] = [];
-  let n = 0;
-  for (const [channel, status, count] of RUN) {
-    for (let i = 0; i < count; i++, n++) {
-      rows.push({
-        key: `d/flash/main/${siti}/run-${n}`,
-        campaignId: "flash",
-        step: "main",
-        variant: n % 2 ? "b" : "a",
-        customerId: siti,
-        channel,
-        status: status as "sent",
-        createdAt: new Date(ranAt.getTime() + 1_000),
-        // the sent ones went out over two minutes: three in the first, the rest in the third
-        ...(status === "sent" && { sentAt: new Date(ranAt.getTime() + (i < 3 ? 1 : 3) * MINUTE) }),
-      });
-    }
-  }
-  // the run before, a day earlier: not part of this send
-  for (let i = 0; i < 4; i++)
-    rows.push({
-      key: `d/flash/main/${siti}/before-${i}`,
-      campaignId: "flash",
-      step: "main",
-      variant: "a",
-      customerId: siti,
-      channel: "email",
-      status: "sent",
-      createdAt: new Date(NOW - 86_400_000),
-      sentAt: new Date(NOW - 86_400_000),
-    });
-  await database.db.delivery.createMany({ data: rows });
+  siti = await seedRunningSend(database.db, ranAt);
 }, 30_000);
 afterAll(async () => {
   await http?.close();
