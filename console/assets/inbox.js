@@ -380,9 +380,10 @@
     const start = match ? caret - match[1].length - 1 : -1;
     if (!match || start === dismissed) return closeSuggestions();
     const query = match[1].toLowerCase();
+    // the shortcut, or a word of the title, starts with what follows the /
     for (const option of options) {
-      const key = option.dataset.key;
-      option.hidden = !(key.startsWith(query) || option.dataset.title.toLowerCase().includes(query));
+      const words = [option.dataset.key, ...option.dataset.title.toLowerCase().split(/\s+/)];
+      option.hidden = !words.some((word) => word.startsWith(query));
     }
     const shown = shownOptions();
     if (shown.length === 0) return closeSuggestions();
