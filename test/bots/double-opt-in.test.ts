@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { confirmToken } from "../../bots/index.ts";
-import { type FakeResend, type StoredEmail, startFakeResend } from "../fakes/index.ts";
+import { envFor, type FakeResend, type StoredEmail, startFakeResend } from "../fakes/index.ts";
 import { newWebhookSecret } from "../fakes/resend-webhooks.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -49,8 +49,7 @@ limits: { once_per_customer: false }
     redisUrl: redis.url,
     prefix: redis.prefix,
     env: {
-      RESEND_API_KEY: resend.apiKey,
-      RESEND_BASE_URL: resend.baseUrl,
+      ...envFor({ resend }),
       RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
       EMAIL_FROM: "Kopi Kita <halo@example.com>",
       BRAND_NAME: "Kopi Kita",

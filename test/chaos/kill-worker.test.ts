@@ -20,7 +20,7 @@ import {
   writeScheduledCampaign,
 } from "../e2e/support/campaign-run.ts";
 import { startWorkerProcess, type WorkerProcess } from "../e2e/support/worker-process.ts";
-import { type FakeResend, type ResendRequest, startFakeResend } from "../fakes/index.ts";
+import { envFor, type FakeResend, type ResendRequest, startFakeResend } from "../fakes/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
@@ -70,8 +70,7 @@ describe("10 000 campaign emails while `rapport worker` processes are killed wit
         // 4 batches at a time per process: a killed worker holds (hidden until its locks expire) only 4
         // batches, and the next one finds others waiting
         WORKER_CONCURRENCY: "4",
-        RESEND_API_KEY: resend.apiKey,
-        RESEND_BASE_URL: resend.baseUrl,
+        ...envFor({ resend }),
         RESEND_REQUESTS_PER_SECOND: "20",
         RAPPORT_DATA_DIR: dataDir,
         RAPPORT_LINK_SECRET: LINK_SECRET,

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaffUser } from "../../console/index.ts";
 import { systemClock } from "../../lib/clock.ts";
-import { type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
+import { envFor, type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -29,7 +29,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     prefix: redis.prefix,
     bots: true,
-    env: { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot },
+    env: { ...envFor({ telegram }) },
   });
   email = uniqueEmail("admin");
   const created = await createStaffUser(

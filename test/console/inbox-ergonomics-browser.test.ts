@@ -71,9 +71,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function signIn(page: Page, path: string): Promise<void> {
+async function signIn(page: Page, path: string, locale: "en" | "pl" = "en"): Promise<void> {
   const email = uniqueEmail("agent");
-  await addStaff(app.db, email, "agent", { name: "Ayu Agent" });
+  await addStaff(app.db, email, "agent", { name: "Ayu Agent", locale });
   await page.goto(`${app.url}/console/login?next=${encodeURIComponent(path)}`);
   await page.locator("#login-email").fill(email);
   await page.locator("#login-password").fill(PASSWORD);
@@ -87,6 +87,7 @@ describe("the inbox at 1280 px", () => {
   it("shows the filtered list beside the conversation, suggests canned responses on /, and resolves to the next", async () => {
     const { page, errors } = await openPage(browser, 1280, 800);
     await signIn(page, "/console/inbox?label=vip");
+    await page.screenshot({ path: `${ARTIFACTS}/inbox-labels-1280.png`, fullPage: true });
     await page.locator(`#conv-${ids.kasia} a`).click();
     await page.waitForURL(`${app.url}/console/conversations/${ids.kasia}?label=vip`);
 
@@ -165,10 +166,10 @@ describe("the inbox at 1280 px", () => {
   });
 });
 
-describe("the inbox at 360 px", () => {
+describe("the inbox at 360 px, in Polish", () => {
   it("searches messages and shows a conversation without anything wider than the screen", async () => {
     const { page, errors } = await openPage(browser, 360, 780);
-    await signIn(page, "/console/inbox");
+    await signIn(page, "/console/inbox", "pl");
     await page.locator("#filter-q").fill("pesanan");
     await page.locator("#filter-q").press("Enter");
     await page.waitForURL(/q=pesanan/);
@@ -183,7 +184,8 @@ describe("the inbox at 360 px", () => {
     await expect(page.locator(".workspace-list").isVisible()).resolves.toBe(false);
     expect(await widest(page)).toBeLessThanOrEqual(360);
     await page.locator("#reply-text").pressSequentially("/");
-    await expect(page.getByRole("listbox").isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("listbox", { name: "Gotowe odpowiedzi" }).isVisible()).resolves.toBe(true);
+    expect(await page.getByRole("button", { name: "Rozwiąż i dalej" }).isVisible()).toBe(true);
     expect(await widest(page)).toBeLessThanOrEqual(360);
     await page.screenshot({ path: `${ARTIFACTS}/inbox-conversation-360.png`, fullPage: true });
     expect(errors).toEqual([]);

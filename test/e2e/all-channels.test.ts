@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  FAKE_X_CREDENTIALS,
+  envFor,
   type FakeDiscord,
   type FakeTelegram,
   type FakeX,
@@ -35,15 +35,7 @@ beforeAll(async () => {
     prefix: redis.prefix,
     bots: true,
     env: {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      DISCORD_BOT_TOKEN: discord.token,
-      DISCORD_API_URL: discord.restUrl,
-      X_APP_KEY: FAKE_X_CREDENTIALS.appKey,
-      X_APP_SECRET: FAKE_X_CREDENTIALS.appSecret,
-      X_ACCESS_TOKEN: FAKE_X_CREDENTIALS.accessToken,
-      X_ACCESS_SECRET: FAKE_X_CREDENTIALS.accessSecret,
-      X_API_ROOT: x.apiRoot,
+      ...envFor({ telegram, discord, x }),
       X_POLL_INTERVAL: "5",
     },
   });

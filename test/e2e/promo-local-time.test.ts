@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Clock } from "../../lib/clock.ts";
-import { type FakeResend, startFakeResend } from "../fakes/index.ts";
+import { envFor, type FakeResend, startFakeResend } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
@@ -44,7 +44,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     prefix: redis.prefix,
     clock,
-    env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.baseUrl, RAPPORT_CAMPAIGN_CLOCK: "1" },
+    env: { ...envFor({ resend }), RAPPORT_CAMPAIGN_CLOCK: "1" },
   });
 }, 30_000);
 afterAll(async () => {

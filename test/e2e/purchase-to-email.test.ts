@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE, queueFor } from "../../workers/index.ts";
-import { type FakeResend, startFakeResend } from "../fakes/index.ts";
+import { envFor, type FakeResend, startFakeResend } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { readEml } from "../support/eml.ts";
@@ -21,8 +21,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     prefix: redis.prefix,
     env: {
-      RESEND_API_KEY: resend.apiKey,
-      RESEND_BASE_URL: resend.baseUrl,
+      ...envFor({ resend }),
       EMAIL_FROM: "Toko Rapport <halo@example.com>",
     },
   });

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../lib/clock.ts";
-import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../fakes/index.ts";
+import {
+  envFor,
+  type FakeResend,
+  type FakeTelegram,
+  startFakeResend,
+  startFakeTelegram,
+} from "../fakes/index.ts";
 import { newWebhookSecret } from "../fakes/resend-webhooks.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -87,10 +93,7 @@ beforeAll(async () => {
     bots: true,
     clock,
     env: {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      RESEND_API_KEY: resend.apiKey,
-      RESEND_BASE_URL: resend.baseUrl,
+      ...envFor({ telegram, resend }),
       RESEND_REQUESTS_PER_SECOND: "20",
       RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
       RAPPORT_CAMPAIGN_CLOCK: "1",

@@ -5,7 +5,14 @@ import { closeConversation } from "../../bots/index.ts";
 import { ratingAnswer } from "../../bots/survey.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { queueReply } from "../../workers/index.ts";
-import { type FakeDiscord, type FakeTelegram, startFakeDiscord, startFakeTelegram } from "../fakes/index.ts";
+import {
+  envFor,
+  type FakeDiscord,
+  type FakeTelegram,
+  inlineButtonsOf,
+  startFakeDiscord,
+  startFakeTelegram,
+} from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { launchBrowser, openPage } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
@@ -41,10 +48,7 @@ beforeAll(async () => {
       env: {
         PORT: String(port),
         PUBLIC_URL: `http://localhost:${port}`,
-        TELEGRAM_BOT_TOKEN: telegram.token,
-        TELEGRAM_API_ROOT: telegram.apiRoot,
-        DISCORD_BOT_TOKEN: discord.token,
-        DISCORD_API_URL: discord.restUrl,
+        ...envFor({ telegram, discord }),
       },
     }),
     launchBrowser(),
@@ -101,15 +105,7 @@ describe("the rating survey on Telegram", () => {
   it("offers 1–5 buttons; a press is stored, thanked once, and leaves the conversation closed", async () => {
     const conversation = await telegramSurvey(910001);
     const question = telegram.sent.filter((m) => m.chat.id === 910001).at(-1)!;
-    const keyboard = (question.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> })
-      .inline_keyboard;
-    expect(keyboard.flat().map((b) => b.callback_data)).toEqual([
-      "rate:1",
-      "rate:2",
-      "rate:3",
-      "rate:4",
-      "rate:5",
-    ]);
+    expect(inlineButtonsOf(question)).toEqual(["rate:1", "rate:2", "rate:3", "rate:4", "rate:5"]);
 
     await telegram.pushUpdate(
       telegram.callbackQueryUpdate({ chatId: 910001, data: "rate:4", messageId: question.message_id }),

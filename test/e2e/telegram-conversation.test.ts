@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeConversation, mergeCustomers, resolveCustomerByEmail } from "../../bots/index.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { queueReply } from "../../workers/index.ts";
-import { type FakeTelegram, startFakeTelegram } from "../fakes/index.ts";
+import { envFor, type FakeTelegram, inlineButtonsOf, startFakeTelegram } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
@@ -43,8 +43,7 @@ beforeAll(async () => {
     bots: true,
     clock,
     env: {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
+      ...envFor({ telegram }),
       RAPPORT_CAMPAIGNS_DIR: campaignsDir,
     },
   });
@@ -251,15 +250,7 @@ describe("a Telegram conversation", () => {
     await waitFor("the rating question", () => sentTo(900009).length === 2);
     const question = telegram.sent.filter((m) => m.chat.id === 900009).at(-1)!;
     expect(question.text).toMatch(/rate this conversation from 1/);
-    const keyboard = (question.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> })
-      .inline_keyboard;
-    expect(keyboard.flat().map((b) => b.callback_data)).toEqual([
-      "rate:1",
-      "rate:2",
-      "rate:3",
-      "rate:4",
-      "rate:5",
-    ]);
+    expect(inlineButtonsOf(question)).toEqual(["rate:1", "rate:2", "rate:3", "rate:4", "rate:5"]);
 
     await telegram.pushUpdate(
       telegram.callbackQueryUpdate({ chatId: 900009, data: "rate:4", messageId: question.message_id }),

@@ -1,4 +1,5 @@
 export * from "./discord.ts";
+export { envFor, type Fakes, inlineButtonsOf } from "./env.ts";
 export { type LocalServer, readText, sendJson, startLocalServer } from "./http.ts";
 export {
   type FakeResend,

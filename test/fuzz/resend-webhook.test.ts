@@ -1,6 +1,12 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, it } from "vitest";
-import { type FakeResend, newWebhookSecret, receivedWebhookData, startFakeResend } from "../fakes/index.ts";
+import {
+  envFor,
+  type FakeResend,
+  newWebhookSecret,
+  receivedWebhookData,
+  startFakeResend,
+} from "../fakes/index.ts";
 import { assertAlive, clientIp, namesField, sendChecked, useFuzzApp } from "./support/app.ts";
 import { type GeneratedRequest, parsesAsJson, requestsFor } from "./support/requests.ts";
 import { checkProperty, useFuzzSummary } from "./support/run.ts";
@@ -11,8 +17,7 @@ beforeAll(async () => {
   resend = await startFakeResend({ rateLimit: Number.POSITIVE_INFINITY });
 });
 const fuzz = useFuzzApp(() => ({
-  RESEND_API_KEY: resend.apiKey,
-  RESEND_BASE_URL: resend.baseUrl,
+  ...envFor({ resend }),
   RESEND_WEBHOOK_SECRET: SECRET,
   EMAIL_FROM: "Rapport Shop <hello@shop.test>",
   EMAIL_REPLY_TO: "reply@in.shop.test",

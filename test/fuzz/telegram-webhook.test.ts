@@ -2,6 +2,7 @@ import { afterAll, beforeAll, it } from "vitest";
 import {
   buildContactMessage,
   buildTextMessage,
+  envFor,
   type FakeTelegram,
   startFakeTelegram,
 } from "../fakes/index.ts";
@@ -16,8 +17,7 @@ beforeAll(async () => {
   telegram = await startFakeTelegram();
 });
 const fuzz = useFuzzApp(() => ({
-  TELEGRAM_BOT_TOKEN: telegram.token,
-  TELEGRAM_API_ROOT: telegram.apiRoot,
+  ...envFor({ telegram }),
   TELEGRAM_MODE: "webhook",
   TELEGRAM_WEBHOOK_SECRET: SECRET,
   PUBLIC_URL: "https://crm.example.com",

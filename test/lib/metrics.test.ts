@@ -4,7 +4,7 @@ import { silentLogger } from "../../lib/logger.ts";
 import { registerOps } from "../../lib/metrics.ts";
 import { createRedis } from "../../lib/redis.ts";
 import { queueFor } from "../../workers/index.ts";
-import { type FakeResend, startFakeResend } from "../fakes/index.ts";
+import { envFor, type FakeResend, startFakeResend } from "../fakes/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
@@ -22,7 +22,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     redisUrl: redis.url,
     prefix: redis.prefix,
-    env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.baseUrl },
+    env: { ...envFor({ resend }) },
   });
 }, 30_000);
 afterAll(async () => {

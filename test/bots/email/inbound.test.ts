@@ -5,6 +5,7 @@ import { systemClock } from "../../../lib/clock.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { queueStaffReply } from "../../../workers/index.ts";
 import {
+  envFor,
   type FakeResend,
   newWebhookSecret,
   type ReceivedEmailInput,
@@ -33,8 +34,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     prefix: redis.prefix,
     env: {
-      RESEND_API_KEY: resend.apiKey,
-      RESEND_BASE_URL: resend.baseUrl,
+      ...envFor({ resend }),
       RESEND_WEBHOOK_SECRET: SECRET,
       EMAIL_FROM: "Rapport Shop <hello@shop.test>",
       EMAIL_REPLY_TO: "reply@in.shop.test",

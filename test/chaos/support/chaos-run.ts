@@ -6,7 +6,13 @@ import { createRedis, type Redis } from "../../../lib/redis.ts";
 import { UNKNOWN_OUTCOME } from "../../../workers/deliver.ts";
 import { closeQueues, QUEUE, type QueueContext, queueFor } from "../../../workers/index.ts";
 import { startWorkerProcess, type WorkerProcess } from "../../e2e/support/worker-process.ts";
-import { type FakeResend, type FakeTelegram, startFakeResend, startFakeTelegram } from "../../fakes/index.ts";
+import {
+  envFor,
+  type FakeResend,
+  type FakeTelegram,
+  startFakeResend,
+  startFakeTelegram,
+} from "../../fakes/index.ts";
 import { type TestDatabase, useTestDatabase } from "../../support/db.ts";
 import {
   type ChaosDelivery,
@@ -216,11 +222,8 @@ export function useChaosRun(campaignId: string, audience: { email: number; teleg
           RAPPORT_CAMPAIGN_CLOCK: "1",
           WORKER_STALLED_INTERVAL: "2",
           WORKER_CONCURRENCY: "20",
-          RESEND_API_KEY: resend.apiKey,
-          RESEND_BASE_URL: resend.baseUrl,
           RESEND_REQUESTS_PER_SECOND: "5",
-          TELEGRAM_BOT_TOKEN: telegram.token,
-          TELEGRAM_API_ROOT: telegram.apiRoot,
+          ...envFor({ telegram, resend }),
           RAPPORT_DATA_DIR: dataDir,
           RAPPORT_LINK_SECRET: LINK_SECRET,
           LOG_LEVEL: "warn",
