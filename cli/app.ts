@@ -30,6 +30,7 @@ import {
   deliveredEvent,
   firstStartHint,
   hasStaffUsers,
+  onCustomerRenamed,
   onInboundStored,
   registerConsole,
 } from "../console/index.ts";
@@ -222,6 +223,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       sendReply,
       outboxOnly: options.outboxOnly ?? false,
       redisPrefix: prefix,
+      onIdentified: onCustomerRenamed({ db: database.db, live, log }),
     });
     closers.push(() => platforms.close());
     const channels = platforms.channels;

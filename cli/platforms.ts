@@ -65,6 +65,8 @@ export interface PlatformDeps {
   outboxOnly: boolean;
   /** This installation's Redis key prefix (its queue prefix): the web chat relay's keys go under it. */
   redisPrefix: string;
+  /** A web chat visitor proved an email: their conversations' names change (the console's live update). */
+  onIdentified?: (customerId: string) => void;
 }
 
 /**
@@ -163,6 +165,7 @@ export function createPlatforms(deps: PlatformDeps): Platforms {
         hub,
         redis: deps.redis,
         redisPrefix: deps.redisPrefix,
+        onIdentified: deps.onIdentified,
       });
       if (telegram && telegramWebhook)
         registerTelegramWebhook(http, telegram, { secretToken: telegramSecret(), log });

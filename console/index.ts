@@ -11,7 +11,7 @@ export { DEMO_PURCHASES, demoPurchaseEvent, loadDemoData } from "./demo-data.ts"
 export type { ConsoleDeps } from "./deps.ts";
 export { firstStartHint } from "./first-start.ts";
 export { CONSOLE_TEXTS, type ConsoleTextKey, t } from "./i18n.ts";
-export { onInboundStored } from "./inbox/inbound.ts";
+export { onCustomerRenamed, onInboundStored } from "./inbox/inbound.ts";
 export {
   createLiveHub,
   deliveredEvent,

@@ -175,6 +175,7 @@ export function registerWebchatApi(app: FastifyInstance, options: WebchatOptions
     log.info({ visitorId, result: result.kind }, "web chat email code entered");
     switch (result.kind) {
       case "verified":
+        options.onIdentified?.(result.customerId);
         return { verified: true, email: result.email };
       case "wrong":
         return reply.status(422).send({

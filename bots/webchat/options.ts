@@ -23,6 +23,11 @@ export interface WebchatOptions {
   linkSecret?: string;
   /** HMAC key of visitor tokens. Changing it signs every visitor out (their widget starts a new session). */
   secret: string;
+  /**
+   * Told when a visitor proves an email (merged into its owner when another customer held it): the console
+   * renames their conversations live, from "Visitor from …" to the email.
+   */
+  onIdentified?: (customerId: string) => void;
   /** Shown in the widget's title on the demo page ("Chat with Acme"). */
   brandName: string;
   /** Where browsers reach this server, without a trailing slash: the demo page's embed snippet uses it. */

@@ -29,3 +29,25 @@ export function onInboundStored(deps: {
       .finally(() => deps.live.publish(event));
   };
 }
+
+/**
+ * What the console does when a customer's name may have changed (a web chat visitor proved an email): their
+ * conversations that are not closed are told as a status change, so every open inbox redraws their rows with
+ * the new name. Runs in the background; a failure is logged.
+ */
+export function onCustomerRenamed(deps: {
+  db: Db;
+  live: LiveHub;
+  log: Logger;
+}): (customerId: string) => void {
+  return (customerId) => {
+    deps.db.conversation
+      .findMany({ where: { customerId, status: { not: "closed" } }, select: { id: true } })
+      .then((conversations) => {
+        for (const { id } of conversations) {
+          deps.live.publish({ kind: "status", conversationId: id, status: "renamed" });
+        }
+      })
+      .catch((error: unknown) => deps.log.warn({ err: error, customerId }, "renamed customer not told"));
+  };
+}

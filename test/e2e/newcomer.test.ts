@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
@@ -15,6 +15,7 @@ import { startWorkerProcess, type WorkerProcess } from "./support/worker-process
 const ARTIFACTS = "test/artifacts";
 const redis = useTestRedis();
 const PASSWORD = "a newcomer's password";
+const VISITOR_EMAIL = "ayu.lestari@example.com";
 let dataDir: string;
 let rapport: WorkerProcess;
 let browser: Browser;
@@ -48,6 +49,18 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The code in the verification email written to the outbox for `email`, once it is there. */
+function codeMailedTo(email: string): string | undefined {
+  const folder = path.join(dataDir, "outbox", "email");
+  if (!existsSync(folder)) return undefined;
+  for (const file of readdirSync(folder)) {
+    const eml = readFileSync(path.join(folder, file), "utf8");
+    if (!eml.includes(`To: ${email}`)) continue;
+    return /type this code in the chat:\s+(\d{6})/.exec(eml.replace(/=\r?\n/g, ""))?.[1];
+  }
+  return undefined;
+}
+
 describe("a newcomer's first minutes", () => {
   it("creates the first admin from the printed link and answers a web chat visitor", async () => {
     const printed = await waitFor(
@@ -63,6 +76,22 @@ describe("a newcomer's first minutes", () => {
     const link = /(http:\/\/\S+\/console\/setup\?token=[\w-]+)/.exec(printed)?.[1];
     expect(link, printed).toBeDefined();
     await waitFor("the banner", () => rapport.readyAt, 30_000);
+    // the first start said what it was doing while it did it, in order, before the banner
+    const printedLines = rapport.logs.map((l) => String(l.msg ?? ""));
+    const steps = [
+      printedLines.indexOf("Starting Rapport…"),
+      printedLines.findIndex((l) =>
+        /^ {2}creating the embedded database in .+ \(first start: up to a minute\)…$/.test(l),
+      ),
+      printedLines.findIndex((l) => /^ {2}applying \d+ migrations…$/.test(l)),
+      printedLines.findIndex((l) => /^Ready in \d+\.\d s\.$/.test(l)),
+      printedLines.findIndex((l) => l.startsWith("Rapport is running at")),
+    ];
+    expect(
+      steps.every((at) => at >= 0),
+      printedLines.join("\n"),
+    ).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
 
     const staff = await openPage(browser, 1440, 900);
     await staff.page.goto(link!);
@@ -90,8 +119,22 @@ describe("a newcomer's first minutes", () => {
       .fill("Hello, is my order on its way?");
     await visitor.page.getByRole("button", { name: "Send", exact: true }).click();
 
-    const row = staff.page.locator(".inbox-row", { hasText: "Web chat" });
+    // the visitor leaves an email and proves it with the code mailed there (the outbox: no email provider yet)
+    await visitor.page.getByRole("button", { name: "Get replies by email" }).click();
+    await visitor.page.getByRole("textbox", { name: "Your email" }).fill(VISITOR_EMAIL);
+    await visitor.page.getByRole("button", { name: "Save", exact: true }).click();
+    await visitor.page.getByText(`We sent a 6-digit code to ${VISITOR_EMAIL}`).waitFor({ timeout: 20_000 });
+    const code = await waitFor("the code email in the outbox", () => codeMailedTo(VISITOR_EMAIL), 20_000);
+    await visitor.page.getByRole("textbox", { name: "Code from the email" }).fill(code);
+    await visitor.page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await visitor.page
+      .getByText(`Thanks! We will also answer at ${VISITOR_EMAIL}.`)
+      .waitFor({ timeout: 20_000 });
+
+    // the conversation is renamed live by the proven email: no "Unknown customer", no reload
+    const row = staff.page.locator(".inbox-row", { hasText: VISITOR_EMAIL });
     await row.waitFor({ timeout: 20_000 });
+    expect(await row.textContent()).toContain("Web chat");
     await row.locator("a").first().click();
     await staff.page.waitForURL(/\/console\/conversations\/[0-9a-f-]{36}/);
     expect(await staff.page.locator(".thread").textContent()).toContain("Hello, is my order on its way?");
@@ -108,6 +151,29 @@ describe("a newcomer's first minutes", () => {
       .waitFor({ timeout: 20_000 });
     await staff.page.screenshot({ path: `${ARTIFACTS}/newcomer-conversation.png`, fullPage: true });
     await visitor.page.screenshot({ path: `${ARTIFACTS}/newcomer-visitor.png` });
+
+    // closing asks the visitor for a rating: five stars in the widget, one press, thanked once
+    staff.page.once("dialog", (dialog) => void dialog.accept());
+    await staff.page.locator("[data-close-button]").click();
+    const stars = visitor.page.getByRole("group", { name: "Rate this conversation" });
+    await stars.waitFor({ timeout: 20_000 });
+    await stars.getByRole("button", { name: "5 stars" }).click();
+    await visitor.page
+      .locator(".msg.theirs", { hasText: "Thank you for your rating!" })
+      .waitFor({ timeout: 20_000 });
+    expect(await stars.count()).toBe(0);
+    await visitor.page.screenshot({ path: `${ARTIFACTS}/newcomer-visitor-rated.png` });
+    await waitFor(
+      "the rating on the conversation's page",
+      async () => {
+        await staff.page.reload();
+        return (await staff.page.locator(".toolbar-status").textContent())?.includes("rated 5/5");
+      },
+      20_000,
+    );
+    expect(await visitor.page.locator(".msg.theirs", { hasText: "Thank you for your rating!" }).count()).toBe(
+      1,
+    );
 
     expect(staff.errors).toEqual([]);
     expect(visitor.errors).toEqual([]);
