@@ -1,6 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileCampaign } from "../../campaigns/index.ts";
+import { shipCampaign } from "../../workers/index.ts";
 import { type FakeResend, startFakeResend } from "../fakes/index.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
@@ -77,6 +79,58 @@ describe("the campaign page during a send", () => {
     const variants = /aria-labelledby="variants-flash-title[\s\S]*?<\/svg>/.exec(page.body)?.[0];
     expect(variants).toContain("a · Sent: 7");
     expect(variants).toContain("b · Sent: 4");
+  });
+
+  it("shows a finished send as finished, the last 24 hours for an event campaign, and a schedule that never ran", async () => {
+    const THANKS = `id: thanks
+name: Thank you
+trigger: { event: purchase }
+channels: [email]
+message: { template: thank-you }
+`;
+    const WEEKLY = `id: weekly
+name: Weekly
+trigger: { schedule: { cron: "0 9 * * 4", timezone: UTC } }
+channels: [email]
+message: { template: promo, data: { headline: News, body: Read, endsAt: "2026-12-31T16:59:59Z" } }
+`;
+    await shipCampaign(database.db, compileCampaign(THANKS, "thanks.yaml"), THANKS, { activate: true });
+    await shipCampaign(database.db, compileCampaign(WEEKLY, "weekly.yaml"), WEEKLY, { activate: true });
+    const at = new Date(Date.now() - 3 * 3_600_000);
+    await database.db.delivery.createMany({
+      data: [
+        ...["sent", "sent", "failed"].map((status, i) => ({
+          key: `d/thanks/main/${siti}/today-${i}`,
+          campaignId: "thanks",
+          step: "main",
+          customerId: siti,
+          channel: "email" as const,
+          status: status as "sent",
+          createdAt: at,
+          ...(status === "sent" && { sentAt: at }),
+        })),
+        // two days ago: outside the last 24 hours
+        {
+          key: `d/thanks/main/${siti}/old`,
+          campaignId: "thanks",
+          step: "main",
+          customerId: siti,
+          channel: "email" as const,
+          status: "queued" as const,
+          createdAt: new Date(Date.now() - 2 * 86_400_000),
+        },
+      ],
+    });
+    const thanks = await getPage(http, marketer, "/console/campaigns/thanks");
+    expect(thanks.body).toContain("Sending in the last 24 hours");
+    expect(thanks.body).toContain("Finished: all 3 messages done.");
+    expect(countsOf(thanks.body)).toEqual({
+      email: { planned: 0, queued: 0, sent: 2, failed: 1, suppressed: 0, skipped: 0 },
+    });
+    const weekly = await getPage(http, marketer, "/console/campaigns/weekly");
+    expect(weekly.statusCode).toBe(200);
+    expect(weekly.body).toContain("This schedule has not sent anything yet.");
+    expect(weekly.body).not.toContain("data-send-live");
   });
 
   it("answers the progress as JSON and moves when Deliveries are sent", async () => {
