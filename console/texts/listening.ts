@@ -34,6 +34,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.reply.label": "Your answer",
     "listening.reply.public": "Reply publicly",
     "listening.reply.dm": "Reply by DM",
+    "listening.replyAgain": "Answer again",
     "listening.reply.hint": "A public reply shows under the post for everyone; a DM only to its author.",
     "listening.openConversation": "Open a conversation",
     "listening.assignMe": "Assign to me",
@@ -90,6 +91,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.reply.label": "Jawaban Anda",
     "listening.reply.public": "Balas secara publik",
     "listening.reply.dm": "Balas lewat DM",
+    "listening.replyAgain": "Jawab lagi",
     "listening.reply.hint":
       "Balasan publik tampil di bawah postingan untuk semua orang; DM hanya untuk penulisnya.",
     "listening.openConversation": "Buka percakapan",
@@ -147,6 +149,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.reply.label": "Twoja odpowiedź",
     "listening.reply.public": "Odpowiedz publicznie",
     "listening.reply.dm": "Odpowiedz w DM",
+    "listening.replyAgain": "Odpowiedz ponownie",
     "listening.reply.hint": "Publiczna odpowiedź widnieje pod wpisem dla wszystkich; DM widzi tylko autor.",
     "listening.openConversation": "Otwórz rozmowę",
     "listening.assignMe": "Przypisz do mnie",

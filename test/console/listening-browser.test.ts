@@ -92,7 +92,19 @@ describe("the listening desk in a browser", () => {
       // nothing wider than the screen
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(overflow).toBeLessThanOrEqual(width);
+      // an answered post keeps its reply box folded away
+      await expect(answered.getByLabel("Your answer").isVisible()).resolves.toBe(false);
       await page.screenshot({ path: `${ARTIFACTS}/listening-${width}-answered.png`, fullPage: true });
+      // the dashboard's card counts it
+      await page.goto(`${app.url}/console/dashboard`);
+      const card = page.locator("[data-listening-card]");
+      await expect(
+        card.locator("[data-listening-answered]").getAttribute("data-listening-answered"),
+      ).resolves.not.toBe("0");
+      await card.screenshot({ path: `${ARTIFACTS}/listening-dashboard-${width}.png` });
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(
+        width,
+      );
       // the authors' avatars are on X's image host, which a machine without internet cannot reach
       const ours = errors.filter((e) => !e.includes("net::ERR_NAME_NOT_RESOLVED"));
       expect(ours, ours.join("\n")).toEqual([]);
