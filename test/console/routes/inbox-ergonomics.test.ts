@@ -144,6 +144,10 @@ describe("labels on conversations", () => {
     expect(listedIds(await page("/console/inbox?label=Wysy%C5%82ka"))).toEqual([ids.kasia]);
     expect(listedIds(await page("/console/inbox?label=nothing-has-it"))).toEqual([]);
 
+    // the filter's names: the labels ever added, each once
+    const names = await database.db.conversationLabel.findMany({ orderBy: { name: "asc" } });
+    expect(names.map((n) => n.name)).toEqual(["refund", "wysyłka"]);
+
     const removed = await label(ids.tom, { remove: "refund" });
     expect(removed.statusCode).toBe(303);
     expect(listedIds(await page("/console/inbox?label=refund"))).toEqual([ids.kasia]);
