@@ -194,6 +194,7 @@ const FORMS: { path: (id: string) => string; id: IdKind | undefined; sample: Rec
   },
   { path: (id) => `/console/campaigns/${id}/pause`, id: undefined, sample: {} },
   { path: (id) => `/console/campaigns/${id}/resume`, id: undefined, sample: {} },
+  { path: (id) => `/console/campaigns/${id}/test`, id: undefined, sample: { customer: "@UUID@" } },
   { path: () => "/console/me/locale", id: undefined, sample: { locale: "en", next: "/console/inbox" } },
   { path: () => "/console/tokens", id: undefined, sample: { name: "call centre", scopes: "customers:read" } },
   { path: (id) => `/console/tokens/${id}/revoke`, id: "token", sample: {} },
