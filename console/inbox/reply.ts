@@ -8,6 +8,7 @@ import {
   type StaffReplyResult,
 } from "../../workers/index.ts";
 import { recordAudit } from "../auth/audit.ts";
+import { answerHitsOfConversation } from "../listening/actions.ts";
 import { type Acting, type ActionResult, markReplied } from "./actions.ts";
 import { type Collision, findCollision, type Seen } from "./collision.ts";
 import { whileReplying } from "./reply-lock.ts";
@@ -30,8 +31,9 @@ export interface StaffReplyForm {
 /**
  * Sends a staff reply through the channel the customer used: a transactional Delivery keyed by the reply
  * form's id (`r/staff/<uuid>`: the same form sent twice is one message), queued on `deliver-<channel>`. The
- * first reply sets `firstReplyAt`; an unassigned conversation goes to whoever answers. Audited as
- * `conversation.reply` (`forced: true` for "send anyway").
+ * first reply sets `firstReplyAt`; an unassigned conversation goes to whoever answers; the conversation's
+ * public posts waiting on the listening desk become answered. Audited as `conversation.reply` (`forced: true`
+ * for "send anyway").
  *
  * Unless forced, a reply is refused (`collision`, nothing queued, nothing audited) when, since the page's
  * `seen`, another staff member replied or the customer wrote something the page did not show. A form whose
@@ -62,6 +64,8 @@ export async function replyAsStaff(
   );
   if (outcome.kind !== "queued" || outcome.duplicate) return outcome;
   await markReplied(deps.db, reply.conversationId, acting);
+  // a public mention waiting on the listening desk is answered by a reply in its conversation too
+  await answerHitsOfConversation(deps.db, reply.conversationId, outcome.deliveryId, acting);
   await recordAudit(deps.db, {
     staffUserId: acting.staffUserId,
     action: "conversation.reply",

@@ -1,5 +1,5 @@
 import { type ChannelName, isSendingChannel } from "../../lib/channels.ts";
-import type { Db } from "../../lib/db/index.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
 import { replyKey } from "../../lib/ids.ts";
 import { queuePostReply, type ReplyDeps } from "../../workers/index.ts";
 import { recordAudit } from "../auth/audit.ts";
@@ -232,4 +232,29 @@ async function change(
     });
     return { kind: "done" as const };
   });
+}
+
+/**
+ * A staff reply in a conversation (the inbox) answers the public posts of that conversation still waiting —
+ * new or escalated, posted before the reply: they become answered now, by that staff member (the first answer
+ * is kept), so the desk and its dashboard figures count answers given from the inbox too. Returns their ids.
+ */
+export async function answerHitsOfConversation(
+  db: Db,
+  conversationId: string,
+  deliveryId: string,
+  acting: Acting,
+): Promise<string[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>(Prisma.sql`
+    UPDATE "ListeningHit" h SET status = 'answered',
+      "answeredAt" = COALESCE(h."answeredAt", ${acting.now}),
+      "answeredById" = COALESCE(h."answeredById", ${acting.staffUserId}::uuid),
+      "answerDeliveryId" = COALESCE(h."answerDeliveryId", ${deliveryId}::uuid),
+      "assigneeId" = COALESCE(h."assigneeId", ${acting.staffUserId}::uuid),
+      "updatedAt" = ${acting.now}
+    FROM "Interaction" i
+    WHERE i.id = h."interactionId" AND i."conversationId" = ${conversationId}::uuid
+      AND h.status IN ('new', 'escalated') AND h."sentAt" <= ${acting.now}
+    RETURNING h."interactionId" AS id`);
+  return rows.map((row) => row.id);
 }

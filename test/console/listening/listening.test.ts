@@ -269,6 +269,37 @@ describe("actions", () => {
     ]);
   });
 
+  it("counts a staff reply in a mention's conversation (the inbox) as its answer", async () => {
+    const post = await database.db.interaction.findUniqueOrThrow({ where: { id: hits.both } });
+    expect(post.conversationId).not.toBeNull();
+    const response = await postForm(
+      desk.http,
+      colleague,
+      `/console/conversations/${post.conversationId}/reply`,
+      {
+        _csrf: colleague.csrf,
+        formId: randomUUID(),
+        text: "Yes, Kopi Senja is back!",
+      },
+    );
+    expect(response.statusCode).toBe(303);
+    const hit = await hitOf(hits.both);
+    expect(hit).toMatchObject({ status: "answered", answeredById: colleague.id, assigneeId: colleague.id });
+    expect(hit.answeredAt?.getTime()).toBe(desk.clock.now());
+    const posted = await waitFor("the reply post", () =>
+      desk.fake.callsTo(X_ROUTES.tweet).find((c) => JSON.stringify(c.body).includes("is back!")),
+    );
+    expect(posted.body).toEqual({
+      text: "Yes, Kopi Senja is back!",
+      reply: { in_reply_to_tweet_id: post.externalId },
+    });
+    // put back, for the tests below
+    await database.db.listeningHit.update({
+      where: { interactionId: hits.both },
+      data: { status: "new", answeredAt: null, answeredById: null, answerDeliveryId: null, assigneeId: null },
+    });
+  });
+
   it("lets marketers read the desk but not act on it", async () => {
     const page = await getPage(desk.http, marketer, "/console/listening");
     expect(page.statusCode).toBe(200);
