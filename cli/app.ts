@@ -362,14 +362,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           maxBytes: config.RAPPORT_IMPORT_MAX_MB * 1024 * 1024,
           keepDays: config.RAPPORT_IMPORT_KEEP_DAYS,
         },
-      });
-      registerLookupApi(http, {
         // "Send me a test": the email channel itself, with no Delivery and no queue
         sendEmail: ({ id, ...message }) => {
           const email = channels.find((c) => c.name === "email");
           if (!email) throw new Error("no email channel");
           return email.send({ deliveryId: id, ...message }, `test-${id}`);
         },
+      });
+      registerLookupApi(http, {
         db: database.db,
         clock,
         segmentsOf: (customerId) =>
