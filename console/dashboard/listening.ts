@@ -2,7 +2,7 @@ import type { Locale } from "../../lib/channels.ts";
 import { type Db, Prisma } from "../../lib/db/index.ts";
 import { formatPercent } from "../campaigns/percent.ts";
 import { t } from "../i18n.ts";
-import { lineChart } from "./charts.ts";
+import { responsiveLineChart } from "./charts.ts";
 import { localDate, utc } from "./sql.ts";
 import type { DashboardWindow } from "./window.ts";
 
@@ -70,7 +70,7 @@ export function listeningCard(
     totalText: format.count(figures.total),
     answeredShare: formatPercent(figures.total ? figures.answered / figures.total : null, locale),
     median: format.duration(figures.medianSeconds),
-    chart: lineChart({
+    chart: responsiveLineChart({
       id: "chart-listening",
       title: t(locale, "listening.dashboard.perDay"),
       description: t(locale, "listening.dashboard.perDayDesc", {
