@@ -140,6 +140,19 @@ message: { template: promo, data: { headline: News, body: Read, endsAt: "2026-12
     expect(before.statusCode).toBe(200);
     const first = before.json() as { running: boolean; totals: { sent: number; queued: number } };
     expect(first).toMatchObject({ running: true, totals: { sent: 7, queued: 3, total: 18, done: 12 } });
+    // one planned email is skipped (its customer opted out meanwhile): the next answer counts it
+    const planned = await database.db.delivery.findFirstOrThrow({
+      where: { campaignId: "flash", status: "planned" },
+    });
+    await database.db.delivery.update({ where: { id: planned.id }, data: { status: "skipped" } });
+    try {
+      const after = await getPage(http, marketer, "/console/campaigns/flash/progress", {
+        accept: "application/json",
+      });
+      expect(after.json()).toMatchObject({ totals: { planned: 2, skipped: 3, done: 13 } });
+    } finally {
+      await database.db.delivery.update({ where: { id: planned.id }, data: { status: "planned" } });
+    }
     const missing = await getPage(http, marketer, "/console/campaigns/nope/progress", {
       accept: "application/json",
     });
