@@ -58,7 +58,9 @@ export const INBOX_PAGE_SIZE = 25;
  * costs what the first does. The status filter walks the (status, lastMessageAt desc) index; open and
  * pending leave out snoozed conversations until their time comes. One query per page: each row's identity
  * and preview come from LATERAL subqueries that walk the (conversationId, sentAt) index backwards from the
- * newest message, so a row costs the same however long its conversation is.
+ * newest message, so a row costs the same however long its conversation is. A search (`q`) first finds the
+ * matching messages by the GIN index on to_tsvector('simple', text); each row then shows the words around the
+ * match in its latest matching message (`ts_headline`).
  */
 export async function listConversations(
   db: Db,
@@ -88,11 +90,16 @@ export async function conversationRow(
   query: InboxQuery,
   context: { staffUserId: string; now: Date },
 ): Promise<InboxRow | undefined> {
-  const where = [Prisma.sql`c.id = ${conversationId}::uuid`, ...filters(query, context)];
+  const where = [Prisma.sql`c.id = ${conversationId}::uuid`, ...filters(query, context, "one")];
   return (await selectRows(db, where, 1, query.q))[0];
 }
 
-function* filters(query: InboxQuery, context: { staffUserId: string; now: Date }): Generator<Prisma.Sql> {
+/** The WHERE conditions of a list; `one` when they test a single conversation (a live row). */
+function* filters(
+  query: InboxQuery,
+  context: { staffUserId: string; now: Date },
+  rows: "list" | "one" = "list",
+): Generator<Prisma.Sql> {
   const awake = Prisma.sql`(c."snoozedUntil" IS NULL OR c."snoozedUntil" <= ${context.now})`;
   switch (query.status) {
     case "open":
@@ -113,8 +120,13 @@ function* filters(query: InboxQuery, context: { staffUserId: string; now: Date }
   else if (query.assignee) yield Prisma.sql`c."assigneeId" = ${query.assignee}::uuid`;
   if (query.locale) yield Prisma.sql`(cu.locale = ${query.locale} OR cu.locale LIKE ${`${query.locale}-%`})`;
   if (query.label) yield Prisma.sql`c.labels @> ARRAY[${query.label}]::text[]`;
-  if (query.q)
+  if (query.q && rows === "one")
     yield Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" m WHERE m."conversationId" = c.id AND ${matches(query.q)})`;
+  else if (query.q)
+    // the matching messages found first, by the GIN index, then joined by hash: OFFSET 0 keeps the planner from
+    // walking the list's index instead and computing to_tsvector for every message of every conversation
+    // (3.5 s for a word found nowhere among 500 000 messages, against 15 ms; 200 ms for a word in one in seven)
+    yield Prisma.sql`c.id IN (SELECT DISTINCT m."conversationId" FROM "Interaction" m WHERE ${matches(query.q)} OFFSET 0)`;
 }
 
 /**
