@@ -42,6 +42,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.assign": "Assign",
     "listening.ignore": "Ignore",
     "listening.escalate": "Escalate",
+    "listening.unassigned": "Unassigned",
     "listening.reopen": "Back to new",
     "listening.problem.no_target":
       "This post cannot be answered that way: it has no post id or no author to write to.",
@@ -100,6 +101,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.assign": "Tugaskan",
     "listening.ignore": "Abaikan",
     "listening.escalate": "Eskalasi",
+    "listening.unassigned": "Belum ditugaskan",
     "listening.reopen": "Kembalikan ke baru",
     "listening.problem.no_target":
       "Postingan ini tidak dapat dijawab dengan cara itu: tidak ada id postingan atau penulis yang bisa dihubungi.",
@@ -157,6 +159,7 @@ export const LISTENING_TEXTS = defineTexts(
     "listening.assign": "Przypisz",
     "listening.ignore": "Pomiń",
     "listening.escalate": "Przekaż wyżej",
+    "listening.unassigned": "Nieprzypisany",
     "listening.reopen": "Przywróć jako nowy",
     "listening.problem.no_target":
       "Na ten wpis nie da się tak odpowiedzieć: brak identyfikatora wpisu lub autora, do którego można napisać.",
