@@ -15,7 +15,16 @@ const summary = useFuzzSummary("console-forms");
 const BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8";
 let session: { cookie: string; csrf: string };
 const ids: Record<
-  "conversation" | "customer" | "other" | "canned" | "delivery" | "token" | "webhook" | "message" | "import",
+  | "conversation"
+  | "customer"
+  | "other"
+  | "canned"
+  | "delivery"
+  | "token"
+  | "webhook"
+  | "message"
+  | "import"
+  | "hit",
   string
 > = {
   conversation: "",
@@ -27,6 +36,7 @@ const ids: Record<
   webhook: "",
   message: "",
   import: "",
+  hit: "",
 };
 
 const cookiesOf = (response: RawResponse) =>
@@ -116,6 +126,22 @@ beforeAll(async () => {
   mkdirSync(path.dirname(upload), { recursive: true });
   writeFileSync(upload, "\uFEFFImię;E-mail;Telefon\r\nZofia;zofia.fuzz@example.com;601 234 567\r\n");
   const adminUser = await db.staffUser.findUniqueOrThrow({ where: { email } });
+  // a keyword hit on the listening desk, as capture leaves it
+  const post = await db.interaction.create({
+    data: {
+      customerId: other.id,
+      channel: "x",
+      direction: "inbound",
+      author: "customer",
+      externalId: "1890000000000000001",
+      text: "kopi senja?",
+      sentAt: new Date(),
+      raw: { tweet: { id: "1890000000000000001", author_id: "2244994945" } },
+    },
+  });
+  await db.listeningHit.create({
+    data: { interactionId: post.id, channel: "x", keywords: ["kopi senja"], sentAt: post.sentAt },
+  });
   await recordUpload(db, {
     id: importId,
     kind: "customers",
@@ -125,6 +151,7 @@ beforeAll(async () => {
     at: new Date(),
   });
   Object.assign(ids, {
+    hit: post.id,
     import: importId,
     token: token.id,
     webhook: webhook.id,
@@ -219,6 +246,14 @@ const FORMS: { path: (id: string) => string; id: IdKind | undefined; sample: Rec
     id: "import",
     sample: { map_0: "", map_1: "email", country: "pl", dryRun: "1" },
   },
+  {
+    path: (id) => `/console/listening/${id}/reply`,
+    id: "hit",
+    sample: { text: "Terima kasih!", formId: "@UUID@", mode: "public" },
+  },
+  { path: (id) => `/console/listening/${id}/assign`, id: "hit", sample: { assignee: "me" } },
+  { path: (id) => `/console/listening/${id}/status`, id: "hit", sample: { status: "escalated" } },
+  { path: (id) => `/console/listening/${id}/conversation`, id: "hit", sample: {} },
   { path: (id) => `/console/webhooks/${id}/pause`, id: "webhook", sample: {} },
   { path: (id) => `/console/webhooks/${id}/resume`, id: "webhook", sample: {} },
   { path: (id) => `/console/webhooks/${id}/remove`, id: "webhook", sample: {} },
