@@ -199,9 +199,16 @@ describe("resolve and next", () => {
     });
     expect(audit?.staffUserId).toBe(agent.id);
 
-    // the last of the list: back to the inbox with the same filters
-    const last = await resolve(second);
-    expect(last.headers.location).toBe("/console/inbox?channel=x");
+    // the last of the list: back to the inbox with the same filters; a script gets where to go as JSON
+    const last = await postForm(
+      http,
+      agent,
+      `/console/conversations/${second}/resolve-next?channel=x`,
+      { _csrf: agent.csrf },
+      { accept: "application/json" },
+    );
+    expect(last.statusCode).toBe(200);
+    expect(last.json()).toEqual({ ok: true, status: "closed", next: "/console/inbox?channel=x" });
   });
 
   it("goes to the conversation below in the list, not the top one", async () => {
