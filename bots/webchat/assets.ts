@@ -86,7 +86,8 @@ export function registerWebchatAssets(app: FastifyInstance, options: WebchatOpti
 <style>
   body { margin: 0; font: 16px/1.6 system-ui, sans-serif; color: #1e293b; background: #f1f5f9; }
   main { max-width: 640px; margin: 10vh auto; padding: 0 24px; }
-  pre { padding: 12px 16px; background: #fff; border: 1px solid #e2e8f0; border-radius: 10px; white-space: pre-wrap; }
+  pre { padding: 12px 16px; background: #fff; border: 1px solid #e2e8f0; border-radius: 10px; white-space: pre-wrap;
+    overflow-wrap: anywhere; }
 </style>
 </head>
 <body>

@@ -10,6 +10,7 @@
  * 4. Live updates: RapportConsole.live(fn, onOpen) calls fn with each event of /console/events (Server-Sent
  *    Events), and onOpen whenever the stream (re)connects.
  * 5. Screen pop: a phone call's pop-over (who is calling, what they bought) on every signed-in page.
+ * 6. The navigation, scrolled on a phone to show the current page's link.
  */
 (() => {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -164,6 +165,16 @@
     live((event) => {
       if (event.kind === "call" && event.interactionId) showPop(event).catch(() => {});
     });
+  }
+
+  // 6. On a phone the navigation scrolls sideways: bring the current page's link into view, centred.
+  const nav = document.querySelector(".nav");
+  const current = nav?.querySelector('[aria-current="page"]');
+  if (nav && current && nav.scrollWidth > nav.clientWidth) {
+    const left = current.offsetLeft - nav.offsetLeft;
+    if (left < nav.scrollLeft || left + current.offsetWidth > nav.scrollLeft + nav.clientWidth) {
+      nav.scrollLeft = left - (nav.clientWidth - current.offsetWidth) / 2;
+    }
   }
 
   window.RapportConsole = { csrfToken, shortcut, live };

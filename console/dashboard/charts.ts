@@ -50,24 +50,28 @@ const SERIES = 6;
 const NARROW = 480;
 
 /**
- * The widths {@link responsiveChart} draws a chart at, and the smallest box (in CSS px) each is shown in: the
- * page shows the one drawing that fits its figure (container queries in console.css), so the chart fills its
- * card and its text stays 12–16 px from a 360 px phone to a wide screen.
+ * The widths {@link responsiveChart} draws a chart at, and the smallest figure (in CSS px) each is shown in:
+ * the page shows the drawing that fits its figure (container queries in console.css), scaled to the figure's
+ * full width, so the chart fills its card and its 13-unit text shows at 12–18 px from a 360 px phone to a wide
+ * screen. The `main` one keeps the chart's own ids (the others add `-w<width>`).
  */
 export const CHART_WIDTHS = [
   { width: 300, from: 0 },
-  { width: 640, from: 576 },
-  { width: 960, from: 960 },
+  { width: 450, from: 414 },
+  { width: 675, from: 621, main: true },
+  { width: 1010, from: 931 },
 ] as const;
 
 /**
  * The same chart drawn at each of {@link CHART_WIDTHS}, each SVG marked `chart-w-<width>` for console.css to
- * show the one that fits. `draw` gets the width and an id suffix to keep the SVGs' title ids unique (none at
- * the default width, so a page's ids stay as they were).
+ * show the one that fits. `draw` gets the width and an id suffix that keeps the SVGs' title ids unique.
  */
 export function responsiveChart(draw: (width: number, idSuffix: string) => string): string {
-  return CHART_WIDTHS.map(({ width }) =>
-    draw(width, width === WIDTH ? "" : `-w${width}`).replace("<svg class=\"chart ", `<svg class="chart chart-w-${width} `),
+  return CHART_WIDTHS.map((size) =>
+    draw(size.width, "main" in size ? "" : `-w${size.width}`).replace(
+      '<svg class="chart ',
+      `<svg class="chart chart-w-${size.width} `,
+    ),
   ).join("");
 }
 
@@ -106,8 +110,8 @@ function open(chart: ChartText, height: number, kind: string): string {
 export function barChart(chart: BarChart): string {
   const width = chart.width ?? WIDTH;
   const narrow = width < NARROW;
-  const labelWidth = narrow ? 100 : 180;
-  const valueWidth = narrow ? 76 : 110;
+  const labelWidth = narrow ? 112 : 180;
+  const valueWidth = narrow ? 72 : 110;
   const rowHeight = 30;
   const top = 8;
   const plot = width - labelWidth - valueWidth;
@@ -162,7 +166,8 @@ export function lineChart(chart: LineChart): string {
         `<text class="chart-tick" x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${escapeXml(chart.format(tick))}</text>`,
     )
     .join("");
-  const every = Math.max(1, Math.ceil(count / (narrow ? 3 : width > WIDTH ? 10 : 6)));
+  // a day label per ~100 units of width: 3 on a phone, 10 on a wide screen
+  const every = Math.max(1, Math.ceil(count / Math.max(3, Math.floor(width / 100))));
   const xTicks = chart.xLabels
     .map((label, i) =>
       // the last label always, ending at the plot's edge; a regular one too close before it is left out

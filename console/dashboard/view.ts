@@ -3,7 +3,7 @@ import { CHANNEL_NAMES } from "../../lib/channels.ts";
 import { formatPercent } from "../campaigns/percent.ts";
 import { formatMoney, formatNumber } from "../format.ts";
 import { t } from "../i18n.ts";
-import { barChart, lineChart } from "./charts.ts";
+import { responsiveBarChart, responsiveLineChart } from "./charts.ts";
 import type { RevenueLine } from "./revenue.ts";
 import type { DashboardData } from "./summary.ts";
 
@@ -73,7 +73,7 @@ function revenueCharts<T extends RevenueLine>(
     const chartTitle = `${title} (${currency})`;
     return {
       currency,
-      chart: barChart({
+      chart: responsiveBarChart({
         id: `${id}-${currency.toLowerCase()}`,
         title: chartTitle,
         description: t(locale, "dashboard.revenueDesc", { currency }),
@@ -126,7 +126,7 @@ export function dashboardView(data: DashboardData, locale: Locale) {
       inbound,
       outbound,
       channels: activeChannels.map((c) => ({ name: channel(c) })),
-      chart: lineChart({
+      chart: responsiveLineChart({
         id: "chart-messages",
         title: t(locale, "dashboard.messagesTitle"),
         description: t(locale, "dashboard.messagesDesc", { inbound: n(inbound), outbound: n(outbound) }),
@@ -141,7 +141,8 @@ export function dashboardView(data: DashboardData, locale: Locale) {
       // formatted here (cached formatters): 30 days × channels would be hundreds of helper calls
       inboundText: n(inbound),
       outboundText: n(outbound),
-      rows: messages.map((d) => ({
+      // newest first: today's row is the one staff look for
+      rows: [...messages].reverse().map((d) => ({
         day: d.day,
         label: dayLabel(d.day, locale, "long"),
         inbound: n(d.inbound),
@@ -153,7 +154,7 @@ export function dashboardView(data: DashboardData, locale: Locale) {
       ...responses,
       median: formatDuration(responses.medianSeconds, locale),
       p90: formatDuration(responses.p90Seconds, locale),
-      chart: barChart({
+      chart: responsiveBarChart({
         id: "chart-response",
         title: t(locale, "dashboard.responseTitle"),
         description: t(locale, "dashboard.responseDesc", {
@@ -182,7 +183,7 @@ export function dashboardView(data: DashboardData, locale: Locale) {
         label: t(locale, "dashboard.score", { score: d.score }),
         share: formatPercent(data.csat.total ? d.count / data.csat.total : null, locale),
       })),
-      chart: barChart({
+      chart: responsiveBarChart({
         id: "chart-csat",
         title: t(locale, "dashboard.csatTitle"),
         description: t(locale, "dashboard.csatDesc", { total: n(data.csat.total) }),
@@ -197,7 +198,7 @@ export function dashboardView(data: DashboardData, locale: Locale) {
     },
     funnel: {
       steps,
-      chart: barChart({
+      chart: responsiveBarChart({
         id: "chart-funnel",
         title: t(locale, "dashboard.funnelTitle"),
         description: t(locale, "dashboard.funnelDesc", {
@@ -230,7 +231,7 @@ export function dashboardView(data: DashboardData, locale: Locale) {
     sources: {
       total: sources.reduce((sum, s) => sum + s.count, 0),
       rows: sources.map((s) => ({ label: sourceLabel(s.source), count: s.count })),
-      chart: barChart({
+      chart: responsiveBarChart({
         id: "chart-sources",
         title: t(locale, "dashboard.sourcesTitle"),
         description: t(locale, "dashboard.sourcesDesc", {

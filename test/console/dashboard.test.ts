@@ -262,7 +262,7 @@ describe("the dashboard", () => {
 
   it("counts messages per channel and day, inbound and outbound, in the last 30 days", () => {
     const messages = section(body, "messages-heading");
-    expect(messages).toContain('<svg class="chart chart-lines"');
+    expect(messages).toContain('<svg class="chart chart-w-675 chart-lines"');
     expect(messages).toContain('<title id="chart-messages-title">Messages per day</title>');
     expect(messages).toContain(
       '<desc id="chart-messages-desc">Messages per day over the last 30 days: 14 received from customers and 9 sent to them.</desc>',
@@ -327,7 +327,7 @@ describe("the dashboard", () => {
     expect(row(csat, "4 of 5")).toEqual(["4 of 5", "2", "28.6%"]);
     expect(row(csat, "2 of 5")).toEqual(["2 of 5", "1", "14.3%"]);
     expect(row(csat, "1 of 5")).toEqual(["1 of 5", "1", "14.3%"]);
-    expect(csat).toContain('<svg class="chart chart-bars"');
+    expect(csat).toContain('<svg class="chart chart-w-675 chart-bars"');
     expect(csat).toContain("<title>3 of 5: 1</title>");
   });
 
