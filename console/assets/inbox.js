@@ -378,6 +378,7 @@
     const match =
       caret === replyText.selectionEnd ? /(?:^|\s)\/([^\s/]*)$/.exec(replyText.value.slice(0, caret)) : null;
     const start = match ? caret - match[1].length - 1 : -1;
+    if (!match) dismissed = -1;
     if (!match || start === dismissed) return closeSuggestions();
     const query = match[1].toLowerCase();
     // the shortcut, or a word of the title, starts with what follows the /

@@ -140,6 +140,11 @@ describe("the inbox at 1280 px", () => {
     await page.keyboard.press("Escape");
     await expect(listbox.isVisible()).resolves.toBe(false);
     expect(await reply.inputValue()).toBe("/sh");
+    // typed again, the / suggests again
+    await reply.fill("");
+    await reply.pressSequentially("/");
+    await expect(listbox.isVisible()).resolves.toBe(true);
+    await page.keyboard.press("Escape");
     await reply.fill("");
     await reply.pressSequentially("and/or");
     await expect(listbox.isVisible()).resolves.toBe(false);
