@@ -103,7 +103,7 @@ async function selectRows(db: Db, where: Prisma.Sql[], limit: number): Promise<L
       (SELECT count(*)::int FROM "Interaction" a WHERE a."customerId" = cu.id AND NOT a.internal) AS "historyCount",
       COALESCE((
         SELECT json_agg(json_build_object('channel', a.channel, 'direction', a.direction, 'text', a.text,
-          'sentAt', a."sentAt") ORDER BY a."sentAt" DESC)
+          'sentAt', to_char(a."sentAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY a."sentAt" DESC)
         FROM (SELECT a.channel, a.direction, a.text, a."sentAt" FROM "Interaction" a
           WHERE a."customerId" = cu.id AND a.id <> i.id AND NOT a.internal
           ORDER BY a."sentAt" DESC LIMIT ${HISTORY_SHOWN}) a

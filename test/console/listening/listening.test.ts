@@ -125,12 +125,24 @@ describe("the list", () => {
 
   it("pages by keyset: the next page starts after the last hit shown", async () => {
     const { listHits } = await import("../../../console/listening/list.ts");
+    desk.fake.addDirectMessage({ username: "old_timer", text: "Is Kopi Senja halal?" });
+    await desk.poll();
     const first = await listHits(database.db, {}, 3);
     expect(first.rows.map((r) => r.id)).toEqual([hits.both, hits.mention, hits.keyword]);
     expect(first.next).toBeDefined();
     const second = await listHits(database.db, { after: first.next }, 3);
     expect(second.rows.map((r) => r.id)).toEqual([hits.older]);
     expect(second.next).toBeUndefined();
+    // the author's other messages come with their times, whatever the server's time zone
+    const olderRow = second.rows[0]!;
+    const others = await database.db.interaction.findMany({
+      where: { customerId: olderRow.customerId, id: { not: hits.older } },
+      orderBy: { sentAt: "desc" },
+    });
+    expect(olderRow.history).toHaveLength(1);
+    expect(olderRow.history.map((h) => h.sentAt.toISOString())).toEqual(
+      others.slice(0, 3).map((o) => o.sentAt.toISOString()),
+    );
   });
 
   it("answers one hit's row for a live update, and 204 when it no longer matches the filters", async () => {
