@@ -309,3 +309,23 @@ describe("the dashboard's charts", () => {
     60_000,
   );
 });
+
+describe("customer tags on a laptop", () => {
+  it("shows the tags in the list and on the profile, one line in the list", async () => {
+    const { page, errors } = await openPage(browser, 1280, 800);
+    await signIn(page, adminEmail);
+    await page.goto(`${app.url}/console/customers`);
+    await page.screenshot({ path: `${OUT}/1280-customers.png`, fullPage: true });
+    const chips = page.locator("td .tag-list .tag");
+    expect(await chips.count()).toBe(3);
+    const tops = await chips.evaluateAll((tags) =>
+      tags.map((tag) => Math.round(tag.getBoundingClientRect().top)),
+    );
+    expect(new Set(tops).size).toBe(1);
+    await page.goto(`${app.url}/console/customers/${customerId}`);
+    await page.screenshot({ path: `${OUT}/1280-customer.png`, fullPage: true });
+    expect(await page.locator(".customer-tags [data-tag]").count()).toBe(3);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
