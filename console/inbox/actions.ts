@@ -48,7 +48,7 @@ export async function assignConversation(
 
 /**
  * Snoozes a conversation until a moment (null wakes it now): it leaves the open and pending lists until then.
- * Audited as `conversation.snooze`.
+ * A closed conversation is not snoozed (`invalid`): it is in no list to leave. Audited as `conversation.snooze`.
  */
 export async function snoozeConversation(
   db: Db,
@@ -57,6 +57,13 @@ export async function snoozeConversation(
   acting: Acting,
 ): Promise<ActionResult> {
   if (until && until <= acting.now) return { kind: "invalid", field: "until" };
+  if (until) {
+    const conversation = await db.conversation.findUnique({
+      where: { id: conversationId },
+      select: { status: true },
+    });
+    if (conversation?.status === "closed") return { kind: "invalid", field: "status" };
+  }
   return change(
     db,
     conversationId,

@@ -246,5 +246,13 @@ describe("snooze on a closed conversation", () => {
     expect(toolbar.statusCode).toBe(200);
     expect(toolbar.body).toContain("Reopen");
     expect(toolbar.body).not.toContain("/snooze");
+    // nor snoozed by a form of a page opened before it closed
+    const snooze = await postForm(http, agent, `/console/conversations/${ids.closed}/snooze`, {
+      choice: "1h",
+      _csrf: agent.csrf,
+    });
+    expect(snooze.statusCode).toBe(400);
+    const closedRow = await database.db.conversation.findUniqueOrThrow({ where: { id: ids.closed } });
+    expect(closedRow.snoozedUntil).toBeNull();
   });
 });
