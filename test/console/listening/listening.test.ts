@@ -110,6 +110,16 @@ describe("the list", () => {
     expect(page.body).toContain("Budi");
     expect(page.body).toContain("@budi_ngopi");
     expect(page.body).toMatch(/href="\/console\/customers\/[0-9a-f-]{36}"/);
+    // the keyword filter offers what the hits carry, mentions by name,
+    const options = [...page.body.matchAll(/<option value="([^"]*)"[^>]*>([^<]*)<\/option>/g)]
+      .map((m) => [m[1], m[2]])
+      .filter(([value]) => ["mention", "kopi senja", "rapport"].includes(value!));
+    // most frequent first (two each for kopi senja and mentions), then by name
+    expect(options).toEqual([
+      ["kopi senja", "kopi senja"],
+      ["mention", "Mention"],
+      ["rapport", "rapport"],
+    ]);
   });
 
   it("filters by keyword, channel and status, and ignores a value the form never offers", async () => {
