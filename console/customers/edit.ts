@@ -2,7 +2,7 @@ import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import { isLocale, LOCALES } from "../../lib/channels.ts";
 import { cleanText } from "../../lib/clean-text.ts";
-import { type Db, Prisma } from "../../lib/db/index.ts";
+import { type Db, isUniqueViolation, Prisma } from "../../lib/db/index.ts";
 import { toE164 } from "../../lib/phone.ts";
 import { isTimeZone } from "../../lib/zoned-time.ts";
 import { recordAudit } from "../auth/audit.ts";
@@ -173,7 +173,21 @@ export async function editCustomer(
   actor: { staffUserId: string; at: Date },
 ): Promise<EditResult> {
   if (!isUuid(customerId)) return { kind: "not_found" };
-  const id = customerId.toLowerCase();
+  try {
+    return await saveEdit(db, customerId.toLowerCase(), form, actor);
+  } catch (error) {
+    // another customer took the address between the check and the save: checked again, it is refused as theirs
+    if (isUniqueViolation(error)) return saveEdit(db, customerId.toLowerCase(), form, actor);
+    throw error;
+  }
+}
+
+function saveEdit(
+  db: Db,
+  id: string,
+  form: CustomerEditForm,
+  actor: { staffUserId: string; at: Date },
+): Promise<EditResult> {
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM "Customer" WHERE id = ${id}::uuid AND "mergedIntoId" IS NULL FOR UPDATE`;
