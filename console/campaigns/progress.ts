@@ -2,7 +2,7 @@ import type { CampaignTrigger } from "../../campaigns/index.ts";
 import type { Locale } from "../../lib/channels.ts";
 import type { Db } from "../../lib/db/index.ts";
 import type { ReportRow } from "../../workers/index.ts";
-import { type Bar, barChart, lineChart } from "../dashboard/charts.ts";
+import { type Bar, responsiveBarChart, responsiveLineChart } from "../dashboard/charts.ts";
 import { formatNumber, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { formatPercent } from "./percent.ts";
@@ -219,7 +219,7 @@ function rateChart(campaignId: string, rate: SendRate, locale: Locale, timeZone:
     formatTime(new Date(rate.start.getTime() + i * rate.bucketMinutes * MINUTE_MS), locale, timeZone),
   );
   const peak = Math.max(...rate.perMinute);
-  return lineChart({
+  return responsiveLineChart({
     id: `send-rate-${campaignId}`,
     title: t(locale, "campaigns.send.rateTitle"),
     description: t(locale, "campaigns.send.rateDescription", {
@@ -253,7 +253,7 @@ export function variantChart(campaignId: string, rows: ReportRow[], locale: Loca
       series,
     }));
   });
-  return barChart({
+  return responsiveBarChart({
     id: `variants-${campaignId}`,
     title: t(locale, "campaigns.send.variantsTitle"),
     description: t(locale, "campaigns.send.variantsDescription", {
