@@ -305,6 +305,23 @@ describe("Send me a test", () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it("says so when the staff account's address cannot receive email, and sends nothing", async () => {
+    const email = uniqueEmail("noaddress");
+    const id = await addStaff(database.db, email, "marketer");
+    const staff = await signIn(http, email);
+    // an account renamed to a bare login outside the console (the console itself only takes addresses)
+    await database.db.staffUser.update({ where: { id }, data: { email: "shop-team" } });
+    const before = resend.emails.length;
+    const response = await postForm(http, staff, "/console/campaigns/flash/test", {
+      _csrf: staff.csrf,
+      customer: siti,
+    });
+    expect(response.headers.location).toContain("test=no_email");
+    expect(resend.emails.length).toBe(before);
+    const page = await getPage(http, staff, response.headers.location as string);
+    expect(page.body).toContain("Your account has no email address a test can go to (shop-team).");
+  });
+
   it("is for marketers and admins: an agent is refused", async () => {
     const email = uniqueEmail("agent");
     await addStaff(database.db, email, "agent");
