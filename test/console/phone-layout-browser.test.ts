@@ -243,6 +243,11 @@ describe("the console on a 360 px phone", () => {
     await page.goto(`${app.url}/webchat/demo`);
     await page.screenshot({ path: `${OUT}/360-webchat-demo.png`, fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // and with the chat open
+    await page.getByRole("button", { name: /^Open chat with/ }).click();
+    await page.getByRole("textbox", { name: "Write a message…" }).waitFor();
+    await page.screenshot({ path: `${OUT}/360-webchat-demo-open.png`, fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await page.context().close();
   });
 });
