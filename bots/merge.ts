@@ -93,6 +93,8 @@ export async function mergeCustomers(db: Db, a: string, b: string, cause: MergeC
         source: survivor.source ?? merged.source,
         preferredChannel: survivor.preferredChannel ?? merged.preferredChannel,
         loyaltyPoints: survivor.loyaltyPoints + merged.loyaltyPoints,
+        // staff's tags of both, once each
+        tags: [...new Set([...(survivor.tags ?? []), ...(merged.tags ?? [])])].sort(),
         attributes: { ...(merged.attributes as object), ...(survivor.attributes as object) },
         consent: mergeConsent(survivor.consent, merged.consent),
         lastInteractionAt: latest(survivor.lastInteractionAt, merged.lastInteractionAt),

@@ -71,6 +71,16 @@ describe("mergeCustomers", () => {
     expect(await survivorOf(database.db, shop)).toBe(chat);
   });
 
+  it("keeps the staff's tags of both customers on the survivor, once each", async () => {
+    const chat = await telegramCustomer("Tagged");
+    const shop = await shopCustomer("tagged@example.com");
+    await database.db.customer.update({ where: { id: chat }, data: { tags: ["vip", "wholesale"] } });
+    await database.db.customer.update({ where: { id: shop }, data: { tags: ["newsletter", "vip"] } });
+    await mergeCustomers(database.db, shop, chat, { reason: "test" });
+    const survivor = await database.db.customer.findUniqueOrThrow({ where: { id: chat } });
+    expect(survivor.tags).toEqual(["newsletter", "vip", "wholesale"]);
+  });
+
   it("makes one customer when a chat customer proves the email a shop customer has", async () => {
     const shop = await shopCustomer("siti@example.com");
     const chat = await telegramCustomer("Siti");
