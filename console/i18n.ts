@@ -10,6 +10,7 @@ import { DASHBOARD_TEXTS } from "./texts/dashboard.ts";
 import { FAILURES_TEXTS } from "./texts/failures.ts";
 import { IMPORT_TEXTS } from "./texts/import.ts";
 import { INBOX_TEXTS } from "./texts/inbox.ts";
+import { LISTENING_TEXTS } from "./texts/listening.ts";
 import { LOYALTY_TEXTS } from "./texts/loyalty.ts";
 import { RFM_TEXTS } from "./texts/rfm.ts";
 import { SEGMENTS_TEXTS } from "./texts/segments.ts";
@@ -241,6 +242,7 @@ const AREAS = [
   WEBHOOKS_TEXTS,
   IMPORT_TEXTS,
   AUDIT_TEXTS,
+  LISTENING_TEXTS,
 ] as const;
 
 // distributive over the areas: the keys of every area, not only those all areas share
