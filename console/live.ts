@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
+import { createRelay } from "../lib/relay.ts";
 
 /**
  * What changed in a conversation, as the inbox and conversation pages hear it, or on the listening desk
@@ -65,19 +65,19 @@ export interface LiveHubOptions {
   log: Logger;
 }
 
-interface Relayed {
-  origin: string;
-  event: LiveEvent;
-}
-
 /** Creates a {@link LiveHub}; a process that only publishes (a worker) never opens a subscriber connection. */
 export function createLiveHub(options: LiveHubOptions): LiveHub {
-  const channel = `${options.prefix ?? "rapport"}:console:live`;
-  const origin = randomUUID();
   const log = options.log.child({ component: "console-live" });
+  const relay =
+    options.redis &&
+    createRelay<LiveEvent>({
+      redis: options.redis,
+      channel: `${options.prefix ?? "rapport"}:console:live`,
+      log,
+      lost: "console pages update on reload only",
+    });
   const listeners = new Set<(event: LiveEvent) => void>();
-  let subscriber: Redis | undefined;
-  let subscribed: Promise<void> = Promise.resolve();
+  let listening: Promise<void> | undefined;
 
   const deliver = (event: LiveEvent) => {
     for (const listener of listeners) {
@@ -89,47 +89,26 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     }
   };
 
-  const listen = (redis: Redis) => {
-    subscriber = redis.duplicate();
-    subscriber.on("message", (_channel: string, payload: string) => {
-      try {
-        const relayed = JSON.parse(payload) as Relayed;
-        if (relayed.origin === origin) return;
-        const event = LiveEvent.safeParse(relayed.event);
-        if (event.success) deliver(event.data);
-        else log.warn({ payload }, "unreadable live event skipped");
-      } catch (error) {
-        log.warn({ err: error, payload }, "unreadable live event skipped");
-      }
-    });
-    subscribed = subscriber.subscribe(channel).then(
-      () => undefined,
-      (error: unknown) =>
-        log.error({ err: error }, "console live updates not subscribed: pages update on reload only"),
-    );
-  };
-
   return {
     publish(event) {
       deliver(event);
-      if (!options.redis) return;
-      const relayed: Relayed = { origin, event };
-      options.redis
-        .publish(channel, JSON.stringify(relayed))
-        .catch((error: unknown) => log.warn({ err: error }, "live event not relayed"));
+      relay?.publish(event);
     },
     subscribe(listener) {
       listeners.add(listener);
-      if (options.redis && !subscriber) listen(options.redis);
+      listening ??= relay?.listen((message) => {
+        const event = LiveEvent.safeParse(message);
+        return event.success ? event.data : undefined;
+      }, deliver);
       return () => {
         listeners.delete(listener);
       };
     },
-    listening: () => subscribed,
+    listening: () => listening ?? Promise.resolve(),
     async close() {
       listeners.clear();
-      subscriber?.disconnect();
-      subscriber = undefined;
+      relay?.close();
+      listening = undefined;
     },
   };
 }

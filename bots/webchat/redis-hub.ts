@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../../lib/logger.ts";
 import type { Redis } from "../../lib/redis.ts";
+import { createRelay } from "../../lib/relay.ts";
 import type { WebchatButton, WebchatHub } from "./hub.ts";
 
 /** A {@link WebchatHub} shared by processes, and how to stop listening. */
@@ -11,7 +11,6 @@ export interface SharedWebchatHub extends WebchatHub {
 }
 
 interface Relayed {
-  origin: string;
   visitorId: string;
   text: string;
   key: string;
@@ -28,44 +27,33 @@ export function shareWebchatHub(
   local: WebchatHub,
   options: { redis: Redis; prefix: string; log: Logger },
 ): SharedWebchatHub {
-  const channel = `${options.prefix}:webchat:relay`;
-  const origin = randomUUID();
-  const subscriber = options.redis.duplicate();
-  const log = options.log.child({ component: "webchat-hub" });
-  subscriber.on("message", (_channel: string, payload: string) => {
-    try {
-      const relayed = JSON.parse(payload) as Relayed;
-      if (relayed.origin !== origin)
-        local.publish(relayed.visitorId, relayed.text, relayed.key, relayed.buttons);
-    } catch (error) {
-      log.warn({ err: error, payload }, "unreadable web chat relay message skipped");
-    }
+  const relay = createRelay<Relayed>({
+    redis: options.redis,
+    channel: `${options.prefix}:webchat:relay`,
+    log: options.log.child({ component: "webchat-hub" }),
+    lost: "replies from other processes stay in history",
   });
-  const ready = subscriber.subscribe(channel).then(
-    () => undefined,
-    (error: unknown) =>
-      log.error(
-        { err: error },
-        "web chat relay not subscribed: replies from other processes stay in history",
-      ),
+  const ready = relay.listen(
+    (message) => {
+      const m = message as Partial<Relayed> | null;
+      return typeof m?.visitorId === "string" && typeof m.text === "string" && typeof m.key === "string"
+        ? (m as Relayed)
+        : undefined;
+    },
+    (relayed) => local.publish(relayed.visitorId, relayed.text, relayed.key, relayed.buttons),
   );
   return {
     ready,
     publish(visitorId, text, idempotencyKey, buttons) {
       const result = local.publish(visitorId, text, idempotencyKey, buttons);
-      if (!result.duplicate) {
-        const relayed: Relayed = { origin, visitorId, text, key: idempotencyKey, buttons };
-        // the message is stored either way: a lost relay is seen from history on the next page view
-        options.redis
-          .publish(channel, JSON.stringify(relayed))
-          .catch((error: unknown) => log.warn({ err: error }, "web chat relay failed"));
-      }
+      // the message is stored either way: a lost relay is seen from history on the next page view
+      if (!result.duplicate) relay.publish({ visitorId, text, key: idempotencyKey, buttons });
       return result;
     },
     subscribe: (visitorId, listener, lastEventId) => local.subscribe(visitorId, listener, lastEventId),
     streamCount: (visitorId) => local.streamCount(visitorId),
     async close() {
-      subscriber.disconnect();
+      relay.close();
     },
   };
 }

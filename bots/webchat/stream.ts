@@ -1,5 +1,5 @@
-import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { eventStreams } from "../../lib/sse.ts";
 import { admitVisitor } from "./api.ts";
 import type { WebchatEvent, WebchatHub } from "./hub.ts";
 import type { WebchatOptions } from "./options.ts";
@@ -11,8 +11,11 @@ import { sendInvalid, VisitorQuery } from "./schemas.ts";
  * `heartbeatMs`, and what was missed after `Last-Event-ID` when the browser reconnects.
  */
 export function registerWebchatStream(app: FastifyInstance, options: WebchatOptions, hub: WebchatHub): void {
-  const open = new Set<ServerResponse>();
-  const heartbeatMs = options.heartbeatMs ?? 20_000;
+  // the widget may be on the shop's own site: any origin reads the stream (the visitor's token is the key)
+  const streams = eventStreams(app, {
+    heartbeatMs: options.heartbeatMs ?? 20_000,
+    headers: { "access-control-allow-origin": "*" },
+  });
 
   app.get("/webchat/api/events", async (request, reply) => {
     const parsed = VisitorQuery.safeParse(request.query);
@@ -22,35 +25,11 @@ export function registerWebchatStream(app: FastifyInstance, options: WebchatOpti
     const header = request.headers["last-event-id"];
     const lastEventId = (Array.isArray(header) ? header[0] : header) ?? parsed.data.lastEventId;
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      // nginx would otherwise buffer the stream and deliver messages late
-      "x-accel-buffering": "no",
-      "access-control-allow-origin": "*",
-    });
-    res.flushHeaders();
-    open.add(res);
-    const write = (event: WebchatEvent) => {
-      res.write(`id: ${event.id}\nevent: message\ndata: ${JSON.stringify(event)}\n\n`);
-    };
+    let unsubscribe = () => {};
+    const stream = streams.open(reply, () => unsubscribe());
+    const write = (event: WebchatEvent) => stream.send("message", event, event.id);
     const subscription = hub.subscribe(visitorId, write, lastEventId);
-    res.write("retry: 3000\n\n");
+    unsubscribe = subscription.unsubscribe;
     for (const event of subscription.missed) write(event);
-    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
-    heartbeat.unref();
-    res.on("close", () => {
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-      open.delete(res);
-    });
-  });
-
-  // streams never end on their own: without this, app.close() would wait for every open tab
-  app.addHook("preClose", async () => {
-    for (const res of open) res.end();
   });
 }

@@ -1,7 +1,7 @@
-import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Locale } from "../../lib/channels.ts";
+import { eventStreams } from "../../lib/sse.ts";
 import { requireRole } from "../auth/guard.ts";
 import { type ProgressView, progressView, sendProgress, sendStart } from "../campaigns/progress.ts";
 import { currentCompiled } from "../campaigns/summary.ts";
@@ -10,7 +10,6 @@ import type { ConsoleDeps } from "../deps.ts";
 import { formatRelative } from "../format.ts";
 import { sendProblem } from "../problems.ts";
 import { consoleViews } from "../views/render.ts";
-import { HEARTBEAT_MS, openEventStream } from "./events.ts";
 
 /** How often a watched campaign's progress is counted again, in ms (once for all its open pages). */
 export const PROGRESS_POLL_MS = 2_000;
@@ -114,7 +113,7 @@ export function registerCampaignSend(
     return () => listeners.delete(listener);
   };
 
-  const open = new Set<ServerResponse>();
+  const streams = eventStreams(scope, options);
   scope.get<Params>("/campaigns/:id/progress/events", readers, async (request, reply) => {
     const id = request.params.id;
     const [locale, timeZone] = where(request);
@@ -122,14 +121,11 @@ export function registerCampaignSend(
     if (first === undefined) return sendProblem(reply, { kind: "not_found" });
     let last = "";
     let stop = () => {};
-    const res = openEventStream(reply, options.heartbeatMs ?? HEARTBEAT_MS, () => {
-      stop();
-      open.delete(res);
-    });
-    open.add(res);
+    const stream = streams.open(reply, () => stop());
     const send = (progress: typeof first) => {
-      const data = JSON.stringify(progress ? payloadOf(progress) : { running: false });
-      if (data !== last) res.write(`event: progress\ndata: ${data}\n\n`);
+      const payload = progress ? payloadOf(progress) : { running: false };
+      const data = JSON.stringify(payload);
+      if (data !== last) stream.send("progress", payload);
       last = data;
     };
     send(first);
@@ -140,10 +136,6 @@ export function registerCampaignSend(
         if (progress !== undefined) send(progress);
       },
     );
-  });
-
-  scope.addHook("preClose", async () => {
-    for (const res of open) res.end();
   });
 
   const limit = scope.createRateLimit({

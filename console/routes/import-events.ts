@@ -1,9 +1,8 @@
-import type { ServerResponse } from "node:http";
 import type { FastifyInstance, preHandlerAsyncHookHandler } from "fastify";
+import { eventStreams } from "../../lib/sse.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { findImport, type ImportRun } from "../import-store.ts";
 import { sendProblem } from "../problems.ts";
-import { HEARTBEAT_MS, openEventStream } from "./events.ts";
 
 /** How often the stream looks at the job, in ms. */
 export const IMPORT_POLL_MS = 500;
@@ -28,18 +27,16 @@ export function registerImportEvents(
   importers: { preHandler: preHandlerAsyncHookHandler },
   options: { pollMs?: number; heartbeatMs?: number } = {},
 ): void {
-  const open = new Set<ServerResponse>();
+  const streams = eventStreams(scope, options);
   scope.get<{ Params: { id: string } }>("/import/:id/events", importers, async (request, reply) => {
     const { imports, queues } = deps;
     if (!imports || !queues) return reply.status(503).send({ error: "unavailable" });
     const first = await findImport(deps.db, queues, imports, request.params.id);
     if (!first) return sendProblem(reply, { kind: "not_found" });
     let closed = false;
-    const res = openEventStream(reply, options.heartbeatMs ?? HEARTBEAT_MS, () => {
+    const stream = streams.open(reply, () => {
       closed = true;
-      open.delete(res);
     });
-    open.add(res);
     let last = "";
     const send = (run: ImportRun) => {
       if (run.state === "done" || run.state === "failed") {
@@ -49,13 +46,14 @@ export function registerImportEvents(
           reason: run.reason,
           hasRejects: run.hasRejects,
         };
-        res.write(`event: done\ndata: ${JSON.stringify(done)}\n\n`);
-        res.end();
+        stream.send("done", done);
+        stream.end();
         return false;
       }
-      const progress = JSON.stringify(progressOf(run));
-      if (progress !== last) res.write(`event: progress\ndata: ${progress}\n\n`);
-      last = progress;
+      const progress = progressOf(run);
+      const json = JSON.stringify(progress);
+      if (json !== last) stream.send("progress", progress);
+      last = json;
       return true;
     };
     let going = send(first);
@@ -68,9 +66,5 @@ export function registerImportEvents(
       });
       if (run) going = send(run);
     }
-  });
-
-  scope.addHook("preClose", async () => {
-    for (const res of open) res.end();
   });
 }

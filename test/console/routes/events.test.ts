@@ -80,7 +80,7 @@ describe("GET /console/events", () => {
         `${redis.prefix}:console:live`,
         JSON.stringify({
           origin: "barrier",
-          event: { conversationId: barrier, kind: "status", status: "open" },
+          message: { conversationId: barrier, kind: "status", status: "open" },
         }),
       );
       await stream.next((e) => e.conversationId === barrier);
@@ -107,7 +107,7 @@ describe("the live event stream", () => {
     await hub.listening();
     await otherRedis.publish(
       `${redis.prefix}:console:live`,
-      JSON.stringify({ origin: "x", event: { kind: "bogus" } }),
+      JSON.stringify({ origin: "x", message: { kind: "bogus" } }),
     );
     const conversationId = crypto.randomUUID();
     otherHub.publish({
