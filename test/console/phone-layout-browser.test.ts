@@ -334,3 +334,29 @@ describe("customer tags on a laptop", () => {
     await page.context().close();
   }, 60_000);
 });
+
+describe("editing a customer on a phone, in Polish", () => {
+  it("names the refused field beside it and keeps the page within the screen", async () => {
+    const email = uniqueEmail("phone-pl");
+    await addStaff(database.db, email, "agent", { locale: "pl", name: "Agentka" });
+    const { page, errors } = await openPage(browser, 360, 740);
+    await signIn(page, email);
+    await page.goto(`${app.url}/console/customers/${customerId}/edit`);
+    await page.getByLabel("Strefa czasowa").fill("Mars/Olympus");
+    await page.getByLabel("Telefon").fill("12");
+    await page.getByRole("button", { name: "Zapisz zmiany" }).click();
+    await page.locator("#edit-timezone-error").waitFor();
+    await page.screenshot({ path: `${OUT}/360-customer-edit-errors-pl.png`, fullPage: true });
+    expect(await page.locator("#edit-timezone-error").textContent()).toContain(
+      "Nie znamy takiej strefy czasowej",
+    );
+    expect(await page.locator("#edit-phone-error").textContent()).toContain(
+      "Nie umiemy odczytać tego numeru",
+    );
+    expect(await page.getByLabel("Strefa czasowa").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // the 400 answer is the page itself: the browser reports it, nothing else went wrong
+    expect(errors.filter((e) => !/\b400\b/.test(e))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
