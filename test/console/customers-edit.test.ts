@@ -126,6 +126,8 @@ describe("customer tags", () => {
     expect(page.body).toContain(`/console/customers/${tagged}"`);
     expect(page.body).not.toContain(`/console/customers/${other}"`);
     expect(page.body).toContain('data-tag-filter="filter-test-tag"');
+    // the list's form shows the tag it filters on, to change or clear
+    expect(page.body).toMatch(/<input id="customer-tag" name="tag" value="filter-test-tag"/);
     expect(page.body).toContain('href="/console/customers?tag=filter-test-tag"');
   });
 
