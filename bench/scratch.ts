@@ -174,7 +174,8 @@ export async function createScratch(onCreated: (cleanup: () => Promise<void>) =>
     },
     clearQueues: () => deletePrefix(connection, prefix),
     async resetRuns() {
-      await client.query('TRUNCATE "Delivery", "Coupon", "Interaction"');
+      // the runs' rows, with what refers to them (a listening hit to its post and its answer)
+      await client.query('TRUNCATE "Delivery", "Coupon", "Interaction", "ListeningHit"');
       await deletePrefix(connection, prefix);
     },
     cleanup,
