@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mergeCustomers } from "../../bots/index.ts";
+import { editFormOf } from "../../console/customers/edit.ts";
+import type { PostalAddress } from "../../console/format.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { type Browser, getPage, postForm, signedInAs, startConsole, uniqueEmail } from "./support.ts";
 
@@ -52,21 +54,7 @@ async function customer(extra: { email?: string; phone?: string; tags?: string[]
 /** The edit form's fields for a customer as stored, with some changed. */
 async function formOf(id: string, changes: Record<string, string>): Promise<Record<string, string>> {
   const row = await database.db.customer.findUniqueOrThrow({ where: { id } });
-  const address = (row.address ?? {}) as Record<string, string>;
-  return {
-    name: row.name ?? "",
-    email: row.email ?? "",
-    phone: row.phone ?? "",
-    locale: row.locale,
-    timezone: row.timezone ?? "",
-    line1: address.line1 ?? "",
-    line2: address.line2 ?? "",
-    city: address.city ?? "",
-    postalCode: address.postalCode ?? "",
-    region: address.region ?? "",
-    country: address.country ?? "",
-    ...changes,
-  };
+  return { ...editFormOf({ ...row, address: row.address as PostalAddress | null }), ...changes };
 }
 
 function auditsOf(id: string, action: string) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { launchBrowser, openPage } from "../support/browser.ts";
+import { launchBrowser, openPage, signInAt } from "../support/browser.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 import { addStaff, PASSWORD, startConsole, uniqueEmail } from "./support.ts";
@@ -77,13 +77,7 @@ async function seed(): Promise<void> {
   await db.interaction.createMany({ data: messages });
 }
 
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${app.url}/console/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.locator('form button[type="submit"]').first().click();
-  await page.waitForURL(/\/console\/(?!login)/);
-}
+const signIn = (page: Page, email: string) => signInAt(page, app.url!, email, PASSWORD);
 
 /** How wide the page is, and whether its navigation scrolls and shows the cue at its right edge. */
 function measure(page: Page) {

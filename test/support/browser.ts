@@ -56,3 +56,12 @@ export async function openPage(
   });
   return { page, errors };
 }
+
+/** Signs `email` in through the console's login page at `baseUrl`, and waits for the page it leads to. */
+export async function signInAt(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.locator('form button[type="submit"]').first().click();
+  await page.waitForURL(/\/console\/(?!login)/);
+}
