@@ -13,8 +13,13 @@ import { type Acting, type ActionResult, markReplied } from "./actions.ts";
 import { type Collision, findCollision, type Seen } from "./collision.ts";
 import { whileReplying } from "./reply-lock.ts";
 
-/** What {@link replyAsStaff} did: queued (or found queued), skipped, or refused because of a collision. */
-export type StaffReplyOutcome = StaffReplyResult | { kind: "collision"; collision: Collision };
+/**
+ * What {@link replyAsStaff} did: queued (or found queued), skipped, or refused because of a collision. A new
+ * reply names the public posts of the conversation it answered on the listening desk (their Interaction ids).
+ */
+export type StaffReplyOutcome =
+  | (StaffReplyResult & { answeredHits?: string[] })
+  | { kind: "collision"; collision: Collision };
 
 /** A reply as the console's form sends it. */
 export interface StaffReplyForm {
@@ -65,7 +70,12 @@ export async function replyAsStaff(
   if (outcome.kind !== "queued" || outcome.duplicate) return outcome;
   await markReplied(deps.db, reply.conversationId, acting);
   // a public mention waiting on the listening desk is answered by a reply in its conversation too
-  await answerHitsOfConversation(deps.db, reply.conversationId, outcome.deliveryId, acting);
+  const answeredHits = await answerHitsOfConversation(
+    deps.db,
+    reply.conversationId,
+    outcome.deliveryId,
+    acting,
+  );
   await recordAudit(deps.db, {
     staffUserId: acting.staffUserId,
     action: "conversation.reply",
@@ -78,7 +88,7 @@ export async function replyAsStaff(
     },
     at: acting.now,
   });
-  return outcome;
+  return { ...outcome, answeredHits };
 }
 
 async function isQueued(db: Db, key: string): Promise<boolean> {

@@ -98,6 +98,16 @@ export function registerConversationActions(
     }
     if (!result.duplicate)
       publish(request, { conversationId, kind: "message", deliveryId: result.deliveryId });
+    // the posts it answered change on every open listening desk too
+    for (const interactionId of result.answeredHits ?? []) {
+      deps.live.publish({
+        kind: "listening",
+        interactionId,
+        status: "answered",
+        staffUserId: request.staff!.id,
+        staffName: nameOf(request),
+      });
+    }
     return done(request, reply, conversationId, { ref: `d-${result.deliveryId}`, status: result.status });
   });
 

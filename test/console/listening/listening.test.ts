@@ -307,6 +307,13 @@ describe("actions", () => {
     expect(response.statusCode).toBe(303);
     const hit = await hitOf(hits.both);
     expect(hit).toMatchObject({ status: "answered", answeredById: colleague.id, assigneeId: colleague.id });
+    // every open desk hears it, as it hears the desk's own answers
+    expect(
+      events.filter((e) => e.kind === "listening" && e.interactionId === hits.both).at(-1),
+    ).toMatchObject({
+      status: "answered",
+      staffUserId: colleague.id,
+    });
     expect(hit.answeredAt?.getTime()).toBe(desk.clock.now());
     const posted = await waitFor("the reply post", () =>
       desk.fake.callsTo(X_ROUTES.tweet).find((c) => JSON.stringify(c.body).includes("is back!")),
