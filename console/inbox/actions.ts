@@ -19,10 +19,18 @@ export async function markRead(db: Db, conversationId: string): Promise<boolean>
   return read.count > 0;
 }
 
+/** Who can be assigned conversations and listening hits: agents and admins whose account is active. */
+const ASSIGNABLE = { role: { in: ["agent" as const, "admin" as const] }, disabledAt: null };
+
+/** Whether a staff member can be assigned work (a conversation, a listening hit). */
+export async function isAssignable(db: Db, staffUserId: string): Promise<boolean> {
+  return (await db.staffUser.count({ where: { id: staffUserId, ...ASSIGNABLE } })) > 0;
+}
+
 /** The staff who can be assigned conversations: agents and admins whose account is active. */
 export async function assignableStaff(db: Db): Promise<Array<{ id: string; name: string }>> {
   const staff = await db.staffUser.findMany({
-    where: { role: { in: ["agent", "admin"] }, disabledAt: null },
+    where: ASSIGNABLE,
     orderBy: [{ name: "asc" }, { email: "asc" }],
     select: { id: true, name: true, email: true },
   });
@@ -36,13 +44,7 @@ export async function assignConversation(
   assigneeId: string | null,
   acting: Acting,
 ): Promise<ActionResult> {
-  if (assigneeId) {
-    const assignee = await db.staffUser.findFirst({
-      where: { id: assigneeId, role: { in: ["agent", "admin"] }, disabledAt: null },
-      select: { id: true },
-    });
-    if (!assignee) return { kind: "invalid", field: "assignee" };
-  }
+  if (assigneeId && !(await isAssignable(db, assigneeId))) return { kind: "invalid", field: "assignee" };
   return change(db, conversationId, acting, "conversation.assign", { assigneeId }, { assigneeId });
 }
 

@@ -3,7 +3,7 @@ import { type Db, Prisma } from "../../lib/db/index.ts";
 import { replyKey } from "../../lib/ids.ts";
 import { queuePostReply, type ReplyDeps } from "../../workers/index.ts";
 import { recordAudit } from "../auth/audit.ts";
-import type { Acting } from "../inbox/actions.ts";
+import { type Acting, isAssignable } from "../inbox/actions.ts";
 
 /** A change to a hit: done, or why not (the hit or the assignee is unknown). */
 export type HitActionResult = { kind: "done" } | { kind: "not_found" } | { kind: "invalid"; field: string };
@@ -191,13 +191,7 @@ export async function assignHit(
   assigneeId: string | null,
   acting: Acting,
 ): Promise<HitActionResult> {
-  if (assigneeId) {
-    const assignee = await db.staffUser.findFirst({
-      where: { id: assigneeId, role: { in: ["agent", "admin"] }, disabledAt: null },
-      select: { id: true },
-    });
-    if (!assignee) return { kind: "invalid", field: "assignee" };
-  }
+  if (assigneeId && !(await isAssignable(db, assigneeId))) return { kind: "invalid", field: "assignee" };
   return change(db, id, acting, "listening.assign", { assigneeId }, { assigneeId });
 }
 
