@@ -28,6 +28,7 @@ export function createRelay<T>(options: {
   redis: Redis;
   channel: string;
   log: Logger;
+  /** What the others' messages not arriving means for users, in the log line when subscribing fails. */
   lost: string;
 }): Relay<T> {
   const origin = randomUUID();
