@@ -6,7 +6,6 @@ import {
   type Channel,
   closeConversation,
   connectedShop,
-  createReceivedEmailFetcher,
   createResponder,
   InboundRetries,
   loadReplies,
@@ -15,7 +14,6 @@ import {
   registerDoubleOptIn,
   registerEventsApi,
   registerLoyaltyApi,
-  registerResendWebhook,
   registerShopWebhooks,
   registerUnsubscribe,
   retryInboundFailure,
@@ -289,30 +287,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       await registerLoyaltyApi(http, { db: database.db, secret: webhookSecret.value, clock });
       await platforms.registerRoutes(http);
+      // not the email platform's: every channel's marketing carries these links (workers/render.ts signs them)
       await registerUnsubscribe(http, {
         db: database.db,
         secret: linkSecret.value,
         clock,
         log,
         brandName: config.BRAND_NAME,
-      });
-      await registerResendWebhook(http, {
-        db: database.db,
-        secret: config.RESEND_WEBHOOK_SECRET,
-        clock,
-        log,
-        // customers' emails come in through the same conversation core as every chat
-        inbound: config.RESEND_API_KEY
-          ? {
-              fetchEmail: createReceivedEmailFetcher({
-                apiKey: config.RESEND_API_KEY,
-                baseUrl: config.RESEND_BASE_URL,
-              }),
-              onMessage: responder,
-              ownAddresses: [config.EMAIL_FROM, ...(config.EMAIL_REPLY_TO ? [config.EMAIL_REPLY_TO] : [])],
-            }
-          : undefined,
-        retries: inboundRetries,
       });
       await registerShopWebhooks(http, {
         db: database.db,
@@ -441,7 +422,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       );
     }
     if (options.bots !== false) {
-      const bots = (["telegram", "discord", "x"] as const).filter((c) => !platforms.outboxOnly.includes(c));
+      const bots = platforms.listening;
       if (bots.length) progress(`connecting the chat bots (${bots.join(", ")})`);
       await platforms.start();
       closers.push(() => platforms.stop());
