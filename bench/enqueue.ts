@@ -1,3 +1,4 @@
+import type { Queue } from "bullmq";
 import { manualClock } from "../lib/clock.ts";
 import { Prisma } from "../lib/db/index.ts";
 // Not exported from workers/index.ts (only the single enqueueDelivery is): what is measured is the engine's
@@ -34,20 +35,61 @@ export interface EnqueueDetails {
   email: number;
   jobs: number;
   chunk: number;
-  oursMs: number;
-  rawMs: number;
+  /** addBulk calls ours made (and the fair baseline repeats), and the no-op ceiling's. */
+  addBulkCalls: { ours: number; noop: number };
+  /** Each run's wall time, in the order measured. */
+  oursMs: number[];
+  fairMs: number[];
+  noopMs: number[];
+  /** Deliveries per second of our median run. */
   deliveriesPerSecond: number;
   /** The same deliveries (at most 20 000) queued by one call. */
   oneCall: { deliveries: number; ms: number; deliveriesPerSecond: number };
 }
 
+/** One `addBulk` call of ours: the queue and the jobs exactly as passed. */
+interface BulkCall {
+  queue: Queue;
+  jobs: Parameters<Queue["addBulk"]>[0];
+}
+
+/**
+ * The `addBulk` calls `fn` makes on the deliver queues, recorded instead of sent: nothing reaches Redis.
+ * What the fair baseline replays.
+ */
+async function recordAddBulk(scratch: Scratch, fn: () => Promise<void>): Promise<BulkCall[]> {
+  const calls: BulkCall[] = [];
+  const queues = (["telegram", "email"] as const).map((channel) =>
+    queueFor(scratch.queues, QUEUE.deliver(channel)),
+  );
+  const originals = queues.map((queue) => queue.addBulk);
+  for (const queue of queues) {
+    const recording: Queue["addBulk"] = async (jobs) => {
+      calls.push({ queue, jobs: structuredClone(jobs) });
+      return [];
+    };
+    queue.addBulk = recording;
+  }
+  try {
+    await fn();
+  } finally {
+    queues.forEach((queue, i) => {
+      queue.addBulk = originals[i]!;
+    });
+  }
+  return calls;
+}
+
 /**
  * enqueue: `enqueueDeliveries()` of `count` planned Deliveries (Telegram → one job each, campaign email →
- * batch jobs of 100), in fanOut's chunks, against raw `queue.addBulk` of as many no-op jobs.
+ * batch jobs of 100), in fanOut's chunks, `runs` times, each followed by the fair baseline (raw `addBulk`
+ * of the very jobs ours made, names, data and options, into the same queues in the same calls) and the no-op
+ * ceiling (raw `addBulk` of as many no-op jobs without options, 1 000 a call).
  */
 export async function benchEnqueue(
   scratch: Scratch,
   count: number,
+  runs: number,
 ): Promise<{ rows: ResultRow[]; details: EnqueueDetails }> {
   const shipped = await ship(scratch.db, PROMO_YAML, "bench-promo.yaml");
   await scratch.resetRuns();
@@ -68,46 +110,87 @@ export async function benchEnqueue(
     RETURNING id, key, channel::text AS channel, "scheduledAt", "campaignId"`);
   const telegram = planned.filter((d) => d.channel === "telegram").length;
   const deps = { db: scratch.db, queues: scratch.queues, clock: manualClock(NOW.getTime()) };
-
-  const ours = await timed(async () => {
+  const enqueueAll = async () => {
     for (let i = 0; i < planned.length; i += CHUNK)
       await enqueueDeliveries(deps, planned.slice(i, i + CHUNK));
-  });
-  const jobs = await jobsQueued(scratch);
+  };
+  const replan = () =>
+    scratch.db.$executeRaw(Prisma.sql`UPDATE "Delivery" SET status = 'planned', "queuedAt" = NULL`);
+
+  // ours' jobs, recorded once (untimed; it also warms up the code): what the fair baseline sends
+  const calls = await recordAddBulk(scratch, enqueueAll);
+  const jobs = calls.reduce((n, call) => n + call.jobs.length, 0);
+  await replan();
 
   const rawQueue = queueFor(scratch.queues, "bench-raw-enqueue");
-  const raw = await timed(async () => {
-    for (let i = 0; i < jobs; i += RAW_BULK) {
-      const size = Math.min(RAW_BULK, jobs - i);
-      await rawQueue.addBulk(Array.from({ length: size }, (_, k) => ({ name: "noop", data: { i: i + k } })));
-    }
-  });
+  const noopCalls = Math.ceil(jobs / RAW_BULK);
+  const oursMs: number[] = [];
+  const fairMs: number[] = [];
+  const noopMs: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    await scratch.clearQueues();
+    await scratch.sql.query('VACUUM ANALYZE "Delivery"');
+    const ours = await timed(enqueueAll);
+    const queued = await jobsQueued(scratch);
+    if (queued !== jobs) throw new Error(`enqueueDeliveries queued ${queued} jobs, recorded ${jobs}`);
+    oursMs.push(ours.ms);
+    await replan();
+
+    await scratch.clearQueues();
+    const replay = calls.map((call) => ({ queue: call.queue, jobs: structuredClone(call.jobs) }));
+    const fair = await timed(async () => {
+      for (const call of replay) await call.queue.addBulk(call.jobs);
+    });
+    fairMs.push(fair.ms);
+
+    await scratch.clearQueues();
+    const noop = await timed(async () => {
+      for (let i = 0; i < jobs; i += RAW_BULK) {
+        const size = Math.min(RAW_BULK, jobs - i);
+        await rawQueue.addBulk(
+          Array.from({ length: size }, (_, k) => ({ name: "noop", data: { i: i + k } })),
+        );
+      }
+    });
+    noopMs.push(noop.ms);
+    const of = runs > 1 ? ` (run ${run} of ${runs})` : "";
+    console.log(
+      `enqueue${of}: ${planned.length.toLocaleString("en")} deliveries → ${jobs.toLocaleString("en")} jobs in ` +
+        `${Math.round(ours.ms)} ms (${Math.round(perSecond(jobs, ours.ms))} jobs/s); the same jobs by raw ` +
+        `addBulk ${Math.round(fair.ms)} ms; no-op jobs ${Math.round(noop.ms)} ms`,
+    );
+  }
 
   // the same deliveries again in ONE call, as a sweep or a caller with a large list would make it
   await scratch.clearQueues();
   const oneCall = planned.slice(0, Math.min(planned.length, ONE_CALL_MAX));
-  await scratch.db.$executeRaw(Prisma.sql`UPDATE "Delivery" SET status = 'planned', "queuedAt" = NULL`);
   const single = await timed(() => enqueueDeliveries(deps, oneCall));
   await scratch.resetRuns();
 
-  const oursRate = perSecond(jobs, ours.ms);
-  const rawRate = perSecond(jobs, raw.ms);
-  console.log(
-    `enqueue: ${planned.length.toLocaleString("en")} deliveries → ${jobs.toLocaleString("en")} jobs in ` +
-      `${Math.round(ours.ms)} ms (${Math.round(oursRate)} jobs/s), raw addBulk in ${Math.round(raw.ms)} ms ` +
-      `(${Math.round(rawRate)} jobs/s)`,
+  const result = row(
+    "enqueue",
+    "jobs/s",
+    {
+      ours: oursMs.map((ms) => perSecond(jobs, ms)),
+      fair: fairMs.map((ms) => perSecond(jobs, ms)),
+      noop: noopMs.map((ms) => perSecond(jobs, ms)),
+    },
+    `raw addBulk of the same jobs (data and options), in the same ${calls.length} calls`,
+    `raw addBulk of no-op jobs without options, ${RAW_BULK} a call`,
   );
   return {
-    rows: [row("enqueue", oursRate, rawRate, "jobs/s", `raw addBulk of no-op jobs, ${RAW_BULK} a call`)],
+    rows: [result],
     details: {
       deliveries: planned.length,
       telegram,
       email: planned.length - telegram,
       jobs,
       chunk: CHUNK,
-      oursMs: Math.round(ours.ms),
-      rawMs: Math.round(raw.ms),
-      deliveriesPerSecond: perSecond(planned.length, ours.ms),
+      addBulkCalls: { ours: calls.length, noop: noopCalls },
+      oursMs: oursMs.map(Math.round),
+      fairMs: fairMs.map(Math.round),
+      noopMs: noopMs.map(Math.round),
+      deliveriesPerSecond: (result.ours.median * planned.length) / Math.max(jobs, 1),
       oneCall: {
         deliveries: oneCall.length,
         ms: Math.round(single.ms),

@@ -1,8 +1,16 @@
 import { manualClock } from "../lib/clock.ts";
-import { type Db, Prisma } from "../lib/db/index.ts";
+import { Prisma } from "../lib/db/index.ts";
 import { silentLogger } from "../lib/logger.ts";
 import { type FanOutResult, fanOut, QUEUE, queueFor } from "../workers/index.ts";
-import { type FanOutTarget, fanOutTarget, NOW, PROMO_YAML, ship } from "./campaigns.ts";
+import {
+  BRAND,
+  type FanOutTarget,
+  fanOutTarget,
+  NOW,
+  PROMO_YAML,
+  type ShippedCampaign,
+  ship,
+} from "./campaigns.ts";
 import { type PhaseShare, Phases, timeAddBulk, timedDb } from "./instrument.ts";
 import { type MemoryPeak, perSecond, sampleMemory, timed } from "./measure.ts";
 import { progressLine } from "./progress.ts";
@@ -26,24 +34,51 @@ export interface FanOutDetails {
   audience: number;
   queued: number;
   skipped: Record<string, number>;
-  oursMs: number;
-  rawMs: number;
-  /** Share of the whole-audience run spent queueing. */
+  /** Each run's wall time, in the order measured: ours, the fair INSERT, the bare-table INSERT. */
+  oursMs: number[];
+  fairMs: number[];
+  noopMs: number[];
+  /** Share of the first whole-audience run spent queueing. */
   enqueueShare: number;
+  /** Where the first whole-audience run's time went. */
   phases: PhaseShare[];
-  /** At a tenth of the audience, then at all of it. */
+  /** At a tenth of the audience, then at all of it (the first whole-audience run). */
   memory: Array<MemoryPeak & { audience: number; ms: number }>;
   /** Peak heap growth at the whole audience over that at a tenth. */
   heapGrowthRatio: number;
-  jitOff: { ms: number; enqueueShare: number; phases: PhaseShare[] };
 }
 
-async function measuredFanOut(
-  scratch: Scratch,
-  target: FanOutTarget,
-  label: string,
-  db: Db = scratch.db,
-): Promise<FanOutRun> {
+/** A table with Delivery's columns and defaults and nothing else: no index, constraint, trigger or key. */
+const BARE = "bench_bare_delivery";
+
+/**
+ * One `INSERT … SELECT` of a Delivery row per audience customer into `table`, with no channel logic: the
+ * customer's preferred channel (else email), its email as recipient, the message's data with the customer's
+ * name and the brand (rows as wide as fanOut's), no consent, caps, quiet hours, coupons or A/B buckets.
+ */
+function rawInsert(table: string, shipped: ShippedCampaign, where: Prisma.Sql): Prisma.Sql {
+  const data = JSON.stringify({ brand: BRAND, ...PROMO_DATA });
+  return Prisma.sql`
+    INSERT INTO ${Prisma.raw(`"${table}"`)} (key, kind, "campaignId", "campaignVersionId", step, variant,
+      "customerId", channel, status, template, locale, data, recipient, "scheduledAt")
+    SELECT 'd/raw/main/' || c.id::text || '/once', 'marketing', ${shipped.campaign.id}, ${shipped.versionId}::uuid,
+      'main', 'a', c.id, COALESCE(c."preferredChannel", 'email'), 'planned', 'promo', c.locale,
+      jsonb_build_object('customer', jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email)))
+        || ${data}::jsonb,
+      c.email, ${NOW}
+    FROM "Customer" c WHERE c."mergedIntoId" IS NULL AND (${where})`;
+}
+
+/** The message data of PROMO_YAML, as a raw plan would copy it into each row. */
+const PROMO_DATA = {
+  headline: "Winter sale",
+  body: "Everything 20% off",
+  discount: 20,
+  code: "BENCH20-XXXXXXXX",
+  endsAt: "2026-12-06T16:59:59Z",
+};
+
+async function measuredFanOut(scratch: Scratch, target: FanOutTarget, label: string): Promise<FanOutRun> {
   const phases = new Phases();
   const restore = (["telegram", "email"] as const).map((channel) =>
     timeAddBulk(queueFor(scratch.queues, QUEUE.deliver(channel)), phases),
@@ -51,7 +86,7 @@ async function measuredFanOut(
   const progress = progressLine(label);
   try {
     const deps = {
-      db: timedDb(db, phases),
+      db: timedDb(scratch.db, phases),
       queues: scratch.queues,
       clock: manualClock(NOW.getTime()),
       log: silentLogger,
@@ -79,14 +114,18 @@ async function measuredFanOut(
 
 /**
  * fan-out: `fanOut()` of a marketing campaign (Telegram else email, quiet hours, a unique() coupon, an A/B
- * test with holdout) against one plain `INSERT INTO "Delivery" … SELECT … FROM "Customer"` of as many rows,
- * into the same empty table. Memory is sampled at a tenth of the audience and at all of it.
+ * test with holdout), `runs` times, each followed by the fair baseline (one plain `INSERT INTO "Delivery" …
+ * SELECT … FROM "Customer"` of as many rows, into the same empty table with its indexes and triggers) and the
+ * no-op ceiling (the same INSERT into a bare table). Memory is sampled at a tenth of the audience and at all
+ * of it.
  */
 export async function benchFanOut(
   scratch: Scratch,
   customers: number,
+  runs: number,
 ): Promise<{ rows: ResultRow[]; details: FanOutDetails }> {
   const shipped = await ship(scratch.db, PROMO_YAML, "bench-promo.yaml");
+  await scratch.sql.query(`CREATE TABLE "${BARE}" (LIKE "Delivery" INCLUDING DEFAULTS)`);
 
   // a hundredth first, unmeasured: one-time costs (query plans, script loading) stay out of both samples
   await scratch.resetRuns();
@@ -101,60 +140,69 @@ export async function benchFanOut(
     fanOutTarget(shipped, { extra: Prisma.sql`c."loyaltyPoints" < 10` }),
     "fan-out, a tenth of the audience",
   );
-  await scratch.resetRuns();
-  const full = await measuredFanOut(scratch, fanOutTarget(shipped), "fan-out, the whole audience");
-  const written = full.result.audience - full.result.existing;
 
-  await scratch.resetRuns();
   const target = fanOutTarget(shipped);
-  const raw = await timed(() =>
-    scratch.db.$executeRaw(Prisma.sql`
-      INSERT INTO "Delivery" (key, kind, "campaignId", "campaignVersionId", step, "customerId", channel, status,
-        template, locale, data, recipient, "scheduledAt")
-      SELECT 'd/raw/main/' || c.id::text || '/once', 'marketing', ${shipped.campaign.id}, ${shipped.versionId}::uuid,
-        'main', c.id, COALESCE(c."preferredChannel", 'email'), 'planned', 'promo', c.locale, '{}'::jsonb, c.email,
-        ${NOW}
-      FROM "Customer" c WHERE c."mergedIntoId" IS NULL AND (${target.where})`),
-  );
-  await scratch.resetRuns();
-  if (raw.value !== written) throw new Error(`raw INSERT wrote ${raw.value} rows, fanOut ${written}`);
-  const rawRate = perSecond(raw.value, raw.ms);
+  const full: FanOutRun[] = [];
+  const fair: number[] = [];
+  const noop: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const of = runs > 1 ? ` (run ${run} of ${runs})` : "";
+    await scratch.resetRuns();
+    await scratch.sql.query('VACUUM ANALYZE "Delivery", "Coupon"');
+    const ours = await measuredFanOut(scratch, target, `fan-out, the whole audience${of}`);
+    full.push(ours);
+    const written = ours.result.audience - ours.result.existing;
 
-  // what-if: the same fan-out on sessions without PostgreSQL's JIT, whose compile time the plan statement
-  // pays on every chunk once its estimated cost passes jit_above_cost (see the README)
-  const noJit = await measuredFanOut(
-    scratch,
-    fanOutTarget(shipped),
-    "fan-out, sessions with jit = off",
-    await scratch.openDb({ jit: "off" }),
-  );
-  await scratch.resetRuns();
+    await scratch.resetRuns();
+    await scratch.sql.query('VACUUM ANALYZE "Delivery"');
+    const raw = await timed(() => scratch.db.$executeRaw(rawInsert("Delivery", shipped, target.where)));
+    if (raw.value !== written) throw new Error(`raw INSERT wrote ${raw.value} rows, fanOut ${written}`);
+    fair.push(raw.ms);
 
-  console.log(
-    `fan-out: ${written.toLocaleString("en")} rows in ${full.ms} ms (${Math.round(full.rowsPerSecond)}/s), ` +
-      `raw INSERT … SELECT in ${Math.round(raw.ms)} ms (${Math.round(rawRate)}/s); ` +
-      `enqueueing ${(full.enqueueShare * 100).toFixed(1)} % of the fan-out`,
-  );
+    await scratch.sql.query(`TRUNCATE "${BARE}"`);
+    await scratch.sql.query(`VACUUM ANALYZE "${BARE}"`);
+    const bare = await timed(() => scratch.db.$executeRaw(rawInsert(BARE, shipped, target.where)));
+    if (bare.value !== written) throw new Error(`bare INSERT wrote ${bare.value} rows, fanOut ${written}`);
+    noop.push(bare.ms);
+    console.log(
+      `fan-out${of}: ${written.toLocaleString("en")} rows in ${ours.ms} ms (${Math.round(ours.rowsPerSecond)}/s); ` +
+        `raw INSERT … SELECT into Delivery ${Math.round(raw.ms)} ms, into a bare table ${Math.round(bare.ms)} ms`,
+    );
+  }
+  await scratch.resetRuns();
+  await scratch.sql.query(`DROP TABLE "${BARE}"`);
+
+  const first = full[0]!;
+  const written = first.result.audience - first.result.existing;
   return {
     rows: [
-      row("fan-out", full.rowsPerSecond, rawRate, "rows/s", "one INSERT … SELECT, no channel logic"),
-      row("fan-out, jit = off (what-if)", noJit.rowsPerSecond, rawRate, "rows/s", "the same raw INSERT"),
+      row(
+        "fan-out",
+        "rows/s",
+        {
+          ours: full.map((r) => r.rowsPerSecond),
+          fair: fair.map((ms) => perSecond(written, ms)),
+          noop: noop.map((ms) => perSecond(written, ms)),
+        },
+        'one INSERT … SELECT into "Delivery" (its indexes and triggers), no channel logic',
+        "the same INSERT into a bare table (no index, key or trigger)",
+      ),
     ],
     details: {
       customers,
-      audience: full.result.audience,
-      queued: full.result.queued,
-      skipped: full.result.skipped,
-      oursMs: full.ms,
-      rawMs: Math.round(raw.ms),
-      enqueueShare: full.enqueueShare,
-      phases: full.phases,
+      audience: first.result.audience,
+      queued: first.result.queued,
+      skipped: first.result.skipped,
+      oursMs: full.map((r) => r.ms),
+      fairMs: fair.map(Math.round),
+      noopMs: noop.map(Math.round),
+      enqueueShare: first.enqueueShare,
+      phases: first.phases,
       memory: [
         { audience: tenth.result.audience, ms: tenth.ms, ...tenth.memory },
-        { audience: full.result.audience, ms: full.ms, ...full.memory },
+        { audience: first.result.audience, ms: first.ms, ...first.memory },
       ],
-      heapGrowthRatio: full.memory.heapGrowthMb / Math.max(tenth.memory.heapGrowthMb, 0.1),
-      jitOff: { ms: noJit.ms, enqueueShare: noJit.enqueueShare, phases: noJit.phases },
+      heapGrowthRatio: first.memory.heapGrowthMb / Math.max(tenth.memory.heapGrowthMb, 0.1),
     },
   };
 }

@@ -20,6 +20,16 @@ export interface BenchOptions {
    * channel.limit.max), and Resend's default limit is 5 requests/s, so that is what production runs.
    */
   emailConcurrency: number;
+  /**
+   * Times each line is measured, ours and its baselines alternating; every figure is the median of them, with
+   * min and max. Defaults to 3 (1 with --quick).
+   */
+  runs: number;
+  /**
+   * Deliveries the fair Telegram baseline claims per statement. Defaults to 1: our Telegram line is one job
+   * per message, so the baseline does the same unit of work per slot (see the README).
+   */
+  telegramClaim: number;
   /** Where the JSON goes. Defaults to bench/results/<timestamp>.json. */
   out: string | undefined;
 }
@@ -35,6 +45,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --email-concurrency E
                      email (batch) deliver worker concurrency, ours and raw (default 5, as Resend's
                      5 requests/s limit makes it in production)
+  --runs N           measure each line N times, ours and its baselines alternating; figures are
+                     medians with min and max (default 3; 1 with --quick)
+  --telegram-claim B deliveries the fair Telegram baseline claims per statement (default 1: one
+                     message per job, as ours)
   --out FILE         write the JSON here instead of bench/results/<timestamp>.json
   --help             this text
 
@@ -60,6 +74,8 @@ export function parseOptions(argv: string[]): BenchOptions | "help" {
       deliveries: { type: "string" },
       concurrency: { type: "string" },
       "email-concurrency": { type: "string" },
+      runs: { type: "string" },
+      "telegram-claim": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -76,6 +92,8 @@ export function parseOptions(argv: string[]): BenchOptions | "help" {
       count(values.deliveries, "--deliveries", 1) ?? Math.min(quick ? 500 : 5_000, Math.ceil(customers / 10)),
     concurrency: count(values.concurrency, "--concurrency", 1) ?? 50,
     emailConcurrency: count(values["email-concurrency"], "--email-concurrency", 1) ?? 5,
+    runs: count(values.runs, "--runs", 1) ?? (quick ? 1 : 3),
+    telegramClaim: count(values["telegram-claim"], "--telegram-claim", 1) ?? 1,
     out: values.out,
   };
 }

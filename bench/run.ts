@@ -2,13 +2,21 @@
  * `npm run bench`: Rapport's hot paths against the raw BullMQ / raw SQL ceiling, measured in one run on one
  * machine and reported as ratios. See bench/README.md for what each line measures.
  */
+import { loadavg } from "node:os";
 import { redactUrl } from "../lib/db/index.ts";
 import { benchDeliver } from "./deliver.ts";
 import { benchEnqueue } from "./enqueue.ts";
 import { benchFanOut } from "./fanout.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import { printDetails } from "./print-details.ts";
-import { type BenchReport, defaultReportPath, machine, summaryTable, writeReport } from "./report.ts";
+import {
+  type BenchReport,
+  baselineLegend,
+  defaultReportPath,
+  machine,
+  summaryTable,
+  writeReport,
+} from "./report.ts";
 import { ADMIN_URL, createScratch, REDIS_URL } from "./scratch.ts";
 import { seedCustomers } from "./seed.ts";
 
@@ -48,9 +56,10 @@ async function main(options: BenchOptions): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
   const host = machine();
+  const loadAtStart = loadavg()[0] ?? 0;
   console.log(
     `rapport bench${options.quick ? " --quick" : ""}: ${options.customers} customers, ${options.enqueue} ` +
-      `to enqueue, ${options.deliveries} to deliver per channel; ${host.cpus} × ${host.cpuModel}, node ${host.node}`,
+      `to enqueue, ${options.deliveries} to deliver per channel, ${options.runs} run(s) of each; ${host.cpus} × ${host.cpuModel}, node ${host.node}`,
   );
   console.log(`PostgreSQL ${redactUrl(ADMIN_URL)}, Redis ${REDIS_URL}`);
   const scratch = await createScratch((drop) => {
@@ -60,27 +69,37 @@ async function main(options: BenchOptions): Promise<void> {
     `scratch database ${new URL(scratch.url).pathname.slice(1)}, queue prefix ${scratch.queues.prefix}`,
   );
   const seeded = await seedCustomers(scratch.sql, options.customers);
-  const fanout = await benchFanOut(scratch, options.customers);
-  const enqueue = await benchEnqueue(scratch, options.enqueue);
+  const fanout = await benchFanOut(scratch, options.customers, options.runs);
+  const enqueue = await benchEnqueue(scratch, options.enqueue, options.runs);
   const deliver = await benchDeliver(scratch, options);
   const results = [...fanout.rows, ...enqueue.rows, ...deliver.rows];
-  const ratio = (name: string) => results.find((r) => r.name === name)?.ratio ?? Number.NaN;
-  const report: BenchReport = {
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
-    machine: host,
-    options: { ...options, out: undefined },
-    ratios: {
+  const ratios = (of: "fairRatio" | "noopRatio") => {
+    const ratio = (name: string) => results.find((r) => r.name === name)?.[of] ?? Number.NaN;
+    return {
       fanout: ratio("fan-out"),
       enqueue: ratio("enqueue"),
       deliver: ratio("deliver (telegram)"),
       deliverEmail: ratio("deliver (email, batches of 100)"),
-    },
+    };
+  };
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    machine: host,
+    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+    options: { ...options, out: undefined },
+    ratios: ratios("fairRatio"),
+    noopRatios: ratios("noopRatio"),
     results,
     details: { seeded, fanout: fanout.details, enqueue: enqueue.details, deliver: deliver.details },
   };
   printDetails(report.details);
-  console.log(`\nsummary (ratio = ours / ceiling, both measured in this run):\n${summaryTable(results)}`);
+  const runs = options.runs > 1 ? `medians of ${options.runs} runs (min–max)` : "one run each";
+  console.log(
+    `\nsummary (${runs}; ratio = ours / that column, all measured in this run; load average ` +
+      `${report.load.start.toFixed(1)} at the start, ${report.load.end.toFixed(1)} at the end):\n` +
+      `${summaryTable(results)}\n\n${baselineLegend(results)}`,
+  );
   const file = options.out ?? defaultReportPath(startedAt);
   writeReport(report, file);
   console.log(`\nwritten to ${file} (${Math.round(report.durationMs / 1000)} s)`);

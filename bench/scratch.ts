@@ -24,6 +24,8 @@ export interface Scratch {
   /** `postgresql://…/rapport_bench_<random>`. */
   readonly url: string;
   readonly db: Db;
+  /** Connections in `db`'s pool (createDb's default): the size of the fair baselines' pools. */
+  readonly poolSize: number;
   /** A plain node-postgres client on the same database: seeding and the raw SQL ceilings. */
   readonly sql: pg.Client;
   readonly redis: Redis;
@@ -153,6 +155,7 @@ export async function createScratch(onCreated: (cleanup: () => Promise<void>) =>
   return {
     url,
     db: handle.db,
+    poolSize: handle.poolSize,
     sql: client,
     redis: connection,
     queues: { connection, prefix },

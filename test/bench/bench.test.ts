@@ -32,16 +32,33 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 describe("npm run bench -- --quick", () => {
   // a smoke check that the bench runs end to end and reports its ratios; the values are machine-dependent
   // and never asserted (performance is read from bench/results, not enforced by the test suite)
-  it("runs end to end and writes the three ratios as finite positive numbers", async () => {
+  it("runs end to end and writes each line's ratios to its fair baseline and no-op ceiling as finite positive numbers", async () => {
     const { code, output } = await runBench(["--quick", "--customers", "2000", "--out", out]);
     expect(code, output).toBe(0);
-    const report = JSON.parse(readFileSync(out, "utf8")) as { ratios: Record<string, unknown> };
-    for (const name of ["fanout", "enqueue", "deliver"]) {
-      const ratio = report.ratios[name];
-      expect(typeof ratio, `${name}: ${String(ratio)}`).toBe("number");
-      expect(Number.isFinite(ratio as number) && (ratio as number) > 0, `${name}: ${String(ratio)}`).toBe(
-        true,
-      );
+    const report = JSON.parse(readFileSync(out, "utf8")) as {
+      ratios: Record<string, unknown>;
+      noopRatios: Record<string, unknown>;
+      results: Array<{
+        name: string;
+        ours: { median: number };
+        fair: { median: number };
+        noop: { median: number };
+      }>;
+    };
+    const positive = (value: unknown) => typeof value === "number" && Number.isFinite(value) && value > 0;
+    for (const name of ["fanout", "enqueue", "deliver", "deliverEmail"]) {
+      expect(positive(report.ratios[name]), `${name}: ${String(report.ratios[name])}`).toBe(true);
+      expect(positive(report.noopRatios[name]), `${name}: ${String(report.noopRatios[name])}`).toBe(true);
+    }
+    expect(report.results.map((r) => r.name)).toEqual([
+      "fan-out",
+      "enqueue",
+      "deliver (telegram)",
+      "deliver (email, batches of 100)",
+    ]);
+    for (const line of report.results) {
+      for (const side of ["ours", "fair", "noop"] as const)
+        expect(positive(line[side].median), `${line.name}, ${side}: ${line[side].median}`).toBe(true);
     }
   }, 120_000);
 });
