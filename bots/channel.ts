@@ -1,4 +1,5 @@
 import type { SendingChannelName } from "../lib/channels.ts";
+import type { Db } from "../lib/db/index.ts";
 
 /** A rendered message ready for one channel. */
 export interface OutboundMessage {
@@ -52,6 +53,37 @@ export interface Channel {
    */
   readonly idempotent?: boolean;
   send(message: OutboundMessage, idempotencyKey: string, options?: SendOptions): Promise<SentMessage>;
+  /**
+   * Before a written reply (a bot's or staff's, no template) in a conversation is rendered: what it answers on
+   * this channel, handed back to {@link prepare} as `context.thread` (email: the customer's last email, for
+   * the reply's subject, threading headers and quote). Absent: nothing to look up.
+   */
+  threadFor?(db: Db, conversationId: string): Promise<unknown>;
+  /**
+   * Shapes a rendered message the way this channel sends it (email: a written reply becomes a proper email
+   * reply, marketing gets its RFC 8058 List-Unsubscribe headers). Must be deterministic: a retried batch sends
+   * the same bytes. Absent: the message goes as rendered.
+   */
+  prepare?(message: OutboundMessage, context: PrepareContext): OutboundMessage;
+}
+
+/** A channel's message hooks: what a platform changes in the messages the deliverer renders for it. */
+export type ChannelHooks = Pick<Channel, "threadFor" | "prepare">;
+
+/** What {@link Channel.prepare} is told about the message it shapes. */
+export interface PrepareContext {
+  /** `reply`: a bot's or staff's written text; `template`: a campaign or transactional template, rendered. */
+  kind: "reply" | "template";
+  /** The customer's locale (any BCP 47 tag), null when unknown. */
+  locale: string | null;
+  /** The customer's IANA time zone (UTC when theirs is unknown or invalid). */
+  timeZone: string;
+  /** A reply written by the bot, not a person (automatic replies are marked so by email). */
+  automatic: boolean;
+  /** What {@link Channel.threadFor} found for the reply's conversation, if anything. */
+  thread?: unknown;
+  /** A marketing message's signed unsubscribe link (also in the template data as `links.unsubscribe`). */
+  unsubscribeUrl?: string;
 }
 
 /** One message of a batch the provider refused on its own (bad address, missing subject); the others went out. */

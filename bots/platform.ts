@@ -5,7 +5,7 @@ import type { Config } from "../lib/config.ts";
 import type { Db } from "../lib/db/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Redis } from "../lib/redis.ts";
-import type { Channel } from "./channel.ts";
+import type { Channel, ChannelHooks } from "./channel.ts";
 import type { InboundHandler } from "./inbound.ts";
 import type { InboundRetries } from "./inbound-failures.ts";
 import type { SendReply } from "./reply.ts";
@@ -62,6 +62,11 @@ export interface Platform<Name extends SendingChannelName = SendingChannelName> 
   readonly name: Name;
   /** The settings it reads (declared and checked in lib/config.ts), for the docs and for `rapport` users. */
   readonly configKeys: readonly (keyof Config)[];
+  /**
+   * Its channel's message hooks ({@link Channel.prepare}, {@link Channel.threadFor}). Its own channel carries
+   * them; the outbox standing in for it gets them too, so its messages read the same without credentials.
+   */
+  readonly hooks?: ChannelHooks;
   /** True when the configuration holds what it needs to send for real (its credentials). */
   live(config: Config): boolean;
   /** Builds it: its channel when `context.live`, its routes and its listeners. */

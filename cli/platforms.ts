@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type Channel, createOutboxChannel } from "../bots/index.ts";
-import { PLATFORMS, type Platform, type PlatformContext, type PlatformRuntime } from "../bots/platforms.ts";
+import { PLATFORMS, type Platform, type PlatformContext } from "../bots/platforms.ts";
 import type { SendingChannelName } from "../lib/channels.ts";
 
 /** The chat platforms and email, as configured: one outbound channel each, plus their inbound listeners. */
@@ -35,24 +35,28 @@ export interface PlatformDeps extends Omit<PlatformContext, "live"> {
 export function createPlatforms(deps: PlatformDeps, registry: readonly Platform[] = PLATFORMS): Platforms {
   const { outboxOnly, ...shared } = deps;
   const { config, log, clock } = deps;
-  const built: Array<{ name: SendingChannelName; runtime: PlatformRuntime }> = registry.map((platform) => ({
-    name: platform.name,
+  const built = registry.map((platform) => ({
+    platform,
     runtime: platform.create({ ...shared, live: !outboxOnly && platform.live(config) }),
   }));
   const outbox = { dir: path.join(config.dataDir, "outbox"), from: config.EMAIL_FROM, clock, log };
   return {
-    channels: built.map(({ name, runtime }) => runtime.channel ?? createOutboxChannel(name, outbox)),
-    outboxOnly: built.filter(({ runtime }) => !runtime.channel).map(({ name }) => name),
-    listening: built.filter(({ runtime }) => runtime.start).map(({ name }) => name),
+    // the outbox stands in for a channel without credentials, shaping messages as the platform does
+    channels: built.map(
+      ({ platform, runtime }) =>
+        runtime.channel ?? { ...createOutboxChannel(platform.name, outbox), ...platform.hooks },
+    ),
+    outboxOnly: built.filter(({ runtime }) => !runtime.channel).map(({ platform }) => platform.name),
+    listening: built.filter(({ runtime }) => runtime.start).map(({ platform }) => platform.name),
     async registerRoutes(http) {
       for (const { runtime } of built) await runtime.registerRoutes?.(http);
     },
     async start() {
-      for (const { name, runtime } of built) {
+      for (const { platform, runtime } of built) {
         try {
           await runtime.start?.();
         } catch (error) {
-          log.error({ err: error, platform: name }, `${name} did not start`);
+          log.error({ err: error, platform: platform.name }, `${platform.name} did not start`);
         }
       }
     },

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { type Channel, emailThreadOf, type ShopCoupons } from "../bots/index.ts";
+import type { Channel, ShopCoupons } from "../bots/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Db } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError, TransientSendError } from "../lib/errors.ts";
@@ -216,10 +216,10 @@ export async function deliverOne(
   if (shopHold?.kind === "refused") tell(deps, delivery, "failed");
   const waiting = await applyShopHold(deps, delivery, shopHold, now);
   if (waiting) return waiting;
-  // a written reply by email answers the customer's last email in its conversation
+  // a written reply may answer something on its channel (by email: the customer's last email in its conversation)
   const thread =
-    channel.name === "email" && !delivery.template && delivery.conversationId
-      ? await emailThreadOf(deps.db, delivery.conversationId)
+    channel.threadFor && !delivery.template && delivery.conversationId
+      ? await channel.threadFor(deps.db, delivery.conversationId)
       : undefined;
   let message: ReturnType<typeof renderDelivery>;
   try {

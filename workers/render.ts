@@ -1,13 +1,5 @@
 import { consentEntry } from "../bots/consent.ts";
-import {
-  type Channel,
-  type EmailThread,
-  emailReply,
-  type OutboundMessage,
-  unsubscribeHeaders,
-  unsubscribeToken,
-  unsubscribeUrl,
-} from "../bots/index.ts";
+import { type Channel, type OutboundMessage, unsubscribeToken, unsubscribeUrl } from "../bots/index.ts";
 import type { ChannelName } from "../lib/channels.ts";
 import { validZone } from "../lib/zoned-time.ts";
 import type { TemplateStore } from "../templates/index.ts";
@@ -52,56 +44,62 @@ export function consentBasis(
 
 /**
  * The message of a Delivery, ready for its channel: a campaign template rendered in the customer's locale
- * and timezone, or the text of a bot or staff reply. Marketing carries a signed unsubscribe link
- * (`links.unsubscribe`) and, by email, the RFC 8058 `List-Unsubscribe` headers. Rendering is deterministic
- * (everything time-dependent is in the Delivery's data), so a retried batch sends the same bytes. A written
- * reply by email is a proper email reply to `thread`, the customer's last email in the conversation
- * (`emailThreadOf`): "Re:" subject, `In-Reply-To`/`References`, text and HTML, their email quoted below.
+ * and timezone, or the text of a bot or staff reply, then shaped by the channel's own hook
+ * (`channel.prepare`: email threads replies and adds the RFC 8058 `List-Unsubscribe` headers). Marketing
+ * carries a signed unsubscribe link (`links.unsubscribe`). Rendering is deterministic (everything
+ * time-dependent is in the Delivery's data), so a retried batch sends the same bytes. `thread` is what
+ * `channel.threadFor` found for a written reply's conversation (email: the customer's last email there).
  * @throws TemplateError when the template does not render.
  */
 export function renderDelivery(
   deps: RenderDeps,
   channel: Channel,
   delivery: RenderedDelivery,
-  thread?: EmailThread,
+  thread?: unknown,
 ): OutboundMessage {
   const to = delivery.recipient ?? "";
+  const timeZone = validZone(delivery.customer.timezone);
   if (!delivery.template) {
     const message = directMessage(delivery.id, to, delivery.data);
-    if (channel.name !== "email") return message;
-    const reply = emailReply({
-      text: message.text,
+    if (!channel.prepare) return message;
+    return channel.prepare(message, {
+      kind: "reply",
       locale: delivery.locale,
-      timeZone: validZone(delivery.customer.timezone),
-      thread,
+      timeZone,
       automatic: authorOf(delivery.data).author === "bot",
+      ...(thread !== undefined && { thread }),
     });
-    return { deliveryId: delivery.id, to, ...reply };
   }
   const data = { ...(delivery.data as Record<string, unknown>) };
-  let headers: Record<string, string> | undefined;
+  let unsubscribe: string | undefined;
   if (delivery.kind === "marketing") {
     const token = unsubscribeToken(deps.unsubscribeSecret, {
       customerId: delivery.customerId,
       channel: channel.name,
       deliveryId: delivery.id,
     });
-    const url = unsubscribeUrl(deps.publicUrl, token);
-    data.links = { ...(data.links as Record<string, unknown> | undefined), unsubscribe: url };
+    unsubscribe = unsubscribeUrl(deps.publicUrl, token);
+    data.links = { ...(data.links as Record<string, unknown> | undefined), unsubscribe };
     data.consentBasis = consentBasis(delivery.customer.consent, delivery.channel);
-    if (delivery.channel === "email") headers = unsubscribeHeaders(url);
   }
   const rendered = deps.templates.render(delivery.template, channel.name, delivery.locale ?? "en", data, {
-    timezone: validZone(delivery.customer.timezone),
+    timezone: timeZone,
   });
-  return {
+  const message: OutboundMessage = {
     deliveryId: delivery.id,
     to,
     text: rendered.text,
     subject: rendered.subject,
     html: rendered.html,
-    ...(headers && { headers }),
   };
+  if (!channel.prepare) return message;
+  return channel.prepare(message, {
+    kind: "template",
+    locale: delivery.locale,
+    timeZone,
+    automatic: false,
+    ...(unsubscribe !== undefined && { unsubscribeUrl: unsubscribe }),
+  });
 }
 
 /** A reply written by the bot or staff: its text is in the Delivery's data, no template. */

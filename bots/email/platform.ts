@@ -1,4 +1,5 @@
 import type { Platform } from "../platform.ts";
+import { emailChannelHooks } from "./channel-hooks.ts";
 import { createReceivedEmailFetcher } from "./received.ts";
 import { createResendChannel } from "./resend-channel.ts";
 import { registerResendWebhook } from "./resend-webhook.ts";
@@ -18,6 +19,8 @@ export const email: Platform<"email"> = {
     "EMAIL_FROM",
     "EMAIL_REPLY_TO",
   ],
+  // replies threaded as email replies, marketing with List-Unsubscribe headers: by Resend and in the outbox
+  hooks: emailChannelHooks,
   live: (config) => Boolean(config.RESEND_API_KEY),
   create({ config, log, clock, db, onMessage, retries, live }) {
     return {

@@ -1,6 +1,7 @@
 import { Resend } from "resend";
 import { TransientSendError } from "../../lib/errors.ts";
 import type { BatchChannel, OutboundMessage, SendOptions, SentMessage } from "../channel.ts";
+import { emailChannelHooks } from "./channel-hooks.ts";
 import { RESEND_MAX_BATCH, sendResendBatch, toResendEmail } from "./resend-batch.ts";
 import { toSendError } from "./resend-errors.ts";
 
@@ -24,13 +25,15 @@ export interface ResendChannelOptions {
  * never sends a second email. The SDK returns `{ error }` instead of throwing: this maps it to Rapport's
  * send errors. `sendBatch` sends up to 100 emails per request (one request against the rate limit).
  * `message.headers` (List-Unsubscribe, In-Reply-To, …) go out as they are, with a `Message-ID` naming the
- * Delivery (`<delivery-id@domain of from>`) so that a customer's reply can be threaded.
+ * Delivery (`<delivery-id@domain of from>`) so that a customer's reply can be threaded. It shapes what the
+ * deliverer renders as email does ({@link emailChannelHooks}: replies threaded, List-Unsubscribe headers).
  */
 export function createResendChannel(options: ResendChannelOptions): BatchChannel {
   const resend = new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
   const sender = { from: options.from, replyTo: options.replyTo };
   return {
     name: "email",
+    ...emailChannelHooks,
     limit: { max: options.requestsPerSecond ?? 5, durationMs: 1_000 },
     maxBatch: RESEND_MAX_BATCH,
     idempotent: true,

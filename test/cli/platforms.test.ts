@@ -10,6 +10,8 @@ import { SENDING_CHANNEL_NAMES } from "../../lib/channels.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { silentLogger } from "../../lib/logger.ts";
+import { createTemplateStore } from "../../templates/index.ts";
+import { renderDelivery } from "../../workers/render.ts";
 import { useTestDatabase } from "../support/db.ts";
 import { useTestRedis } from "../support/redis.ts";
 
@@ -55,6 +57,35 @@ describe("the platform registry (bots/platforms.ts)", () => {
     const platforms = createPlatforms(deps({ RESEND_API_KEY: "re_test_key" }, true));
     try {
       expect([...platforms.outboxOnly].sort()).toEqual([...SENDING_CHANNEL_NAMES].sort());
+    } finally {
+      await platforms.close();
+    }
+  });
+
+  it("gives the outbox standing in for email the email platform's hooks: a bot's reply is an email reply", async () => {
+    const platforms = createPlatforms(deps({}, true));
+    try {
+      const outbox = platforms.channels.find((c) => c.name === "email")!;
+      const message = renderDelivery(
+        { templates: createTemplateStore(), publicUrl: "https://crm.shop.test", unsubscribeSecret: "s" },
+        outbox,
+        {
+          id: "00000000-0000-4000-8000-000000000001",
+          kind: "transactional",
+          channel: "email",
+          customerId: "00000000-0000-4000-8000-000000000002",
+          template: null,
+          locale: "pl",
+          data: { text: "Jesteśmy zamknięci." },
+          recipient: "jan@example.com",
+          customer: { timezone: "Europe/Warsaw" },
+        },
+      );
+      expect(message).toMatchObject({
+        subject: "Odpowiedź na Twoją wiadomość",
+        headers: { "Auto-Submitted": "auto-replied" },
+        html: "<p>Jesteśmy zamknięci.</p>",
+      });
     } finally {
       await platforms.close();
     }
