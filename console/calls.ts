@@ -64,12 +64,6 @@ export async function callPopModel(
   if (!interaction || !call) return undefined;
   const panel = await customerPanel(deps.db, interaction.customerId, { segmentsOf: deps.segmentsOf });
   if (!panel) return undefined;
-  const openConversations = await deps.db.conversation.findMany({
-    where: { customerId: interaction.customerId, status: { not: "closed" } },
-    orderBy: { lastMessageAt: "desc" },
-    select: { id: true, channel: true, status: true, lastMessageAt: true, unreadCount: true },
-    take: 10,
-  });
   const duration =
     call.durationSeconds === null
       ? null
@@ -83,7 +77,7 @@ export async function callPopModel(
     panel: { ...panel, now: new Date(deps.clock.now()) },
     purchases: panel.purchases.slice(0, 3),
     suggestions: panel.suggestions.slice(0, 3),
-    openConversations,
+    openConversations: panel.openConversations.slice(0, 10),
   };
 }
 

@@ -19,21 +19,39 @@ export interface UnverifiedContact {
  */
 export async function unverifiedContacts(db: Db, customerId: string): Promise<UnverifiedContact[]> {
   // the claims with the customer's own email and phone, in one statement (the customer panel waits for it)
-  const claims = await db.$queryRaw<
-    Array<{
-      id: string;
-      kind: string;
-      value: string;
-      source: string;
-      createdAt: Date;
-      ownEmail: string | null;
-      ownPhone: string | null;
-    }>
-  >(Prisma.sql`
+  const claims = await db.$queryRaw<ClaimRow[]>(claimRowsSql(customerId));
+  return withPossibleOwners(db, customerId, claims);
+}
+
+/** A claim as {@link claimRowsSql} reads it. */
+export interface ClaimRow {
+  id: string;
+  kind: string;
+  value: string;
+  source: string;
+  createdAt: Date;
+  ownEmail: string | null;
+  ownPhone: string | null;
+}
+
+/** The customer's unverified claims (newest first, at most 20) with their own email and phone, in one statement. */
+export function claimRowsSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT cc.id::text, cc.kind, cc.value, cc.source, cc."createdAt", c.email AS "ownEmail", c.phone AS "ownPhone"
     FROM "ContactClaim" cc JOIN "Customer" c ON c.id = cc."customerId"
     WHERE cc."customerId" = ${customerId}::uuid AND cc."verifiedAt" IS NULL
-    ORDER BY cc."createdAt" DESC LIMIT 20`);
+    ORDER BY cc."createdAt" DESC LIMIT 20`;
+}
+
+/**
+ * The claims the customer does not hold themselves, each with the other live customers who hold or claimed the
+ * same contact: one statement per such claim (rarely any).
+ */
+export function withPossibleOwners(
+  db: Db,
+  customerId: string,
+  claims: readonly ClaimRow[],
+): Promise<UnverifiedContact[]> {
   const open = claims.filter((c) => c.value !== (c.kind === "email" ? c.ownEmail : c.ownPhone));
   return Promise.all(
     open.map(async (claim) => {

@@ -258,25 +258,11 @@ export function registerLookupApi(http: FastifyInstance, options: LookupApiOptio
       if (found.kind === "none")
         return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
       const id = found.id;
-      // the panel and the open conversations at once: a screen pop waits for the slower of the two only
-      const [panel, openConversations] = await Promise.all([
-        customerPanel(db, id, { segmentsOf: options.segmentsOf }),
-        db.conversation.findMany({
-          where: { customerId: id, status: { not: "closed" } },
-          orderBy: { lastMessageAt: "desc" },
-          select: {
-            id: true,
-            channel: true,
-            status: true,
-            lastMessageAt: true,
-            unreadCount: true,
-            handedOver: true,
-          },
-        }),
-      ]);
+      // one statement builds the panel with the open conversations (and one more the segments)
+      const panel = await customerPanel(db, id, { segmentsOf: options.segmentsOf });
       if (!panel)
         return reply.status(404).send({ error: "not_found", message: "no customer with that " + key.by });
-      return reply.send({ ...panel, openConversations });
+      return reply.send(panel);
     },
   );
 }

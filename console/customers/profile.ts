@@ -116,7 +116,12 @@ export type ProfileResult =
  * refunded order is not one.
  */
 export function currencyTotals(db: Db, customerId: string): Promise<CurrencyTotals[]> {
-  return db.$queryRaw<CurrencyTotals[]>(Prisma.sql`
+  return db.$queryRaw<CurrencyTotals[]>(currencyTotalsSql(customerId));
+}
+
+/** The statement of {@link currencyTotals}, for a caller that reads it with others in one statement. */
+export function currencyTotalsSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT e.currency,
       count(*) FILTER (WHERE e.type = 'purchase' AND ${NOT_FULLY_REFUNDED})::int AS orders,
       COALESCE(sum(e.value) FILTER (WHERE e.type = 'purchase'), 0)::text AS revenue,
@@ -125,7 +130,7 @@ export function currencyTotals(db: Db, customerId: string): Promise<CurrencyTota
         - COALESCE(sum(e.value) FILTER (WHERE e.type = 'refund'), 0))::text AS "lifetimeValue"
     FROM "Event" e
     WHERE e."customerId" = ${customerId}::uuid AND e.type IN ('purchase', 'refund') AND e.currency IS NOT NULL
-    GROUP BY e.currency ORDER BY e.currency`);
+    GROUP BY e.currency ORDER BY e.currency`;
 }
 
 /** `Customer.consent` as one entry per channel, "unknown" where the customer never answered. */

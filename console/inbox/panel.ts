@@ -1,14 +1,21 @@
 import { type Db, Prisma } from "../../lib/db/index.ts";
-import { type UnverifiedContact, unverifiedContacts } from "../customers/claims.ts";
-import { consentByChannel, currencyTotals } from "../customers/profile.ts";
+import {
+  type ClaimRow,
+  claimRowsSql,
+  type UnverifiedContact,
+  withPossibleOwners,
+} from "../customers/claims.ts";
+import { type CurrencyTotals, consentByChannel, currencyTotalsSql } from "../customers/profile.ts";
 import { type PostalAddress, postalAddress } from "../format.ts";
 import { isTimeZone } from "../locale.ts";
-import { likelyNextPurchases, type Suggestion } from "./suggest.ts";
+import { likelyNextPurchasesSql, type Suggestion } from "./suggest.ts";
 
 /** Purchases listed with their items. */
 const RECENT_PURCHASES = 5;
 /** Campaign messages listed. */
 const RECENT_CAMPAIGNS = 10;
+/** Open conversations listed, latest message first. */
+const OPEN_CONVERSATIONS = 20;
 
 /** A platform identity as the panel shows it. */
 export interface PanelIdentity {
@@ -86,30 +93,41 @@ export interface CustomerPanel {
     convertedAt: Date | null;
   }>;
   suggestions: Suggestion[];
+  /** Their conversations not closed, latest message first (at most 20). */
+  openConversations: Array<{
+    id: string;
+    channel: string;
+    status: string;
+    lastMessageAt: Date;
+    unreadCount: number;
+    handedOver: boolean;
+  }>;
 }
 
 /**
- * Loads the customer panel; undefined for an unknown customer. Six statements, all at once: the customer
- * with identities, RFM, suppressions and ratings; lifetime value; recent purchases with lines; recent
- * campaign messages; likely next purchases; unverified contacts (and one more per contact, rarely any).
- * Every caller passes a customer it has just found, so the customer is not read first: a screen pop waits
- * for one wave of reads, not three.
+ * Loads the customer panel; undefined for an unknown customer. One statement builds every part as JSON (the
+ * customer with identities, RFM, suppressions and ratings; lifetime value; recent purchases with lines; recent
+ * campaign messages; likely next purchases; unverified contacts; open conversations), beside the segments'
+ * own statement: a screen pop waits for one round trip, and the process handles two statements, not eight
+ * (bench/README.md, "Lookup API"). A contact claimed by them and held by someone else costs one more read.
+ * Every caller passes a customer it has just found, so the customer is not read first.
  */
 export async function customerPanel(
   db: Db,
   customerId: string,
   options: { segmentsOf?: (customerId: string) => Promise<string[]> } = {},
 ): Promise<CustomerPanel | undefined> {
-  const [customer, lifetime, purchases, campaigns, suggestions, segments, unverified] = await Promise.all([
-    customerRow(db, customerId),
-    currencyTotals(db, customerId),
-    recentPurchases(db, customerId),
-    recentCampaigns(db, customerId),
-    likelyNextPurchases(db, customerId),
+  const [parts, segments] = await Promise.all([
+    panelParts(db, customerId),
     options.segmentsOf ? options.segmentsOf(customerId) : Promise.resolve(null),
-    unverifiedContacts(db, customerId),
   ]);
+  const customer = parts.customer;
   if (!customer) return undefined;
+  const [unverified, purchases] = [
+    await withPossibleOwners(db, customerId, parts.claims),
+    purchasesWithLines(parts.purchaseLines),
+  ];
+  const { lifetime, campaigns, suggestions, openConversations } = parts;
   const addresses = customer.identities.map((i) => ({ channel: i.channel, address: i.externalId }));
   if (customer.email) addresses.push({ channel: "email", address: customer.email });
   const { suppressions, rating } = customer;
@@ -148,44 +166,146 @@ export async function customerPanel(
     segments,
     campaigns,
     suggestions,
+    openConversations,
   };
 }
 
+/** The panel's parts as {@link panelParts} reads them, dates and decimals as the client drivers give them. */
+interface PanelParts {
+  customer: (CustomerRow & { rating: CustomerPanel["rating"] }) | undefined;
+  lifetime: CurrencyTotals[];
+  purchaseLines: PurchaseLine[];
+  campaigns: CustomerPanel["campaigns"];
+  suggestions: Suggestion[];
+  claims: ClaimRow[];
+  openConversations: CustomerPanel["openConversations"];
+}
+
 /**
- * The customer with what the panel shows of them in one statement: their RFM segment, identities (latest
- * seen first), the suppressions of their id or of any address they have (an identity's, their email), and the
- * average of their ratings. Ratings are `rating` events; conversations rated before those existed carry only
- * `Conversation.rating`, counted when there is no rating event. Undefined for an unknown customer.
- *
- * One statement instead of five (the customer, its identities, its RFM row, then the suppressions of the
- * addresses, then the ratings): the panel is a screen pop, and each statement is a round trip and a plan
- * (bench/README.md, "Lookup API"). Every part reads by the customer's id through an index.
+ * Every part of the panel in one statement: each part's own query, read as a JSON array (or object) column.
+ * The parts keep their plans (each reads by the customer's id through an index, see the functions below);
+ * what goes is seven round trips, seven plans and seven results for the process to handle. JSON carries
+ * timestamps without their zone and decimals as numbers: {@link at} and {@link decimal} give them back the
+ * types the separate statements had, so the panel is the same.
  */
-async function customerRow(db: Db, customerId: string) {
+async function panelParts(db: Db, customerId: string): Promise<PanelParts> {
   const rows = await db.$queryRaw<
     Array<{
-      id: string;
-      name: string | null;
-      email: string | null;
-      phone: string | null;
-      locale: string;
-      timezone: string | null;
-      country: string | null;
-      address: unknown;
-      source: string | null;
-      loyaltyPoints: number;
-      loyaltyTier: string | null;
-      consent: unknown;
-      createdAt: Date;
-      rfmSegment: string | null;
-      identities: PanelIdentity[];
-      suppressions: Array<{ channel: string; reason: string }>;
-      ratingEvents: number;
-      ratingEventsAverage: string | null;
-      ratedConversations: number;
-      ratedConversationsAverage: string | null;
+      customer: Json<CustomerRow> | null;
+      lifetime: CurrencyTotals[];
+      purchaseLines: Array<Json<PurchaseLine>>;
+      campaigns: Array<Json<CustomerPanel["campaigns"][number]>>;
+      suggestions: Suggestion[];
+      claims: Array<Json<ClaimRow>>;
+      openConversations: Array<Json<CustomerPanel["openConversations"][number]>>;
     }>
   >(Prisma.sql`
+    SELECT
+      (SELECT row_to_json(x) FROM (${customerRowSql(customerId)}) x) AS customer,
+      ${jsonRows(currencyTotalsSql(customerId))} AS lifetime,
+      ${jsonRows(purchaseLinesSql(customerId))} AS "purchaseLines",
+      ${jsonRows(recentCampaignsSql(customerId))} AS campaigns,
+      ${jsonRows(likelyNextPurchasesSql(customerId))} AS suggestions,
+      ${jsonRows(claimRowsSql(customerId))} AS claims,
+      ${jsonRows(openConversationsSql(customerId))} AS "openConversations"`);
+  const row = rows[0]!;
+  const customer = row.customer ? customerOf(row.customer) : undefined;
+  return {
+    customer,
+    lifetime: row.lifetime,
+    purchaseLines: row.purchaseLines.map((line) => ({
+      ...line,
+      occurredAt: at(line.occurredAt),
+      value: decimal(line.value),
+      unitPrice: decimal(line.unitPrice),
+    })),
+    campaigns: row.campaigns.map((c) => ({
+      ...c,
+      sentAt: atOrNull(c.sentAt),
+      openedAt: atOrNull(c.openedAt),
+      clickedAt: atOrNull(c.clickedAt),
+      convertedAt: atOrNull(c.convertedAt),
+    })),
+    suggestions: row.suggestions,
+    claims: row.claims.map((c) => ({ ...c, createdAt: at(c.createdAt) })),
+    openConversations: row.openConversations.map((c) => ({ ...c, lastMessageAt: at(c.lastMessageAt) })),
+  };
+}
+
+/** A row type as JSON carries it: its dates as text, its decimals as text (cast so in the query). */
+type Json<T> = { [K in keyof T]: AsText<T[K]> };
+type AsText<V> = V extends Date | Prisma.Decimal
+  ? string
+  : null extends V
+    ? AsText<NonNullable<V>> | null
+    : V;
+
+/**
+ * A query's rows as one JSON array, in the query's order (an aggregate reads its subquery's rows in the order
+ * the subquery gives them when nothing reorders them in between, as here); `[]` for none.
+ */
+function jsonRows(query: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT COALESCE(json_agg(x), '[]'::json) FROM (${query}) x)`;
+}
+
+/** A `timestamp(3)` (UTC, without zone, as Prisma stores DateTime) from its JSON text. */
+function at(text: string): Date {
+  return new Date(`${text}Z`);
+}
+
+function atOrNull(text: string | null): Date | null {
+  return text === null ? null : at(text);
+}
+
+/** A `numeric` from its text (see the `::text` casts), as the Decimal the separate statement gave. */
+function decimal(text: string | null): Prisma.Decimal | null {
+  return text === null ? null : new Prisma.Decimal(text);
+}
+
+/** The customer row as {@link customerRowSql} reads it. */
+interface CustomerRow {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  locale: string;
+  timezone: string | null;
+  country: string | null;
+  address: unknown;
+  source: string | null;
+  loyaltyPoints: number;
+  loyaltyTier: string | null;
+  consent: unknown;
+  createdAt: Date;
+  rfmSegment: string | null;
+  identities: PanelIdentity[];
+  suppressions: Array<{ channel: string; reason: string }>;
+  ratingEvents: number;
+  ratingEventsAverage: string | null;
+  ratedConversations: number;
+  ratedConversationsAverage: string | null;
+}
+
+/** The customer row with its dates, and the average of their ratings. */
+function customerOf(row: Json<CustomerRow>): CustomerRow & { rating: CustomerPanel["rating"] } {
+  const rating: CustomerPanel["rating"] =
+    row.ratingEvents > 0
+      ? { average: Number(row.ratingEventsAverage), count: row.ratingEvents }
+      : row.ratedConversations > 0
+        ? { average: Number(row.ratedConversationsAverage), count: row.ratedConversations }
+        : null;
+  return { ...row, createdAt: at(row.createdAt), rating };
+}
+
+/**
+ * The customer with what the panel shows of them: their RFM segment, identities (latest seen first), the
+ * suppressions of their id or of any address they have (an identity's, their email), and their ratings.
+ * Ratings are `rating` events; conversations rated before those existed carry only `Conversation.rating`,
+ * counted when there is no rating event. No row for an unknown customer. Every part reads by the customer's
+ * id through an index.
+ */
+function customerRowSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT c.id::text, c.name, c.email, c.phone, c.locale, c.timezone, c.country, c.address, c.source,
       c."loyaltyPoints", c."loyaltyTier", c.consent, c."createdAt", r.segment AS "rfmSegment",
       COALESCE((SELECT jsonb_agg(jsonb_build_object('channel', i.channel, 'externalId', i."externalId",
@@ -211,41 +331,37 @@ async function customerRow(db: Db, customerId: string) {
       WHERE "customerId" = c.id AND type = 'rating' AND value IS NOT NULL) e
     CROSS JOIN LATERAL (SELECT count(*) AS count, avg(rating) AS average FROM "Conversation"
       WHERE "customerId" = c.id AND rating IS NOT NULL) v
-    WHERE c.id = ${customerId}::uuid`);
-  const row = rows[0];
-  if (!row) return undefined;
-  const rating: CustomerPanel["rating"] =
-    row.ratingEvents > 0
-      ? { average: Number(row.ratingEventsAverage), count: row.ratingEvents }
-      : row.ratedConversations > 0
-        ? { average: Number(row.ratedConversationsAverage), count: row.ratedConversations }
-        : null;
-  return { ...row, rating };
+    WHERE c.id = ${customerId}::uuid`;
 }
 
-/** The latest purchase events with their lines, in one statement; lines read by customer (indexed). */
-async function recentPurchases(db: Db, customerId: string): Promise<CustomerPanel["purchases"]> {
-  const rows = await db.$queryRaw<
-    Array<{
-      id: string;
-      externalId: string | null;
-      occurredAt: Date;
-      value: Prisma.Decimal | null;
-      currency: string | null;
-      sku: string | null;
-      name: string | null;
-      quantity: number | null;
-      unitPrice: Prisma.Decimal | null;
-      lineCurrency: string | null;
-    }>
-  >(Prisma.sql`
-    SELECT e.id::text, e."externalId", e."occurredAt", e.value, e.currency,
-      p.sku, p.name, p.quantity, p."unitPrice", p.currency AS "lineCurrency"
+/** One line of a recent purchase (or the purchase alone, `sku` null, when it has no lines). */
+interface PurchaseLine {
+  id: string;
+  externalId: string | null;
+  occurredAt: Date;
+  value: Prisma.Decimal | null;
+  currency: string | null;
+  sku: string | null;
+  name: string | null;
+  quantity: number | null;
+  unitPrice: Prisma.Decimal | null;
+  lineCurrency: string | null;
+}
+
+/** The latest purchase events with their lines; lines read by customer (indexed). Decimals as text. */
+function purchaseLinesSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT e.id::text, e."externalId", e."occurredAt", e.value::text AS value, e.currency,
+      p.sku, p.name, p.quantity, p."unitPrice"::text AS "unitPrice", p.currency AS "lineCurrency"
     FROM (SELECT id, "externalId", "occurredAt", value, currency FROM "Event"
           WHERE "customerId" = ${customerId}::uuid AND type = 'purchase'
           ORDER BY "occurredAt" DESC LIMIT ${RECENT_PURCHASES}) e
     LEFT JOIN "Purchase" p ON p."customerId" = ${customerId}::uuid AND p."eventId" = e.id
-    ORDER BY e."occurredAt" DESC, e.id, p.sku`);
+    ORDER BY e."occurredAt" DESC, e.id, p.sku`;
+}
+
+/** The purchase lines grouped by purchase, in their order. */
+function purchasesWithLines(rows: readonly PurchaseLine[]): CustomerPanel["purchases"] {
   const purchases: CustomerPanel["purchases"] = [];
   for (const row of rows) {
     let event = purchases.at(-1);
@@ -273,14 +389,23 @@ async function recentPurchases(db: Db, customerId: string): Promise<CustomerPane
   return purchases;
 }
 
-/** The latest campaign messages with their campaign's name, in one statement. */
-function recentCampaigns(db: Db, customerId: string): Promise<CustomerPanel["campaigns"]> {
-  return db.$queryRaw<CustomerPanel["campaigns"]>(Prisma.sql`
+/** The latest campaign messages with their campaign's name. */
+function recentCampaignsSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT d.id::text, d."campaignId", COALESCE(c.name, d."campaignId") AS "campaignName",
       d.channel::text, d.status::text, d.reason, d."sentAt", d."openedAt", d."clickedAt", d."convertedAt"
     FROM "Delivery" d LEFT JOIN "Campaign" c ON c.id = d."campaignId"
     WHERE d."customerId" = ${customerId}::uuid AND d."campaignId" IS NOT NULL
-    ORDER BY d."scheduledAt" DESC LIMIT ${RECENT_CAMPAIGNS}`);
+    ORDER BY d."scheduledAt" DESC LIMIT ${RECENT_CAMPAIGNS}`;
+}
+
+/** Their conversations not closed, latest message first. */
+function openConversationsSql(customerId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id::text, channel::text, status::text, "lastMessageAt", "unreadCount", "handedOver"
+    FROM "Conversation"
+    WHERE "customerId" = ${customerId}::uuid AND status <> 'closed'
+    ORDER BY "lastMessageAt" DESC LIMIT ${OPEN_CONVERSATIONS}`;
 }
 
 /**

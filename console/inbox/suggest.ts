@@ -22,7 +22,12 @@ const PEERS = 200;
  * purchase of the same products; ~10 ms with 100 buyers a product and 200 co-buyers (bench/console.ts).
  */
 export async function likelyNextPurchases(db: Db, customerId: string, limit = 3): Promise<Suggestion[]> {
-  return db.$queryRaw<Suggestion[]>(Prisma.sql`
+  return db.$queryRaw<Suggestion[]>(likelyNextPurchasesSql(customerId, limit));
+}
+
+/** The statement of {@link likelyNextPurchases}, for a caller that reads it with others in one statement. */
+export function likelyNextPurchasesSql(customerId: string, limit = 3): Prisma.Sql {
+  return Prisma.sql`
     WITH mine AS (
       SELECT DISTINCT sku FROM "Purchase" WHERE "customerId" = ${customerId}::uuid
     ), recent AS (
@@ -39,5 +44,5 @@ export async function likelyNextPurchases(db: Db, customerId: string, limit = 3)
     WHERE p."customerId" = ANY(ARRAY(SELECT "customerId" FROM peers)) AND p.sku NOT IN (SELECT sku FROM mine)
     GROUP BY p.sku
     ORDER BY customers DESC, p.sku
-    LIMIT ${limit}`);
+    LIMIT ${limit}`;
 }
