@@ -77,15 +77,28 @@ export function zoneOffsetMinutes(at: Date, timeZone: string): number {
   return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
 }
 
-/** Whether the runtime knows an IANA time zone name ("Europe/Warsaw", "Asia/Jakarta", "UTC"). */
+/** Zone names already asked about, and the answer: a customer panel or a fan-out asks of the same few zones. */
+const knownZones = new Map<string, boolean>();
+/** Most answers kept: the IANA database has ~600 names; the rest of the room is for misspellings. */
+const KNOWN_ZONES_MAX = 2000;
+
+/**
+ * Whether the runtime knows an IANA time zone name ("Europe/Warsaw", "Asia/Jakarta", "UTC"). The answer is
+ * remembered: building an `Intl.DateTimeFormat` to ask costs ~0.1 ms, a third of a customer panel's own CPU.
+ */
 export function isTimeZone(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > 64) return false;
+  const known = knownZones.get(value);
+  if (known !== undefined) return known;
+  let answer: boolean;
   try {
     new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
+    answer = true;
   } catch {
-    return false;
+    answer = false;
   }
+  if (knownZones.size < KNOWN_ZONES_MAX) knownZones.set(value, answer);
+  return answer;
 }
 
 /** The timezone when the runtime knows it, else UTC (as the fan-out's SQL falls back). */
