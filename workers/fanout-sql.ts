@@ -23,39 +23,52 @@ export interface FanOutSpec {
   now: Date;
 }
 
-const identityOf = (channel: Prisma.Sql) =>
-  Prisma.sql`(SELECT i."externalId" FROM "Identity" i WHERE i."customerId" = c.id AND i.channel::text = ${channel} ORDER BY i."lastSeenAt" DESC LIMIT 1)`;
-
 /**
- * The first channel of the campaign's list the customer can be reached on and, with `policy`, may receive
- * marketing on under the installation's consent policy (`granted` under opt-in, not `denied` under opt-out)
- * and is not suppressed on; with `not-refused`, only not denied nor suppressed: the SQL twin of
- * `planMessage` plus the send-time suppression check.
+ * The channel and recipient a customer gets, in one lateral subquery over the campaign's channel list: each
+ * listed channel's identity is looked up once (by the customer, `channel` compared as the enum, so Identity's
+ * and Suppression's indexes serve it), then three picks are taken in list order:
+ *
+ * - `channel` / `recipient`: the first channel the customer can be reached on and, for marketing, may receive
+ *   marketing on under the installation's consent policy (`granted` under opt-in, not `denied` under opt-out)
+ *   and is not suppressed on: the SQL twin of `planMessage` plus the send-time suppression check;
+ * - `lax`: the first reachable one neither denied nor suppressed (a skipped row's reason is then no_consent);
+ * - `reach`: the first reachable one at all (else opted_out; none: no_channel).
+ *
+ * Transactional messages are not gated: all three are the first reachable channel.
  */
-function channelPick(campaign: CompiledCampaign, consent: "policy" | "not-refused" | "any"): Prisma.Sql {
+function channelChoice(campaign: CompiledCampaign): Prisma.Sql {
   const listed = campaign.channels.map((name, ord) =>
     name === "preferred"
       ? Prisma.sql`(${ord}, COALESCE(${RESPONDS_ON_SQL}, c."preferredChannel"::text))`
       : Prisma.sql`(${ord}, ${name}::text)`,
   );
-  const address = Prisma.sql`(CASE WHEN ch.name = 'email' THEN c.email ELSE idn.id END)`;
+  const marketing = campaign.kind === "marketing";
   const status = Prisma.sql`(c.consent -> ch.name ->> 'status')`;
-  const policy =
-    consent === "policy"
-      ? Prisma.sql`AND (${consentModeSql(campaign.consent, Prisma.sql`ch.name`, Prisma.sql`c.country`)} = 'opt-out' OR ${status} = 'granted')`
-      : Prisma.empty;
-  const allowed =
-    consent === "any"
-      ? Prisma.empty
-      : Prisma.sql`AND ${status} IS DISTINCT FROM 'denied'
-        AND NOT EXISTS (SELECT 1 FROM "Suppression" s WHERE s.channel::text = ch.name AND s.address = ${address}) ${policy}`;
+  const allowed = marketing
+    ? Prisma.sql`${status} IS DISTINCT FROM 'denied' AND NOT EXISTS (SELECT 1 FROM "Suppression" s
+        WHERE s.channel = ch.name::"Channel" AND s.address = a.address)`
+    : Prisma.sql`true`;
+  const policy = marketing
+    ? Prisma.sql`(${consentModeSql(campaign.consent, Prisma.sql`ch.name`, Prisma.sql`c.country`)} = 'opt-out' OR ${status} = 'granted')`
+    : Prisma.sql`true`;
+  const first = (column: string, where?: Prisma.Sql) =>
+    Prisma.sql`(array_agg(${Prisma.raw(`x.${column}`)} ORDER BY x.ord)${where ? Prisma.sql` FILTER (WHERE ${where})` : Prisma.empty})[1]`;
   return Prisma.sql`(
-    SELECT ch.name AS channel,
-      CASE ch.name WHEN 'discord' THEN 'user:' || idn.id WHEN 'x' THEN 'dm:' || idn.id ELSE ${address} END AS recipient
-    FROM (VALUES ${Prisma.join(listed)}) AS ch(ord, name)
-    CROSS JOIN LATERAL (SELECT ${identityOf(Prisma.sql`ch.name`)} AS id) idn
-    WHERE ch.name IS NOT NULL AND ${address} IS NOT NULL ${allowed}
-    ORDER BY ch.ord LIMIT 1)`;
+    SELECT ${first("name", Prisma.sql`x.allowed AND x.policy`)} AS channel,
+      ${first("recipient", Prisma.sql`x.allowed AND x.policy`)} AS recipient,
+      ${first("name", Prisma.sql`x.allowed`)} AS lax,
+      ${first("name")} AS reach
+    FROM (
+      SELECT ch.ord, ch.name,
+        CASE ch.name WHEN 'discord' THEN 'user:' || idn.id WHEN 'x' THEN 'dm:' || idn.id ELSE a.address END AS recipient,
+        ${allowed} AS allowed, ${policy} AS policy
+      FROM (VALUES ${Prisma.join(listed)}) AS ch(ord, name)
+      LEFT JOIN LATERAL (SELECT i."externalId" AS id FROM "Identity" i
+        WHERE ch.name <> 'email' AND i."customerId" = c.id AND i.channel = ch.name::"Channel" ORDER BY i."lastSeenAt" DESC LIMIT 1) idn ON true
+      CROSS JOIN LATERAL (SELECT CASE WHEN ch.name = 'email' THEN c.email ELSE idn.id END AS address) a
+      WHERE ch.name IS NOT NULL AND a.address IS NOT NULL
+      OFFSET 0 -- each channel's checks once, not once per pick below
+    ) x)`;
 }
 
 /** The customer's locale among the supported ones, as `toLocale` reads it. */
@@ -122,9 +135,6 @@ function byVariant(campaign: CompiledCampaign) {
 export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
   const { campaign } = spec;
   const marketing = campaign.kind === "marketing";
-  const pick = channelPick(campaign, marketing ? "policy" : "any");
-  const notRefused = channelPick(campaign, marketing ? "not-refused" : "any");
-  const reachable = channelPick(campaign, "any");
   const message = byVariant(campaign);
   const fallback = campaign.channels.find((c) => c !== "preferred") ?? "email";
   const brand = JSON.stringify({ name: spec.brand.name, url: spec.brand.url });
@@ -138,13 +148,13 @@ export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
       'main'::text AS step,
       v.variant,
       c.id AS "customerId",
-      COALESCE(pick.channel, lax.channel, reach.channel, c."preferredChannel"::text, ${fallback})::"Channel" AS channel,
-      (CASE WHEN v.variant = 'holdout' OR pick.channel IS NULL OR ${capped(campaign)} THEN 'skipped' ELSE 'planned' END)::"DeliveryStatus" AS status,
+      COALESCE(pick.channel, pick.lax, pick.reach, c."preferredChannel"::text, ${fallback})::"Channel" AS channel,
+      (CASE WHEN v.variant = 'holdout' OR pick.channel IS NULL OR cap.capped THEN 'skipped' ELSE 'planned' END)::"DeliveryStatus" AS status,
       CASE WHEN v.variant = 'holdout' THEN 'holdout'
-           WHEN pick.channel IS NULL AND lax.channel IS NOT NULL THEN 'no_consent'
-           WHEN pick.channel IS NULL AND reach.channel IS NOT NULL THEN 'opted_out'
+           WHEN pick.channel IS NULL AND pick.lax IS NOT NULL THEN 'no_consent'
+           WHEN pick.channel IS NULL AND pick.reach IS NOT NULL THEN 'opted_out'
            WHEN pick.channel IS NULL THEN 'no_channel'
-           WHEN ${capped(campaign)} THEN 'frequency_cap' END AS reason,
+           WHEN cap.capped THEN 'frequency_cap' END AS reason,
       ${message.template} AS template,
       ${LOCALE_SQL} AS locale,
       jsonb_build_object('customer', jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email)), 'brand', ${brand}::jsonb,
@@ -160,9 +170,9 @@ export function plannedRows(spec: FanOutSpec, ids: Prisma.Sql): Prisma.Sql {
     CROSS JOIN LATERAL (SELECT COALESCE(z.name, ${spec.defaultZone}) AS zone) tz
     CROSS JOIN LATERAL (SELECT GREATEST(${spec.due}, ${spec.now}::timestamptz) AS at) due
     CROSS JOIN LATERAL (SELECT ${marketing ? quietShiftSql(Prisma.sql`due.at`, Prisma.sql`tz.zone`, campaign.limits.quietHours) : Prisma.sql`due.at`} AS at) at
-    LEFT JOIN LATERAL ${pick} pick ON true
-    LEFT JOIN LATERAL ${notRefused} lax ON true
-    LEFT JOIN LATERAL ${reachable} reach ON true`;
+    CROSS JOIN LATERAL ${channelChoice(campaign)} pick
+    -- the cap's count once, and only where it decides (OFFSET 0 keeps it from being inlined twice)
+    CROSS JOIN LATERAL (SELECT v.variant IS DISTINCT FROM 'holdout' AND pick.channel IS NOT NULL AND ${capped(campaign)} AS capped OFFSET 0) cap`;
 }
 
 /** The Delivery columns {@link plannedRows} yields, in order, for INSERT. */
