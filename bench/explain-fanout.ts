@@ -32,9 +32,13 @@ async function main(): Promise<void> {
   const ids = await scratch.db.$queryRaw<Array<{ id: string }>>(Prisma.sql`
     SELECT c.id FROM "Customer" c WHERE c."mergedIntoId" IS NULL AND (${target.where})
     ORDER BY c.id LIMIT ${Number(values.chunk)}`);
+  // the zone names as fanOut reads them, once per fan-out
+  const [{ zones }] = (await scratch.db.$queryRaw<Array<{ zones: string[] }>>(
+    Prisma.sql`SELECT array_agg(name) AS zones FROM pg_timezone_names`,
+  )) as [{ zones: string[] }];
   const statement = Prisma.sql`
     INSERT INTO "Delivery" (${DELIVERY_COLUMNS})
-    ${plannedRows(target, Prisma.sql`${ids.map((r) => r.id)}::uuid[]`)}
+    ${plannedRows({ ...target, zones }, Prisma.sql`${ids.map((r) => r.id)}::uuid[]`)}
     ON CONFLICT (key) DO NOTHING
     RETURNING id, key, channel::text AS channel, "scheduledAt", "campaignId", status::text AS status, reason`;
   await scratch.sql.query(

@@ -51,6 +51,10 @@ export async function fanOut(
     Prisma.sql`SELECT count(*)::int AS total FROM "Customer" c WHERE ${audienceWhere(target)}`,
   )) as [{ total: number }];
   const result: FanOutResult = { audience: total, queued: 0, skipped: {}, existing: 0 };
+  // the server's zone names once, not once per chunk (pg_timezone_names reads every zone file on each call)
+  const [{ zones }] = (await db.$queryRaw<Array<{ zones: string[] }>>(
+    Prisma.sql`SELECT array_agg(name) AS zones FROM pg_timezone_names`,
+  )) as [{ zones: string[] }];
   const prefixes = couponPrefixes(target.campaign);
   const chunkSize = target.chunkSize ?? 2_000;
   let cursor = FIRST_ID;
@@ -66,7 +70,7 @@ export async function fanOut(
     const written = await db.$queryRaw<Array<PlannedDelivery & { status: string; reason: string | null }>>(
       Prisma.sql`
         INSERT INTO "Delivery" (${DELIVERY_COLUMNS})
-        ${plannedRows(target, Prisma.sql`${ids}::uuid[]`)}
+        ${plannedRows({ ...target, zones }, Prisma.sql`${ids}::uuid[]`)}
         ON CONFLICT (key) DO NOTHING
         RETURNING id, key, channel::text AS channel, "scheduledAt", "campaignId", status::text AS status, reason`,
     );

@@ -1,10 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileCampaign } from "../../campaigns/index.ts";
-import { Prisma } from "../../lib/db/index.ts";
+import { manualClock } from "../../lib/clock.ts";
+import { type Db, Prisma } from "../../lib/db/index.ts";
+import { silentLogger } from "../../lib/logger.ts";
 import { plannedRows } from "../../workers/fanout-sql.ts";
+import { closeQueues, fanOut, shipCampaign } from "../../workers/index.ts";
 import { useTestDatabase } from "../support/db.ts";
+import { useTestRedis } from "../support/redis.ts";
 
 const database = useTestDatabase();
+const redis = useTestRedis();
 const NOW = new Date("2026-12-04T10:30:00Z");
 
 const PROMO = compileCampaign(
@@ -68,5 +73,45 @@ describe("the fan-out's plan statement", () => {
 
   it("counts the customer's recent marketing messages (the weekly cap) once", async () => {
     expect(count(await planOf(), '"Relation Name":"Delivery"')).toBe(1);
+  });
+});
+
+describe("a fan-out in many chunks", () => {
+  it("reads the server's time zone names once, not once per chunk (the view reads every zone file)", async () => {
+    await shipCampaign(database.db, PROMO, "", { activate: true });
+    const statements: string[] = [];
+    // the same client, noting the text of every raw statement the fan-out sends
+    const db = new Proxy(database.db, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop !== "$queryRaw" && prop !== "$executeRaw") return value;
+        return (query: Prisma.Sql) => {
+          statements.push(query.sql);
+          return (value as (q: Prisma.Sql) => Promise<unknown>).call(target, query);
+        };
+      },
+    }) as Db;
+    const queues = { connection: redis.redis, prefix: redis.prefix };
+    try {
+      const result = await fanOut(
+        { db, queues, clock: manualClock(NOW.getTime()), log: silentLogger },
+        {
+          campaign: PROMO,
+          versionId: null,
+          where: Prisma.sql`true`,
+          occurrence: Prisma.sql`'zones'`,
+          due: Prisma.sql`('2026-12-04T10:00'::timestamp AT TIME ZONE tz.zone)`,
+          defaultZone: "UTC",
+          brand: { name: "Acme", url: "https://acme.example" },
+          now: NOW,
+          chunkSize: 50,
+        },
+      );
+      expect(result.audience).toBe(200);
+      expect(statements.filter((sql) => sql.trimStart().startsWith('INSERT INTO "Delivery"')).length).toBe(4);
+      expect(statements.filter((sql) => sql.includes("pg_timezone_names"))).toHaveLength(1);
+    } finally {
+      await closeQueues(queues);
+    }
   });
 });
