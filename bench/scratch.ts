@@ -31,11 +31,6 @@ export interface Scratch {
   readonly redis: Redis;
   /** `{ connection, prefix }` with a random `rb-<hex>` prefix. */
   readonly queues: QueueContext;
-  /**
-   * A second Prisma client on the database whose sessions run with `settings` (e.g. `{ jit: "off" }`), held
-   * for cleanup: a what-if run of the same code under other server settings.
-   */
-  openDb(settings: Record<string, string>): Promise<Db>;
   /** Closes `resource` at cleanup if it is still open then (a Ctrl+C in the middle of a run). */
   hold<T extends Closable>(resource: T): T;
   /** Closes `resource` now and forgets it. */
@@ -159,14 +154,6 @@ export async function createScratch(onCreated: (cleanup: () => Promise<void>) =>
     sql: client,
     redis: connection,
     queues: { connection, prefix },
-    async openDb(settings) {
-      const withSettings = new URL(url);
-      const options = Object.entries(settings).map(([key, value]) => `-c ${key}=${value}`);
-      withSettings.searchParams.set("options", options.join(" "));
-      const other = await createDb({ url: withSettings.href, dataDir: tmpdir() });
-      held.add(other);
-      return other.db;
-    },
     hold(resource) {
       held.add(resource);
       return resource;
