@@ -2,6 +2,7 @@ import type { Message } from "grammy/types";
 import type { FakeDiscord } from "./discord.ts";
 import type { FakeResend } from "./resend.ts";
 import type { FakeTelegram } from "./telegram.ts";
+import type { FakeWhatsApp } from "./whatsapp.ts";
 import { FAKE_X_CREDENTIALS, type FakeX } from "./x.ts";
 
 /** The fakes a test app talks to instead of the platforms. */
@@ -10,6 +11,7 @@ export interface Fakes {
   discord?: FakeDiscord;
   resend?: FakeResend;
   x?: FakeX;
+  whatsapp?: FakeWhatsApp;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface Fakes {
  * brand's `.env` points it at the platforms: spread it into `startTestApp`'s or a child process's `env`.
  */
 export function envFor(fakes: Fakes): Record<string, string> {
-  const { telegram, discord, resend, x } = fakes;
+  const { telegram, discord, resend, x, whatsapp } = fakes;
   return {
     ...(telegram && { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot }),
     ...(discord && { DISCORD_BOT_TOKEN: discord.token, DISCORD_API_URL: discord.restUrl }),
@@ -28,6 +30,13 @@ export function envFor(fakes: Fakes): Record<string, string> {
       X_ACCESS_TOKEN: FAKE_X_CREDENTIALS.accessToken,
       X_ACCESS_SECRET: FAKE_X_CREDENTIALS.accessSecret,
       X_API_ROOT: x.apiRoot,
+    }),
+    ...(whatsapp && {
+      WHATSAPP_ACCESS_TOKEN: whatsapp.accessToken,
+      WHATSAPP_PHONE_NUMBER_ID: whatsapp.phoneNumberId,
+      WHATSAPP_APP_SECRET: whatsapp.appSecret,
+      WHATSAPP_VERIFY_TOKEN: whatsapp.verifyToken,
+      WHATSAPP_API_ROOT: whatsapp.apiRoot,
     }),
   };
 }

@@ -44,4 +44,14 @@ export {
   mentionEntities,
   type TextMessageInput,
 } from "./telegram-updates.ts";
+export {
+  type FakeWhatsApp,
+  type FakeWhatsAppOptions,
+  hubSignature,
+  startFakeWhatsApp,
+  type WhatsAppCall,
+  type WhatsAppContactInput,
+  type WhatsAppFailure,
+  type WhatsAppSent,
+} from "./whatsapp.ts";
 export * from "./x.ts";
