@@ -21,6 +21,11 @@ export interface OutboundMessage {
    * callback data is `value`; channels without buttons show the text alone (it says how to answer).
    */
   buttons?: Array<{ label: string; value: string }>;
+  /**
+   * A template the provider approved, sent instead of `text` (WhatsApp: every campaign message, and any
+   * message outside the 24-hour customer-service window): its name, language code and body parameters, filled.
+   */
+  template?: { name: string; language: string; params: string[] };
 }
 
 /** What the provider said when it accepted a message. */

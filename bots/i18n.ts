@@ -182,6 +182,11 @@ export const BOT_TEXTS = {
     id: "obrolan web",
     pl: "czat na stronie",
   },
+  channelWhatsapp: {
+    en: "WhatsApp",
+    id: "WhatsApp",
+    pl: "WhatsApp",
+  },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 /** The name of one bot text. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Every channel a customer reaches the brand on. Mirrors the `Channel` enum of prisma/schema.prisma. */
-export const CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat", "phone"] as const;
+export const CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat", "whatsapp", "phone"] as const;
 export const ChannelName = z.enum(CHANNEL_NAMES);
 export type ChannelName = z.infer<typeof ChannelName>;
 
@@ -9,7 +9,7 @@ export type ChannelName = z.infer<typeof ChannelName>;
  * The channels Rapport sends on: each has a `Channel` and a `deliver-<channel>` queue, and campaigns, replies
  * and consent name them. `phone` is not one: calls come in (Twilio, `POST /api/calls`) and are recorded only.
  */
-export const SENDING_CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat"] as const;
+export const SENDING_CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat", "whatsapp"] as const;
 export const SendingChannelName = z.enum(SENDING_CHANNEL_NAMES);
 export type SendingChannelName = z.infer<typeof SendingChannelName>;
 

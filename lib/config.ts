@@ -197,6 +197,21 @@ export const ConfigSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optional().refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     error: "expected 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule for secret_token)",
   }),
+  /**
+   * WhatsApp Business Cloud API access token (Meta → WhatsApp → API Setup, or a system user's permanent
+   * token). WhatsApp is on when it, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_APP_SECRET are set.
+   */
+  WHATSAPP_ACCESS_TOKEN: optional(),
+  /** The id of the business phone number that sends (API Setup → "Phone number ID"; not the number itself). */
+  WHATSAPP_PHONE_NUMBER_ID: optional().refine((v) => v === undefined || /^\d{5,32}$/.test(v), {
+    error: 'expected the "Phone number ID" from WhatsApp → API Setup (digits), not the phone number',
+  }),
+  /** The Meta app's secret (App settings → Basic → App secret): the key of `X-Hub-Signature-256` on webhooks. */
+  WHATSAPP_APP_SECRET: optional(),
+  /** The token typed into the webhook's "Verify token" field in Meta's dashboard. Unset: verification answers 403. */
+  WHATSAPP_VERIFY_TOKEN: optional(),
+  /** Graph API root with its version (tests, proxies). Defaults to https://graph.facebook.com/v21.0. */
+  WHATSAPP_API_ROOT: url("a URL such as https://graph.facebook.com/v21.0"),
   /** Discord bot token (Developer Portal → Bot). Unset: the Discord bot is off. */
   DISCORD_BOT_TOKEN: optional(),
   /** Discord REST API base (tests). Defaults to https://discord.com/api. */
@@ -259,6 +274,9 @@ export const SECRET_KEYS = [
   "TELEGRAM_BOT_TOKEN",
   "TELEGRAM_WEBHOOK_SECRET",
   "DISCORD_BOT_TOKEN",
+  "WHATSAPP_ACCESS_TOKEN",
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_VERIFY_TOKEN",
   "X_APP_SECRET",
   "X_ACCESS_TOKEN",
   "X_ACCESS_SECRET",

@@ -65,6 +65,13 @@ export const SECURITY_SCHEMES = {
       'Resend\'s Svix signature: `v1,<base64 HMAC-SHA256 of "svix-id.svix-timestamp.body">` keyed with ' +
       "RESEND_WEBHOOK_SECRET (`whsec_…`); `svix-timestamp` must be within 5 minutes of the server's clock.",
   },
+  hubSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Hub-Signature-256",
+    description:
+      "Meta's `sha256=<hex HMAC-SHA256 of the raw body>` keyed with WHATSAPP_APP_SECRET (the Meta app's secret).",
+  },
   twilioSignature: {
     type: "apiKey",
     in: "header",

@@ -11,6 +11,7 @@ const CHANNEL_TEXT: Record<SendingChannelName, BotTextKey> = {
   discord: "channelDiscord",
   x: "channelX",
   webchat: "channelWebchat",
+  whatsapp: "channelWhatsapp",
 };
 
 const STYLE = `

@@ -20,6 +20,7 @@ const CHANNEL_CODES: Record<SendingChannelName, number> = {
   discord: 3,
   x: 4,
   webchat: 5,
+  whatsapp: 6,
 };
 const VERSION = 1;
 const UUID_BYTES = 16;
