@@ -2,21 +2,18 @@ import { UnrecoverableError } from "bullmq";
 import { type Channel, isBatchChannel, isRejected, type OutboundMessage } from "../bots/index.ts";
 import { Prisma } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
-import {
-  applyShopHold,
-  campaignGate,
-  type DeliverDeps,
-  type DeliverOutcome,
-  deliverOne,
-  FINAL,
-} from "./deliver.ts";
-import { type PendingRecord, RecordingPendingError, recordAnswers, recordOutcome } from "./deliver-record.ts";
+import { applyShopHold, campaignGate, type DeliverDeps, type DeliverOutcome, FINAL } from "./deliver.ts";
+import { deliverChatBatch } from "./deliver-chat.ts";
+import { type PendingRecord, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdsOf } from "./send-checks.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 
-/** A batch job: up to 100 campaign emails, and the key the batch is sent under. */
+/**
+ * A batch job: up to 100 campaign emails, and the key the batch is sent under; or up to 50 campaign messages of a
+ * chat channel (workers/deliver-chat.ts), where the key names the job.
+ */
 export interface BatchJob {
   batchKey: string;
   deliveryIds: string[];
@@ -37,23 +34,8 @@ export async function deliverBatch(
   lastAttempt: boolean,
   recording?: readonly PendingRecord[],
 ): Promise<DeliverOutcome> {
-  if (!isBatchChannel(channel)) {
-    let last: DeliverOutcome = { kind: "done-before", status: "empty" };
-    const answered = new Set(recording?.map((r) => r.deliveryId));
-    const records: PendingRecord[] = [...(recording ?? [])];
-    for (const id of job.deliveryIds) {
-      try {
-        const mine = recording?.filter((r) => r.deliveryId === id);
-        last = await deliverOne(deps, channel, id, lastAttempt, answered.has(id) ? mine : undefined);
-      } catch (error) {
-        // members already sent must not be sent again when the job retries
-        if (error instanceof RecordingPendingError)
-          throw new RecordingPendingError([...records, ...error.records], { cause: error.cause });
-        throw error;
-      }
-    }
-    return last;
-  }
+  // one message a call (Telegram, Discord, X, the web chat): checked, marked and recorded as a set
+  if (!isBatchChannel(channel)) return deliverChatBatch(deps, channel, job, lastAttempt, recording);
   const { db } = deps;
   const now = new Date(deps.clock.now());
   const load = () =>

@@ -7,7 +7,10 @@ import { DELIVER_ATTEMPTS, DELIVER_BACKOFF } from "./deliver-retry.ts";
 import { type Stamped, stamp } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, type QueueContext, queueFor } from "./queues.ts";
 
-/** A Delivery to send (job name "deliver"), or up to 100 campaign emails sent in one call (job name "batch"). */
+/**
+ * A Delivery to send (job name "deliver"), or a campaign's messages due together (job name "batch"): up to 100
+ * emails sent in one call, or up to 50 messages of a chat channel sent one a call.
+ */
 export type DeliverJob = ({ deliveryId: string } | { batchKey: string; deliveryIds: string[] }) &
   Stamped & {
     /** The provider's answers, kept when recording them failed: a later try records them, never sends. */
@@ -24,6 +27,13 @@ export { DELIVER_ATTEMPTS } from "./deliver-retry.ts";
 
 /** Emails per batch job: Resend's `POST /emails/batch` takes up to 100. */
 export const EMAIL_BATCH_SIZE = 100;
+
+/**
+ * Campaign messages per batch job on a channel that sends one message a call (Telegram, Discord, X, the web
+ * chat): checked, marked and recorded as a set (workers/deliver-chat.ts), each still one send of the
+ * provider's rate (workers/send-slots.ts). Two seconds of Telegram's 25 messages/s.
+ */
+export const CHAT_BATCH_SIZE = 50;
 
 const jobOptions = (id: string, scheduledAt: Date, clock: Clock) => ({
   jobId: id,
@@ -60,9 +70,10 @@ export interface PlannedDelivery {
 }
 
 /**
- * Queues many planned Deliveries with one `addBulk` per channel, then marks them queued. Campaign emails
- * due at the same moment go in batches of up to 100, ordered by key; a batch's job id (and Resend
- * idempotency key) is a hash of its members, so the same deliveries queued again make the same batch.
+ * Queues many planned Deliveries with one `addBulk` per channel, then marks them queued. A campaign's messages
+ * due at the same moment go in batches, ordered by key: emails 100 a job, chat messages 50 a job; a batch's job
+ * id (and Resend idempotency key) is a hash of its members, so the same deliveries queued again make the same
+ * batch. Replies (no campaign) stay one job each, so they go out at once.
  */
 export async function enqueueDeliveries(
   deps: { db: Db; queues: QueueContext; clock: Clock },
@@ -77,16 +88,8 @@ export async function enqueueDeliveries(
   }
   for (const [channel, list] of byChannel) {
     const queue = queueFor<DeliverJob>(deps.queues, QUEUE.deliver(channel));
-    if (channel !== "email") {
-      await queue.addBulk(
-        list.map((d) => ({
-          name: "deliver",
-          data: stamp(deps.queues, { deliveryId: d.id }),
-          opts: jobOptions(d.key, d.scheduledAt, deps.clock),
-        })),
-      );
-      continue;
-    }
+    // replies (no campaign) go alone, at once; a campaign's messages due together go in batches
+    const size = channel === "email" ? EMAIL_BATCH_SIZE : CHAT_BATCH_SIZE;
     const single = list.filter((d) => d.campaignId === null);
     const groups = new Map<string, PlannedDelivery[]>();
     for (const d of list.filter((d) => d.campaignId !== null)) {
@@ -102,8 +105,8 @@ export async function enqueueDeliveries(
     }));
     for (const group of groups.values()) {
       group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (let i = 0; i < group.length; i += EMAIL_BATCH_SIZE) {
-        const members = group.slice(i, i + EMAIL_BATCH_SIZE);
+      for (let i = 0; i < group.length; i += size) {
+        const members = group.slice(i, i + size);
         const batchKey = jobId(
           "b",
           members[0]!.campaignId!,

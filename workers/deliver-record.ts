@@ -147,3 +147,27 @@ export async function recordOutcome(
     },
   });
 }
+
+/** An outcome other than sent for one Delivery, as {@link recordOutcomes} takes them. */
+export interface Outcome {
+  id: string;
+  status: "failed" | "suppressed" | "skipped";
+  reason: string;
+  error?: string;
+}
+
+/**
+ * {@link recordOutcome} for many Deliveries, each with its own outcome, in one statement (a batch's holds and
+ * failures). Only Deliveries still open (planned, queued) change: one another run has recorded sent meanwhile
+ * keeps that.
+ */
+export async function recordOutcomes(db: Db, outcomes: readonly Outcome[], now: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.$executeRaw(Prisma.sql`
+    UPDATE "Delivery" d SET status = v.status::"DeliveryStatus", reason = v.reason, error = v.error,
+      "failedAt" = CASE WHEN v.status = 'failed' THEN ${now} ELSE d."failedAt" END, "updatedAt" = ${now}
+    FROM unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.status)}::text[],
+      ${outcomes.map((o) => o.reason)}::text[], ${outcomes.map((o) => o.error ?? null)}::text[])
+      AS v(id, status, reason, error)
+    WHERE d.id = v.id AND d.status IN ('planned', 'queued')`);
+}

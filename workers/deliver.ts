@@ -22,6 +22,7 @@ import { refuseForeignJobs } from "./installation.ts";
 import { JOB_RETENTION, QUEUE, stallOptions } from "./queues.ts";
 import { type RenderDeps, renderDelivery } from "./render.ts";
 import { holdOf, type SendLimits } from "./send-checks.ts";
+import { redisSendSlots, type SendSlots, SendSlotsSpentError } from "./send-slots.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 import { COUPON_REFUSED, type ShopHold, shopHolds, shopRetryMs, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 
@@ -44,6 +45,11 @@ export interface DeliverDeps extends RenderDeps {
    * confirmed the code (workers/shop-coupons.ts). Without one, codes are loaded into the shop by hand.
    */
   shopCoupons?: ShopCoupons;
+  /**
+   * The provider's rate counted per message, for batch jobs of a chat channel (workers/send-slots.ts): the
+   * worker draws them from its queue's limiter. Without it, a batch sends as fast as the provider answers.
+   */
+  sendSlots?: SendSlots;
 }
 
 /** A Delivery whose outcome was just recorded, for {@link DeliverDeps.onDelivered}. */
@@ -55,7 +61,8 @@ export interface Delivered {
   status: "sent" | "failed" | "suppressed" | "skipped";
 }
 
-function tell(
+/** Tells {@link DeliverDeps.onDelivered} one Delivery's outcome; what it throws is logged and ignored. */
+export function tell(
   deps: Pick<DeliverDeps, "onDelivered" | "log">,
   delivery: Omit<Delivered, "status">,
   status: Delivered["status"],
@@ -151,7 +158,7 @@ export function campaignGate(
 export const UNKNOWN_OUTCOME = "unknown_outcome";
 
 /** True when the provider may have taken the message although the call failed. */
-function mayHaveGoneOut(error: unknown): boolean {
+export function mayHaveGoneOut(error: unknown): boolean {
   if (error instanceof RateLimitedError || error instanceof PermanentSendError) return false;
   return !(error instanceof TransientSendError && error.notSent);
 }
@@ -290,8 +297,9 @@ export async function deliverOne(
 }
 
 /**
- * The worker of one channel's queue, at the provider's rate (`channel.limit`): single deliveries and, on a
- * batch channel, batches of campaign email. A provider 429 pauses the whole queue for the provider's own
+ * The worker of one channel's queue, at the provider's rate (`channel.limit`): single deliveries, and batches of
+ * a campaign's messages (email in one call each; on other channels one send a message, each message taking one
+ * send of the limiter's window, workers/send-slots.ts). A provider 429 pauses the whole queue for the provider's own
  * retry time and puts the job back without spending an attempt; a paused campaign's job waits and looks again.
  * Any other failure (5xx, timeout, network, database) is tried again after pauses doubling up to a cap, for
  * `retry.windowMs` from the first failure (workers/deliver-retry.ts); then the Delivery fails for good.
@@ -319,7 +327,7 @@ export function startDeliverWorker(
       try {
         const outcome =
           "batchKey" in data
-            ? await deliverBatch({ ...deps, log }, channel, data, lastAttempt, data.recording)
+            ? await deliverBatch({ ...deps, log, sendSlots }, channel, data, lastAttempt, data.recording)
             : await deliverOne({ ...deps, log }, channel, data.deliveryId, lastAttempt, data.recording);
         if (outcome.kind === "paused") {
           await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
@@ -357,6 +365,11 @@ export function startDeliverWorker(
           await job.moveToDelayed(Date.now() + recordBackoffMs(tries), token);
           throw new DelayedError();
         }
+        if (error instanceof SendSlotsSpentError) {
+          // a batch spent the provider's rate for longer than it waits in place: back to the queue, whose
+          // limiter holds it until the window ends, without spending an attempt
+          throw Worker.RateLimitError();
+        }
         if (error instanceof RateLimitedError) {
           log.warn(
             { jobId: job.id, retryAfterMs: error.retryAfterMs },
@@ -386,6 +399,9 @@ export function startDeliverWorker(
       settings: { backoffStrategy: (failures: number) => retryDelayMs(failures, retry) },
     },
   );
+  // a batch job's messages each take one send of the provider's rate, from the same window as the limiter's jobs
+  const limiterKey = worker.keys.limiter ?? `${deps.prefix}:${QUEUE.deliver(channel.name)}:limiter`;
+  const sendSlots = redisSendSlots(deps.connection, limiterKey, channel.limit);
   worker.on("error", (error) => log.error({ err: error }, "deliver worker error"));
   observeSends(worker, channel.name);
   return worker;
