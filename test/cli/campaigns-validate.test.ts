@@ -81,8 +81,8 @@ describe("rapport campaigns validate (in process)", () => {
     expect(lines).toEqual([
       `${file("broken.yaml")}:3:29: trigger.inactive.for: expected a duration like 30s, 10m, 2h, 60d or 2w (a whole number and one unit), got "2 weeks"`,
       `${file("broken.yaml")}:4:19: audience: unknown segment 'vipp' — did you mean 'vip'?`,
-      `${file("broken.yaml")}:5:19: channels[1]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat`,
-      `${file("no-template.yaml")}:6:13: message.template: template 'emailonly' has no file for telegram, discord, x, webchat (channels lists preferred, which can be telegram, discord, x, webchat): add ${templates}/emailonly/chat.en.hbs`,
+      `${file("broken.yaml")}:5:19: channels[1]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat, whatsapp`,
+      `${file("no-template.yaml")}:6:13: message.template: template 'emailonly' has no file for telegram, discord, x, webchat, whatsapp (channels lists preferred, which can be telegram, discord, x, webchat, whatsapp): add ${templates}/emailonly/chat.en.hbs`,
       `${file("no-template.yaml")}:9:38: variants[1].template: no template 'promox' in ${templates}/ — did you mean 'promo'?`,
       `${file("same-id.yaml")}:1:5: duplicate campaign id 'thanks', already used at ${file("good.yaml")}:1:5: give each campaign its own id`,
       "",

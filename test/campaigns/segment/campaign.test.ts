@@ -73,7 +73,7 @@ describe("a campaign's audience", () => {
     const source = campaign({ audience: "ordres > 1" }).replace("channels: [email]", "channels: [sms]");
     expect(issuesOf(source)).toEqual([
       "4:11 audience: unknown field 'ordres' — did you mean 'orders'?",
-      "5:12 channels[0]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat",
+      "5:12 channels[0]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat, whatsapp",
     ]);
   });
 

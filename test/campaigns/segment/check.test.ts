@@ -124,7 +124,7 @@ describe("checking an audience", () => {
     ["name contains 5", '15: contains takes text in double quotes, like "5"'],
     [
       'preferred_channel = "sms"',
-      "21: unknown channel 'sms': expected one of telegram, discord, x, email, webchat",
+      "21: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
     ],
     ['channels contains "emial"', "19: unknown channel 'emial' — did you mean 'email'?"],
     ['channels = "email"', '10: channels is a list: use channels contains "email"'],
@@ -154,7 +154,7 @@ describe("checking an audience", () => {
       "1: 'attributes.a.b': an attribute key is one word of letters, digits, _ and -, like attributes.tier",
     ],
     ["attributes = 1", "1: attributes needs a key: attributes.tier reads the attribute tier"],
-    ["consented(sms)", "11: unknown channel 'sms': expected one of telegram, discord, x, email, webchat"],
+    ["consented(sms)", "11: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp"],
   ])("refuses %j", (expression, message) => {
     expect(issues(expression)).toEqual([message]);
   });

@@ -163,7 +163,7 @@ describe("checking engagement and RFM fields", () => {
     ],
     [
       'responds_on = "sms"',
-      "15: unknown channel 'sms': expected one of telegram, discord, x, email, webchat",
+      "15: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
     ],
     ['rfm.segment = "champion"', "15: unknown RFM segment 'champion' — did you mean 'champions'?"],
     ['rfm.recency = "5"', '15: rfm.recency is a number: compare it with a number like 2, not "5"'],
