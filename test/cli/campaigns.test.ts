@@ -318,7 +318,9 @@ describe("rapport campaigns preview, dry-run and status", () => {
     expect(byId.stdout).toMatch(/^campaign\s+versions \(shipped version 2\)$/m);
     expect(byId.stdout).toMatch(/^locale\s+id$/m);
     const bad = await inProcess((ctx) => previewCommand(ctx, "reported", { customer: jan, channel: "sms" }));
-    expect(bad.stderr).toBe("--channel: unknown channel 'sms': one of telegram, discord, x, email, webchat, whatsapp");
+    expect(bad.stderr).toBe(
+      "--channel: unknown channel 'sms': one of telegram, discord, x, email, webchat, whatsapp",
+    );
     const chat = await inProcess((ctx) =>
       previewCommand(ctx, "win-back", { customer: jan, channel: "telegram", html: path.join(dir, "x.html") }),
     );

@@ -154,7 +154,10 @@ describe("checking an audience", () => {
       "1: 'attributes.a.b': an attribute key is one word of letters, digits, _ and -, like attributes.tier",
     ],
     ["attributes = 1", "1: attributes needs a key: attributes.tier reads the attribute tier"],
-    ["consented(sms)", "11: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp"],
+    [
+      "consented(sms)",
+      "11: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
+    ],
   ])("refuses %j", (expression, message) => {
     expect(issues(expression)).toEqual([message]);
   });
