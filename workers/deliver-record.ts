@@ -26,32 +26,32 @@ export function authorOf(data: unknown): { author: "bot" | "staff"; staffUserId:
 
 /**
  * Marks Deliveries sent and adds each message to the customer's history as an outbound Interaction (author
- * "bot", or the staff member a console reply names), in one transaction: a crash leaves either both or
- * neither (and then the provider's idempotency key makes the retry harmless).
+ * "bot", or the staff member a console reply names), in one statement (a data-modifying CTE): a crash leaves
+ * either both or neither (and then the provider's idempotency key makes the retry harmless). One statement
+ * with arrays, not an UPDATE and a `createMany` in a transaction: a batch's 50 rows cost one round trip and
+ * no query planning by the client per row.
  */
 export async function recordSent(db: Db, sent: readonly SentRecord[], now: Date): Promise<void> {
   if (sent.length === 0) return;
-  const values = Prisma.join(sent.map((s) => Prisma.sql`(${s.delivery.id}::uuid, ${s.providerId})`));
-  await db.$transaction([
-    db.$executeRaw(Prisma.sql`
+  const authors = sent.map((s) => authorOf(s.delivery.data));
+  await db.$executeRaw(Prisma.sql`
+    WITH v AS (
+      SELECT * FROM unnest(${sent.map((s) => s.delivery.id)}::uuid[], ${sent.map((s) => s.providerId)}::text[],
+        ${sent.map((s) => s.delivery.customerId)}::uuid[], ${sent.map((s) => s.delivery.conversationId)}::uuid[],
+        ${sent.map((s) => s.delivery.channel)}::text[], ${authors.map((a) => a.author)}::text[],
+        ${authors.map((a) => a.staffUserId)}::uuid[],
+        ${sent.map((s) => (s.message.subject ? `${s.message.subject}\n\n${s.message.text}` : s.message.text))}::text[])
+        AS v(id, pid, customer, conversation, channel, author, staff, text)),
+    marked AS (
       UPDATE "Delivery" d SET status = 'sent', "sentAt" = ${now}, "providerId" = v.pid,
         attempts = d.attempts + 1, error = NULL, "updatedAt" = ${now}
-      FROM (VALUES ${values}) AS v(id, pid) WHERE d.id = v.id AND d.status <> 'sent'`),
-    db.interaction.createMany({
-      data: sent.map((s) => ({
-        customerId: s.delivery.customerId,
-        conversationId: s.delivery.conversationId,
-        channel: s.delivery.channel,
-        direction: "outbound" as const,
-        ...authorOf(s.delivery.data),
-        externalId: `${s.delivery.channel}:${s.providerId}`,
-        text: s.message.subject ? `${s.message.subject}\n\n${s.message.text}` : s.message.text,
-        sentAt: now,
-        deliveryId: s.delivery.id,
-      })),
-      skipDuplicates: true,
-    }),
-  ]);
+      FROM v WHERE d.id = v.id AND d.status <> 'sent')
+    INSERT INTO "Interaction" ("customerId", "conversationId", channel, direction, author, "staffUserId",
+      "externalId", text, "sentAt", "deliveryId")
+    SELECT customer, conversation, channel::"Channel", 'outbound', author::"Author", staff, channel || ':' || pid,
+      text, ${now}, id
+    FROM v
+    ON CONFLICT DO NOTHING`);
 }
 
 /**
