@@ -34,10 +34,27 @@ export const DEFAULT_CONSENT_POLICY: ConsentPolicy = Object.freeze({
   countries: {},
 });
 
+/**
+ * Channels whose own rules allow marketing only with the customer's opt-in, whatever consent.yaml says:
+ * WhatsApp (Meta's Business Messaging Policy: only people who opted in to get your messages there).
+ */
+export const OPT_IN_ONLY: readonly SendingChannelName[] = ["whatsapp"];
+
 const Mode = z.enum(["opt-in", "opt-out"], { error: expected("opt-in or opt-out") });
-const Channels = z.partialRecord(z.enum(SENDING_CHANNEL_NAMES), Mode, {
-  error: expected(`a map of channels (${SENDING_CHANNEL_NAMES.join(", ")}) to opt-in or opt-out`),
-});
+const Channels = z
+  .partialRecord(z.enum(SENDING_CHANNEL_NAMES), Mode, {
+    error: expected(`a map of channels (${SENDING_CHANNEL_NAMES.join(", ")}) to opt-in or opt-out`),
+  })
+  .superRefine((channels, ctx) => {
+    for (const channel of OPT_IN_ONLY) {
+      if (channels[channel] === "opt-out")
+        ctx.addIssue({
+          code: "custom",
+          path: [channel],
+          message: `${channel} allows marketing only to customers who opted in (Meta's Business Messaging Policy): remove ${channel}: opt-out`,
+        });
+    }
+  });
 const CountryRules = z.strictObject(
   { default: Mode.optional(), channels: Channels.optional() },
   { error: expected("a map with default and/or channels") },
@@ -129,6 +146,7 @@ export function consentMode(
   channel: SendingChannelName,
   country: string | null | undefined,
 ): ConsentMode {
+  if (OPT_IN_ONLY.includes(channel)) return "opt-in";
   const p = policy ?? DEFAULT_CONSENT_POLICY;
   const local = country ? p.countries[country.toUpperCase()] : undefined;
   return local?.channels?.[channel] ?? local?.default ?? p.channels[channel] ?? p.default;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
+import { LOCALES, SENDING_CHANNEL_NAMES, type SendingChannelName } from "../lib/channels.ts";
 import type { ConsentPolicy } from "./consent-policy.ts";
 import { Duration } from "./duration.ts";
 import { expected } from "./expected.ts";
@@ -34,12 +34,61 @@ const Channels = z
 
 const TemplateName = kebabName("a template name like thank-you (a folder of templates/)");
 
+const WHATSAPP_TEMPLATE_EXAMPLE =
+  '{ name: winback_offer, language: { en: en_US, id: id, pl: pl }, params: ["{{customer.name}}"] }';
+
+/** A message template Meta approved for the brand's WhatsApp Business Account, and how to fill it. */
+const WhatsAppTemplate = z
+  .strictObject(
+    {
+      name: z
+        .string({ error: expected("the approved template's name, like winback_offer") })
+        .regex(/^[a-z0-9_]{1,512}$/, {
+          error: expected(
+            "the approved template's name: lowercase letters, digits and _, like winback_offer",
+          ),
+        }),
+      language: z
+        .partialRecord(
+          z.enum(LOCALES),
+          z
+            .string({ error: expected("a WhatsApp language code like en_US, id or pl") })
+            .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, {
+              error: expected("a WhatsApp language code like en_US, id or pl"),
+            }),
+          { error: expected(`a map of locales (${LOCALES.join(", ")}) to the template's language codes`) },
+        )
+        .refine((languages) => Object.keys(languages).length > 0, {
+          error: "expected at least one language, like { en: en_US }",
+        })
+        .meta({
+          description:
+            "The template's language code in Meta's dashboard for each of Rapport's locales; a customer in a locale not listed gets en's, else the first.",
+        }),
+      params: z
+        .array(z.string({ error: expected('a parameter like "{{customer.name}}"') }), {
+          error: expected('a list of parameters like ["{{customer.name}}", "{{coupon}}"]'),
+        })
+        .default([])
+        .meta({
+          description:
+            "The body's {{1}}, {{2}}, … in order, each a Handlebars text rendered with the message's data (the same data the template gets).",
+        }),
+    },
+    { error: expected(`a map like ${WHATSAPP_TEMPLATE_EXAMPLE}`) },
+  )
+  .meta({
+    description:
+      "WhatsApp sends campaign messages only as templates Meta approved (WhatsApp Manager → Message templates): required when channels lists whatsapp.",
+  });
+
 const Message = z.strictObject(
   {
     template: TemplateName,
     data: freeMap("a map of values the template can use").default({}).meta({
       description: "Values for the template, e.g. { discount: 15, coupon: unique(WINBACK15) }.",
     }),
+    whatsapp_template: WhatsAppTemplate.optional(),
   },
   { error: expected("a map with template and optional data") },
 );
@@ -226,6 +275,14 @@ export const CampaignSchema = z
         uniquePrefixes(v.data as Record<string, unknown> | undefined),
       ),
     ]);
+    const whatsapp = campaign.channels.indexOf("whatsapp");
+    if (whatsapp >= 0 && !campaign.message.whatsapp_template) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["channels", whatsapp],
+        message: `WhatsApp sends campaign messages only as templates Meta approved: add message.whatsapp_template, like ${WHATSAPP_TEMPLATE_EXAMPLE}`,
+      });
+    }
     for (const prefix of Object.keys(campaign.coupons ?? {})) {
       if (!used.has(prefix.toUpperCase()))
         ctx.addIssue({

@@ -49,6 +49,17 @@ export interface TemplateStore {
     data: Record<string, unknown>,
     options?: RenderOptions,
   ): RenderedMessage;
+  /**
+   * Renders one short Handlebars text (a WhatsApp template's parameter, `{{customer.name}}`) with the same
+   * helpers, strictness and data as a template file; `where` names it in errors (the campaign's key).
+   */
+  renderText(
+    text: string,
+    channel: ChannelName,
+    locale: string,
+    data: Record<string, unknown>,
+    options?: RenderOptions & { where?: string },
+  ): string;
   /** True when `name` can be rendered for `channel` in every locale, i.e. its English file exists. */
   has(name: string, channel: ChannelName): boolean;
   /** Every template name (folder holding at least one `.hbs`), sorted. */
@@ -81,6 +92,7 @@ export function createTemplateStore(options: TemplateStoreOptions = {}): Templat
   const listings = new Map<string, ReadonlySet<string>>();
   const emails = new Map<string, CompiledEmail>();
   const chats = new Map<string, Delegate>();
+  const texts = new Map<string, Delegate>();
   let known: Known | undefined;
 
   const display = (path: string) => {
@@ -218,6 +230,27 @@ export function createTemplateStore(options: TemplateStoreOptions = {}): Templat
       const html = compiled.html(data, full);
       const text = compiled.text ? tidyText(compiled.text(data, full)) : htmlToText(html);
       return { ...result, subject, html, text };
+    },
+    renderText(text, channel, locale, data, renderOptions = {}) {
+      const { timezone, where = "a template parameter" } = renderOptions;
+      if (timezone !== undefined) {
+        try {
+          assertTimezone(timezone);
+        } catch (error) {
+          throw new TemplateError((error as Error).message);
+        }
+      }
+      const key = `${where}\u0000${text}`;
+      let compiled = texts.get(key);
+      if (!compiled) {
+        compiled = tracker.track(
+          compileTemplate(env, { file: where, lineOffset: 0, text }, "text", loadPartials()),
+          { file: where, lineOffset: 0, text },
+        );
+        texts.set(key, compiled);
+      }
+      const base: RenderData = { locale: toLocale(locale), timezone, subject: "", preheader: "", channel };
+      return tidyText(compiled(data, { data: base }));
     },
     has(name, channel) {
       check(name, channel);

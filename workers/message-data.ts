@@ -25,9 +25,17 @@ export function couponSlots(data: Record<string, unknown>): CouponSlot[] {
   });
 }
 
-/** Every message a campaign can send, by variant (one with `variant: null` when there is no A/B test). */
+/**
+ * Every message a campaign can send, by variant (one with `variant: null` when there is no A/B test). A
+ * `whatsapp_template` of the message travels in the data, under that key, to the deliverer: it is how the
+ * message goes on WhatsApp (workers/render.ts fills its parameters from the same data).
+ */
 export function variantMessages(campaign: CompiledCampaign): VariantMessage[] {
-  const base = campaign.message.data as Record<string, unknown>;
+  const whatsappTemplate = campaign.message.whatsapp_template;
+  const base = {
+    ...(campaign.message.data as Record<string, unknown>),
+    ...(whatsappTemplate && { whatsapp_template: whatsappTemplate }),
+  };
   const variants = campaign.variants ?? [];
   const messages = variants.map((v) => {
     const data = { ...base, ...(v.data as Record<string, unknown> | undefined) };

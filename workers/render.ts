@@ -1,6 +1,6 @@
 import { consentEntry } from "../bots/consent.ts";
 import { type Channel, type OutboundMessage, unsubscribeToken, unsubscribeUrl } from "../bots/index.ts";
-import type { ChannelName } from "../lib/channels.ts";
+import { type ChannelName, toLocale } from "../lib/channels.ts";
 import { validZone } from "../lib/zoned-time.ts";
 import type { TemplateStore } from "../templates/index.ts";
 import { authorOf } from "./deliver-record.ts";
@@ -85,12 +85,14 @@ export function renderDelivery(
   const rendered = deps.templates.render(delivery.template, channel.name, delivery.locale ?? "en", data, {
     timezone: timeZone,
   });
+  const template = approvedTemplate(deps, channel, data, delivery.locale, timeZone);
   const message: OutboundMessage = {
     deliveryId: delivery.id,
     to,
     text: rendered.text,
     subject: rendered.subject,
     html: rendered.html,
+    ...(template && { template }),
   };
   if (!channel.prepare) return message;
   return channel.prepare(message, {
@@ -100,6 +102,39 @@ export function renderDelivery(
     automatic: false,
     ...(unsubscribe !== undefined && { unsubscribeUrl: unsubscribe }),
   });
+}
+
+/** How a campaign message names the template its channel's provider approved: `<channel>_template`. */
+interface ApprovedTemplateSpec {
+  name: string;
+  language: Partial<Record<string, string>>;
+  params?: string[];
+}
+
+/**
+ * The provider-approved template a campaign message goes as on this channel (`whatsapp_template` in the
+ * campaign's message, carried in the data), its language the customer's locale's code (else en's, else the
+ * first) and its parameters rendered from the same data as the message. None when the message has none.
+ */
+function approvedTemplate(
+  deps: RenderDeps,
+  channel: Channel,
+  data: Record<string, unknown>,
+  locale: string | null,
+  timeZone: string,
+): OutboundMessage["template"] | undefined {
+  const key = `${channel.name}_template`;
+  const spec = data[key] as ApprovedTemplateSpec | undefined;
+  if (!spec || typeof spec !== "object" || typeof spec.name !== "string") return undefined;
+  const languages = spec.language ?? {};
+  const language = languages[toLocale(locale)] ?? languages.en ?? Object.values(languages)[0] ?? "en";
+  const params = (spec.params ?? []).map((param, i) =>
+    deps.templates.renderText(param, channel.name, locale ?? "en", data, {
+      timezone: timeZone,
+      where: `${key}.params[${i}]`,
+    }),
+  );
+  return { name: spec.name, language, params };
 }
 
 /** A reply written by the bot or staff: its text is in the Delivery's data, no template. */
