@@ -232,6 +232,71 @@ describe("campaign messages on a chat channel, a batch at a time", () => {
     expect(Math.min(...after.map((c) => c.at)) - refused[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it("on a 502 mid-batch records what went out and tries the rest again: each chat once, one attempt more for the refused", async () => {
+    const deliveries = await queued(6, "bad-gateway");
+    const chats = deliveries.map((d) => d.recipient!);
+    const inner = telegramChannel();
+    let sends = 0;
+    const channel: Channel = {
+      ...inner,
+      async send(message, key, options) {
+        // Telegram answers the third message with its own 502: proven not sent
+        if (++sends === 3) telegram.failNext("sendMessage", { status: 502 });
+        return inner.send(message, key, options);
+      },
+    };
+    const q = startWorker(channel);
+    await enqueueDeliveries({ db: database.db, queues: q, clock: systemClock }, deliveries);
+    const rows = await allFinal(deliveries.map((d) => d.id));
+
+    expect(rows.filter((r) => r.status !== "sent")).toEqual([]);
+    expect(messagesTo(chats)).toEqual(chats.map(() => 1));
+    const calls = telegram.calls.filter(
+      (c) => c.method === "sendMessage" && chats.includes(String(c.params.chat_id)),
+    );
+    const refused = calls.find((c) => c.status === 502)!;
+    expect(calls).toHaveLength(7);
+    // the refused one spent an attempt; the ones sent before it were recorded once, the rest were sent later
+    const attempts = new Map(rows.map((r) => [r.recipient, r.attempts]));
+    expect(attempts.get(String(refused.params.chat_id))).toBe(2);
+    expect([...attempts.values()].filter((n) => n === 1)).toHaveLength(5);
+  });
+
+  it("fails only the member whose send may have gone out (the connection cut after Telegram took it): unknown_outcome, never sent again", async () => {
+    const deliveries = await queued(4, "cut");
+    const inner = telegramChannel();
+    let sends = 0;
+    const channel: Channel = {
+      ...inner,
+      async send(message, key, options) {
+        if (++sends === 2)
+          telegram.failNext("sendMessage", { status: 200, dropConnection: true, acceptThenFail: true });
+        return inner.send(message, key, options);
+      },
+    };
+
+    await deliverBatch(
+      deps(),
+      channel,
+      { batchKey: "b/chat-batch-test/cut", deliveryIds: deliveries.map((d) => d.id) },
+      false,
+    );
+    // the same job again (redelivered) sends nothing
+    await deliverBatch(
+      deps(),
+      channel,
+      { batchKey: "b/chat-batch-test/cut", deliveryIds: deliveries.map((d) => d.id) },
+      false,
+    );
+
+    const rows = await rowsOf(deliveries.map((d) => d.id));
+    const failed = rows.filter((r) => r.status === "failed");
+    expect(failed.map((r) => r.reason)).toEqual(["unknown_outcome"]);
+    expect(rows.filter((r) => r.status === "sent")).toHaveLength(3);
+    // Telegram took all four, each once
+    expect(messagesTo(deliveries.map((d) => d.recipient!))).toEqual([1, 1, 1, 1]);
+  });
+
   it("keeps the channel's rate per message: 20 messages of one batch at 5 per 500 ms, never 11 within a window", async () => {
     const deliveries = await queued(20, "paced");
     const chats = deliveries.map((d) => d.recipient!);
