@@ -25,8 +25,17 @@ interface GraphError {
   error?: { message?: string; type?: string; code?: number; error_subcode?: number; fbtrace_id?: string };
 }
 
-/** Meta's codes that mean "slow down": throughput (130429), pair rate (131056), account (80007), app (4). */
-const RATE_LIMIT_CODES = new Set([130429, 131056, 80007, 4]);
+/**
+ * Meta's codes that mean "slow down" for the whole number, and how long the queue waits when Meta says nothing
+ * (Graph sends no Retry-After): the number's throughput (130429, per second), its spam rate limit (131048),
+ * the account's and the app's call limits (80007, 4: counted per hour).
+ */
+const RATE_LIMIT_WAIT_MS = new Map([
+  [130429, 1_000],
+  [131048, 60_000],
+  [80007, 60_000],
+  [4, 60_000],
+]);
 
 /**
  * WhatsApp through Meta's Cloud API. There is no maintained official Node SDK for it, so this is `fetch` with
@@ -39,7 +48,8 @@ const RATE_LIMIT_CODES = new Set([130429, 131056, 80007, 4]);
  * 24 hours ago, checked before sending; outside it the send fails permanently saying a template is needed
  * (Meta would refuse it with 131047 anyway). A message carrying an approved `template` goes at any time.
  * The Cloud API takes 80 messages per second per phone number by default (the deliver queue keeps to it).
- * Meta's codes: rate limits → `RateLimitedError`; 131047 (re-engagement), 131026 (undeliverable, not a
+ * Meta's codes: the number's rate limits → `RateLimitedError` (the queue waits), one customer's pair rate
+ * (131056) → transient, this message retried later; 131047 (re-engagement), 131026 (undeliverable, not a
  * WhatsApp user), 190 (token expired) and other 4xx → permanent; 5xx → transient. No idempotency key: the
  * deliverer sends at most once.
  */
@@ -139,9 +149,21 @@ function toSendError(
   const text = answer?.error?.message ?? response.statusText;
   const providerCode = code === undefined ? String(response.status) : String(code);
   const ctx = { ...context, providerCode };
-  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || response.status === 429) {
+  // one customer's pair rate (about one message every 6 seconds to the same person): only this message waits,
+  // retried with backoff, while the queue goes on for everyone else; Meta's error answer proves it was not sent
+  if (code === 131056)
+    return new TransientSendError(
+      `WhatsApp 131056: too many messages to this customer at once: ${text}`,
+      ctx,
+      true,
+    );
+  const wait = code === undefined ? undefined : RATE_LIMIT_WAIT_MS.get(code);
+  if (wait !== undefined || response.status === 429) {
     const seconds = Number(response.headers.get("retry-after"));
-    return new RateLimitedError(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1_000, ctx);
+    return new RateLimitedError(
+      Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : (wait ?? 1_000),
+      ctx,
+    );
   }
   if (code === 131047)
     return new PermanentSendError(

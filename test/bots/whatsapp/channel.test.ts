@@ -48,7 +48,8 @@ describe("the WhatsApp channel", () => {
 
   it.each([
     [130429, RateLimitedError],
-    [131056, RateLimitedError],
+    [131056, TransientSendError],
+    [131048, RateLimitedError],
     [80007, RateLimitedError],
     [4, RateLimitedError],
     [131047, PermanentSendError],
@@ -63,6 +64,18 @@ describe("the WhatsApp channel", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(kind);
     expect((error as PermanentSendError).context.providerCode).toBe(String(code));
+  });
+
+  it("waits a second for the number's throughput, longer for its hourly limits", async () => {
+    const waitOf = async (code: number) => {
+      whatsapp.failNext({ code, status: 400 });
+      const error = await channel()
+        .send(template(), `k-w${code}`)
+        .catch((e: unknown) => e);
+      return (error as RateLimitedError).retryAfterMs;
+    };
+    expect(await waitOf(130429)).toBe(1_000);
+    expect(await waitOf(80007)).toBe(60_000);
   });
 
   it("says what to do: a template after 131047, a new token after 190", async () => {
