@@ -36,7 +36,9 @@ interface Member {
   data: unknown;
   recipient: string | null;
   sendStartedAt: Date | null;
-  customer: { timezone: string | null; consent: unknown };
+  customer: { timezone: string | null; consent: unknown; country: string | null };
+  /** The suppressions of its address on its channel (the address as the platform's user id too). */
+  suppressions: Array<{ channel: string; address: string; reason: string }>;
 }
 
 const loadMembers = (db: Db, ids: readonly string[]) =>
@@ -44,7 +46,13 @@ const loadMembers = (db: Db, ids: readonly string[]) =>
     SELECT d.id::text AS id, d.key, d.kind::text AS kind, d.channel::text AS channel,
       d."customerId"::text AS "customerId", d."conversationId"::text AS "conversationId", d."campaignId",
       d.status::text AS status, d.reason, d.template, d.locale, d.data, d.recipient, d."sendStartedAt",
-      json_build_object('timezone', c.timezone, 'consent', c.consent) AS customer
+      json_build_object('timezone', c.timezone, 'consent', c.consent, 'country', c.country) AS customer,
+      COALESCE((
+        SELECT json_agg(json_build_object('channel', s.channel::text, 'address', s.address, 'reason', s.reason))
+        FROM "Suppression" s
+        WHERE s.channel = d.channel AND s.address IN (
+          COALESCE(d.recipient, ''), regexp_replace(COALESCE(d.recipient, ''), '^(user|dm):', ''))
+      ), '[]'::json) AS suppressions
     FROM "Delivery" d JOIN "Customer" c ON c.id = d."customerId"
     WHERE d.id = ANY(${ids}::uuid[]) ORDER BY d.key`);
 
@@ -61,8 +69,9 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Sends a batch of campaign messages on a channel that sends one message a call (Telegram, Discord, X, the web
- * chat), with the statements of a batch instead of a handful per message: one load of every member, the
- * send-time checks of the set (`holdsOf`), its shop holds, then, as the provider's rate allows
+ * chat), with the statements of a batch instead of a handful per message: one load of every member with its
+ * customer and suppressions, the send-time checks of the set (`holdsOf`: caps are the only queries left), its
+ * shop holds, then, as the provider's rate allows
  * (`deps.sendSlots`: each message takes one send of `channel.limit`, shared with single jobs and other
  * processes), one statement marking the sends of the next members begun (`sendStartedAt`, at most once on a
  * channel without idempotency key; a member whose mark did not take is another run's), one `channel.send`
@@ -131,8 +140,11 @@ export async function deliverChatBatch(
     for (const d of open) outcomes.push({ id: d.id, status: "skipped", reason: "archived" });
     open = [];
   }
-  // the send-time checks of every member in a few set-based queries
-  const holds = await holdsOf(db, open, gate.limits, now);
+  // the send-time checks of every member: suppressions and consent were read with them, caps in a query each
+  const holds = await holdsOf(db, open, gate.limits, now, {
+    suppressions: open.flatMap((d) => d.suppressions),
+    customers: new Map(open.map((d) => [d.customerId, d.customer])),
+  });
   for (const [id, hold] of holds) outcomes.push({ id, ...hold });
   open = open.filter((d) => !holds.has(d.id));
   // a code the shop refused fails its member alone; one it has not confirmed yet holds the whole batch

@@ -49,15 +49,27 @@ export async function holdOf(
 }
 
 /**
+ * What the send-time checks read besides caps, when the caller read it already (a chat batch loads them with its
+ * members, workers/deliver-chat.ts): the suppressions of the members' addresses on their channels, and each
+ * member's customer as it is now.
+ */
+export interface CheckFacts {
+  suppressions: ReadonlyArray<{ channel: string; address: string; reason: string }>;
+  customers: ReadonlyMap<string, { consent: unknown; country: string | null }>;
+}
+
+/**
  * {@link holdOf} for many Deliveries at once (a batch of campaign email), in a few set-based queries instead
  * of two to four per Delivery: the suppressions of every address, the customers' current consent, and each
- * cap's count per Delivery. Returns the Deliveries that must not go out, with why.
+ * cap's count per Delivery. Returns the Deliveries that must not go out, with why. Given `facts` (read with the
+ * Deliveries, at the same moment), only the caps are queried.
  */
 export async function holdsOf(
   db: Db,
   deliveries: readonly CheckedDelivery[],
   limits: SendLimits,
   now: Date,
+  facts?: CheckFacts,
 ): Promise<Map<string, Hold>> {
   const holds = new Map<string, Hold>();
   if (deliveries.length === 0) return holds;
@@ -66,13 +78,15 @@ export async function holdsOf(
     const recipient = d.recipient ?? "";
     return [recipient, recipient.replace(/^(user|dm):/, "")];
   };
-  const suppressions = await db.suppression.findMany({
-    where: {
-      channel: { in: [...new Set(deliveries.map((d) => d.channel))] as never },
-      address: { in: [...new Set(deliveries.flatMap(addressesOf))] },
-    },
-    select: { channel: true, address: true, reason: true },
-  });
+  const suppressions =
+    facts?.suppressions ??
+    (await db.suppression.findMany({
+      where: {
+        channel: { in: [...new Set(deliveries.map((d) => d.channel))] as never },
+        address: { in: [...new Set(deliveries.flatMap(addressesOf))] },
+      },
+      select: { channel: true, address: true, reason: true },
+    }));
   const marketing: CheckedDelivery[] = [];
   for (const delivery of deliveries) {
     const addresses = addressesOf(delivery);
@@ -85,14 +99,16 @@ export async function holdsOf(
   }
   if (marketing.length === 0) return holds;
   // read now, not with the Delivery: consent given or withdrawn a moment ago counts
-  const customers = new Map(
-    (
-      await db.customer.findMany({
-        where: { id: { in: [...new Set(marketing.map((d) => d.customerId))] } },
-        select: { id: true, consent: true, country: true },
-      })
-    ).map((c) => [c.id, c]),
-  );
+  const customers =
+    facts?.customers ??
+    new Map(
+      (
+        await db.customer.findMany({
+          where: { id: { in: [...new Set(marketing.map((d) => d.customerId))] } },
+          select: { id: true, consent: true, country: true },
+        })
+      ).map((c) => [c.id, c]),
+    );
   const capped: CheckedDelivery[] = [];
   for (const delivery of marketing) {
     const customer = customers.get(delivery.customerId);
