@@ -106,11 +106,14 @@ function verify(options: WhatsAppWebhookOptions, request: FastifyRequest, reply:
   const token = first(query["hub.verify_token"]);
   const challenge = first(query["hub.challenge"]) ?? "";
   const expected = options.verifyToken;
+  // compared as bytes: "é" and "a" are one character each but not one byte each (timingSafeEqual would throw)
+  const given = Buffer.from(token ?? "");
+  const wanted = Buffer.from(expected ?? "");
   const same =
     expected !== undefined &&
     token !== undefined &&
-    token.length === expected.length &&
-    timingSafeEqual(Buffer.from(token), Buffer.from(expected));
+    given.length === wanted.length &&
+    timingSafeEqual(given, wanted);
   if (first(query["hub.mode"]) !== "subscribe" || !same) {
     return reply.status(403).type("text/plain").send("verify token mismatch: check WHATSAPP_VERIFY_TOKEN");
   }

@@ -70,6 +70,12 @@ describe("WhatsApp webhook verification", () => {
     expect(answer.status).toBe(403);
     expect(answer.text).not.toContain(answer.challenge);
   });
+
+  it("refuses a verify token as long in characters but not in bytes with 403, not a 500", async () => {
+    const sameLength = "é".repeat(whatsapp.verifyToken.length);
+    const answer = await whatsapp.verifyWebhook(hookUrl, sameLength);
+    expect(answer.status).toBe(403);
+  });
 });
 
 describe("WhatsApp webhook signatures", () => {
