@@ -3,7 +3,7 @@ import { type Channel, isBatchChannel, isRejected, type OutboundMessage } from "
 import { Prisma } from "../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TemplateError } from "../lib/errors.ts";
 import { applyShopHold, campaignGate, type DeliverDeps, type DeliverOutcome, FINAL } from "./deliver.ts";
-import { deliverChatBatch } from "./deliver-chat.ts";
+import { deliverChatBatch, type UnsentMarks } from "./deliver-chat.ts";
 import { type PendingRecord, recordAnswers, recordOutcome } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdsOf } from "./send-checks.ts";
@@ -17,6 +17,8 @@ import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 export interface BatchJob {
   batchKey: string;
   deliveryIds: string[];
+  /** Chat batches: marks an earlier try set and proved unsent (workers/deliver-chat.ts). */
+  unsentMarks?: UnsentMarks;
 }
 
 /**

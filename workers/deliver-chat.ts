@@ -65,6 +65,32 @@ async function markStarted(db: Db, ids: readonly string[], now: Date): Promise<S
   return new Set(marked.map((m) => m.id));
 }
 
+/** Members of a chat batch whose sends this job marked begun at `at` (ms) and never made. */
+export interface UnsentMarks {
+  ids: string[];
+  at: number;
+}
+
+/**
+ * The statement marking a chunk's sends begun failed: it may have taken (its answer was lost) or not, and
+ * nothing of the chunk was sent. The worker keeps the marks in the job, so the next try clears them instead of
+ * failing those members unknown_outcome.
+ */
+export class UnsentMarksError extends Error {
+  constructor(
+    readonly marks: UnsentMarks,
+    options: { cause: unknown },
+  ) {
+    super(
+      `marking ${marks.ids.length} send(s) begun failed, none sent: ${
+        options.cause instanceof Error ? options.cause.message : String(options.cause)
+      }`,
+      options,
+    );
+    this.name = "UnsentMarksError";
+  }
+}
+
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -90,13 +116,20 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function deliverChatBatch(
   deps: DeliverDeps,
   channel: Channel,
-  job: { deliveryIds: string[] },
+  job: { deliveryIds: string[]; unsentMarks?: UnsentMarks },
   lastAttempt: boolean,
   recording?: readonly PendingRecord[],
 ): Promise<DeliverOutcome> {
   const { db } = deps;
   const now = new Date(deps.clock.now());
   const atMostOnce = channel.idempotent !== true;
+  if (job.unsentMarks && job.unsentMarks.ids.length > 0) {
+    // an earlier try set these marks and sent none of them: they are free again
+    await db.$executeRaw(Prisma.sql`
+      UPDATE "Delivery" SET "sendStartedAt" = NULL
+      WHERE id = ANY(${job.unsentMarks.ids}::uuid[]) AND "sendStartedAt" = ${new Date(job.unsentMarks.at)}
+        AND status IN ('planned', 'queued')`);
+  }
   const rows = await loadMembers(db, job.deliveryIds);
   const answered = new Set(recording?.map((r) => r.deliveryId));
   if (recording && recording.length > 0) {
@@ -223,11 +256,14 @@ export async function deliverChatBatch(
     let chunk = ready.slice(next, next + granted);
     next += chunk.length;
     if (atMostOnce) {
-      const marked = await markStarted(
-        db,
-        chunk.map((r) => r.member.id),
-        now,
-      );
+      const ids = chunk.map((r) => r.member.id);
+      let marked: Set<string>;
+      try {
+        marked = await markStarted(db, ids, now);
+      } catch (error) {
+        // what went before is recorded (chunk by chunk); this chunk was not sent, whether its marks took or not
+        throw new UnsentMarksError({ ids, at: now.getTime() }, { cause: error });
+      }
       chunk = chunk.filter((r) => marked.has(r.member.id));
     }
     for (let i = 0; i < chunk.length; i++) {

@@ -2,6 +2,7 @@ import type { ChannelName } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Db, Prisma } from "../lib/db/index.ts";
 import { jobId, shortHash } from "../lib/ids.ts";
+import type { UnsentMarks } from "./deliver-chat.ts";
 import type { PendingRecord } from "./deliver-record.ts";
 import { DELIVER_ATTEMPTS, DELIVER_BACKOFF } from "./deliver-retry.ts";
 import { type Stamped, stamp } from "./installation.ts";
@@ -21,6 +22,11 @@ export type DeliverJob = ({ deliveryId: string } | { batchKey: string; deliveryI
     failingSince?: number;
     /** How many times the job waited for the shop to confirm its codes (workers/shop-coupons.ts). */
     shopTries?: number;
+    /**
+     * A chat batch's marks whose statement failed (its answer lost, so they may be set): this job set them at
+     * `at` (ms) and sent none of them, so its next try clears them instead of failing them unknown_outcome.
+     */
+    unsentMarks?: UnsentMarks;
   };
 
 export { DELIVER_ATTEMPTS } from "./deliver-retry.ts";

@@ -8,6 +8,7 @@ import { processMetrics } from "../lib/metrics.ts";
 import type { Redis } from "../lib/redis.ts";
 import type { LiveCampaign } from "./campaign-registry.ts";
 import { deliverBatch } from "./deliver-batch.ts";
+import { UnsentMarksError } from "./deliver-chat.ts";
 import { observeSends } from "./deliver-metrics.ts";
 import type { DeliverJob } from "./deliver-queue.ts";
 import {
@@ -347,6 +348,18 @@ export function startDeliverWorker(
         log.debug({ jobId: job.id, outcome }, "delivery processed");
         return outcome;
       } catch (error) {
+        if (error instanceof UnsentMarksError) {
+          // nothing of that chunk went out: the next try frees the marks (keeping any answers still to record)
+          log.warn({ jobId: job.id, err: error }, "delivery attempt failed");
+          await job
+            .updateData({
+              ...data,
+              unsentMarks: error.marks,
+              failingSince: data.failingSince ?? deps.clock.now(),
+            })
+            .catch(() => {});
+          throw error;
+        }
         const records =
           error instanceof RecordingPendingError
             ? error.records

@@ -297,6 +297,42 @@ describe("campaign messages on a chat channel, a batch at a time", () => {
     expect(messagesTo(deliveries.map((d) => d.recipient!))).toEqual([1, 1, 1, 1]);
   });
 
+  it("a lost answer to the statement marking sends begun: nothing of the chunk was sent, so the retry sends it, each chat once", async () => {
+    const deliveries = await queued(5, "lost-mark");
+    const chats = deliveries.map((d) => d.recipient!);
+    // the database edge: the first mark statement is carried out, then its connection drops before the answer
+    let cut = false;
+    const db = new Proxy(database.db, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== "$queryRaw") return typeof value === "function" ? value.bind(target) : value;
+        return async (query: { sql?: string }, ...rest: unknown[]) => {
+          const answer = await (value as (...args: unknown[]) => Promise<unknown>).call(
+            target,
+            query,
+            ...rest,
+          );
+          if (!cut && query.sql?.includes('SET "sendStartedAt" =')) {
+            cut = true;
+            throw new Error("Connection terminated unexpectedly");
+          }
+          return answer;
+        };
+      },
+    });
+    queues = { connection: redis.redis, prefix: randomPrefix() };
+    worker = startDeliverWorker(
+      { ...deps(), db, connection: redis.redis, prefix: queues.prefix, concurrency: 5 },
+      telegramChannel(),
+    );
+    await enqueueDeliveries({ db: database.db, queues, clock: systemClock }, deliveries);
+    const rows = await allFinal(deliveries.map((d) => d.id));
+
+    expect(cut).toBe(true);
+    expect(rows.filter((r) => r.status !== "sent")).toEqual([]);
+    expect(messagesTo(chats)).toEqual(chats.map(() => 1));
+  });
+
   it("keeps the channel's rate per message: 20 messages of one batch at 5 per 500 ms, never 11 within a window", async () => {
     const deliveries = await queued(20, "paced");
     const chats = deliveries.map((d) => d.recipient!);
