@@ -32,6 +32,11 @@ export interface WorkerSpec {
   yaml: string;
   file: string;
   versionId: string;
+  /**
+   * A what-if: the limit the worker runs the channel at instead of its own (`--limit` of bench/limits.ts), e.g.
+   * one send per 200 ms instead of five per second.
+   */
+  limit?: { max: number; durationMs: number };
   channel:
     | { kind: "telegram"; token: string; apiRoot: string }
     | { kind: "email"; apiKey: string; baseUrl: string }
@@ -101,7 +106,7 @@ const worker = startDeliverWorker(
     prefix: spec.prefix,
     concurrency: Math.min(WORKER_DELIVER_CONCURRENCY, handle.poolSize),
   },
-  channelOf(spec.channel),
+  spec.limit ? { ...channelOf(spec.channel), limit: spec.limit } : channelOf(spec.channel),
 );
 let firstError: string | undefined;
 worker.on("failed", (_job, error) => {

@@ -51,6 +51,11 @@ export interface LimitsOptions {
    * window run that much faster, so 10 000 posts take 100 windows, not 25 hours.
    */
   xWindowMs: number;
+  /**
+   * A what-if: every worker runs its channel at this limit instead of the channel's own (`--limit 1/200`: one
+   * send per 200 ms), to see what another limiter shape would give. Unset: the channels' defaults.
+   */
+  limit: { max: number; durationMs: number } | undefined;
   /** Where the JSON goes (default bench/results/limits-<timestamp>.json); "-" for none. */
   out: string | undefined;
 }
@@ -63,6 +68,7 @@ export const LIMITS_USAGE = `Usage: npx tsx bench/limits.ts [options]
   --email-processes L   worker processes of the email runs (default 1,3)
   --scale-processes L   worker processes of the scale-out runs (default 1,2,3)
   --x-window-ms MS      X's 15-minute window compressed to MS real ms (default 1000)
+  --limit MAX/MS        what-if: run every channel at MAX sends per MS ms instead of its own limit
   --out FILE            write the JSON here (default bench/results/limits-<timestamp>.json; - for none)
   --help                this text`;
 
@@ -89,6 +95,7 @@ export function parseLimitsOptions(argv: string[]): LimitsOptions | "help" {
       "email-processes": { type: "string" },
       "scale-processes": { type: "string" },
       "x-window-ms": { type: "string" },
+      limit: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -100,7 +107,12 @@ export function parseLimitsOptions(argv: string[]): LimitsOptions | "help" {
   for (const line of lines)
     if (!(LINES as readonly string[]).includes(line))
       throw new Error(`--lines: unknown line "${line}" (one of ${LINES.join(", ")})`);
+  const [max, durationMs] = values.limit?.split("/") ?? [];
   return {
+    limit:
+      values.limit === undefined
+        ? undefined
+        : { max: whole(max, "--limit MAX", 1)!, durationMs: whole(durationMs, "--limit MS", 1)! },
     messages,
     scaleMessages: whole(values["scale-messages"], "--scale-messages", 1) ?? messages,
     lines: lines as LineName[],
@@ -348,6 +360,7 @@ async function drainWith(
   queued: { deliveries: number; jobs: number },
   processes: number,
   timeoutMs: number,
+  limit: LimitsOptions["limit"],
 ): Promise<Omit<LineRun, "line" | "minimumMs">> {
   const name = shipped.campaign.channels[0] as keyof typeof REACHABLE;
   const spec: WorkerSpec = {
@@ -357,6 +370,7 @@ async function drainWith(
     yaml: yamlFor(name),
     file: `bench-limits-${name}.yaml`,
     versionId: shipped.versionId,
+    ...(limit && { limit }),
     channel,
   };
   const children = await spawnWorkers(spec, processes);
@@ -450,10 +464,25 @@ export async function benchLimits(scratch: Scratch, options: LimitsOptions): Pro
     const campaign = await campaignOf(channelName);
     const queued = await queueMessages(scratch, campaign, channelName, messages);
     const timeoutMs = Math.max(120_000, (minimumMs(queued.deliveries) ?? 0) * 3);
-    const result = await drainWith(scratch, fakes, campaign, channel, queued, processes, timeoutMs);
+    const result = await drainWith(
+      scratch,
+      fakes,
+      campaign,
+      channel,
+      queued,
+      processes,
+      timeoutMs,
+      channel.kind.startsWith("noop") ? undefined : options.limit,
+    );
     // the limit bounds what was sent: the few held at send time (opted out since) never reach the provider
     const bound = minimumMs(result.outcomes.sent ?? 0);
-    const done: LineRun = { line, minimumMs: bound === null ? null : Math.round(bound), ...result };
+    const done: LineRun = {
+      line: options.limit
+        ? `${line}, what-if limit ${options.limit.max}/${options.limit.durationMs} ms`
+        : line,
+      minimumMs: bound === null ? null : Math.round(bound),
+      ...result,
+    };
     console.log(describe(done));
     runs.push(done);
   };
