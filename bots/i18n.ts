@@ -187,6 +187,31 @@ export const BOT_TEXTS = {
     id: "WhatsApp",
     pl: "WhatsApp",
   },
+  smsHelp: {
+    en: "Write your question and we'll answer by SMS. Reply STOP to stop news and offers, START to get them again. Msg & data rates may apply.",
+    id: "Tulis pertanyaan Anda dan kami akan menjawab lewat SMS. Balas STOP untuk berhenti menerima kabar dan promo, START untuk menerimanya lagi. Tarif SMS berlaku.",
+    pl: "Napisz pytanie, a odpowiemy SMS-em. Odpisz STOP, aby nie dostawać nowości i ofert, START, aby znów je otrzymywać. Obowiązują opłaty operatora.",
+  },
+  smsStopped: {
+    en: "You're unsubscribed: no more news or offers by SMS. Answers to your own questions still come. Reply START to opt back in.",
+    id: "Anda sudah berhenti berlangganan: tidak ada lagi kabar atau promo lewat SMS. Jawaban atas pertanyaan Anda tetap dikirim. Balas START untuk berlangganan lagi.",
+    pl: "Wypisano Cię: koniec nowości i ofert SMS-em. Odpowiedzi na Twoje pytania nadal będą docierać. Odpisz START, aby znów je otrzymywać.",
+  },
+  smsResubscribed: {
+    en: "Welcome back! You'll get our news and offers by SMS again. Reply STOP at any time to opt out.",
+    id: "Selamat datang kembali! Anda akan menerima kabar dan promo kami lewat SMS lagi. Balas STOP kapan saja untuk berhenti.",
+    pl: "Witaj ponownie! Znów będziesz dostawać nasze nowości i oferty SMS-em. Odpisz STOP, aby w każdej chwili zrezygnować.",
+  },
+  smsWelcome: {
+    en: "Hi! This is {brand}. Ask us anything here by SMS. Reply HELP for help, STOP to opt out.",
+    id: "Halo! Ini {brand}. Tanyakan apa saja lewat SMS ini. Balas HELP untuk bantuan, STOP untuk berhenti.",
+    pl: "Cześć! Tu {brand}. Pytaj nas tutaj o wszystko SMS-em. Odpisz HELP po pomoc, STOP, aby zrezygnować.",
+  },
+  channelSms: {
+    en: "SMS",
+    id: "SMS",
+    pl: "SMS",
+  },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 /** The name of one bot text. */

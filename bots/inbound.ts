@@ -1,5 +1,6 @@
 import type { SendingChannelName } from "../lib/channels.ts";
 import type { Prisma } from "../lib/db/index.ts";
+import type { BotTextKey } from "./i18n.ts";
 import type { SenderProfile } from "./identity.ts";
 
 /**
@@ -55,6 +56,11 @@ export interface InboundMessage {
    */
   claimedPhone?: string;
   attachments?: Prisma.InputJsonValue;
+  /**
+   * The bot texts this platform says instead of the usual ones, by key: SMS answers STOP, START and HELP with
+   * keywords rather than /commands (bots/sms/inbound.ts). Absent: the usual texts.
+   */
+  texts?: Partial<Record<BotTextKey, BotTextKey>>;
   /** The platform payload, kept for audit and re-processing. */
   raw?: Prisma.InputJsonValue;
 }

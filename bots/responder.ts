@@ -132,7 +132,7 @@ export function createResponder(
         replyTo: message.replyTo,
       });
     const say = (key: BotTextKey, vars?: Record<string, string | number>) =>
-      reply("cmd", t(customer.locale, key, vars));
+      reply("cmd", t(customer.locale, message.texts?.[key] ?? key, vars));
 
     if (survey && score) {
       const { thank } = await rate(score, { customerId, message, now, surveyId: survey.id });

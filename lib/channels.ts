@@ -1,7 +1,16 @@
 import { z } from "zod";
 
 /** Every channel a customer reaches the brand on. Mirrors the `Channel` enum of prisma/schema.prisma. */
-export const CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat", "whatsapp", "phone"] as const;
+export const CHANNEL_NAMES = [
+  "telegram",
+  "discord",
+  "x",
+  "email",
+  "webchat",
+  "whatsapp",
+  "sms",
+  "phone",
+] as const;
 export const ChannelName = z.enum(CHANNEL_NAMES);
 export type ChannelName = z.infer<typeof ChannelName>;
 
@@ -9,7 +18,15 @@ export type ChannelName = z.infer<typeof ChannelName>;
  * The channels Rapport sends on: each has a `Channel` and a `deliver-<channel>` queue, and campaigns, replies
  * and consent name them. `phone` is not one: calls come in (Twilio, `POST /api/calls`) and are recorded only.
  */
-export const SENDING_CHANNEL_NAMES = ["telegram", "discord", "x", "email", "webchat", "whatsapp"] as const;
+export const SENDING_CHANNEL_NAMES = [
+  "telegram",
+  "discord",
+  "x",
+  "email",
+  "webchat",
+  "whatsapp",
+  "sms",
+] as const;
 export const SendingChannelName = z.enum(SENDING_CHANNEL_NAMES);
 export type SendingChannelName = z.infer<typeof SendingChannelName>;
 

@@ -243,6 +243,21 @@ export const ConfigSchema = z.object({
   }),
   /** Where the voice webhook's TwiML puts incoming calls through (`<Dial>`): a number or sip: address. Unset: `<Response/>`. */
   TWILIO_VOICE_DIAL: optional(),
+  /**
+   * The number SMS are sent from, E.164 (a Twilio long code, toll-free or short code of the account). SMS is on
+   * when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and it or TWILIO_MESSAGING_SERVICE_SID are set.
+   */
+  TWILIO_SMS_FROM: optional().refine((v) => v === undefined || /^\+[1-9]\d{2,14}$/.test(v), {
+    error: "expected the sending number in E.164, e.g. +14155550100",
+  }),
+  /** A Messaging Service (MG…) to send SMS through instead of one number (its sender pool picks the number). */
+  TWILIO_MESSAGING_SERVICE_SID: optional().refine((v) => v === undefined || /^MG[0-9a-fA-F]{32}$/.test(v), {
+    error: "expected the Messaging Service SID from the Twilio console: MG and 32 hex digits",
+  }),
+  /** SMS a second Rapport sends (one long code takes 1 a second; toll-free and short codes more). Defaults to 1. */
+  TWILIO_SMS_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(1),
+  /** Twilio REST API root (tests, proxies). Defaults to https://api.twilio.com. */
+  TWILIO_API_ROOT: url("a URL such as https://api.twilio.com"),
   /** pino log level. Defaults to info. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** json (one object a line, for log collectors) or pretty (one line each, for a person). Defaults to pretty. */
@@ -277,6 +292,7 @@ export const SECRET_KEYS = [
   "WHATSAPP_ACCESS_TOKEN",
   "WHATSAPP_APP_SECRET",
   "WHATSAPP_VERIFY_TOKEN",
+  "TWILIO_AUTH_TOKEN",
   "X_APP_SECRET",
   "X_ACCESS_TOKEN",
   "X_ACCESS_SECRET",

@@ -1,7 +1,14 @@
 import type { ChannelName, Locale } from "../lib/channels.ts";
 
 /** The chat channels, which share `chat.<locale>.hbs` when they have no file of their own. */
-export const CHAT_CHANNELS: readonly ChannelName[] = ["telegram", "discord", "x", "webchat", "whatsapp"];
+export const CHAT_CHANNELS: readonly ChannelName[] = [
+  "telegram",
+  "discord",
+  "x",
+  "webchat",
+  "whatsapp",
+  "sms",
+];
 
 /** One file a render may use, in the order tried. */
 export interface Candidate {

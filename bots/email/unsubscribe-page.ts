@@ -12,6 +12,7 @@ const CHANNEL_TEXT: Record<SendingChannelName, BotTextKey> = {
   x: "channelX",
   webchat: "channelWebchat",
   whatsapp: "channelWhatsapp",
+  sms: "channelSms",
 };
 
 const STYLE = `

@@ -21,6 +21,7 @@ const CHANNEL_CODES: Record<SendingChannelName, number> = {
   x: 4,
   webchat: 5,
   whatsapp: 6,
+  sms: 7,
 };
 const VERSION = 1;
 const UUID_BYTES = 16;

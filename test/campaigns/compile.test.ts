@@ -96,7 +96,7 @@ describe("compile errors", () => {
       "trigger:",
       '  schedule: { cron: "0 9 * * 1", timezone: Europe/Warsw }',
       "chanels: [email]",
-      "channels: [preferred, sms]",
+      "channels: [preferred, fax]",
       "message:",
       "  data: { discount: 15 }",
       "goal: { event: purchase, within: 2 weeks }",
@@ -104,7 +104,7 @@ describe("compile errors", () => {
     expect(issuesOf(source)).toEqual([
       "4:44 trigger.schedule.timezone: unknown timezone 'Europe/Warsw' — did you mean 'Europe/Warsaw'?",
       "5:1 unknown key 'chanels' — did you mean 'channels'?",
-      "6:23 channels[1]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat, whatsapp",
+      "6:23 channels[1]: unknown channel 'fax': expected one of preferred, telegram, discord, x, email, webchat, whatsapp, sms",
       "8:3 missing key 'template' in message: expected a template name like thank-you (a folder of templates/) in kebab-case: lowercase letters, digits and dashes",
       '9:34 goal.within: expected a duration like 30s, 10m, 2h, 60d or 2w (a whole number and one unit), got "2 weeks"',
     ]);

@@ -24,7 +24,7 @@ const BROKEN = `id: spring-sale
 name: Spring sale
 trigger: { inactive: { for: 2 weeks, since: last_purchase } }
 audience: segment(vipp) and orders >= 1
-channels: [email, sms]
+channels: [email, fax]
 message:
   template: promo
 `;
@@ -81,8 +81,8 @@ describe("rapport campaigns validate (in process)", () => {
     expect(lines).toEqual([
       `${file("broken.yaml")}:3:29: trigger.inactive.for: expected a duration like 30s, 10m, 2h, 60d or 2w (a whole number and one unit), got "2 weeks"`,
       `${file("broken.yaml")}:4:19: audience: unknown segment 'vipp' — did you mean 'vip'?`,
-      `${file("broken.yaml")}:5:19: channels[1]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat, whatsapp`,
-      `${file("no-template.yaml")}:6:13: message.template: template 'emailonly' has no file for telegram, discord, x, webchat, whatsapp (channels lists preferred, which can be telegram, discord, x, webchat, whatsapp): add ${templates}/emailonly/chat.en.hbs`,
+      `${file("broken.yaml")}:5:19: channels[1]: unknown channel 'fax': expected one of preferred, telegram, discord, x, email, webchat, whatsapp, sms`,
+      `${file("no-template.yaml")}:6:13: message.template: template 'emailonly' has no file for telegram, discord, x, webchat, whatsapp, sms (channels lists preferred, which can be telegram, discord, x, webchat, whatsapp, sms): add ${templates}/emailonly/chat.en.hbs`,
       `${file("no-template.yaml")}:9:38: variants[1].template: no template 'promox' in ${templates}/ — did you mean 'promo'?`,
       `${file("same-id.yaml")}:1:5: duplicate campaign id 'thanks', already used at ${file("good.yaml")}:1:5: give each campaign its own id`,
       "",
@@ -147,7 +147,7 @@ describe("rapport campaigns validate (a real process, no database)", { timeout: 
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain("bad/broken.yaml:3:29: trigger.inactive.for: expected a duration");
     expect(broken.stdout).toContain("bad/broken.yaml:4:19: audience: unknown segment 'vipp'");
-    expect(broken.stdout).toContain("bad/broken.yaml:5:19: channels[1]: unknown channel 'sms'");
+    expect(broken.stdout).toContain("bad/broken.yaml:5:19: channels[1]: unknown channel 'fax'");
     expect(broken.stdout).toMatch(/\n1 campaign ok, 3 with 6 errors\n$/);
   });
 });

@@ -250,10 +250,10 @@ describe("rapport campaigns ship", () => {
     const good = path.join(dir, "good-one.yaml");
     const bad = path.join(dir, "bad-one.yaml");
     writeFileSync(good, campaign("good-one"));
-    writeFileSync(bad, campaign("bad-one").replace("channels: [email]", "channels: [sms]"));
+    writeFileSync(bad, campaign("bad-one").replace("channels: [email]", "channels: [fax]"));
     const result = await inProcess((ctx) => shipCommand(ctx, [good, bad]));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${bad}:4:12: channels[0]: unknown channel 'sms'`);
+    expect(result.stderr).toContain(`${bad}:4:12: channels[0]: unknown channel 'fax'`);
     expect(result.stderr).toMatch(/1 error: nothing shipped$/);
     expect(await database.db.campaign.count({ where: { id: { in: ["good-one", "bad-one"] } } })).toBe(0);
   });
@@ -317,9 +317,9 @@ describe("rapport campaigns preview, dry-run and status", () => {
     const byId = await inProcess((ctx) => previewCommand(ctx, "versions", { customer: jan, locale: "id" }));
     expect(byId.stdout).toMatch(/^campaign\s+versions \(shipped version 2\)$/m);
     expect(byId.stdout).toMatch(/^locale\s+id$/m);
-    const bad = await inProcess((ctx) => previewCommand(ctx, "reported", { customer: jan, channel: "sms" }));
+    const bad = await inProcess((ctx) => previewCommand(ctx, "reported", { customer: jan, channel: "fax" }));
     expect(bad.stderr).toBe(
-      "--channel: unknown channel 'sms': one of telegram, discord, x, email, webchat, whatsapp",
+      "--channel: unknown channel 'fax': one of telegram, discord, x, email, webchat, whatsapp, sms",
     );
     const chat = await inProcess((ctx) =>
       previewCommand(ctx, "win-back", { customer: jan, channel: "telegram", html: path.join(dir, "x.html") }),

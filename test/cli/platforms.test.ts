@@ -45,8 +45,8 @@ describe("the platform registry (bots/platforms.ts)", () => {
     try {
       // one deliver-<channel> queue each: a channel without a platform would never send
       expect(platforms.channels.map((c) => c.name)).toEqual([...SENDING_CHANNEL_NAMES]);
-      // email has its key and the web chat needs none; the chat bots and WhatsApp have no credentials
-      expect([...platforms.outboxOnly].sort()).toEqual(["discord", "telegram", "whatsapp", "x"]);
+      // email has its key and the web chat needs none; the chat bots, WhatsApp and SMS have no credentials
+      expect([...platforms.outboxOnly].sort()).toEqual(["discord", "sms", "telegram", "whatsapp", "x"]);
       expect(platforms.listening).toEqual([]);
     } finally {
       await platforms.close();

@@ -2,6 +2,7 @@ import type { Message } from "grammy/types";
 import type { FakeDiscord } from "./discord.ts";
 import type { FakeResend } from "./resend.ts";
 import type { FakeTelegram } from "./telegram.ts";
+import type { FakeTwilioSms } from "./twilio-sms.ts";
 import type { FakeWhatsApp } from "./whatsapp.ts";
 import { FAKE_X_CREDENTIALS, type FakeX } from "./x.ts";
 
@@ -12,6 +13,7 @@ export interface Fakes {
   resend?: FakeResend;
   x?: FakeX;
   whatsapp?: FakeWhatsApp;
+  sms?: FakeTwilioSms;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface Fakes {
  * brand's `.env` points it at the platforms: spread it into `startTestApp`'s or a child process's `env`.
  */
 export function envFor(fakes: Fakes): Record<string, string> {
-  const { telegram, discord, resend, x, whatsapp } = fakes;
+  const { telegram, discord, resend, x, whatsapp, sms } = fakes;
   return {
     ...(telegram && { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot }),
     ...(discord && { DISCORD_BOT_TOKEN: discord.token, DISCORD_API_URL: discord.restUrl }),
@@ -37,6 +39,12 @@ export function envFor(fakes: Fakes): Record<string, string> {
       WHATSAPP_APP_SECRET: whatsapp.appSecret,
       WHATSAPP_VERIFY_TOKEN: whatsapp.verifyToken,
       WHATSAPP_API_ROOT: whatsapp.apiRoot,
+    }),
+    ...(sms && {
+      TWILIO_ACCOUNT_SID: sms.accountSid,
+      TWILIO_AUTH_TOKEN: sms.authToken,
+      TWILIO_SMS_FROM: sms.from,
+      TWILIO_API_ROOT: sms.apiRoot,
     }),
   };
 }

@@ -45,6 +45,13 @@ export {
   type TextMessageInput,
 } from "./telegram-updates.ts";
 export {
+  type FakeTwilioSms,
+  startFakeTwilioSms,
+  type TwilioSmsFailure,
+  type TwilioSmsSent,
+  twilioSignature,
+} from "./twilio-sms.ts";
+export {
   type FakeWhatsApp,
   type FakeWhatsAppOptions,
   hubSignature,

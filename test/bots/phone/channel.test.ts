@@ -17,7 +17,7 @@ describe("the phone channel", () => {
   it("is refused in a campaign's channels, with its line and column and why", () => {
     const source = withTrigger("  event: purchase").replace("channels: [email]", "channels: [email, phone]");
     expect(issuesOf(source)).toEqual([
-      "5:19 channels[1]: phone is not a channel campaigns send on: calls are only recorded; expected one of preferred, telegram, discord, x, email, webchat, whatsapp",
+      "5:19 channels[1]: phone is not a channel campaigns send on: calls are only recorded; expected one of preferred, telegram, discord, x, email, webchat, whatsapp, sms",
     ]);
   });
 
@@ -26,7 +26,7 @@ describe("the phone channel", () => {
       audienceIssues(expression, noSegments("segments.yaml")).map((i) => i.message);
     expect(issues('channels contains "phone"')).toEqual([]);
     expect(issues("consented(phone)")).toEqual([
-      "unknown channel 'phone': expected one of telegram, discord, x, email, webchat, whatsapp",
+      "unknown channel 'phone': expected one of telegram, discord, x, email, webchat, whatsapp, sms",
     ]);
     expect(issues('clicked(30d, "phone") > 0')[0]).toMatch(/^unknown channel 'phone'/);
     expect(issues('preferred_channel = "phone"')[0]).toMatch(/phone/);

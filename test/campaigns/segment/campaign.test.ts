@@ -70,10 +70,10 @@ describe("a campaign's audience", () => {
   });
 
   it("reports audience problems along with the other problems of the file", () => {
-    const source = campaign({ audience: "ordres > 1" }).replace("channels: [email]", "channels: [sms]");
+    const source = campaign({ audience: "ordres > 1" }).replace("channels: [email]", "channels: [fax]");
     expect(issuesOf(source)).toEqual([
       "4:11 audience: unknown field 'ordres' — did you mean 'orders'?",
-      "5:12 channels[0]: unknown channel 'sms': expected one of preferred, telegram, discord, x, email, webchat, whatsapp",
+      "5:12 channels[0]: unknown channel 'fax': expected one of preferred, telegram, discord, x, email, webchat, whatsapp, sms",
     ]);
   });
 

@@ -123,8 +123,8 @@ describe("checking an audience", () => {
     ['country in ["ID", 5]', '19: country is text: put the value in double quotes, like "5"'],
     ["name contains 5", '15: contains takes text in double quotes, like "5"'],
     [
-      'preferred_channel = "sms"',
-      "21: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
+      'preferred_channel = "fax"',
+      "21: unknown channel 'fax': expected one of telegram, discord, x, email, webchat, whatsapp, sms",
     ],
     ['channels contains "emial"', "19: unknown channel 'emial' — did you mean 'email'?"],
     ['channels = "email"', '10: channels is a list: use channels contains "email"'],
@@ -155,8 +155,8 @@ describe("checking an audience", () => {
     ],
     ["attributes = 1", "1: attributes needs a key: attributes.tier reads the attribute tier"],
     [
-      "consented(sms)",
-      "11: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
+      "consented(fax)",
+      "11: unknown channel 'fax': expected one of telegram, discord, x, email, webchat, whatsapp, sms",
     ],
   ])("refuses %j", (expression, message) => {
     expect(issues(expression)).toEqual([message]);

@@ -162,8 +162,8 @@ describe("checking engagement and RFM fields", () => {
       "13: opened is never null (deliveries opened within the window): compare its value instead",
     ],
     [
-      'responds_on = "sms"',
-      "15: unknown channel 'sms': expected one of telegram, discord, x, email, webchat, whatsapp",
+      'responds_on = "fax"',
+      "15: unknown channel 'fax': expected one of telegram, discord, x, email, webchat, whatsapp, sms",
     ],
     ['rfm.segment = "champion"', "15: unknown RFM segment 'champion' — did you mean 'champions'?"],
     ['rfm.recency = "5"', '15: rfm.recency is a number: compare it with a number like 2, not "5"'],
