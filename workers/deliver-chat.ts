@@ -16,7 +16,7 @@ import {
 import { type Outcome, type PendingRecord, recordAnswers, recordOutcomes } from "./deliver-record.ts";
 import { renderDelivery } from "./render.ts";
 import { holdsOf } from "./send-checks.ts";
-import { SendSlotsSpentError, SLOT_WAIT_IN_JOB_MS, UNLIMITED_SLOTS } from "./send-slots.ts";
+import { SendSlotsSpentError, UNLIMITED_SLOTS } from "./send-slots.ts";
 import { SEND_TIMEOUT_MS, withSendTimeout } from "./send-timeout.ts";
 import { COUPON_REFUSED, shopHolds, WAITING_FOR_SHOP } from "./shop-coupons.ts";
 
@@ -237,22 +237,18 @@ export async function deliverChatBatch(
   /** The member whose send failed and is tried again: one attempt spent, with why. */
   let failing: { id: string; error: string } | undefined;
   let stop: unknown;
-  // the job's own send: BullMQ's limiter counted it when the job was taken
-  let own = 1;
   let next = 0;
   sending: while (next < ready.length) {
-    const wanted = ready.length - next;
-    const taken = wanted > own ? await slots.take(wanted - own) : { granted: 0, retryInMs: 0 };
-    const granted = own + taken.granted;
-    own = 0;
-    if (granted === 0) {
-      if (taken.retryInMs > SLOT_WAIT_IN_JOB_MS) {
-        stop = new SendSlotsSpentError(taken.retryInMs);
-        break;
-      }
-      await pause(Math.max(1, taken.retryInMs));
-      continue;
+    const taken = await slots.take(ready.length - next);
+    if (taken.granted === 0) {
+      stop = new SendSlotsSpentError(taken.retryInMs);
+      break;
     }
+    const granted = taken.granted;
+    // each reserved send at its time, evenly spaced, as the provider counts any second; the chunk is marked
+    // only when its turn has come, so a worker that dies holds one chunk's marks, not every chunk it reserved
+    const firstAt = Date.now() + taken.startInMs;
+    if (taken.startInMs >= 1) await pause(taken.startInMs);
     let chunk = ready.slice(next, next + granted);
     next += chunk.length;
     if (atMostOnce) {
@@ -268,6 +264,8 @@ export async function deliverChatBatch(
     }
     for (let i = 0; i < chunk.length; i++) {
       const { member, message } = chunk[i]!;
+      const due = firstAt + i * taken.everyMs - Date.now();
+      if (due >= 1) await pause(due);
       try {
         const answer = await withSendTimeout(channel.name, deps.sendTimeoutMs ?? SEND_TIMEOUT_MS, (options) =>
           channel.send(message, member.key, options),

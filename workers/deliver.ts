@@ -379,8 +379,9 @@ export function startDeliverWorker(
           throw new DelayedError();
         }
         if (error instanceof SendSlotsSpentError) {
-          // a batch spent the provider's rate for longer than it waits in place: back to the queue, whose
-          // limiter holds it until the window ends, without spending an attempt
+          // the provider's rate is taken for longer than a batch waits in place: the queue waits that long and
+          // the job goes back to it without spending an attempt
+          await worker.rateLimit(error.retryInMs);
           throw Worker.RateLimitError();
         }
         if (error instanceof RateLimitedError) {
@@ -412,7 +413,7 @@ export function startDeliverWorker(
       settings: { backoffStrategy: (failures: number) => retryDelayMs(failures, retry) },
     },
   );
-  // a batch job's messages each take one send of the provider's rate, from the same window as the limiter's jobs
+  // a batch job's messages each take one send of the provider's rate, evenly spaced across every process
   const limiterKey = worker.keys.limiter ?? `${deps.prefix}:${QUEUE.deliver(channel.name)}:limiter`;
   const sendSlots = redisSendSlots(deps.connection, limiterKey, channel.limit);
   worker.on("error", (error) => log.error({ err: error }, "deliver worker error"));

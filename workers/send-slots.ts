@@ -2,68 +2,80 @@ import type { Redis } from "../lib/redis.ts";
 
 /**
  * The provider's rate counted per message, not per job: a batch job of 50 chat messages takes 50 sends of
- * `channel.limit`, where BullMQ's limiter counts it as one job. {@link redisSendSlots} shares the very window
- * BullMQ's limiter keeps for the queue (its `limiter` key: a count that expires `durationMs` after the window's
- * first job), so single jobs (replies) and the members of batch jobs draw on one budget, across every worker
- * process of the queue.
+ * `channel.limit`, where BullMQ's limiter counts it as one job. {@link redisSendSlots} spaces them evenly
+ * (one send every `durationMs / max`, a GCRA: one "next send at" time in Redis, shared by every worker process
+ * of the queue), because providers count any second: a fixed window, as BullMQ's limiter keeps, lets a
+ * window's sends come at its end and the next one's at its start, twice the limit within one second (bench/README,
+ * "Provider limits": Telegram answered 429 to those bursts).
  */
 export interface SendSlots {
   /**
-   * Takes up to `wanted` sends from the current window. `granted` is how many were taken (0 when the window is
-   * spent); then `retryInMs` says when the window ends.
+   * Reserves up to `wanted` sends, spaced evenly. `granted` is how many (0 when the first would be more than
+   * {@link SLOT_WAIT_IN_JOB_MS} away: then `retryInMs` says when); the first may go `startInMs` from now, each
+   * next one `everyMs` after the one before.
    */
-  take(wanted: number): Promise<{ granted: number; retryInMs: number }>;
+  take(wanted: number): Promise<SlotGrant>;
+}
+
+/** What {@link SendSlots.take} reserved. */
+export interface SlotGrant {
+  granted: number;
+  retryInMs: number;
+  startInMs: number;
+  everyMs: number;
 }
 
 /** No limit: every send granted at once (a deliverer called outside a worker, in tests and tools). */
 export const UNLIMITED_SLOTS: SendSlots = {
-  take: async (wanted) => ({ granted: wanted, retryInMs: 0 }),
+  take: async (wanted) => ({ granted: wanted, retryInMs: 0, startInMs: 0, everyMs: 0 }),
 };
 
 /**
- * BullMQ's fixed window (moveToActive: `INCR`, `PEXPIRE` on the first, limited while the count is at `max`),
- * taking up to `wanted` at once. A key without expiry is a window that never ends: dropped, as BullMQ drops one
- * whose time is up.
+ * The next send's time (ms, Redis's clock) moves on `every` ms per send reserved. One call reserves at most a
+ * window's worth (`span` ms), so a worker that dies holds few, and never when the first would wait over `wait`.
  */
 const TAKE = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local max = tonumber(ARGV[1])
-if used >= max then
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then return {0, ttl} end
-  redis.call('DEL', KEYS[1])
-  used = 0
-end
-local granted = math.min(tonumber(ARGV[3]), max - used)
-if redis.call('INCRBY', KEYS[1], granted) == granted then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return {granted, 0}`;
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local every = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local start = tat - now
+if start > tonumber(ARGV[3]) then return {0, tostring(start), '0'} end
+local n = math.max(1, math.min(tonumber(ARGV[2]), math.floor(tonumber(ARGV[4]) / every)))
+local after = tat + n * every
+redis.call('SET', KEYS[1], tostring(after), 'PX', math.ceil(after - now) + 1000)
+return {n, '0', tostring(start)}`;
 
-/** Send slots drawn from a BullMQ queue's limiter key (`worker.keys.limiter`), at `limit`. */
+/** Send slots at `limit`, kept beside a BullMQ queue's limiter key (`worker.keys.limiter`). */
 export function redisSendSlots(
   redis: Redis,
   limiterKey: string,
   limit: { max: number; durationMs: number },
 ): SendSlots {
+  const everyMs = Math.max(limit.durationMs, 1) / Math.max(limit.max, 1);
+  const span = Math.min(limit.durationMs, SLOT_WAIT_IN_JOB_MS);
   return {
     async take(wanted) {
-      if (wanted <= 0) return { granted: 0, retryInMs: 0 };
-      const [granted, retryInMs] = (await redis.eval(
+      if (wanted <= 0) return { granted: 0, retryInMs: 0, startInMs: 0, everyMs };
+      const [granted, retry, start] = (await redis.eval(
         TAKE,
         1,
-        limiterKey,
-        limit.max,
-        Math.max(1, Math.floor(limit.durationMs)),
+        `${limiterKey}:sends`,
+        everyMs,
         wanted,
-      )) as [number, number];
-      return { granted, retryInMs };
+        SLOT_WAIT_IN_JOB_MS,
+        span,
+      )) as [number, string, string];
+      return { granted, retryInMs: Math.ceil(Number(retry)), startInMs: Number(start), everyMs };
     },
   };
 }
 
 /**
- * A batch job found the window's sends spent for longer than it waits in place: it stops (what it sent is
- * recorded, the rest never marked) and goes back to the queue without spending an attempt, to be taken again
- * when the window ends, as BullMQ's limiter holds a job.
+ * A batch job found the provider's rate taken for longer than it waits in place: it stops (what it sent is
+ * recorded, the rest never marked) and goes back to the queue without spending an attempt, which waits that
+ * long (`worker.rateLimit`).
  */
 export class SendSlotsSpentError extends Error {
   constructor(readonly retryInMs: number) {
@@ -72,5 +84,5 @@ export class SendSlotsSpentError extends Error {
   }
 }
 
-/** The longest a batch job waits in place for the next window, in ms; longer (X: 15 minutes) it gives way. */
+/** The longest a batch job waits in place for its next send, in ms; longer (X: 9 s a post) it gives way. */
 export const SLOT_WAIT_IN_JOB_MS = 2_000;
