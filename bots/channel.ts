@@ -26,6 +26,8 @@ export interface OutboundMessage {
    * message outside the 24-hour customer-service window): its name, language code and body parameters, filled.
    */
   template?: { name: string; language: string; params: string[] };
+  /** The campaign's `limits.max_segments`: an SMS taking more segments is not sent (bots/sms/channel.ts). */
+  maxSegments?: number;
 }
 
 /** What the provider said when it accepted a message. */

@@ -121,8 +121,16 @@ const Limits = z.strictObject(
       .meta({
         description: 'No sends between these customer-local times, e.g. "21:00-08:00"; held until the end.',
       }),
+    max_segments: wholeNumber("a number of SMS segments", 1, 10).optional().meta({
+      description:
+        "SMS only: the most segments a message may take (160 GSM-7 characters or 70 UCS-2 in one SMS, 153 or 67 a segment beyond); a longer one is not sent: its Delivery fails (rejected, the error saying too_long and the count).",
+    }),
   },
-  { error: expected("a map of limits: once_per_customer, max_per_day, max_per_week, quiet_hours") },
+  {
+    error: expected(
+      "a map of limits: once_per_customer, max_per_day, max_per_week, quiet_hours, max_segments",
+    ),
+  },
 );
 
 const Goal = z.strictObject(
@@ -318,6 +326,7 @@ export const CampaignSchema = z
             ...(c.limits?.max_per_day !== undefined && { maxPerDay: c.limits.max_per_day }),
             ...(c.limits?.max_per_week !== undefined && { maxPerWeek: c.limits.max_per_week }),
             ...(c.limits?.quiet_hours !== undefined && { quietHours: c.limits.quiet_hours }),
+            ...(c.limits?.max_segments !== undefined && { maxSegments: c.limits.max_segments }),
           },
           ...(c.goal !== undefined && { goal: { event: c.goal.event, withinMs: c.goal.within } }),
           ...(c.variants !== undefined && { variants: c.variants }),

@@ -28,13 +28,15 @@ export function couponSlots(data: Record<string, unknown>): CouponSlot[] {
 /**
  * Every message a campaign can send, by variant (one with `variant: null` when there is no A/B test). A
  * `whatsapp_template` of the message travels in the data, under that key, to the deliverer: it is how the
- * message goes on WhatsApp (workers/render.ts fills its parameters from the same data).
+ * message goes on WhatsApp (workers/render.ts fills its parameters from the same data). So does the campaign's
+ * `limits.max_segments`, as `max_segments`: the SMS channel refuses a longer message.
  */
 export function variantMessages(campaign: CompiledCampaign): VariantMessage[] {
   const whatsappTemplate = campaign.message.whatsapp_template;
   const base = {
     ...(campaign.message.data as Record<string, unknown>),
     ...(whatsappTemplate && { whatsapp_template: whatsappTemplate }),
+    ...(campaign.limits.maxSegments !== undefined && { max_segments: campaign.limits.maxSegments }),
   };
   const variants = campaign.variants ?? [];
   const messages = variants.map((v) => {

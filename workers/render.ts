@@ -93,6 +93,7 @@ export function renderDelivery(
     subject: rendered.subject,
     html: rendered.html,
     ...(template && { template }),
+    ...(typeof data.max_segments === "number" && { maxSegments: data.max_segments }),
   };
   if (!channel.prepare) return message;
   return channel.prepare(message, {

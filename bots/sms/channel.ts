@@ -4,6 +4,7 @@ import type { Db } from "../../lib/db/index.ts";
 import { PermanentSendError, RateLimitedError, TransientSendError } from "../../lib/errors.ts";
 import type { Channel, OutboundMessage, SentMessage } from "../channel.ts";
 import { setConsent } from "../consent.ts";
+import { smsSegments } from "./segments.ts";
 
 /** Twilio's REST API root, where the SDK sends. */
 export const TWILIO_DEFAULT_API_ROOT = "https://api.twilio.com";
@@ -80,6 +81,13 @@ export function createSmsChannel(options: SmsChannelOptions): Channel {
     idempotent: false,
     async send(message: OutboundMessage): Promise<SentMessage> {
       const context = { channel: "sms", deliveryId: message.deliveryId };
+      const size = smsSegments(message.text);
+      if (message.maxSegments !== undefined && size.segments > message.maxSegments) {
+        throw new PermanentSendError(
+          `too_long: the message takes ${size.segments} SMS segments (${size.units} ${size.encoding === "GSM-7" ? "GSM-7 characters" : "UCS-2 code units"}), more than the campaign's max_segments ${message.maxSegments}: shorten the template or raise limits.max_segments`,
+          { ...context, providerCode: "too_long" },
+        );
+      }
       try {
         const sent = await client.messages.create({
           to: message.to,

@@ -83,6 +83,20 @@ describe("the SMS channel (twilio package against the fake)", () => {
     expect((transient as TransientSendError).notSent).toBe(true);
   });
 
+  it("refuses a campaign message longer than its max_segments, sending nothing (too_long)", async () => {
+    const before = twilio.sent.length;
+    // 161 GSM-7 characters: 2 segments; an emoji makes 70 UCS-2 code units 2 segments too
+    for (const text of ["a".repeat(161), `${"a".repeat(69)}😀`]) {
+      const error = await failure(channel().send({ ...message(), text, maxSegments: 1 }, "k6"));
+      expect(error, text).toBeInstanceOf(PermanentSendError);
+      expect((error as PermanentSendError).context.providerCode).toBe("too_long");
+      expect(error.message).toContain("2 SMS segments");
+    }
+    expect(twilio.sent.length).toBe(before);
+    await channel().send({ ...message(), text: "a".repeat(160), maxSegments: 1 }, "k7");
+    expect(twilio.sent.length).toBe(before + 1);
+  });
+
   it("records the opt-out Twilio reports with 21610 (the recipient sent STOP to this number)", async () => {
     const to = `+1628555${String(process.pid % 10_000).padStart(4, "0")}`;
     const customer = await database.db.customer.create({
