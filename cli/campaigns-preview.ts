@@ -71,6 +71,7 @@ export async function previewCommand(ctx: DbCommandContext, arg: string, args: P
   if (skip) rows.push(["note", style.yellow(skip)]);
   if (result.subject !== undefined) rows.push(["subject", style.bold(result.subject)]);
   if (result.unsubscribeUrl) rows.push(["unsubscribe", result.unsubscribeUrl]);
+  if (result.segments) rows.push(["segments", segmentsLine(result.segments, style)]);
   if (args.html !== undefined) rows.push(["html", `written to ${args.html}`]);
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) out.stdout.write(`${style.dim(label.padEnd(width))}  ${value}\n`);
@@ -118,4 +119,15 @@ function skipNote(p: MessagePreview, audience: string | undefined, forced: boole
     default:
       return undefined;
   }
+}
+
+/** "2 SMS (GSM-7, 161 characters)", and a warning past the campaign's max_segments. */
+function segmentsLine(
+  segments: NonNullable<MessagePreview["segments"]>,
+  style: { yellow: (text: string) => string },
+): string {
+  const units = segments.encoding === "GSM-7" ? "characters" : "UCS-2 code units";
+  const line = `${segments.segments} SMS (${segments.encoding}, ${segments.units} ${units})`;
+  if (segments.max === undefined || segments.segments <= segments.max) return line;
+  return `${line} ${style.yellow(`more than max_segments ${segments.max}: it would fail (too_long)`)}`;
 }

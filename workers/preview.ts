@@ -1,4 +1,5 @@
 import { type Channel, unsubscribeToken, unsubscribeUrl } from "../bots/index.ts";
+import { type SmsSegments, smsSegments } from "../bots/sms/segments.ts";
 import { type CompiledCampaign, respondsOnOf } from "../campaigns/index.ts";
 import { type Locale, type SendingChannelName, toLocale } from "../lib/channels.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -65,6 +66,8 @@ export interface MessagePreview {
   html?: string;
   /** The signed unsubscribe link in the message (marketing only). It works: it would opt the customer out. */
   unsubscribeUrl?: string;
+  /** On SMS: the text's encoding and segment count, and the campaign's `limits.max_segments` when set. */
+  segments?: SmsSegments & { max?: number };
 }
 
 /** What {@link previewMessage} found: a preview, or why there is none. */
@@ -241,6 +244,12 @@ export async function previewMessage(
     ...(rendered.subject !== undefined && { subject: rendered.subject }),
     text: rendered.text,
     ...(rendered.html !== undefined && { html: rendered.html }),
+    ...(decision.channel === "sms" && {
+      segments: {
+        ...smsSegments(rendered.text),
+        ...(compiled.limits.maxSegments !== undefined && { max: compiled.limits.maxSegments }),
+      },
+    }),
     ...(compiled.kind === "marketing" && {
       unsubscribeUrl: unsubscribeUrl(
         deps.publicUrl,

@@ -329,6 +329,13 @@ describe("rapport campaigns preview, dry-run and status", () => {
     expect(nobody.stderr).toMatch(/^no customer with email who@example\.com/);
   });
 
+  it("shows an SMS's segment count", async () => {
+    const sms = await inProcess((ctx) => previewCommand(ctx, "win-back", { customer: jan, channel: "sms" }));
+    expect(sms.stdout).toMatch(
+      /^segments\s+[1-9]\d* SMS \((GSM-7, \d+ characters|UCS-2, \d+ UCS-2 code units)\)$/m,
+    );
+  });
+
   it("dry-runs a file, counting customers who already have the message as exists", async () => {
     const emma = await database.db.customer.findUniqueOrThrow({ where: { email: "siti@example.com" } });
     const last = Math.floor(emma.lastPurchaseAt!.getTime() / 1000);

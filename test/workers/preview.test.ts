@@ -156,6 +156,21 @@ describe("previewMessage", () => {
     expect(unreachable.text).toContain("WINBACK15-PREVIEW");
   });
 
+  it("counts an SMS's segments against the campaign's max_segments", async () => {
+    const sms = compileCampaign(
+      "id: sms\nname: SMS\ntrigger: { event: purchase }\nchannels: [sms]\nmessage: { template: thank-you }\nlimits: { max_segments: 1 }\n",
+      "sms.yaml",
+    );
+    const result = await preview(database.db, deps(), sms, jan, { channel: "sms" });
+    expect(result.channel).toBe("sms");
+    // Polish letters (ę, ó, ł) are outside GSM-7: the whole text goes as UCS-2
+    expect(result.segments).toMatchObject({ encoding: "UCS-2", max: 1 });
+    expect(result.segments!.units).toBe(result.text.length);
+    expect(result.segments!.segments).toBe(result.text.length <= 70 ? 1 : Math.ceil(result.text.length / 67));
+    // no segments on other channels
+    expect((await preview(database.db, deps(), WIN_BACK, jan)).segments).toBeUndefined();
+  });
+
   it("says when English stands in for a missing language", async () => {
     const campaign = compileCampaign(
       "id: hello\nname: Hello\ntrigger: { event: signup }\nchannels: [email]\nmessage: { template: only-en }\n",
