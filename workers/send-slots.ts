@@ -31,8 +31,9 @@ export const UNLIMITED_SLOTS: SendSlots = {
 };
 
 /**
- * The next send's time (ms, Redis's clock) moves on `every` ms per send reserved. One call reserves at most a
- * window's worth (`span` ms), so a worker that dies holds few, and never when the first would wait over `wait`.
+ * The next send's time (ms, Redis's clock) moves on `every` ms per send reserved. One call reserves at most
+ * `span` ms of sends ({@link CHUNK_SPAN_MS}), so a worker that dies holds few, and none when the first would
+ * wait over `wait`.
  */
 const TAKE = `
 local t = redis.call('TIME')
@@ -54,7 +55,7 @@ export function redisSendSlots(
   limit: { max: number; durationMs: number },
 ): SendSlots {
   const everyMs = Math.max(limit.durationMs, 1) / Math.max(limit.max, 1);
-  const span = Math.min(limit.durationMs, SLOT_WAIT_IN_JOB_MS);
+  const span = Math.min(limit.durationMs, SLOT_WAIT_IN_JOB_MS, CHUNK_SPAN_MS);
   return {
     async take(wanted) {
       if (wanted <= 0) return { granted: 0, retryInMs: 0, startInMs: 0, everyMs };
@@ -83,6 +84,13 @@ export class SendSlotsSpentError extends Error {
     this.name = "SendSlotsSpentError";
   }
 }
+
+/**
+ * The longest stretch of sends one reservation covers, in ms: a chunk is marked begun when its turn comes, so
+ * this bounds what a worker that dies leaves as unknown_outcome (Telegram at 25/s: 6 messages). Without a limit
+ * in the way (one send every few µs) it is still the whole batch at once.
+ */
+export const CHUNK_SPAN_MS = 250;
 
 /** The longest a batch job waits in place for its next send, in ms; longer (X: 9 s a post) it gives way. */
 export const SLOT_WAIT_IN_JOB_MS = 2_000;
