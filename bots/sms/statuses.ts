@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../../lib/db/index.ts";
+import { failDelivery, stampDelivery } from "../provider-status.ts";
 
 /** Twilio's `MessageStatus` values of an outbound message. */
 const STATUSES = [
@@ -35,8 +36,6 @@ export type TwilioSmsStatus = z.infer<typeof TwilioSmsStatusForm>;
 /** What applying a status did. */
 export type SmsStatusOutcome = "recorded" | "unchanged" | "unknown_message" | "ignored";
 
-const STAMPS = { sent: "sentAt", delivered: "deliveredAt", read: "openedAt" } as const;
-
 /**
  * Records a status callback on the Delivery whose `providerId` is its MessageSid, as WhatsApp's statuses are:
  * `sent` fills a missing `sentAt`, `delivered` (and `read`, RCS) stamp `deliveredAt` (`openedAt`), the earliest
@@ -52,18 +51,7 @@ export async function applySmsStatus(db: Db, status: TwilioSmsStatus, at: Date):
   if (status.MessageStatus === "failed" || status.MessageStatus === "undelivered") {
     const code = status.ErrorCode ? ` ${status.ErrorCode}` : "";
     const text = `Twilio ${status.MessageStatus}${code}${status.ErrorMessage ? `: ${status.ErrorMessage}` : ""}`;
-    const { count } = await db.delivery.updateMany({
-      where: { id: delivery.id, status: { not: "failed" } },
-      data: { status: "failed", reason: "provider_failed", error: text, failedAt: at },
-    });
-    return count > 0 ? "recorded" : "unchanged";
+    return failDelivery(db, delivery.id, text, at);
   }
-  const stamp = STAMPS[status.MessageStatus as keyof typeof STAMPS];
-  if (!stamp) return "ignored";
-  const unset = { [stamp]: null };
-  const { count } = await db.delivery.updateMany({
-    where: { id: delivery.id, OR: stamp === "sentAt" ? [unset] : [unset, { [stamp]: { gt: at } }] },
-    data: { [stamp]: at },
-  });
-  return count > 0 ? "recorded" : "unchanged";
+  return (await stampDelivery(db, delivery.id, status.MessageStatus, at)) ?? "ignored";
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../../lib/db/index.ts";
+import { failDelivery, stampDelivery } from "../provider-status.ts";
 import type { WhatsAppNotification } from "./inbound.ts";
 
 /** One `statuses[]` item of a notification: what became of a message Rapport sent (its wamid). */
@@ -36,8 +37,6 @@ export function statusesOf(notification: WhatsAppNotification): WhatsAppStatus[]
 /** What applying a status did. */
 export type StatusOutcome = "recorded" | "unchanged" | "unknown_message" | "ignored";
 
-const STAMPS = { sent: "sentAt", delivered: "deliveredAt", read: "openedAt" } as const;
-
 /**
  * Records a status on the Delivery whose `providerId` is its wamid, as Resend's events are: `sent` fills a
  * missing `sentAt`, `delivered` and `read` stamp `deliveredAt` and `openedAt` (the earliest wins, whatever
@@ -56,23 +55,7 @@ export async function applyWhatsAppStatus(db: Db, status: WhatsAppStatus): Promi
     const text = error
       ? `WhatsApp ${error.code ?? ""} ${error.title ?? error.message ?? ""}${error.error_data?.details ? `: ${error.error_data.details}` : ""}`
       : "WhatsApp: failed";
-    const { count } = await db.delivery.updateMany({
-      where: { id: delivery.id, status: { not: "failed" } },
-      data: {
-        status: "failed",
-        reason: "provider_failed",
-        error: text.replace(/\s+/g, " ").trim(),
-        failedAt: at,
-      },
-    });
-    return count > 0 ? "recorded" : "unchanged";
+    return failDelivery(db, delivery.id, text.replace(/\s+/g, " ").trim(), at);
   }
-  const stamp = STAMPS[status.status as keyof typeof STAMPS];
-  if (!stamp) return "ignored";
-  const unset = { [stamp]: null };
-  const { count } = await db.delivery.updateMany({
-    where: { id: delivery.id, OR: stamp === "sentAt" ? [unset] : [unset, { [stamp]: { gt: at } }] },
-    data: { [stamp]: at },
-  });
-  return count > 0 ? "recorded" : "unchanged";
+  return (await stampDelivery(db, delivery.id, status.status, at)) ?? "ignored";
 }
