@@ -234,7 +234,7 @@ describe("POST /api/events customer.consent", () => {
       /granted or denied/,
     );
     await expectRefused(
-      purchase({ customer: { email: "maybe@example.com", consent: { sms: { status: "granted" } } } }),
+      purchase({ customer: { email: "maybe@example.com", consent: { fax: { status: "granted" } } } }),
       "customer.consent",
       /telegram, discord, x, email, webchat/,
     );

@@ -356,7 +356,7 @@ describe("rapport import events, consent and suppressions", () => {
         "ola@example.com,email,no,2026-11-23T10:00:00Z,Preference center\n" + // granted by the first import, now denied
         "budi@example.co.id,email,ya,2026-11-23T10:00:00Z,\n" + // already granted: nothing
         "ola@example.com,telegram,granted,2026-11-01,\n" +
-        "ola@example.com,sms,granted,2026-11-01,\n",
+        "ola@example.com,fax,granted,2026-11-01,\n",
     );
     const ctx = context();
     expect(await runImportCommand(ctx, target(), { kind: "consent", file: at })).toBe(EXIT_SOME_REJECTED);
@@ -371,7 +371,7 @@ describe("rapport import events, consent and suppressions", () => {
       orderBy: { createdAt: "asc" },
     });
     expect(events.map((e) => e.status)).toEqual(["granted", "denied"]);
-    expect(rejectsOf(at)).toEqual([expect.objectContaining({ line: "5", column: "channel", value: "sms" })]);
+    expect(rejectsOf(at)).toEqual([expect.objectContaining({ line: "5", column: "channel", value: "fax" })]);
   });
 
   it("adds suppressions once, tied to the customer holding the address", async () => {
