@@ -23,6 +23,7 @@ describe("campaign JSON Schema", () => {
       "max_per_day",
       "max_per_week",
       "quiet_hours",
+      "max_segments",
     ]);
   });
 
