@@ -109,16 +109,17 @@ describe("GET /metrics", () => {
     expect(response.status).toBe(201);
     await waitFor("the thank-you sent after the 429", () => resend.emails.length === 1 || undefined, 20_000);
     const text = await waitFor(
-      "the sent Delivery counted",
+      "the sent Delivery and the finished job counted",
       async () => {
         const text = await scrape();
-        return (sample(text, "rapport_deliveries", {
-          channel: "email",
-          status: "sent",
-          kind: "transactional",
-        }) ?? 0) >= 1
-          ? text
-          : undefined;
+        // the Delivery is recorded sent before BullMQ finishes the job and the worker counts the attempt
+        const delivered =
+          (sample(text, "rapport_deliveries", { channel: "email", status: "sent", kind: "transactional" }) ??
+            0) >= 1;
+        const attempted =
+          (sample(text, "rapport_send_attempts_total", { channel: "email", outcome: "sent" }) ?? 0) >
+          sentBefore;
+        return delivered && attempted ? text : undefined;
       },
       20_000,
     );
