@@ -136,7 +136,9 @@ describe("rapport start", () => {
     expect(lines[0]).toBe(`Rapport is running at http://localhost:${port}`);
     expect(lines).toContain("  live       : email, webchat");
     expect(lines).toContainEqual(
-      expect.stringMatching(/^ {2}outbox only: telegram, discord, x, whatsapp, sms \(no credentials: written to .*outbox/),
+      expect.stringMatching(
+        /^ {2}outbox only: telegram, discord, x, whatsapp, sms \(no credentials: written to .*outbox/,
+      ),
     );
   });
 
