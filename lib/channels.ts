@@ -1,19 +1,5 @@
 import { z } from "zod";
 
-/** Every channel a customer reaches the brand on. Mirrors the `Channel` enum of prisma/schema.prisma. */
-export const CHANNEL_NAMES = [
-  "telegram",
-  "discord",
-  "x",
-  "email",
-  "webchat",
-  "whatsapp",
-  "sms",
-  "phone",
-] as const;
-export const ChannelName = z.enum(CHANNEL_NAMES);
-export type ChannelName = z.infer<typeof ChannelName>;
-
 /**
  * The channels Rapport sends on: each has a `Channel` and a `deliver-<channel>` queue, and campaigns, replies
  * and consent name them. `phone` is not one: calls come in (Twilio, `POST /api/calls`) and are recorded only.
@@ -29,6 +15,14 @@ export const SENDING_CHANNEL_NAMES = [
 ] as const;
 export const SendingChannelName = z.enum(SENDING_CHANNEL_NAMES);
 export type SendingChannelName = z.infer<typeof SendingChannelName>;
+
+/**
+ * Every channel a customer reaches the brand on: the sending ones, then `phone`. Mirrors the `Channel` enum of
+ * prisma/schema.prisma.
+ */
+export const CHANNEL_NAMES = [...SENDING_CHANNEL_NAMES, "phone"] as const;
+export const ChannelName = z.enum(CHANNEL_NAMES);
+export type ChannelName = z.infer<typeof ChannelName>;
 
 /** Whether messages can be sent on a channel (every channel but `phone`). */
 export function isSendingChannel(channel: string): channel is SendingChannelName {
