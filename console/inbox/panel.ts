@@ -123,10 +123,8 @@ export async function customerPanel(
   ]);
   const customer = parts.customer;
   if (!customer) return undefined;
-  const [unverified, purchases] = [
-    await withPossibleOwners(db, customerId, parts.claims),
-    purchasesWithLines(parts.purchaseLines),
-  ];
+  const unverified = await withPossibleOwners(db, customerId, parts.claims);
+  const purchases = purchasesWithLines(parts.purchaseLines);
   const { lifetime, campaigns, suggestions, openConversations } = parts;
   const addresses = customer.identities.map((i) => ({ channel: i.channel, address: i.externalId }));
   if (customer.email) addresses.push({ channel: "email", address: customer.email });
